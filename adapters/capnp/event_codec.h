@@ -1,0 +1,42 @@
+#pragma once
+// Codec between the domain's RecordedEvent and the wire Envelope of
+// mledger.capnp, and the hash chain that seals each event.
+//
+// seal():  encodes the body canonically and computes
+//          hash = SHA-256(prev_hash || body). Returns the envelope bytes (a flat
+//          single-segment Cap'n Proto message) and sets event.hash.
+// open():  the reverse, for bytes read from anywhere (disk, network, a file):
+//          checks the size limit, copies to 8-byte alignment when needed, reads
+//          with explicit ReaderOptions, recomputes the hash and decodes the body.
+//          Every failure is a `corruption` Status naming what was wrong; open()
+//          never throws and never asserts on bad bytes.
+// Both are thread-safe.
+
+#include <string>
+#include <string_view>
+
+#include "domain/core/status.h"
+#include "domain/events/event.h"
+
+namespace mledger::codec {
+
+// Reader limits for bytes that came from outside this process.
+inline constexpr uint64_t kTraversalLimitWords = 64 * 1024 / 8 * 4;
+inline constexpr int kNestingLimit = 16;
+
+// `event.prev_hash` must be set; `event.hash` is overwritten. Fails with
+// limit_exceeded when the envelope would exceed limits::event_bytes_max.
+[[nodiscard]] StatusOr<std::string> seal(RecordedEvent& event);
+
+[[nodiscard]] StatusOr<RecordedEvent> open(std::string_view envelope_bytes);
+
+// The chain link of an envelope without decoding the payload: checks that the
+// hash matches the body. Used by verification scans.
+struct ChainLink {
+  uint64_t seq = 0;
+  Hash256 prev_hash{};
+  Hash256 hash{};
+};
+[[nodiscard]] StatusOr<ChainLink> open_link(std::string_view envelope_bytes);
+
+}  // namespace mledger::codec

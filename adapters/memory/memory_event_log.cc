@@ -1,0 +1,152 @@
+#include "adapters/memory/memory_event_log.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "adapters/capnp/event_codec.h"
+#include "adapters/log/chain_verifier.h"
+
+namespace mledger {
+
+StatusOr<std::vector<AppendOutcome>> MemoryEventLog::append_batch(
+    std::span<const AppendRequest> requests) {
+  std::lock_guard lock(mu_);
+  auto version_of = [&](std::string_view stream) -> StatusOr<uint64_t> {
+    auto it = streams_.find(stream);
+    return it == streams_.end() ? uint64_t{0} : uint64_t{it->second.size()};
+  };
+  auto command_of = [&](std::string_view id) -> StatusOr<std::optional<CommandRecord>> {
+    auto it = commands_.find(id);
+    if (it == commands_.end()) return std::optional<CommandRecord>();
+    return std::optional<CommandRecord>(it->second);
+  };
+  auto planned = plan_append(requests, head_, version_of, command_of);
+  if (!planned.ok()) return Err{planned.error()};
+  PlannedBatch& batch = planned.value();
+  for (PlannedEvent& pe : batch.events) {
+    assert(pe.event.seq == envelopes_.size() + 1);
+    envelopes_.push_back(std::move(pe.envelope));
+    streams_[pe.event.stream].push_back(pe.event.seq);
+    for (const auto& a : pe.event.account_ids) {
+      auto& seqs = accounts_[a];
+      if (seqs.empty() || seqs.back() != pe.event.seq) seqs.push_back(pe.event.seq);
+    }
+  }
+  for (auto& [id, rec] : batch.commands) commands_[id] = rec;
+  head_ = batch.head;
+  for (auto& [index, rec] : batch.duplicates) {
+    auto positions = positions_locked(rec);
+    if (!positions.ok()) return Err{positions.error()};
+    batch.outcomes[index].events = std::move(positions.value());
+  }
+  return std::move(batch.outcomes);
+}
+
+StatusOr<RecordedEvent> MemoryEventLog::open_locked(uint64_t seq) const {
+  assert(seq >= 1 && seq <= envelopes_.size());
+  auto e = codec::open(envelopes_[seq - 1]);
+  if (e.ok() && e->seq != seq) {
+    return fail(StatusCode::corruption, "event stored as " + std::to_string(seq) + " says seq " +
+                                            std::to_string(e->seq));
+  }
+  return e;
+}
+
+StatusOr<std::vector<EventPosition>> MemoryEventLog::positions_locked(const CommandRecord& r) const {
+  std::vector<EventPosition> out;
+  for (uint64_t s = r.first_seq; s < r.first_seq + r.event_count; ++s) {
+    auto e = open_locked(s);
+    if (!e.ok()) return Err{e.error()};
+    out.push_back(position_of(*e));
+  }
+  return out;
+}
+
+namespace {
+template <class Seqs, class Open>
+StatusOr<std::vector<RecordedEvent>> collect(const Seqs& seqs, size_t begin, size_t max_count,
+                                             Open open) {
+  std::vector<RecordedEvent> out;
+  for (size_t i = begin; i < seqs.size() && out.size() < max_count; ++i) {
+    auto e = open(seqs[i]);
+    if (!e.ok()) return Err{e.error()};
+    out.push_back(std::move(e.value()));
+  }
+  return out;
+}
+}  // namespace
+
+StatusOr<std::vector<RecordedEvent>> MemoryEventLog::read_stream(std::string_view stream,
+                                                                 uint64_t from_version,
+                                                                 size_t max_count) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return std::vector<RecordedEvent>{};
+  const size_t begin = from_version == 0 ? 0 : from_version - 1;
+  return collect(it->second, begin, max_count, [&](uint64_t s) { return open_locked(s); });
+}
+
+StatusOr<std::vector<RecordedEvent>> MemoryEventLog::read_global(uint64_t from_seq,
+                                                                 size_t max_count) {
+  std::lock_guard lock(mu_);
+  std::vector<RecordedEvent> out;
+  for (uint64_t s = std::max<uint64_t>(from_seq, 1); s <= envelopes_.size() && out.size() < max_count;
+       ++s) {
+    auto e = open_locked(s);
+    if (!e.ok()) return Err{e.error()};
+    out.push_back(std::move(e.value()));
+  }
+  return out;
+}
+
+StatusOr<std::vector<RecordedEvent>> MemoryEventLog::read_account(std::string_view account_id,
+                                                                  uint64_t from_seq,
+                                                                  size_t max_count) {
+  std::lock_guard lock(mu_);
+  auto it = accounts_.find(account_id);
+  if (it == accounts_.end()) return std::vector<RecordedEvent>{};
+  const auto& seqs = it->second;
+  const size_t begin =
+      static_cast<size_t>(std::lower_bound(seqs.begin(), seqs.end(), from_seq) - seqs.begin());
+  return collect(seqs, begin, max_count, [&](uint64_t s) { return open_locked(s); });
+}
+
+StatusOr<uint64_t> MemoryEventLog::stream_version(std::string_view stream) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  return it == streams_.end() ? uint64_t{0} : uint64_t{it->second.size()};
+}
+
+StatusOr<std::optional<AppendOutcome>> MemoryEventLog::find_command(std::string_view command_id) {
+  std::lock_guard lock(mu_);
+  auto it = commands_.find(command_id);
+  if (it == commands_.end()) return std::optional<AppendOutcome>();
+  auto positions = positions_locked(it->second);
+  if (!positions.ok()) return Err{positions.error()};
+  AppendOutcome outcome;
+  outcome.status = AppendStatus::duplicate;
+  outcome.events = std::move(positions.value());
+  return std::optional<AppendOutcome>(std::move(outcome));
+}
+
+StatusOr<LogDigest> MemoryEventLog::digest() {
+  std::lock_guard lock(mu_);
+  return head_;
+}
+
+StatusOr<ChainReport> MemoryEventLog::verify_chain(const std::function<void(uint64_t)>& progress) {
+  std::lock_guard lock(mu_);
+  ChainVerifier verifier;
+  for (uint64_t s = 1; s <= envelopes_.size(); ++s) {
+    if (!verifier.feed(s, envelopes_[s - 1])) break;
+    if (progress && s % 65536 == 0) progress(s);
+  }
+  return verifier.report();
+}
+
+void MemoryEventLog::corrupt_for_test(uint64_t seq, std::string envelope) {
+  std::lock_guard lock(mu_);
+  envelopes_.at(seq - 1) = std::move(envelope);
+}
+
+}  // namespace mledger

@@ -1,0 +1,400 @@
+#include "adapters/rocksdb/rocksdb_event_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <cassert>
+#include <mutex>
+#include <unordered_map>
+
+#include "adapters/capnp/event_codec.h"
+#include "adapters/log/append_planner.h"
+#include "adapters/log/chain_verifier.h"
+
+namespace mledger {
+
+namespace {
+
+constexpr const char* kFamilies[] = {"default", "events", "streams", "by_account", "commands", "meta"};
+enum Family { kDefault, kEvents, kStreams, kByAccount, kCommands, kMeta, kFamilyCount };
+
+void put_be64(std::string& out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t get_be64(std::string_view s) {
+  assert(s.size() >= 8);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+std::string seq_key(uint64_t seq) {
+  std::string k;
+  put_be64(k, seq);
+  return k;
+}
+std::string prefixed_key(std::string_view prefix, uint64_t n) {
+  std::string k;
+  k.reserve(prefix.size() + 9);
+  k.append(prefix);
+  k.push_back('\0');
+  put_be64(k, n);
+  return k;
+}
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+Status from_rocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  const StatusCode code = s.IsCorruption() ? StatusCode::corruption
+                          : s.IsNotFound() ? StatusCode::not_found
+                          : s.IsInvalidArgument() ? StatusCode::invalid_argument
+                                                  : StatusCode::io_error;
+  return Status(code, std::string(what) + ": " + s.ToString());
+}
+
+}  // namespace
+
+class RocksDbEventLog::Impl {
+ public:
+  RocksDbOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf;
+
+  // Writer-only state (append_batch has one caller at a time).
+  std::unordered_map<std::string, uint64_t> stream_cache;
+  bool write_failed = false;
+
+  // Shared with readers.
+  std::mutex head_mu;
+  LogDigest head;
+
+  ~Impl() {
+    if (db) {
+      for (auto* h : cf) {
+        if (h) (void)db->DestroyColumnFamilyHandle(h);  // only fails on the default family
+      }
+      cf.clear();
+      (void)db->Close();  // nothing to flush: every write was synced through the WAL
+    }
+  }
+
+  rocksdb::ReadOptions read_options() const {
+    rocksdb::ReadOptions r;
+    r.verify_checksums = true;
+    return r;
+  }
+
+  StatusOr<RecordedEvent> get_event(uint64_t seq) {
+    rocksdb::PinnableSlice value;
+    auto s = db->Get(read_options(), cf[kEvents], seq_key(seq), &value);
+    if (s.IsNotFound()) {
+      return fail(StatusCode::corruption, "event " + std::to_string(seq) + " is missing");
+    }
+    if (!s.ok()) return Err{from_rocks(s, "reading event " + std::to_string(seq))};
+    return open_checked(seq, view(value));
+  }
+
+  static StatusOr<RecordedEvent> open_checked(uint64_t seq, std::string_view bytes) {
+    auto e = codec::open(bytes);
+    if (!e.ok()) {
+      return fail(StatusCode::corruption,
+                  "event " + std::to_string(seq) + ": " + e.error().message());
+    }
+    if (e->seq != seq) {
+      return fail(StatusCode::corruption, "event stored as " + std::to_string(seq) + " says seq " +
+                                              std::to_string(e->seq));
+    }
+    return e;
+  }
+
+  StatusOr<uint64_t> version_from_disk(std::string_view stream) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[kStreams]));
+    const std::string upper = prefixed_key(stream, UINT64_MAX);
+    it->SeekForPrev(upper);
+    if (!it->status().ok()) return Err{from_rocks(it->status(), "reading stream head")};
+    if (!it->Valid()) return uint64_t{0};
+    std::string_view key = view(it->key());
+    if (key.size() != stream.size() + 9 || key.substr(0, stream.size()) != stream ||
+        key[stream.size()] != '\0') {
+      return uint64_t{0};
+    }
+    return get_be64(key.substr(stream.size() + 1));
+  }
+
+  StatusOr<std::optional<CommandRecord>> command_from_disk(std::string_view id) {
+    std::string value;
+    auto s = db->Get(read_options(), cf[kCommands], rocksdb::Slice(id.data(), id.size()), &value);
+    if (s.IsNotFound()) return std::optional<CommandRecord>();
+    if (!s.ok()) return Err{from_rocks(s, "reading command record")};
+    auto rec = decode_command_record(value);
+    if (!rec.ok()) return Err{rec.error()};
+    return std::optional<CommandRecord>(*rec);
+  }
+
+  StatusOr<std::vector<EventPosition>> positions(const CommandRecord& r) {
+    std::vector<EventPosition> out;
+    for (uint64_t s = r.first_seq; s < r.first_seq + r.event_count; ++s) {
+      auto e = get_event(s);
+      if (!e.ok()) return Err{e.error()};
+      out.push_back(position_of(*e));
+    }
+    return out;
+  }
+
+  // Seqs from an index family whose keys are `prefix '\0' be64`, from `from` on.
+  StatusOr<std::vector<uint64_t>> index_scan(Family family, std::string_view prefix, uint64_t from,
+                                             size_t max_count, bool seq_in_value) {
+    std::vector<uint64_t> seqs;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[family]));
+    for (it->Seek(prefixed_key(prefix, from)); it->Valid() && seqs.size() < max_count; it->Next()) {
+      std::string_view key = view(it->key());
+      if (key.size() != prefix.size() + 9 || key.substr(0, prefix.size()) != prefix ||
+          key[prefix.size()] != '\0') {
+        break;
+      }
+      seqs.push_back(seq_in_value ? get_be64(view(it->value())) : get_be64(key.substr(prefix.size() + 1)));
+    }
+    if (!it->status().ok()) return Err{from_rocks(it->status(), "scanning index")};
+    return seqs;
+  }
+
+  StatusOr<std::vector<RecordedEvent>> events_at(const std::vector<uint64_t>& seqs) {
+    std::vector<RecordedEvent> out;
+    out.reserve(seqs.size());
+    for (uint64_t s : seqs) {
+      auto e = get_event(s);
+      if (!e.ok()) return Err{e.error()};
+      out.push_back(std::move(e.value()));
+    }
+    return out;
+  }
+};
+
+RocksDbEventLog::RocksDbEventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RocksDbEventLog::~RocksDbEventLog() = default;
+
+StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.cache_index_and_filter_blocks = true;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.write_buffer_size = 64 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : kFamilies) families.emplace_back(name, cf_options);
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &impl->cf, &raw)
+          : rocksdb::DB::Open(db_options, options.path, families, &impl->cf, &raw);
+  if (!s.ok()) return Err{from_rocks(s, "opening ledger at " + options.path)};
+  impl->db.reset(raw);
+
+  // Format marker: refuse a directory written by an unknown format.
+  std::string format;
+  s = impl->db->Get(impl->read_options(), impl->cf[kMeta], "format", &format);
+  if (s.IsNotFound() && !options.read_only) {
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    s = impl->db->Put(w, impl->cf[kMeta], "format", "1");
+    format = "1";
+  }
+  if (!s.ok() && !s.IsNotFound()) return Err{from_rocks(s, "reading format marker")};
+  if (!format.empty() && format != "1") {
+    return fail(StatusCode::corruption, "ledger at " + options.path + " has format " + format +
+                                            "; this build reads format 1");
+  }
+
+  // The chain head is the last stored event.
+  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(impl->read_options(), impl->cf[kEvents]));
+  it->SeekToLast();
+  if (!it->status().ok()) return Err{from_rocks(it->status(), "finding the chain head")};
+  if (it->Valid()) {
+    const uint64_t seq = get_be64(view(it->key()));
+    auto link = codec::open_link(view(it->value()));
+    if (!link.ok()) {
+      return fail(StatusCode::corruption,
+                  "last event " + std::to_string(seq) + ": " + link.error().message());
+    }
+    impl->head = LogDigest{seq, link->hash};
+  }
+  it.reset();
+  return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(std::move(impl)));
+}
+
+StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
+    std::span<const AppendRequest> requests) {
+  Impl& m = *impl_;
+  if (m.options.read_only) return fail(StatusCode::invalid_argument, "ledger opened read-only");
+  if (m.write_failed) {
+    return fail(StatusCode::unavailable, "an earlier write failed; reopen the ledger");
+  }
+  LogDigest head;
+  {
+    std::lock_guard lock(m.head_mu);
+    head = m.head;
+  }
+  auto version_of = [&](std::string_view stream) -> StatusOr<uint64_t> {
+    if (auto it = m.stream_cache.find(std::string(stream)); it != m.stream_cache.end()) {
+      return it->second;
+    }
+    return m.version_from_disk(stream);
+  };
+  auto command_of = [&](std::string_view id) { return m.command_from_disk(id); };
+  auto planned = plan_append(requests, head, version_of, command_of);
+  if (!planned.ok()) return Err{planned.error()};
+  PlannedBatch& batch = planned.value();
+
+  if (!batch.events.empty()) {
+    rocksdb::WriteBatch wb(0, 0, 0, 0);
+    for (const PlannedEvent& pe : batch.events) {
+      const RecordedEvent& e = pe.event;
+      const std::string seq = seq_key(e.seq);
+      rocksdb::Status s = wb.Put(m.cf[kEvents], seq, pe.envelope);
+      if (s.ok()) s = wb.Put(m.cf[kStreams], prefixed_key(e.stream, e.version), seq);
+      for (const auto& a : e.account_ids) {
+        if (s.ok()) s = wb.Put(m.cf[kByAccount], prefixed_key(a, e.seq), rocksdb::Slice());
+      }
+      if (!s.ok()) return Err{from_rocks(s, "building write batch")};
+    }
+    for (const auto& [id, rec] : batch.commands) {
+      rocksdb::Status s = wb.Put(m.cf[kCommands], id, encode_command_record(rec));
+      if (!s.ok()) return Err{from_rocks(s, "building write batch")};
+    }
+    rocksdb::WriteOptions w;
+    w.sync = true;  // durable before anyone is told
+    rocksdb::Status s = m.db->Write(w, &wb);
+    if (!s.ok()) {
+      m.write_failed = true;
+      m.stream_cache.clear();
+      return Err{from_rocks(s, "appending batch")};
+    }
+    if (m.stream_cache.size() + batch.stream_versions.size() > m.options.stream_cache_entries_max) {
+      m.stream_cache.clear();
+    }
+    for (const auto& [stream, version] : batch.stream_versions) m.stream_cache[stream] = version;
+    std::lock_guard lock(m.head_mu);
+    m.head = batch.head;
+  }
+  for (auto& [index, rec] : batch.duplicates) {
+    auto positions = m.positions(rec);
+    if (!positions.ok()) return Err{positions.error()};
+    batch.outcomes[index].events = std::move(positions.value());
+  }
+  return std::move(batch.outcomes);
+}
+
+StatusOr<std::vector<RecordedEvent>> RocksDbEventLog::read_stream(std::string_view stream,
+                                                                  uint64_t from_version,
+                                                                  size_t max_count) {
+  auto seqs = impl_->index_scan(kStreams, stream, from_version, max_count, true);
+  if (!seqs.ok()) return Err{seqs.error()};
+  return impl_->events_at(*seqs);
+}
+
+StatusOr<std::vector<RecordedEvent>> RocksDbEventLog::read_global(uint64_t from_seq,
+                                                                  size_t max_count) {
+  std::vector<RecordedEvent> out;
+  Status inner;
+  Status s = scan_envelopes(from_seq, [&](uint64_t seq, std::string_view bytes) {
+    auto e = Impl::open_checked(seq, bytes);
+    if (!e.ok()) {
+      inner = e.error();
+      return false;
+    }
+    out.push_back(std::move(e.value()));
+    return out.size() < max_count;
+  });
+  if (!s.ok()) return Err{s};
+  if (!inner.ok()) return Err{inner};
+  return out;
+}
+
+StatusOr<std::vector<RecordedEvent>> RocksDbEventLog::read_account(std::string_view account_id,
+                                                                   uint64_t from_seq,
+                                                                   size_t max_count) {
+  auto seqs = impl_->index_scan(kByAccount, account_id, from_seq, max_count, false);
+  if (!seqs.ok()) return Err{seqs.error()};
+  return impl_->events_at(*seqs);
+}
+
+StatusOr<uint64_t> RocksDbEventLog::stream_version(std::string_view stream) {
+  return impl_->version_from_disk(stream);
+}
+
+StatusOr<std::optional<AppendOutcome>> RocksDbEventLog::find_command(std::string_view command_id) {
+  auto rec = impl_->command_from_disk(command_id);
+  if (!rec.ok()) return Err{rec.error()};
+  if (!rec->has_value()) return std::optional<AppendOutcome>();
+  auto positions = impl_->positions(**rec);
+  if (!positions.ok()) return Err{positions.error()};
+  AppendOutcome outcome;
+  outcome.status = AppendStatus::duplicate;
+  outcome.events = std::move(positions.value());
+  return std::optional<AppendOutcome>(std::move(outcome));
+}
+
+StatusOr<LogDigest> RocksDbEventLog::digest() {
+  std::lock_guard lock(impl_->head_mu);
+  return impl_->head;
+}
+
+Status RocksDbEventLog::scan_envelopes(uint64_t from_seq,
+                                       const std::function<bool(uint64_t, std::string_view)>& fn) {
+  rocksdb::ReadOptions r = impl_->read_options();
+  r.fill_cache = false;
+  r.readahead_size = 4 << 20;
+  r.adaptive_readahead = true;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(r, impl_->cf[kEvents]));
+  for (it->Seek(seq_key(std::max<uint64_t>(from_seq, 1))); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) {
+      return Status(StatusCode::corruption, "events family holds a key that is not a sequence");
+    }
+    if (!fn(get_be64(view(it->key())), view(it->value()))) return Status::Ok();
+  }
+  return from_rocks(it->status(), "scanning events");
+}
+
+StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uint64_t)>& progress) {
+  ChainVerifier verifier;
+  Status s = scan_envelopes(1, [&](uint64_t seq, std::string_view bytes) {
+    if (!verifier.feed(seq, bytes)) return false;
+    if (progress && seq % 65536 == 0) progress(seq);
+    return true;
+  });
+  if (!s.ok() && s.code() != StatusCode::corruption) return Err{s};
+  ChainReport report = verifier.report();
+  if (!s.ok() && !report.first_bad_seq) {
+    report.first_bad_seq = report.digest.seq + 1;
+    report.problem = s.message();
+  }
+  // Nothing may stand after a good chain: the head found on open must match.
+  LogDigest head;
+  {
+    std::lock_guard lock(impl_->head_mu);
+    head = impl_->head;
+  }
+  if (!report.first_bad_seq && report.digest != head) {
+    report.first_bad_seq = report.digest.seq + 1;
+    report.problem = "the chain ends at " + std::to_string(report.digest.seq) +
+                     " but the log's head is " + std::to_string(head.seq);
+  }
+  return report;
+}
+
+}  // namespace mledger

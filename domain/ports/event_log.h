@@ -1,0 +1,121 @@
+#pragma once
+// EventLog: the port every event store implements (RocksDB on disk, memory in
+// tests). One contract test suite (tests/adapters/event_log_contract_test.cc)
+// runs against every implementation.
+//
+// Thread safety: append_batch() is called by one writer at a time (the group
+// commit writer); every read may run concurrently with it and with each other.
+// A read sees whole batches only: never part of an append.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/core/status.h"
+#include "domain/events/event.h"
+
+namespace mledger {
+
+// Optimistic concurrency: the stream must be at exactly this version when the
+// request is applied (0 = the stream must not exist yet). Every stream that a
+// request writes must be listed; a request may list streams it only read.
+struct StreamExpectation {
+  std::string stream;
+  uint64_t expected_version = 0;
+};
+
+struct AppendRequest {
+  std::string command_id;       // idempotency key (R-LED-02)
+  Hash256 command_digest{};     // identifies the command's content
+  EventMetadata metadata;       // copied onto every event (command_id included)
+  std::vector<StreamExpectation> expectations;
+  std::vector<NewEvent> events;  // at least one; at most limits::events_per_command_max
+};
+
+struct EventPosition {
+  uint64_t seq = 0;
+  std::string stream;
+  uint64_t version = 0;
+  std::string event_id;
+  std::string type;
+  Hash256 hash{};
+  friend bool operator==(const EventPosition&, const EventPosition&) = default;
+};
+
+enum class AppendStatus {
+  appended,         // the events are durable; `events` says where they are
+  duplicate,        // the command id was appended before with the same digest:
+                    // nothing written, `events` is the first outcome
+  conflict,         // a stream was not at its expected version: nothing written
+  command_id_reused // the command id was used before for different content
+};
+
+struct AppendOutcome {
+  AppendStatus status = AppendStatus::appended;
+  std::vector<EventPosition> events;
+  std::string conflict_stream;  // conflict only
+  uint64_t expected_version = 0;
+  uint64_t actual_version = 0;
+};
+
+// Where the chain stands: an auditor keeps it and checks it later.
+struct LogDigest {
+  uint64_t seq = 0;  // last sequence number, 0 for an empty log
+  Hash256 head{};    // hash of event `seq` (zeros for an empty log)
+  friend bool operator==(const LogDigest&, const LogDigest&) = default;
+};
+
+struct ChainReport {
+  uint64_t events_checked = 0;
+  LogDigest digest;                   // of the last good event
+  std::optional<uint64_t> first_bad_seq;  // set when the chain is broken
+  std::string problem;                // what was wrong at first_bad_seq
+};
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+
+  // Applies the requests in order, all in one durable (synced) write. Each
+  // request is atomic on its own: it is appended whole, or (conflict,
+  // duplicate, id reused) changes nothing; a later request sees what the
+  // earlier ones appended. On a Status failure nothing of the batch is
+  // written and the log may refuse further appends (a disk that failed a
+  // sync is not trusted again without a reopen).
+  [[nodiscard]] virtual StatusOr<std::vector<AppendOutcome>> append_batch(
+      std::span<const AppendRequest> requests) = 0;
+
+  // Events of one stream with version >= from_version, at most max_count.
+  [[nodiscard]] virtual StatusOr<std::vector<RecordedEvent>> read_stream(
+      std::string_view stream, uint64_t from_version, size_t max_count) = 0;
+
+  // Events with seq >= from_seq in order, at most max_count.
+  [[nodiscard]] virtual StatusOr<std::vector<RecordedEvent>> read_global(uint64_t from_seq,
+                                                                         size_t max_count) = 0;
+
+  // Events concerning `account_id` with seq >= from_seq in order, at most max_count.
+  [[nodiscard]] virtual StatusOr<std::vector<RecordedEvent>> read_account(
+      std::string_view account_id, uint64_t from_seq, size_t max_count) = 0;
+
+  // Current version of a stream (0 when it does not exist).
+  [[nodiscard]] virtual StatusOr<uint64_t> stream_version(std::string_view stream) = 0;
+
+  // The outcome of an appended command, or nullopt if the id is unknown.
+  [[nodiscard]] virtual StatusOr<std::optional<AppendOutcome>> find_command(
+      std::string_view command_id) = 0;
+
+  [[nodiscard]] virtual StatusOr<LogDigest> digest() = 0;
+
+  // Recomputes the hash chain from seq 1: every stored byte is covered. A
+  // broken chain is a report (first_bad_seq), not a failed Status; Status
+  // failures are for I/O. `progress` (may be empty) is called now and then
+  // with the events checked so far.
+  [[nodiscard]] virtual StatusOr<ChainReport> verify_chain(
+      const std::function<void(uint64_t)>& progress) = 0;
+};
+
+}  // namespace mledger
