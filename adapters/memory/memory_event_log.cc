@@ -126,6 +126,7 @@ StatusOr<std::optional<AppendOutcome>> MemoryEventLog::find_command(std::string_
   AppendOutcome outcome;
   outcome.status = AppendStatus::duplicate;
   outcome.events = std::move(positions.value());
+  outcome.command_digest = it->second.digest;
   return std::optional<AppendOutcome>(std::move(outcome));
 }
 

@@ -346,6 +346,7 @@ StatusOr<std::optional<AppendOutcome>> RocksDbEventLog::find_command(std::string
   AppendOutcome outcome;
   outcome.status = AppendStatus::duplicate;
   outcome.events = std::move(positions.value());
+  outcome.command_digest = (*rec)->digest;
   return std::optional<AppendOutcome>(std::move(outcome));
 }
 

@@ -60,6 +60,7 @@ struct AppendOutcome {
   std::string conflict_stream;  // conflict only
   uint64_t expected_version = 0;
   uint64_t actual_version = 0;
+  Hash256 command_digest{};     // find_command only: the digest first appended
 };
 
 // Where the chain stands: an auditor keeps it and checks it later.
