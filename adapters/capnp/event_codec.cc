@@ -5,6 +5,7 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include <cassert>
 #include <cstring>
 
 #include "adapters/capnp/mledger.capnp.h"
@@ -26,8 +27,6 @@ capnp::ReaderOptions reader_options() {
 std::string_view as_view(capnp::Data::Reader d) {
   return {reinterpret_cast<const char*>(d.begin()), d.size()};
 }
-
-capnp::Data::Reader as_data(const Hash256& h) { return capnp::Data::Reader(h.data(), h.size()); }
 
 Hash256 to_hash(capnp::Data::Reader d) {
   Hash256 h{};
@@ -56,22 +55,28 @@ class AlignedWords {
   kj::ArrayPtr<const capnp::word> view_;
 };
 
-void write_body(wire::EventBody::Builder b, const RecordedEvent& e) {
-  b.setSeq(e.seq);
+void write_body(wire::EventBody::Builder b, uint64_t seq, uint64_t version, const NewEvent& e,
+                const EventMetadata& md) {
+  b.setSeq(seq);
   b.setStream(e.stream);
-  b.setVersion(e.version);
+  b.setVersion(version);
   b.setEventId(e.event_id);
   const std::string_view type = event_type_name(e.payload);
   b.setType(capnp::Text::Reader(type.data(), type.size()));
-  b.setSchemaVersion(e.schema_version);
-  b.setRecordedAtMicros(e.metadata.recorded_at.micros_since_epoch);
-  b.setCommandId(e.metadata.command_id);
-  b.setCorrelationId(e.metadata.correlation_id);
-  b.setCausationId(e.metadata.causation_id);
-  write_actor(b.initActor(), e.metadata.actor);
+  b.setSchemaVersion(kEventSchemaVersion);
+  b.setRecordedAtMicros(md.recorded_at.micros_since_epoch);
+  b.setOccurredAtMicros(md.occurred_at.micros_since_epoch);
+  b.setCommandId(md.command_id);
+  b.setCorrelationId(md.correlation_id);
+  b.setCausationId(md.causation_id);
+  write_actor(b.initActor(), md.actor);
   auto accounts = b.initAccountIds(static_cast<unsigned>(e.account_ids.size()));
   for (unsigned i = 0; i < e.account_ids.size(); ++i) accounts.set(i, e.account_ids[i]);
   write_payload(b.initPayload(), e.payload);
+}
+
+void put_le64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
 Status read_body(wire::EventBody::Reader b, RecordedEvent& e) {
@@ -81,6 +86,7 @@ Status read_body(wire::EventBody::Reader b, RecordedEvent& e) {
   e.event_id = str(b.getEventId());
   e.schema_version = b.getSchemaVersion();
   e.metadata.recorded_at = Instant{b.getRecordedAtMicros()};
+  e.metadata.occurred_at = Instant{b.getOccurredAtMicros()};
   e.metadata.command_id = str(b.getCommandId());
   e.metadata.correlation_id = str(b.getCorrelationId());
   e.metadata.causation_id = str(b.getCausationId());
@@ -133,28 +139,62 @@ Status check_size(std::string_view bytes) {
 
 }  // namespace
 
-StatusOr<std::string> seal(RecordedEvent& event) {
-  capnp::MallocMessageBuilder body_message(256);
-  write_body(body_message.initRoot<wire::EventBody>(), event);
+StatusOr<std::string> encode_body(uint64_t seq, uint64_t version, const NewEvent& event,
+                                  const EventMetadata& metadata) {
+  assert(seq != 0 && version != 0);
+  capnp::MallocMessageBuilder message(128);
+  write_body(message.initRoot<wire::EventBody>(), seq, version, event, metadata);
   kj::Array<capnp::word> body =
-      capnp::AnyStruct::Reader(body_message.getRoot<wire::EventBody>().asReader()).canonicalize();
-  const std::string_view body_bytes(reinterpret_cast<const char*>(body.begin()),
-                                    body.size() * sizeof(capnp::word));
-  event.hash = sha256({as_bytes(event.prev_hash), body_bytes});
-
-  capnp::MallocMessageBuilder env_message(static_cast<unsigned>(body.size() + 16));
-  auto env = env_message.initRoot<wire::Envelope>();
-  env.setPrevHash(as_data(event.prev_hash));
-  env.setHash(as_data(event.hash));
-  env.setBody(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(body_bytes.data()),
-                                  body_bytes.size()));
-  kj::Array<capnp::word> flat = capnp::messageToFlatArray(env_message);
-  if (flat.size() * sizeof(capnp::word) > limits::event_bytes_max) {
+      capnp::AnyStruct::Reader(message.getRoot<wire::EventBody>().asReader()).canonicalize();
+  const size_t bytes = body.size() * sizeof(capnp::word);
+  if (bytes + 128 > limits::event_bytes_max) {
     return fail(StatusCode::limit_exceeded,
                 "event " + std::string(event_type_name(event.payload)) + " encodes to " +
-                    std::to_string(flat.size() * 8) + " bytes, over event_bytes_max");
+                    std::to_string(bytes) + " bytes, over event_bytes_max");
   }
-  return std::string(reinterpret_cast<const char*>(flat.begin()), flat.size() * sizeof(capnp::word));
+  return std::string(reinterpret_cast<const char*>(body.begin()), bytes);
+}
+
+// Canonical EventBody: word 0 is the root struct pointer, the data section
+// follows at once; seq (@0) is data word 0 and version (@2) data word 1. Both
+// are non-zero, so the data section always reaches past them.
+void patch_body_position(std::string& body, uint64_t seq, uint64_t version) {
+  assert(seq != 0 && version != 0);
+  assert(body.size() >= 24);
+  put_le64(body.data() + 8, seq);
+  put_le64(body.data() + 16, version);
+}
+
+// Envelope, laid out by hand (it is fixed): segment table, root pointer to a
+// struct of 0 data words and 3 pointers, then prevHash, hash and body as
+// byte lists. Equivalent to what a MessageBuilder writes, without its copies.
+std::string make_envelope(const Hash256& prev_hash, const Hash256& hash, std::string_view body) {
+  assert(body.size() % 8 == 0);
+  const uint64_t body_words = body.size() / 8;
+  const uint64_t segment_words = 1 + 3 + 4 + 4 + body_words;
+  std::string out((1 + segment_words) * 8, '\0');
+  char* p = out.data();
+  put_le64(p, uint64_t{segment_words} << 32);  // 1 segment (count - 1 = 0), its size
+  put_le64(p + 8, uint64_t{3} << 48);          // root: struct, offset 0, 0 data, 3 pointers
+  auto list_ptr = [](uint64_t offset_words, uint64_t bytes) {
+    return 1 | (offset_words << 2) | (uint64_t{2} << 32) | (bytes << 35);  // byte list
+  };
+  put_le64(p + 16, list_ptr(2, 32));          // prevHash at segment word 4
+  put_le64(p + 24, list_ptr(5, 32));          // hash at segment word 8
+  put_le64(p + 32, list_ptr(8, body.size()));  // body at segment word 12
+  std::memcpy(p + 8 + 4 * 8, prev_hash.data(), 32);
+  std::memcpy(p + 8 + 8 * 8, hash.data(), 32);
+  std::memcpy(p + 8 + 12 * 8, body.data(), body.size());
+  return out;
+}
+
+StatusOr<std::string> seal(RecordedEvent& event) {
+  NewEvent ne{event.stream, event.event_id, event.account_ids, event.payload};
+  auto body = encode_body(event.seq, event.version, ne, event.metadata);
+  if (!body.ok()) return Err{body.error()};
+  event.schema_version = kEventSchemaVersion;
+  event.hash = sha256({as_bytes(event.prev_hash), *body});
+  return make_envelope(event.prev_hash, event.hash, *body);
 }
 
 StatusOr<RecordedEvent> open(std::string_view bytes) {

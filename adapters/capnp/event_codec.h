@@ -30,6 +30,20 @@ inline constexpr int kNestingLimit = 16;
 
 [[nodiscard]] StatusOr<RecordedEvent> open(std::string_view envelope_bytes);
 
+// The three steps of seal(), for the append path, which encodes bodies on the
+// submitting threads and leaves only positions and the chain to the writer:
+//   encode_body()          canonical body bytes; seq and version may be
+//                          placeholders (any non-zero value)
+//   patch_body_position()  writes the real seq and version into those bytes
+//                          (fixed offsets of the canonical layout; the result
+//                          equals encode_body() with the real values)
+//   make_envelope()        the stored bytes for a body and its chain link
+[[nodiscard]] StatusOr<std::string> encode_body(uint64_t seq, uint64_t version,
+                                                const NewEvent& event,
+                                                const EventMetadata& metadata);
+void patch_body_position(std::string& body, uint64_t seq, uint64_t version);
+std::string make_envelope(const Hash256& prev_hash, const Hash256& hash, std::string_view body);
+
 // The chain link of an envelope without decoding the payload: checks that the
 // hash matches the body. Used by verification scans.
 struct ChainLink {

@@ -42,6 +42,7 @@ struct EventBody {
   actor @10 :Actor;
   accountIds @11 :List(Text);    # every partner account this event concerns
   payload @12 :Payload;
+  occurredAtMicros @13 :Int64;   # the business time of the command (its `now`)
 }
 
 enum ActorKind {

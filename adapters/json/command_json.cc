@@ -270,6 +270,7 @@ json event_to_json(const RecordedEvent& e) {
           {"type", std::string(event_type_name(e.payload))},
           {"schema_version", e.schema_version},
           {"recorded_at", format_rfc3339(e.metadata.recorded_at)},
+          {"occurred_at", format_rfc3339(e.metadata.occurred_at)},
           {"command_id", e.metadata.command_id},
           {"correlation_id", e.metadata.correlation_id},
           {"causation_id", e.metadata.causation_id},

@@ -100,7 +100,7 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
     req.command_digest = digest;
     req.metadata = EventMetadata{ctx.command_id,
                                  ctx.correlation_id.empty() ? ctx.command_id : ctx.correlation_id,
-                                 ctx.causation_id, ctx.actor, clock_.now()};
+                                 ctx.causation_id, ctx.actor, clock_.now(), ctx.now};
     req.expectations = std::move(decided.expectations);
     for (auto& [stream, payload] : decided.events) {
       req.events.push_back(NewEvent{stream, ids_.next_id(), {ctx.account_id}, std::move(payload)});

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "adapters/capnp/event_codec.h"
+#include "adapters/crypto/sha256.h"
 #include "domain/core/limits.h"
 
 namespace mledger {
@@ -51,6 +52,17 @@ EventPosition position_of(const RecordedEvent& e) {
                        std::string(event_type_name(e.payload)), e.hash};
 }
 
+Status encode_bodies(AppendRequest& r) {
+  r.encoded_bodies.clear();
+  r.encoded_bodies.reserve(r.events.size());
+  for (const NewEvent& e : r.events) {
+    auto body = codec::encode_body(UINT64_MAX, UINT64_MAX, e, r.metadata);
+    if (!body.ok()) return body.error();
+    r.encoded_bodies.push_back(std::move(body.value()));
+  }
+  return Status::Ok();
+}
+
 Status check_append_request(const AppendRequest& r) {
   auto bad = [](std::string m) { return Status(StatusCode::invalid_argument, std::move(m)); };
   if (r.command_id.empty() || r.command_id.size() > limits::command_id_bytes_max) {
@@ -58,6 +70,9 @@ Status check_append_request(const AppendRequest& r) {
   }
   if (r.metadata.command_id != r.command_id) return bad("metadata names another command id");
   if (r.events.empty()) return bad("an append needs at least one event");
+  if (!r.encoded_bodies.empty() && r.encoded_bodies.size() != r.events.size()) {
+    return bad("encoded_bodies must be empty or one per event");
+  }
   if (r.events.size() > limits::events_per_command_max) {
     return bad("an append holds at most " + std::to_string(limits::events_per_command_max) +
                " events");
@@ -143,24 +158,28 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
     if (conflicted) continue;
 
     // Seal the events into the chain.
-    for (const NewEvent& ne : req.events) {
+    for (size_t k = 0; k < req.events.size(); ++k) {
+      const NewEvent& ne = req.events[k];
       PlannedEvent pe;
-      RecordedEvent& e = pe.event;
-      e.seq = batch.head.seq + 1;
-      e.stream = ne.stream;
-      e.version = ++current[ne.stream];
-      e.event_id = ne.event_id;
-      e.account_ids = ne.account_ids;
-      e.metadata = req.metadata;
-      e.payload = ne.payload;
-      e.prev_hash = batch.head.head;
-      auto sealed = codec::seal(e);
-      // Field limits in the domain keep events far below event_bytes_max; an
-      // event over it fails the batch, and nothing of it is written.
-      if (!sealed.ok()) return Err{sealed.error()};
-      pe.envelope = std::move(sealed.value());
-      batch.head = LogDigest{e.seq, e.hash};
-      outcome.events.push_back(position_of(e));
+      pe.source = &ne;
+      pe.seq = batch.head.seq + 1;
+      pe.version = ++current[ne.stream];
+      std::string body;
+      if (req.encoded_bodies.empty()) {
+        // Field limits in the domain keep events far below event_bytes_max; an
+        // event over it fails the batch, and nothing of it is written.
+        auto encoded = codec::encode_body(pe.seq, pe.version, ne, req.metadata);
+        if (!encoded.ok()) return Err{encoded.error()};
+        body = std::move(encoded.value());
+      } else {
+        body = req.encoded_bodies[k];
+        codec::patch_body_position(body, pe.seq, pe.version);
+      }
+      const Hash256 hash = sha256({as_bytes(batch.head.head), body});
+      pe.envelope = codec::make_envelope(batch.head.head, hash, body);
+      batch.head = LogDigest{pe.seq, hash};
+      outcome.events.push_back(EventPosition{pe.seq, ne.stream, pe.version, ne.event_id,
+                                             std::string(event_type_name(ne.payload)), hash});
       batch.events.push_back(std::move(pe));
     }
     for (const NewEvent& ne : req.events) batch.stream_versions[ne.stream] = current[ne.stream];

@@ -27,8 +27,10 @@ std::string encode_command_record(const CommandRecord& r);
 [[nodiscard]] StatusOr<CommandRecord> decode_command_record(std::string_view bytes);
 
 struct PlannedEvent {
-  RecordedEvent event;  // sealed: seq, version, hashes set
-  std::string envelope;  // the bytes to store under `event.seq`
+  const NewEvent* source = nullptr;  // points into the planned requests
+  uint64_t seq = 0;
+  uint64_t version = 0;
+  std::string envelope;  // the bytes to store under `seq`
 };
 
 struct PlannedBatch {
@@ -49,6 +51,10 @@ using CommandLookup =
 // Checks a request's shape (limits, every written stream listed). Returns an
 // invalid_argument Status naming the problem; called before a request is queued.
 [[nodiscard]] Status check_append_request(const AppendRequest& request);
+
+// Fills request.encoded_bodies (see AppendRequest). Thread-safe; run it on the
+// submitting thread.
+[[nodiscard]] Status encode_bodies(AppendRequest& request);
 
 // Plans the batch. Requests must have passed check_append_request (asserted).
 // Fails only when a lookup or sealing fails.

@@ -24,12 +24,12 @@ StatusOr<std::vector<AppendOutcome>> MemoryEventLog::append_batch(
   if (!planned.ok()) return Err{planned.error()};
   PlannedBatch& batch = planned.value();
   for (PlannedEvent& pe : batch.events) {
-    assert(pe.event.seq == envelopes_.size() + 1);
+    assert(pe.seq == envelopes_.size() + 1);
     envelopes_.push_back(std::move(pe.envelope));
-    streams_[pe.event.stream].push_back(pe.event.seq);
-    for (const auto& a : pe.event.account_ids) {
+    streams_[pe.source->stream].push_back(pe.seq);
+    for (const auto& a : pe.source->account_ids) {
       auto& seqs = accounts_[a];
-      if (seqs.empty() || seqs.back() != pe.event.seq) seqs.push_back(pe.event.seq);
+      if (seqs.empty() || seqs.back() != pe.seq) seqs.push_back(pe.seq);
     }
   }
   for (auto& [id, rec] : batch.commands) commands_[id] = rec;

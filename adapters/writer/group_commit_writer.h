@@ -32,6 +32,7 @@ struct GroupCommitStats {
   uint64_t requests = 0;
   uint64_t events = 0;
   uint64_t failed_batches = 0;
+  uint64_t append_micros = 0;  // time spent inside EventLog::append_batch
 };
 
 class GroupCommitWriter {

@@ -34,6 +34,7 @@ struct EventMetadata {
   std::string causation_id;
   Actor actor;
   Instant recorded_at;  // from the ledger's clock adapter
+  Instant occurred_at;  // the command's business time (its `now`)
   friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
 };
 

@@ -34,6 +34,11 @@ struct AppendRequest {
   EventMetadata metadata;       // copied onto every event (command_id included)
   std::vector<StreamExpectation> expectations;
   std::vector<NewEvent> events;  // at least one; at most limits::events_per_command_max
+  // Optional, one per event when present: each event's wire body already
+  // encoded with placeholder positions, made on the submitting thread so that
+  // the single writer only patches positions and extends the chain. An
+  // implementation encodes the events itself when this is empty.
+  std::vector<std::string> encoded_bodies;
 };
 
 struct EventPosition {

@@ -1,0 +1,24 @@
+#pragma once
+// The subcommands of the `mledger` binary. Each takes the arguments after its
+// name and returns the process exit code.
+
+#include <string>
+#include <vector>
+
+namespace mledger::cli {
+
+// Exit codes, the same for every subcommand (docs/cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRejected = 1;   // a command was rejected / the chain is broken
+inline constexpr int kExitUsage = 2;      // bad arguments or malformed input; nothing written
+inline constexpr int kExitFailure = 3;    // the disk or the database failed
+
+using Argv = std::vector<std::string>;
+
+int run_exec(const Argv& argv);
+int run_history(const Argv& argv);
+int run_verify(const Argv& argv);
+int run_digest(const Argv& argv);
+int run_bench(const Argv& argv);
+
+}  // namespace mledger::cli

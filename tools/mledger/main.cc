@@ -1,0 +1,48 @@
+// mledger: the event-sourced membership ledger's command line.
+// main() only dispatches; each subcommand wires its own dependencies.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tools/mledger/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: mledger <command> [options]
+
+Commands:
+  exec [FILE|-]        execute commands given as JSON lines (docs/commands.md)
+  history --account ID list an account's events in order
+  verify               recompute the whole hash chain; name the first bad event
+  digest               print the current sequence number and head hash
+  bench append|replay  measure appending and replaying synthetic events
+
+Common options:
+  --data DIR           the ledger directory (default ./mledger-data)
+  --json               machine-readable output
+  --help               help for a command
+
+Exit codes: 0 ok, 1 rejected command or broken chain, 2 bad usage or malformed
+input (nothing written), 3 storage failure.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mledger::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "exec") return run_exec(args);
+  if (command == "history") return run_history(args);
+  if (command == "verify") return run_verify(args);
+  if (command == "digest") return run_digest(args);
+  if (command == "bench") return run_bench(args);
+  std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return kExitUsage;
+}
