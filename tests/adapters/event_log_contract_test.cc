@@ -1,0 +1,236 @@
+// One contract, every EventLog implementation: RocksDB on disk and memory.
+// covers R-LED-01, R-LED-02
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+
+#include "adapters/capnp/event_codec.h"
+#include "adapters/log/append_planner.h"
+#include "adapters/memory/memory_event_log.h"
+#include "adapters/rocksdb/rocksdb_event_log.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/temp_dir.h"
+
+namespace mledger {
+namespace {
+
+using testing::user_added_request;
+
+struct Impl {
+  std::string name;
+  std::function<std::unique_ptr<EventLog>(const std::string& dir)> open;
+};
+
+class EventLogContract : public ::testing::TestWithParam<Impl> {
+ protected:
+  void SetUp() override { log_ = GetParam().open(dir_.sub("ledger")); }
+  StatusOr<AppendOutcome> append_one(AppendRequest r) {
+    std::vector<AppendRequest> batch;
+    batch.push_back(std::move(r));
+    auto out = log_->append_batch(batch);
+    if (!out.ok()) return Err{out.error()};
+    return std::move(out.value()[0]);
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<EventLog> log_;
+};
+
+TEST_P(EventLogContract, empty_log_has_zero_digest_and_intact_chain) {
+  auto d = log_->digest();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->seq, 0u);
+  EXPECT_EQ(d->head, Hash256{});
+  auto report = log_->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->first_bad_seq);
+  EXPECT_EQ(report->events_checked, 0u);
+}
+
+TEST_P(EventLogContract, R_LED_01_appends_assign_gap_free_sequences_and_versions) {
+  auto a = append_one(user_added_request("c1", "account-a", 0, "a", 2));
+  ASSERT_TRUE(a.ok()) << a.error().to_string();
+  ASSERT_EQ(a->status, AppendStatus::appended);
+  ASSERT_EQ(a->events.size(), 2u);
+  EXPECT_EQ(a->events[0].seq, 1u);
+  EXPECT_EQ(a->events[1].seq, 2u);
+  EXPECT_EQ(a->events[1].version, 2u);
+  auto b = append_one(user_added_request("c2", "account-b", 0, "b"));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->events[0].seq, 3u);
+  EXPECT_EQ(b->events[0].version, 1u);
+  auto c = append_one(user_added_request("c3", "account-a", 2, "a"));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->events[0].seq, 4u);
+  EXPECT_EQ(c->events[0].version, 3u);
+
+  auto all = log_->read_global(1, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  Hash256 prev{};
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].seq, i + 1);
+    EXPECT_EQ((*all)[i].prev_hash, prev);  // the chain links each event to the one before
+    prev = (*all)[i].hash;
+  }
+  auto d = log_->digest();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->seq, 4u);
+  EXPECT_EQ(d->head, prev);
+  EXPECT_EQ(*log_->stream_version("account-a"), 3u);
+  EXPECT_EQ(*log_->stream_version("account-b"), 1u);
+  EXPECT_EQ(*log_->stream_version("account-c"), 0u);
+}
+
+TEST_P(EventLogContract, reads_by_stream_by_range_and_by_account) {
+  ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a", 3)).ok());
+  ASSERT_TRUE(append_one(user_added_request("c2", "account-b", 0, "b", 2)).ok());
+  auto merge = user_added_request("c3", "merge-a-b", 0, "a");
+  merge.events[0].account_ids = {"a", "b"};  // concerns both accounts
+  ASSERT_TRUE(append_one(merge).ok());
+
+  auto s = log_->read_stream("account-a", 2, 10);
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->size(), 2u);
+  EXPECT_EQ((*s)[0].version, 2u);
+  EXPECT_EQ((*s)[1].version, 3u);
+  EXPECT_EQ(log_->read_stream("account-a", 1, 2)->size(), 2u);
+  EXPECT_TRUE(log_->read_stream("account", 1, 10)->empty());  // no prefix matches
+
+  auto g = log_->read_global(3, 2);
+  ASSERT_TRUE(g.ok());
+  ASSERT_EQ(g->size(), 2u);
+  EXPECT_EQ((*g)[0].seq, 3u);
+
+  auto b = log_->read_account("b", 1, 100);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->size(), 3u);
+  EXPECT_EQ((*b)[0].seq, 4u);
+  EXPECT_EQ((*b)[2].seq, 6u);
+  EXPECT_EQ((*b)[2].stream, "merge-a-b");
+  EXPECT_EQ(log_->read_account("b", 6, 100)->size(), 1u);
+  EXPECT_EQ(log_->read_account("a", 1, 100)->size(), 4u);
+}
+
+TEST_P(EventLogContract, recorded_events_keep_everything_that_was_appended) {
+  auto req = user_added_request("c1", "account-a", 0, "a");
+  req.metadata.correlation_id = "corr-9";
+  req.metadata.causation_id = "cause-8";
+  ASSERT_TRUE(append_one(req).ok());
+  auto e = log_->read_stream("account-a", 1, 1);
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->size(), 1u);
+  const RecordedEvent& r = (*e)[0];
+  EXPECT_EQ(r.event_id, "c1-e0");
+  EXPECT_EQ(r.metadata, req.metadata);
+  EXPECT_EQ(r.account_ids, std::vector<std::string>{"a"});
+  EXPECT_EQ(std::get<UserAdded>(r.payload), std::get<UserAdded>(req.events[0].payload));
+  EXPECT_EQ(r.schema_version, kEventSchemaVersion);
+}
+
+TEST_P(EventLogContract, conflict_writes_nothing) {
+  ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a")).ok());
+  auto c = append_one(user_added_request("c2", "account-a", 0, "a"));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, AppendStatus::conflict);
+  EXPECT_EQ(c->conflict_stream, "account-a");
+  EXPECT_EQ(c->expected_version, 0u);
+  EXPECT_EQ(c->actual_version, 1u);
+  EXPECT_EQ(log_->digest()->seq, 1u);
+  EXPECT_FALSE(log_->find_command("c2")->has_value());
+  // A stream only read (listed, not written) is checked too.
+  auto r = user_added_request("c3", "account-b", 0, "b");
+  r.expectations.push_back({"account-a", 0});
+  EXPECT_EQ(append_one(r)->status, AppendStatus::conflict);
+  EXPECT_EQ(log_->digest()->seq, 1u);
+}
+
+TEST_P(EventLogContract, R_LED_02_retried_command_returns_first_outcome_and_writes_nothing) {
+  auto first = append_one(user_added_request("c1", "account-a", 0, "a", 2));
+  ASSERT_TRUE(first.ok());
+  const LogDigest before = *log_->digest();
+  auto again = append_one(user_added_request("c1", "account-a", 0, "a", 2));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, AppendStatus::duplicate);
+  EXPECT_EQ(again->events, first->events);
+  EXPECT_EQ(*log_->digest(), before);
+  auto found = log_->find_command("c1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->events, first->events);
+  EXPECT_EQ((*found)->command_digest, user_added_request("c1", "x", 0, "a").command_digest);
+}
+
+TEST_P(EventLogContract, R_LED_02_reused_command_id_with_other_content_is_refused) {
+  ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a")).ok());
+  auto other = user_added_request("c1", "account-b", 0, "b");
+  other.command_digest[5] = 0xff;
+  auto r = append_one(other);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, AppendStatus::command_id_reused);
+  EXPECT_EQ(log_->digest()->seq, 1u);
+}
+
+TEST_P(EventLogContract, batch_requests_see_each_other_in_order) {
+  std::vector<AppendRequest> batch;
+  batch.push_back(user_added_request("c1", "account-a", 0, "a"));
+  batch.push_back(user_added_request("c2", "account-a", 1, "a"));  // sees c1
+  batch.push_back(user_added_request("c3", "account-a", 1, "a"));  // conflicts with c2
+  batch.push_back(user_added_request("c1", "account-a", 0, "a"));  // duplicate of c1
+  batch.push_back(user_added_request("c4", "account-b", 0, "b"));
+  auto out = log_->append_batch(batch);
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->size(), 5u);
+  EXPECT_EQ((*out)[0].status, AppendStatus::appended);
+  EXPECT_EQ((*out)[1].status, AppendStatus::appended);
+  EXPECT_EQ((*out)[1].events[0].version, 2u);
+  EXPECT_EQ((*out)[2].status, AppendStatus::conflict);
+  EXPECT_EQ((*out)[3].status, AppendStatus::duplicate);
+  EXPECT_EQ((*out)[3].events, (*out)[0].events);
+  EXPECT_EQ((*out)[4].status, AppendStatus::appended);
+  EXPECT_EQ((*out)[4].events[0].seq, 3u);
+  EXPECT_EQ(log_->digest()->seq, 3u);
+  auto report = log_->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->first_bad_seq);
+  EXPECT_EQ(report->events_checked, 3u);
+  EXPECT_EQ(report->digest, *log_->digest());
+}
+
+TEST_P(EventLogContract, encoded_bodies_give_the_same_events) {
+  auto plain = user_added_request("c1", "account-a", 0, "a", 2);
+  auto prepared = plain;
+  prepared.command_id = prepared.metadata.command_id = "c2";
+  prepared.expectations[0].expected_version = 2;
+  for (auto& e : prepared.events) e.event_id += "x";
+  ASSERT_TRUE(append_one(plain).ok());
+  // encode_bodies comes from the planner; the writer calls it on submit.
+  ASSERT_TRUE(encode_bodies(prepared).ok());
+  ASSERT_TRUE(append_one(prepared).ok());
+  auto all = log_->read_global(1, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[2].version, 3u);
+  EXPECT_EQ(std::get<UserAdded>((*all)[2].payload), std::get<UserAdded>((*all)[0].payload));
+  EXPECT_FALSE(log_->verify_chain({})->first_bad_seq);
+}
+
+std::unique_ptr<EventLog> open_rocksdb(const std::string& dir) {
+  RocksDbOptions o;
+  o.path = dir;
+  auto log = RocksDbEventLog::open(o);
+  EXPECT_TRUE(log.ok()) << log.error().to_string();
+  return std::move(log.value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, EventLogContract,
+    ::testing::Values(Impl{"memory", [](const std::string&) -> std::unique_ptr<EventLog> {
+                             return std::make_unique<MemoryEventLog>();
+                           }},
+                      Impl{"rocksdb", open_rocksdb}),
+    [](const ::testing::TestParamInfo<Impl>& p) { return p.param.name; });
+
+}  // namespace
+}  // namespace mledger

@@ -1,0 +1,105 @@
+// Command execution end to end on the in-memory and on-disk logs: decide,
+// append with optimistic concurrency, idempotency by command id.
+// covers R-LED-02, R-ACC-01
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "adapters/crypto/sha256.h"
+#include "adapters/ledger/ledger.h"
+#include "adapters/memory/memory_event_log.h"
+#include "adapters/system/random_ids.h"
+#include "adapters/system/system_clock.h"
+#include "tests/support/fixtures.h"
+
+namespace mledger {
+namespace {
+
+struct Rig {
+  MemoryEventLog log;
+  FixedClock clock{Instant{1'767'603'600'000'000}};
+  SequentialIdSource ids{"evt-"};
+  GroupCommitWriter writer{log, GroupCommitOptions{}};
+  Ledger ledger{log, writer, clock, ids, LedgerOptions{}};
+
+  StatusOr<CommandResult> enroll(const std::string& account, const std::string& command_id,
+                                 EnrollPartnerAccount body = testing::valid_enrollment()) {
+    Command c{testing::user_context(account, "u-" + account, command_id), std::move(body)};
+    return ledger.execute(c, sha256({command_id, account, c.body.index() == 0 ? "enroll" : "?",
+                                     std::get<EnrollPartnerAccount>(c.body).phone}));
+  }
+};
+
+TEST(Ledger, R_ACC_01_accepted_command_writes_its_events_to_the_account_stream) {
+  Rig rig;
+  auto r = rig.enroll("contoso", "c1");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->kind, CommandResult::Kind::accepted);
+  ASSERT_EQ(r->events.size(), 2u);
+  EXPECT_EQ(r->events[0].type, "PartnerAccountEnrolled");
+  EXPECT_EQ(r->events[1].type, "UserAdded");
+  auto events = rig.log.read_stream("account-contoso", 1, 10);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].metadata.recorded_at, rig.clock.now());
+  EXPECT_EQ((*events)[0].metadata.actor.user_id, "u-contoso");
+  EXPECT_EQ((*events)[0].event_id, "evt-1");
+}
+
+TEST(Ledger, R_ACC_01_rejection_writes_nothing) {
+  Rig rig;
+  auto body = testing::valid_enrollment();
+  body.primary_contact.email = "alice@gmail.com";
+  auto r = rig.enroll("contoso", "c1", body);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->kind, CommandResult::Kind::rejected);
+  EXPECT_EQ(r->rejection->code, RejectionCode::personal_email_not_supported);
+  EXPECT_EQ(rig.log.digest()->seq, 0u);
+  EXPECT_FALSE(rig.log.find_command("c1")->has_value());
+}
+
+TEST(Ledger, R_LED_02_retry_returns_first_outcome_not_a_rejection) {
+  Rig rig;
+  auto first = rig.enroll("contoso", "c1");
+  ASSERT_EQ(first->kind, CommandResult::Kind::accepted);
+  auto retry = rig.enroll("contoso", "c1");  // would be account_already_enrolled if decided again
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->kind, CommandResult::Kind::duplicate);
+  EXPECT_EQ(retry->events, first->events);
+  EXPECT_EQ(rig.log.digest()->seq, 2u);
+  auto other_id = rig.enroll("contoso", "c2");
+  EXPECT_EQ(other_id->rejection->code, RejectionCode::account_already_enrolled);
+}
+
+TEST(Ledger, R_LED_02_same_id_for_another_command_is_rejected) {
+  Rig rig;
+  ASSERT_EQ(rig.enroll("contoso", "c1")->kind, CommandResult::Kind::accepted);
+  auto body = testing::valid_enrollment();
+  body.phone = "0409999999";
+  auto r = rig.enroll("contoso", "c1", body);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rejection->code, RejectionCode::command_id_reused_with_different_content);
+  EXPECT_EQ(rig.log.digest()->seq, 2u);
+}
+
+TEST(Ledger, R_ACC_01_concurrent_enrollments_of_one_account_exactly_one_wins) {
+  Rig rig;
+  constexpr int kClients = 16;
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0}, already{0};
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = rig.enroll("contoso", "c" + std::to_string(i));
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      if (r->kind == CommandResult::Kind::accepted) ++accepted;
+      if (r->rejection && r->rejection->code == RejectionCode::account_already_enrolled) ++already;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 1);
+  EXPECT_EQ(already.load(), kClients - 1);
+  EXPECT_EQ(rig.log.digest()->seq, 2u);
+}
+
+}  // namespace
+}  // namespace mledger

@@ -1,0 +1,57 @@
+// Helper for the SIGKILL test: executes enrollments through the real path
+// (Ledger -> group-commit writer -> RocksDB) from several threads and prints
+// "ack <command id>" only after the command's outcome came back durable. It
+// runs until killed.
+//
+// usage: fault_appender DIR PREFIX THREADS
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/crypto/sha256.h"
+#include "adapters/ledger/ledger.h"
+#include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/system/random_ids.h"
+#include "adapters/system/system_clock.h"
+#include "tests/support/fixtures.h"
+
+int main(int argc, char** argv) {
+  using namespace mledger;
+  if (argc != 4) return 2;
+  RocksDbOptions options;
+  options.path = argv[1];
+  auto log = RocksDbEventLog::open(options);
+  if (!log.ok()) {
+    std::fprintf(stderr, "%s\n", log.error().to_string().c_str());
+    return 3;
+  }
+  const std::string prefix = argv[2];
+  const int threads = std::stoi(argv[3]);
+  SystemClock clock;
+  RandomUuidSource ids;
+  GroupCommitWriter writer(**log, GroupCommitOptions{});
+  Ledger ledger(**log, writer, clock, ids, LedgerOptions{});
+  std::mutex out;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0;; ++i) {
+        const std::string account = prefix + "-" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string id = "cmd-" + account;
+        Command c{testing::user_context(account, "u-" + account, id), testing::valid_enrollment()};
+        auto r = ledger.execute(c, sha256({id}));
+        if (!r.ok() || r->kind != CommandResult::Kind::accepted) {
+          std::fprintf(stderr, "unexpected outcome for %s\n", id.c_str());
+          std::_Exit(4);
+        }
+        std::lock_guard lock(out);
+        std::printf("ack %s\n", id.c_str());
+        std::fflush(stdout);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+}

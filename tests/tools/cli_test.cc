@@ -1,0 +1,148 @@
+// The `mledger` binary as a user runs it: exit codes, bad input writes
+// nothing, retries are idempotent, tampering is named.
+// covers R-ACC-01, R-ACC-02, R-LED-01, R-LED-02
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out;
+};
+
+Run run(const std::string& args) {
+  const std::string cmd = std::string(MLEDGER_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string enroll_line(const std::string& id, const std::string& account,
+                        const std::string& phone = "0301234567",
+                        const std::string& email = "alice@contoso.de") {
+  return R"({"command_id":")" + id + R"(","type":"enroll_partner_account","account_id":")" +
+         account + R"(","actor":{"kind":"user","account_id":")" + account +
+         R"(","user_id":"u-1"},"data":{"legal_name":"Contoso","address":{"line1":"Main 1",)"
+         R"("city":"Berlin","country":"DE"},"phone":")" + phone +
+         R"(","primary_contact":{"first_name":"A","last_name":"M","email":")" + email + R"("}}})";
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  std::string data() const { return "--data " + dir_.sub("ledger"); }
+  std::string file(const std::string& name, const std::string& text) {
+    const std::string p = dir_.sub(name);
+    write_file(p, text);
+    return p;
+  }
+  mledger::testing::TempDir dir_;
+};
+
+TEST_F(Cli, help_everywhere) {
+  for (const char* c : {"--help", "exec --help", "history --help", "verify --help",
+                        "digest --help", "bench --help"}) {
+    auto r = run(c);
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_NE(r.out.find("usage"), std::string::npos) << c;
+  }
+  EXPECT_EQ(run("frobnicate").exit_code, 2);
+  EXPECT_EQ(run("exec --bogus").exit_code, 2);
+}
+
+TEST_F(Cli, R_ACC_02_accepted_and_rejected_lines_and_their_exit_code) {
+  auto f = file("in.jsonl", enroll_line("c1", "contoso") + "\n\n" +
+                                enroll_line("c2", "fabrikam", "+4930123") + "\n");
+  auto r = run("exec " + data() + " " + f);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("line 1 c1: accepted #1 PartnerAccountEnrolled account-contoso@1"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line 3 c2: rejected phone_number_invalid (R-ACC-02)"), std::string::npos)
+      << r.out;
+  auto d = run("digest --json " + data());
+  EXPECT_NE(d.out.find("\"seq\":2"), std::string::npos) << d.out;
+  auto h = run("history --account contoso " + data());
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("PartnerAccountEnrolled"), std::string::npos);
+  EXPECT_NE(h.out.find("UserAdded"), std::string::npos);
+  EXPECT_NE(run("history --account fabrikam " + data()).out.find("no events"), std::string::npos);
+}
+
+TEST_F(Cli, R_LED_02_running_the_same_file_again_writes_nothing) {
+  auto f = file("in.jsonl", enroll_line("c1", "contoso") + "\n" + enroll_line("c2", "fabrikam") + "\n");
+  ASSERT_EQ(run("exec " + data() + " " + f).exit_code, 0);
+  const std::string before = run("digest " + data()).out;
+  auto again = run("exec --json " + data() + " " + f);
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("\"status\":\"duplicate\""), std::string::npos);
+  EXPECT_EQ(run("digest " + data()).out, before);
+}
+
+TEST_F(Cli, malformed_input_names_the_line_and_writes_nothing) {
+  const std::string good = enroll_line("c1", "contoso");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {good + "\n{\"command_id\": \n", "line 2: malformed JSON"},
+      {good + "\n" + R"({"command_id":"c9","type":"launch_rocket","account_id":"a","actor":{"kind":"user","account_id":"a","user_id":"u"},"data":{}})" + "\n",
+       "line 2: field 'type'"},
+      {good + "\n" + enroll_line("c3", "x").replace(0, 1, "[") + "\n", "line 2: malformed JSON"},
+      {good + "\n" + enroll_line("c4", "caf\xC3") + "\n", "line 2: malformed JSON"},
+      {good + "\n" + std::string(70000, ' ') + "\n", "line 2: longer than 65536 bytes"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto r = run("exec " + data() + " " + file("bad.jsonl", text));
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find(expected), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("nothing was executed"), std::string::npos) << r.out;
+    // Nothing written: there is no ledger at all.
+    EXPECT_EQ(run("digest " + data()).exit_code, 3);
+  }
+}
+
+TEST_F(Cli, R_LED_01_verify_names_the_first_tampered_event) {
+  std::string lines;
+  for (int i = 0; i < 4; ++i) lines += enroll_line("c" + std::to_string(i), "acct" + std::to_string(i)) + "\n";
+  ASSERT_EQ(run("exec " + data() + " " + file("in.jsonl", lines)).exit_code, 0);
+  auto ok = run("verify " + data());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("chain intact: 8 events"), std::string::npos) << ok.out;
+
+  {  // change one byte of event 5 with RocksDB's own API
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta"}) {
+      families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &db).ok());
+    const std::string key("\0\0\0\0\0\0\0\5", 8);
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
+    value[value.size() / 2] ^= 0x20;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto bad = run("verify " + data());
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("chain broken at seq 5"), std::string::npos) << bad.out;
+  auto j = run("verify --json " + data());
+  EXPECT_NE(j.out.find("\"first_bad_seq\":5"), std::string::npos) << j.out;
+}
+
+}  // namespace
