@@ -10,6 +10,7 @@
 #include "adapters/json/command_json.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
+#include "projections/account_profile.h"
 #include "tools/mledger/runtime.h"
 
 namespace mledger::cli {
@@ -59,6 +60,26 @@ bool parse_common(const char* name, const char* help, const Argv& argv,
   return true;
 }
 
+// The account as the events above leave it (the account-profile fold).
+void print_profile(const projections::AccountProfile& p) {
+  const PostalAddress& a = p.address;
+  std::printf("\nstate after event #%llu:\n", static_cast<unsigned long long>(p.last_seq));
+  std::printf("  company   %s (%s)\n", p.legal_name.c_str(),
+              p.source == CompanySource::duns_lookup ? ("DUNS " + p.duns_number).c_str()
+                                                     : "entered by hand");
+  std::printf("  address   %s, %s %s, %s%s\n", a.line1.c_str(), a.postal_code.c_str(),
+              a.city.c_str(), a.country.c_str(), p.address_validated ? " (validated)" : "");
+  std::printf("  phone     %s\n", p.phone.c_str());
+  std::printf("  contact   %s %s <%s>\n", p.primary_contact.first_name.c_str(),
+              p.primary_contact.last_name.c_str(), p.primary_contact.email.c_str());
+  for (const auto& [id, u] : p.users) {
+    std::string roles;
+    for (Role r : u.roles) roles += (roles.empty() ? "" : ",") + std::string(role_name(r));
+    std::printf("  user      %s <%s>%s roles=%s\n", id.c_str(), u.email.c_str(),
+                u.guest ? " guest" : "", roles.c_str());
+  }
+}
+
 }  // namespace
 
 int run_history(const Argv& argv) {
@@ -82,6 +103,8 @@ int run_history(const Argv& argv) {
     return kExitFailure;
   }
   uint64_t printed = 0;
+  projections::AccountProfile profile;
+  profile.account_id = *account;
   while (printed < limit) {
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(limit - printed, 4096));
     auto events = (*log)->read_account(*account, from, chunk);
@@ -104,12 +127,16 @@ int run_history(const Argv& argv) {
                     a.account_id.empty() ? "" : "@", a.account_id.c_str(),
                     e.metadata.command_id.c_str(), to_hex(e.hash).c_str());
       }
+      projections::apply(profile, e);
       ++printed;
       from = e.seq + 1;
     }
   }
-  if (printed == 0 && !args.flag("json")) {
+  if (args.flag("json")) return kExitOk;
+  if (printed == 0) {
     std::printf("no events concern account %s\n", account->c_str());
+  } else if (profile.enrolled) {
+    print_profile(profile);
   }
   return kExitOk;
 }
