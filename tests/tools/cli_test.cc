@@ -84,6 +84,15 @@ TEST_F(Cli, R_ACC_02_accepted_and_rejected_lines_and_their_exit_code) {
   EXPECT_NE(run("history --account fabrikam " + data()).out.find("no events"), std::string::npos);
 }
 
+TEST_F(Cli, R_ACC_03_the_documented_demo_scenario_runs) {
+  auto r = run("exec --json " + data() + " " MLEDGER_SOURCE_DIR "/docs/demo/scenario.jsonl");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(R"("command_id":"demo-0003","events":[{"event_id")"), std::string::npos) << r.out;
+  auto h = run("history --account fabrikam-ru " + data());
+  EXPECT_NE(h.out.find("Tverskaya St 7, 125009 Moscow, RU (validated)"), std::string::npos) << h.out;
+  EXPECT_NE(run("digest " + data()).out.find("seq 10 "), std::string::npos);
+}
+
 TEST_F(Cli, R_LED_02_running_the_same_file_again_writes_nothing) {
   auto f = file("in.jsonl", enroll_line("c1", "contoso") + "\n" + enroll_line("c2", "fabrikam") + "\n");
   ASSERT_EQ(run("exec " + data() + " " + f).exit_code, 0);
