@@ -81,29 +81,62 @@ TEST(GroupCommitWriter, malformed_request_fails_alone_and_at_once) {
   EXPECT_TRUE(writer.append(user_added_request("c3", "s", 0, "a")).ok());
 }
 
+// A log whose appends wait until the test opens the gate: the writer is held
+// inside its first batch while the queue fills.
+class GatedLog final : public EventLog {
+ public:
+  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
+    entered_.store(true);
+    gate_.wait();
+    return inner_.append_batch(r);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_stream(std::string_view s, uint64_t v, size_t n) override {
+    return inner_.read_stream(s, v, n);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_global(uint64_t f, size_t n) override {
+    return inner_.read_global(f, n);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_account(std::string_view a, uint64_t f, size_t n) override {
+    return inner_.read_account(a, f, n);
+  }
+  StatusOr<uint64_t> stream_version(std::string_view s) override { return inner_.stream_version(s); }
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
+    return inner_.find_command(id);
+  }
+  StatusOr<LogDigest> digest() override { return inner_.digest(); }
+  StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
+    return inner_.verify_chain(p);
+  }
+  void open() { opener_.set_value(); }
+  bool entered() const { return entered_.load(); }
+
+ private:
+  MemoryEventLog inner_;
+  std::promise<void> opener_;
+  std::shared_future<void> gate_ = opener_.get_future().share();
+  std::atomic<bool> entered_{false};
+};
+
 TEST(GroupCommitWriter, full_queue_refuses_instead_of_growing) {
-  MemoryEventLog log;
+  GatedLog log;
   GroupCommitOptions options;
   options.queue_requests_max = 4;
   GroupCommitWriter writer(log, options);
-  std::vector<std::future<StatusOr<AppendOutcome>>> futures;
-  int refused = 0;
-  for (int i = 0; i < 2000; ++i) {
-    auto f = writer.submit(user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a"));
-    if (f.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-      auto r = f.get();
-      if (!r.ok()) {
-        EXPECT_EQ(r.error().code(), StatusCode::limit_exceeded);
-        ++refused;
-        continue;
-      }
-      continue;
-    }
-    futures.push_back(std::move(f));
+  auto first = writer.submit(user_added_request("c0", "s0", 0, "a"));
+  while (!log.entered()) std::this_thread::yield();  // the writer holds c0, the queue is empty
+  std::vector<std::future<StatusOr<AppendOutcome>>> queued;
+  for (int i = 1; i <= 4; ++i) {
+    queued.push_back(writer.submit(user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a")));
   }
-  for (auto& f : futures) EXPECT_TRUE(f.get().ok());
-  EXPECT_GT(refused, 0);
-  EXPECT_EQ(log.digest()->seq, uint64_t(2000 - refused));
+  auto refused = writer.submit(user_added_request("c5", "s5", 0, "a"));
+  ASSERT_EQ(refused.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  auto r = refused.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), StatusCode::limit_exceeded);
+  log.open();
+  EXPECT_TRUE(first.get().ok());
+  for (auto& f : queued) EXPECT_TRUE(f.get().ok());
+  EXPECT_EQ(log.digest()->seq, 5u);  // c0..c4; the refused c5 was never written
 }
 
 TEST(GroupCommitWriter, stop_writes_what_was_queued_then_refuses) {
