@@ -89,6 +89,8 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
             }
             decided.expectations.push_back({stream, events->size()});
             for (auto& p : d.value()) decided.events.emplace_back(stream, std::move(p));
+          } else {
+            static_assert(sizeof(T) == 0, "every command type needs its route here");
           }
         },
         command.body);
