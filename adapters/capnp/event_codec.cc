@@ -158,12 +158,22 @@ StatusOr<std::string> encode_body(uint64_t seq, uint64_t version, const NewEvent
 // Canonical EventBody: word 0 is the root struct pointer, the data section
 // follows at once; seq (@0) is data word 0 and version (@2) data word 1. Both
 // are non-zero, so the data section always reaches past them.
-void patch_body_position(std::string& body, uint64_t seq, uint64_t version) {
+void patch_position(char* body, size_t size, uint64_t seq, uint64_t version) {
   assert(seq != 0 && version != 0);
-  assert(body.size() >= 24);
-  put_le64(body.data() + 8, seq);
-  put_le64(body.data() + 16, version);
+  assert(size >= 24);
+  (void)size;
+  put_le64(body + 8, seq);
+  put_le64(body + 16, version);
 }
+
+void patch_body_position(std::string& body, uint64_t seq, uint64_t version) {
+  patch_position(body.data(), body.size(), seq, version);
+}
+
+namespace {
+
+constexpr size_t kEnvelopeHashOffset = 8 + 8 * 8;
+constexpr size_t kEnvelopeBodyOffset = 8 + 12 * 8;
 
 // Envelope, laid out by hand (it is fixed): segment table, root pointer to a
 // struct of 0 data words and 3 pointers, then prevHash, hash and body as
@@ -183,8 +193,21 @@ std::string make_envelope(const Hash256& prev_hash, const Hash256& hash, std::st
   put_le64(p + 24, list_ptr(5, 32));          // hash at segment word 8
   put_le64(p + 32, list_ptr(8, body.size()));  // body at segment word 12
   std::memcpy(p + 8 + 4 * 8, prev_hash.data(), 32);
-  std::memcpy(p + 8 + 8 * 8, hash.data(), 32);
-  std::memcpy(p + 8 + 12 * 8, body.data(), body.size());
+  std::memcpy(p + kEnvelopeHashOffset, hash.data(), 32);
+  std::memcpy(p + kEnvelopeBodyOffset, body.data(), body.size());
+  return out;
+}
+
+}  // namespace
+
+SealedEnvelope seal_body(const Hash256& prev_hash, uint64_t seq, uint64_t version,
+                         std::string_view body) {
+  SealedEnvelope out;
+  out.bytes = make_envelope(prev_hash, Hash256{}, body);
+  char* in_place = out.bytes.data() + kEnvelopeBodyOffset;
+  patch_position(in_place, body.size(), seq, version);
+  out.hash = sha256({as_bytes(prev_hash), std::string_view(in_place, body.size())});
+  std::memcpy(out.bytes.data() + kEnvelopeHashOffset, out.hash.data(), out.hash.size());
   return out;
 }
 
@@ -193,8 +216,9 @@ StatusOr<std::string> seal(RecordedEvent& event) {
   auto body = encode_body(event.seq, event.version, ne, event.metadata);
   if (!body.ok()) return Err{body.error()};
   event.schema_version = kEventSchemaVersion;
-  event.hash = sha256({as_bytes(event.prev_hash), *body});
-  return make_envelope(event.prev_hash, event.hash, *body);
+  SealedEnvelope sealed = seal_body(event.prev_hash, event.seq, event.version, *body);
+  event.hash = sealed.hash;
+  return std::move(sealed.bytes);
 }
 
 StatusOr<RecordedEvent> open(std::string_view bytes) {

@@ -37,12 +37,18 @@ inline constexpr int kNestingLimit = 16;
 //   patch_body_position()  writes the real seq and version into those bytes
 //                          (fixed offsets of the canonical layout; the result
 //                          equals encode_body() with the real values)
-//   make_envelope()        the stored bytes for a body and its chain link
+//   seal_body()            copies a body into its envelope once, writes the
+//                          real position there, and chains it to prev_hash
 [[nodiscard]] StatusOr<std::string> encode_body(uint64_t seq, uint64_t version,
                                                 const NewEvent& event,
                                                 const EventMetadata& metadata);
 void patch_body_position(std::string& body, uint64_t seq, uint64_t version);
-std::string make_envelope(const Hash256& prev_hash, const Hash256& hash, std::string_view body);
+struct SealedEnvelope {
+  std::string bytes;
+  Hash256 hash{};
+};
+SealedEnvelope seal_body(const Hash256& prev_hash, uint64_t seq, uint64_t version,
+                         std::string_view body);
 
 // The chain link of an envelope without decoding the payload: checks that the
 // hash matches the body. Used by verification scans.

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "adapters/capnp/event_codec.h"
-#include "adapters/crypto/sha256.h"
 #include "domain/core/limits.h"
 
 namespace mledger {
@@ -164,19 +163,18 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
       pe.source = &ne;
       pe.seq = batch.head.seq + 1;
       pe.version = ++current[ne.stream];
-      std::string body;
+      std::string encoded;
       if (req.encoded_bodies.empty()) {
         // Field limits in the domain keep events far below event_bytes_max; an
         // event over it fails the batch, and nothing of it is written.
-        auto encoded = codec::encode_body(pe.seq, pe.version, ne, req.metadata);
-        if (!encoded.ok()) return Err{encoded.error()};
-        body = std::move(encoded.value());
-      } else {
-        body = req.encoded_bodies[k];
-        codec::patch_body_position(body, pe.seq, pe.version);
+        auto e = codec::encode_body(pe.seq, pe.version, ne, req.metadata);
+        if (!e.ok()) return Err{e.error()};
+        encoded = std::move(e.value());
       }
-      const Hash256 hash = sha256({as_bytes(batch.head.head), body});
-      pe.envelope = codec::make_envelope(batch.head.head, hash, body);
+      const std::string& body = req.encoded_bodies.empty() ? encoded : req.encoded_bodies[k];
+      codec::SealedEnvelope sealed = codec::seal_body(batch.head.head, pe.seq, pe.version, body);
+      const Hash256 hash = sealed.hash;
+      pe.envelope = std::move(sealed.bytes);
       batch.head = LogDigest{pe.seq, hash};
       outcome.events.push_back(EventPosition{pe.seq, ne.stream, pe.version, ne.event_id,
                                              std::string(event_type_name(ne.payload)), hash});

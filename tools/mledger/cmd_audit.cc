@@ -80,6 +80,16 @@ void print_profile(const projections::AccountProfile& p) {
   }
 }
 
+// Opens the ledger read-only for subcommand `name`; reports a failure itself.
+std::unique_ptr<RocksDbEventLog> open_for(const char* name, const Args& args) {
+  auto log = open_log_read_only(args.value_or("data", "mledger-data"));
+  if (!log.ok()) {
+    std::fprintf(stderr, "mledger %s: %s\n", name, log.error().to_string().c_str());
+    return nullptr;
+  }
+  return std::move(log.value());
+}
+
 }  // namespace
 
 int run_history(const Argv& argv) {
@@ -97,17 +107,14 @@ int run_history(const Argv& argv) {
                  kHistoryHelp);
     return kExitUsage;
   }
-  auto log = open_log_read_only(args.value_or("data", "mledger-data"));
-  if (!log.ok()) {
-    std::fprintf(stderr, "mledger history: %s\n", log.error().to_string().c_str());
-    return kExitFailure;
-  }
+  auto log = open_for("history", args);
+  if (!log) return kExitFailure;
   uint64_t printed = 0;
   projections::AccountProfile profile;
   profile.account_id = *account;
   while (printed < limit) {
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(limit - printed, 4096));
-    auto events = (*log)->read_account(*account, from, chunk);
+    auto events = log->read_account(*account, from, chunk);
     if (!events.ok()) {
       std::fprintf(stderr, "mledger history: %s\n", events.error().to_string().c_str());
       return kExitFailure;
@@ -145,13 +152,10 @@ int run_verify(const Argv& argv) {
   Args args;
   int code = 0;
   if (!parse_common("verify", kVerifyHelp, argv, {}, &args, &code)) return code;
-  auto log = open_log_read_only(args.value_or("data", "mledger-data"));
-  if (!log.ok()) {
-    std::fprintf(stderr, "mledger verify: %s\n", log.error().to_string().c_str());
-    return kExitFailure;
-  }
+  auto log = open_for("verify", args);
+  if (!log) return kExitFailure;
   const bool tty = isatty(STDERR_FILENO) == 1 && !args.flag("json");
-  auto report = (*log)->verify_chain([&](uint64_t n) {
+  auto report = log->verify_chain([&](uint64_t n) {
     if (tty) std::fprintf(stderr, "\rverified %llu events", static_cast<unsigned long long>(n));
   });
   if (tty) std::fprintf(stderr, "\r");
@@ -186,12 +190,9 @@ int run_digest(const Argv& argv) {
   Args args;
   int code = 0;
   if (!parse_common("digest", kDigestHelp, argv, {}, &args, &code)) return code;
-  auto log = open_log_read_only(args.value_or("data", "mledger-data"));
-  if (!log.ok()) {
-    std::fprintf(stderr, "mledger digest: %s\n", log.error().to_string().c_str());
-    return kExitFailure;
-  }
-  auto d = (*log)->digest();
+  auto log = open_for("digest", args);
+  if (!log) return kExitFailure;
+  auto d = log->digest();
   if (!d.ok()) {
     std::fprintf(stderr, "mledger digest: %s\n", d.error().to_string().c_str());
     return kExitFailure;
