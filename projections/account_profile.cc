@@ -25,6 +25,8 @@ struct Fold {
     p.users[x.user_id] =
         ProfileUser{x.user_id, x.email, x.display_name, x.guest, x.roles, e.metadata.recorded_at};
   }
+  template <class Other>
+  void operator()(const Other&) const {}  // the profile's fields change only by the above
 };
 }  // namespace
 

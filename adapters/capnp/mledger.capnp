@@ -17,6 +17,14 @@
 #
 # Units are in the names: *Micros are microseconds since the Unix epoch (UTC),
 # *Minor are integer minor units of `currency` (ISO 4217), *Days are days.
+#
+# Names follow the domain's (and the JSON form's) snake_case names in
+# lowerCamelCase: a payload member is its type name (`OrderPlaced` ->
+# `orderPlaced`), a field its domain field (`card_last4` -> `cardLast4`, plus
+# `Micros` for instants), an enumerant its domain value. An optional struct
+# `x` comes with a Bool `hasX`; an optional Text is empty when absent. The codec
+# (adapters/capnp/struct_codec.h) checks this file against the domain when it
+# starts.
 
 @0xe07213e16a1601e5;
 
@@ -170,6 +178,13 @@ struct Payload {
     # Catalogue (issue: offer catalogue as data; every change affecting an account is recorded)
     offerCatalogueChanged @59 :OfferCatalogueChanged;
     accountEntitlementsAdjusted @60 :AccountEntitlementsAdjusted;
+
+    # Added after the first release (members of the groups above).
+    tenantClaimed @61 :TenantClaimed;                          # accounts, tenant stream
+    tenantReleased @62 :TenantReleased;                        # accounts, tenant stream
+    keyIssued @63 :KeyIssued;                                  # keys, key stream
+    subscriptionChangedByKey @64 :SubscriptionChangedByKey;    # keys, account stream
+    mergeInvitationCompleted @65 :MergeInvitationCompleted;    # merges, pair stream
   }
 }
 
@@ -313,6 +328,16 @@ struct MarketingContactAssigned {  # R-GTM-02
   preferredLanguage @3 :Text;
 }
 
+struct TenantClaimed {           # R-ACC-07, on the tenant's stream "tenant-<id>"
+  tenantId @0 :Text;
+  accountId @1 :Text;
+}
+
+struct TenantReleased {
+  tenantId @0 :Text;
+  accountId @1 :Text;
+}
+
 # --- orders -----------------------------------------------------------------
 
 enum PaymentMethod {
@@ -331,6 +356,7 @@ struct OrderPlaced {             # R-ORD-01..04, R-ORD-07
   billingAddress @7 :PostalAddress;
   orderNumber @8 :Text;          # wire orders: the number to quote on the transfer
   placedByUserId @9 :Text;
+  renewal @10 :Bool;             # R-ORD-08: placed in the offer's renewal window
 }
 
 struct OrderDeclined {           # R-ORD-03
@@ -436,6 +462,30 @@ struct KeyActivationRecorded {   # R-KEY-06
   activationsMax @2 :UInt32;
 }
 
+enum KeyKind {
+  subscription @0;
+  multipleActivation @1;
+}
+
+struct KeyIssued {               # R-KEY-02, R-KEY-05: first event of a key's stream
+  keyId @0 :Text;
+  accountId @1 :Text;            # the account that revealed it
+  orderId @2 :Text;
+  product @3 :Text;
+  kind @4 :KeyKind;
+  seats @5 :UInt32;              # subscription keys
+  activationsMax @6 :UInt32;     # multiple-activation keys
+  replacesKeyId @7 :Text;        # set for a replacement key
+}
+
+struct SubscriptionChangedByKey {  # R-KEY-03, R-KEY-04, on the redeeming account's stream
+  product @0 :Text;
+  keyId @1 :Text;
+  mode @2 :RedemptionMode;
+  seats @3 :UInt32;              # active seats after
+  endMicros @4 :Int64;           # end after
+}
+
 # --- benefits ---------------------------------------------------------------
 
 enum BenefitKind {
@@ -461,12 +511,15 @@ struct BenefitsAllocated {       # R-BEN-06, R-BEN-07
   quantity @5 :UInt32;
   expiryMicros @6 :Int64;        # last day to activate (R-ORD-09)
   creditAmount @7 :Money;        # credits only
+  catalogueBenefitId @8 :Text;   # the benefit's id in the offer catalogue
+  catalogueVersion @9 :Text;     # the catalogue in force when allocated
 }
 
 struct BenefitAssigned {         # R-BEN-01..06
   benefitId @0 :Text;
   userId @1 :Text;
   kind @2 :BenefitKind;
+  assignedAtMicros @3 :Int64;    # start of the 90 days of R-BEN-05; kept by a merge
 }
 
 struct BenefitUnassigned {       # R-BEN-03
@@ -507,17 +560,20 @@ struct SupportIncidentUsed {     # R-TEC-02
   incidentId @1 :Text;
   usedThisYear @2 :UInt32;
   quota @3 :UInt32;
+  benefitId @4 :Text;            # the allocation the incident came from
 }
 
 struct AdvisoryHoursUsed {       # R-TEC-02
   hours @0 :UInt32;
   usedThisYear @1 :UInt32;
   quota @2 :UInt32;
+  benefitId @3 :Text;            # the allocation the hours came from
 }
 
 struct GoToMarketOfferRequested {  # R-GTM-01
-  offerId @0 :Text;
+  offerId @0 :Text;              # the go-to-market offer (its catalogue benefit id)
   requestId @1 :Text;
+  benefitId @2 :Text;            # the allocation it draws on
 }
 
 struct GoToMarketOfferActivated {  # R-GTM-03
@@ -528,6 +584,7 @@ struct GoToMarketOfferActivated {  # R-GTM-03
 
 struct GoToMarketOfferExpired {
   offerId @0 :Text;
+  requestId @1 :Text;
 }
 
 # --- merges -----------------------------------------------------------------
@@ -556,6 +613,16 @@ struct MergeInvitationExpired {
   invitationId @0 :Text;
 }
 
+struct MergeInvitationCompleted {  # on the pair's stream: the invitation reached `completed`
+  invitationId @0 :Text;
+}
+
+struct MergedMembership {        # a membership the invitee brought into the merged company
+  offerId @0 :Text;
+  orderId @1 :Text;
+  anniversaryMicros @2 :Int64;
+}
+
 struct AccountsMerged {          # R-MRG-05, on the initiator's stream
   invitationId @0 :Text;
   initiatorAccountId @1 :Text;
@@ -563,7 +630,8 @@ struct AccountsMerged {          # R-MRG-05, on the initiator's stream
   movedLocationIds @3 :List(Text);   # the invitee's global id becomes a location too
   movedUserIds @4 :List(Text);
   keptTenantIds @5 :List(Text);
-  actionPackAnniversaryMicros @6 :Int64;   # the later of the two
+  actionPackAnniversaryMicros @6 :Int64;   # the later of the two (0 if neither had one)
+  memberships @7 :List(MergedMembership);
 }
 
 struct AccountMergedAway {       # R-MRG-05, on the invitee's stream
@@ -573,12 +641,43 @@ struct AccountMergedAway {       # R-MRG-05, on the invitee's stream
 
 # --- catalogue --------------------------------------------------------------
 
-struct OfferCatalogueChanged {
+struct OfferCatalogueChanged {   # on stream "catalogue": the catalogue now in force, in full
   catalogueVersion @0 :Text;
-  sha256 @1 :Data;               # of the catalogue file as loaded
+  sha256 @1 :Data;               # unused: never written (the catalogue is recorded in full)
+  offers @2 :List(OfferSpec);
 }
 
-struct AccountEntitlementsAdjusted {
+struct BenefitSpec {
+  benefitId @0 :Text;            # catalogue id, e.g. "azure_monthly_credit"
+  name @1 :Text;
+  kind @2 :BenefitKind;
+  type @3 :BenefitType;
+  quantity @4 :UInt32;           # seats, incidents, hours
+  creditAmount @5 :Money;        # credits only
+}
+
+struct ProductSpec {
+  product @0 :Text;              # e.g. "windows_server"
+  kind @1 :KeyKind;
+  keys @2 :UInt32;               # keys revealed per order
+  seatsPerKey @3 :UInt32;        # subscription keys
+  activationsMax @4 :UInt32;     # multiple-activation keys
+  languages @5 :List(Text);
+  operatingSystems @6 :List(Text);
+}
+
+struct OfferSpec {
+  offerId @0 :Text;              # "action_pack", "silver", "gold", ...
+  name @1 :Text;
+  price @2 :Money;
+  requiredCompetency @3 :Text;   # "", "silver" or "gold"
+  upgradeFromOfferId @4 :Text;   # R-ORD-07: "silver" for gold
+  upgradeDiscountPercent @5 :UInt32;
+  benefits @6 :List(BenefitSpec);
+  products @7 :List(ProductSpec);
+}
+
+struct AccountEntitlementsAdjusted {   # reserved: no build of mledger writes it yet
   catalogueVersion @0 :Text;
   offerId @1 :Text;
   benefitId @2 :Text;

@@ -1,20 +1,55 @@
 #include "adapters/capnp/payload_codec.h"
 
+#include <kj/exception.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "adapters/capnp/struct_codec.h"
+
 namespace mledger::codec {
+
+std::string wire_name(std::string_view snake, bool micros) {
+  std::string out;
+  out.reserve(snake.size() + 6);
+  bool upper = false;
+  for (char c : snake) {
+    if (c == '_') {
+      upper = !out.empty();
+      continue;
+    }
+    out.push_back(upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+    upper = false;
+  }
+  if (micros) out += "Micros";
+  return out;
+}
+
+void schema_mismatch(std::string_view wire_type, std::string_view field, std::string_view problem) {
+  std::fprintf(stderr,
+               "mledger: adapters/capnp/mledger.capnp does not match the domain: %.*s.%.*s %.*s\n",
+               static_cast<int>(wire_type.size()), wire_type.data(), static_cast<int>(field.size()),
+               field.data(), static_cast<int>(problem.size()), problem.data());
+  std::fflush(stderr);
+  std::abort();
+}
+
+std::string payload_member_name(std::string_view kName) {
+  std::string out(kName);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
 
 namespace {
 
 // Domain enums and wire enums are declared in the same order; these asserts
-// keep them so.
+// keep them so for the actor (written with the typed API: it is in every event).
 static_assert(static_cast<int>(Role::business_profile_admin) ==
               static_cast<int>(wire::Role::BUSINESS_PROFILE_ADMIN));
 static_assert(static_cast<int>(ActorKind::service) == static_cast<int>(wire::ActorKind::SERVICE));
-static_assert(static_cast<int>(CompanySource::entered_by_hand) ==
-              static_cast<int>(wire::CompanySource::ENTERED_BY_HAND));
-static_assert(static_cast<int>(AddressKept::validated) ==
-              static_cast<int>(wire::AddressKept::VALIDATED));
-
-constexpr uint16_t kRoleCount = static_cast<uint16_t>(Role::business_profile_admin) + 1;
 
 void write_roles(capnp::List<wire::Role>::Builder out, const std::vector<Role>& roles) {
   for (unsigned i = 0; i < roles.size(); ++i) out.set(i, static_cast<wire::Role>(roles[i]));
@@ -22,8 +57,9 @@ void write_roles(capnp::List<wire::Role>::Builder out, const std::vector<Role>& 
 
 Status read_roles(capnp::List<wire::Role>::Reader in, std::vector<Role>& roles) {
   roles.clear();
+  const size_t known = enum_names(Role{}).size();
   for (auto r : in) {
-    if (static_cast<uint16_t>(r) >= kRoleCount) {
+    if (static_cast<uint16_t>(r) >= known) {
       return Status(StatusCode::corruption, "unknown role " + std::to_string(static_cast<int>(r)));
     }
     roles.push_back(static_cast<Role>(r));
@@ -31,96 +67,67 @@ Status read_roles(capnp::List<wire::Role>::Reader in, std::vector<Role>& roles) 
   return Status::Ok();
 }
 
-void write_address(wire::PostalAddress::Builder b, const PostalAddress& a) {
-  b.setLine1(a.line1);
-  b.setLine2(a.line2);
-  b.setCity(a.city);
-  b.setRegion(a.region);
-  b.setPostalCode(a.postal_code);
-  b.setCountry(a.country);
+constexpr size_t kPayloadTypes = std::variant_size_v<EventPayload>;
+
+using PayloadReader = StatusOr<EventPayload> (*)(capnp::DynamicStruct::Reader);
+
+template <size_t I>
+StatusOr<EventPayload> read_alternative(capnp::DynamicStruct::Reader r) {
+  std::variant_alternative_t<I, EventPayload> e;
+  if (Status s = read_struct(r, e); !s.ok()) return Err{s};
+  return EventPayload(std::in_place_index<I>, std::move(e));
 }
 
-PostalAddress read_address(wire::PostalAddress::Reader r) {
-  return PostalAddress{str(r.getLine1()),      str(r.getLine2()), str(r.getCity()),
-                       str(r.getRegion()), str(r.getPostalCode()), str(r.getCountry())};
-}
-
-void write_enrolled(wire::PartnerAccountEnrolled::Builder b, const PartnerAccountEnrolled& e) {
-  b.setAccountId(e.account_id);
-  b.setLegalName(e.legal_name);
-  write_address(b.initAddress(), e.address);
-  b.setPhone(e.phone);
-  auto c = b.initPrimaryContact();
-  c.setFirstName(e.primary_contact.first_name);
-  c.setLastName(e.primary_contact.last_name);
-  c.setEmail(e.primary_contact.email);
-  b.setEnrolledByUserId(e.enrolled_by_user_id);
-  b.setSource(static_cast<wire::CompanySource>(e.source));
-  b.setDunsNumber(e.duns_number);
-  b.setHasAddressValidation(e.address_validation.has_value());
-  if (e.address_validation) {
-    auto v = b.initAddressValidation();
-    write_address(v.initEntered(), e.address_validation->entered);
-    write_address(v.initValidated(), e.address_validation->validated);
-    v.setKept(static_cast<wire::AddressKept>(e.address_validation->kept));
-  }
-}
-
-StatusOr<EventPayload> read_enrolled(wire::PartnerAccountEnrolled::Reader r) {
-  PartnerAccountEnrolled e;
-  e.account_id = str(r.getAccountId());
-  e.legal_name = str(r.getLegalName());
-  e.address = read_address(r.getAddress());
-  e.phone = str(r.getPhone());
-  auto c = r.getPrimaryContact();
-  e.primary_contact = ContactPerson{str(c.getFirstName()), str(c.getLastName()), str(c.getEmail())};
-  e.enrolled_by_user_id = str(r.getEnrolledByUserId());
-  if (static_cast<int>(r.getSource()) > static_cast<int>(CompanySource::entered_by_hand)) {
-    return fail(StatusCode::corruption, "unknown company source");
-  }
-  e.source = static_cast<CompanySource>(r.getSource());
-  e.duns_number = str(r.getDunsNumber());
-  if (r.getHasAddressValidation()) {
-    auto v = r.getAddressValidation();
-    if (static_cast<int>(v.getKept()) > static_cast<int>(AddressKept::validated)) {
-      return fail(StatusCode::corruption, "unknown kept address");
-    }
-    e.address_validation = AddressValidation{read_address(v.getEntered()),
-                                             read_address(v.getValidated()),
-                                             static_cast<AddressKept>(v.getKept())};
-  }
-  return EventPayload{std::move(e)};
-}
-
-void write_user_added(wire::UserAdded::Builder b, const UserAdded& e) {
-  b.setAccountId(e.account_id);
-  b.setUserId(e.user_id);
-  b.setEmail(e.email);
-  b.setDisplayName(e.display_name);
-  b.setGuest(e.guest);
-  write_roles(b.initRoles(static_cast<unsigned>(e.roles.size())), e.roles);
-}
-
-StatusOr<EventPayload> read_user_added(wire::UserAdded::Reader r) {
-  UserAdded e;
-  e.account_id = str(r.getAccountId());
-  e.user_id = str(r.getUserId());
-  e.email = str(r.getEmail());
-  e.display_name = str(r.getDisplayName());
-  e.guest = r.getGuest();
-  if (Status s = read_roles(r.getRoles(), e.roles); !s.ok()) return Err{s};
-  return EventPayload{std::move(e)};
-}
-
-struct Writer {
-  mutable wire::Payload::Builder b;
-  void operator()(const PartnerAccountEnrolled& e) const {
-    write_enrolled(b.initPartnerAccountEnrolled(), e);
-  }
-  void operator()(const UserAdded& e) const { write_user_added(b.initUserAdded(), e); }
+// The union members of the payload types, by variant index, and the way back
+// from a discriminant.
+struct PayloadMap {
+  std::array<capnp::StructSchema::Field, kPayloadTypes> member;
+  std::array<PayloadReader, kPayloadTypes> reader{};
+  std::vector<int> by_discriminant;  // discriminant -> variant index, -1 for none
 };
 
+template <size_t I>
+void map_alternative(capnp::StructSchema payload, PayloadMap& map) {
+  using T = std::variant_alternative_t<I, EventPayload>;
+  const std::string name = payload_member_name(T::kName);
+  KJ_IF_MAYBE (f, payload.findFieldByName(name)) {
+    map.member[I] = *f;
+  } else {
+    schema_mismatch("Payload", name, "is missing (event type " + std::string(T::kName) + ")");
+  }
+  const capnp::StructSchema::Field member = map.member[I];
+  const uint16_t discriminant = member.getProto().getDiscriminantValue();
+  if (discriminant == capnp::schema::Field::NO_DISCRIMINANT) {
+    schema_mismatch("Payload", name, "is not a member of the union");
+  }
+  if (member.getType().which() != capnp::schema::Type::STRUCT) {
+    schema_mismatch("Payload", name, "is not a struct");
+  }
+  (void)wire_table<T>(member.getType().asStruct());  // resolves and checks every field
+  if (map.by_discriminant.size() <= discriminant) map.by_discriminant.resize(discriminant + 1, -1);
+  if (map.by_discriminant[discriminant] != -1) {
+    schema_mismatch("Payload", name, "serves two event types");
+  }
+  map.by_discriminant[discriminant] = static_cast<int>(I);
+  map.reader[I] = &read_alternative<I>;
+}
+
+template <size_t... I>
+PayloadMap build_map(std::index_sequence<I...>) {
+  PayloadMap map;
+  const capnp::StructSchema payload = capnp::Schema::from<wire::Payload>();
+  (map_alternative<I>(payload, map), ...);
+  return map;
+}
+
+const PayloadMap& payload_map() {
+  static const PayloadMap map = build_map(std::make_index_sequence<kPayloadTypes>{});
+  return map;
+}
+
 }  // namespace
+
+void check_schema() { (void)payload_map(); }
 
 void write_actor(wire::Actor::Builder b, const Actor& actor) {
   b.setKind(static_cast<wire::ActorKind>(actor.kind));
@@ -130,7 +137,7 @@ void write_actor(wire::Actor::Builder b, const Actor& actor) {
 }
 
 Status read_actor(wire::Actor::Reader r, Actor& actor) {
-  if (static_cast<int>(r.getKind()) > static_cast<int>(ActorKind::service)) {
+  if (static_cast<size_t>(r.getKind()) >= enum_names(ActorKind{}).size()) {
     return Status(StatusCode::corruption, "unknown actor kind");
   }
   actor.kind = static_cast<ActorKind>(r.getKind());
@@ -140,22 +147,31 @@ Status read_actor(wire::Actor::Reader r, Actor& actor) {
 }
 
 void write_payload(wire::Payload::Builder b, const EventPayload& payload) {
-  std::visit(Writer{b}, payload);
+  const PayloadMap& map = payload_map();
+  capnp::DynamicStruct::Builder dynamic = b;
+  auto member = dynamic.init(map.member[payload.index()]).as<capnp::DynamicStruct>();
+  std::visit([&](const auto& e) { write_struct(member, e); }, payload);
 }
 
 StatusOr<EventPayload> read_payload(wire::Payload::Reader r) {
-  switch (r.which()) {
-    case wire::Payload::PARTNER_ACCOUNT_ENROLLED:
-      return read_enrolled(r.getPartnerAccountEnrolled());
-    case wire::Payload::USER_ADDED:
-      return read_user_added(r.getUserAdded());
-    case wire::Payload::NONE:
-      return fail(StatusCode::corruption, "event has no payload");
-    default:
-      return fail(StatusCode::corruption,
-                  "payload member " + std::to_string(static_cast<int>(r.which())) +
-                      " is not known to this build of mledger");
+  const PayloadMap& map = payload_map();
+  const auto which = static_cast<uint16_t>(r.which());
+  if (which == wire::Payload::NONE) return fail(StatusCode::corruption, "event has no payload");
+  if (which >= map.by_discriminant.size() || map.by_discriminant[which] < 0) {
+    return fail(StatusCode::corruption, "payload member " + std::to_string(which) +
+                                            " is not known to this build of mledger");
   }
+  const auto index = static_cast<size_t>(map.by_discriminant[which]);
+  std::optional<StatusOr<EventPayload>> result;
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&]() {
+                 capnp::DynamicStruct::Reader dynamic = r;
+                 result.emplace(map.reader[index](
+                     dynamic.get(map.member[index]).as<capnp::DynamicStruct>()));
+               })) {
+    return fail(StatusCode::corruption,
+                std::string("payload does not decode: ") + e->getDescription().cStr());
+  }
+  return std::move(*result);
 }
 
 }  // namespace mledger::codec

@@ -1,10 +1,11 @@
 #pragma once
-// Ledger: executes commands. For each command it loads the state of the
-// aggregate the command targets from the log, lets the domain decide, and
-// appends the decided events through the group-commit writer with the
-// stream version it decided on (optimistic concurrency). A conflict means
-// another command won the race: the command is decided again on the new state,
-// up to conflict_retries_max times.
+// Ledger: executes commands. For each command it lets the domain decide
+// (domain/decide/decide.h) over the current state of every aggregate the
+// command touches, folded from the log, and appends the decided events through
+// the group-commit writer with, for every stream the decision read, the
+// version it read (optimistic concurrency over everything a decision saw). A
+// conflict means another command won the race: the command is decided again
+// on the new state, up to conflict_retries_max times.
 //
 // Outcomes: accepted (events durable), duplicate (the command id was executed
 // before with the same content: its first outcome, nothing written), or
@@ -16,9 +17,10 @@
 #include <vector>
 
 #include "adapters/writer/group_commit_writer.h"
-#include "domain/account/enrollment_policy.h"
 #include "domain/commands/command.h"
 #include "domain/core/rejection.h"
+#include "domain/core/streams.h"
+#include "domain/decide/decide.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/event_log.h"
 #include "domain/ports/id_source.h"
@@ -26,7 +28,7 @@
 namespace mledger {
 
 struct LedgerOptions {
-  EnrollmentPolicy enrollment;
+  DomainPolicy policy;
   int conflict_retries_max = 8;
   size_t stream_events_max = 1 << 20;  // longest stream the ledger will fold
 };
@@ -47,17 +49,17 @@ class Ledger {
   // JSON) so that a reused command id with other content is caught.
   [[nodiscard]] StatusOr<CommandResult> execute(const Command& command, const Hash256& digest);
 
- private:
-  StatusOr<std::vector<RecordedEvent>> load_stream(const std::string& stream);
+  // Current states, folded from the log (for `mledger tick` and read paths).
+  [[nodiscard]] StatusOr<AccountState> account_state(std::string_view account_id);
+  [[nodiscard]] StatusOr<MergePairState> merge_pair_state(std::string_view a, std::string_view b);
+  [[nodiscard]] StatusOr<OfferCatalogue> catalogue();
 
+ private:
   EventLog& log_;
   GroupCommitWriter& writer_;
   Clock& clock_;
   IdSource& ids_;
   LedgerOptions options_;
 };
-
-// The stream of a partner account: "account-<account id>".
-std::string account_stream(std::string_view account_id);
 
 }  // namespace mledger

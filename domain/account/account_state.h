@@ -1,7 +1,12 @@
 #pragma once
-// The partner account as its deciders see it: a fold of its stream's events.
+// The partner account as its deciders see it: a fold of the events of its
+// stream ("account-<id>"): company, verification, users, locations, tenants,
+// settings, programs, orders, memberships, benefits, keys' effects, and the
+// merge that may have ended it. Pure; every time comes from the events.
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,19 +20,134 @@ struct AccountUser {
   std::string display_name;
   bool guest = false;
   std::vector<Role> roles;
+  bool has_role(Role r) const;
+};
+
+enum class VerificationStatus { pending, authorized, rejected };
+
+struct Verification {
+  VerificationStatus status = VerificationStatus::pending;
+  bool email_confirmed = false;
+  uint32_t emails_sent = 0;
+  std::optional<Instant> last_email_sent;
+  std::vector<std::string> fields_to_correct;  // while rejected
+  std::set<std::string> corrected_since_rejection;
+};
+
+struct Location {
+  std::string location_partner_id;
+  std::string name;
+  PostalAddress address;
+};
+
+struct Tenant {
+  std::string domain;
+  bool primary = false;
+};
+
+enum class OrderStatus { awaiting_payment, declined, paid, expired, cancelled, refunded };
+
+struct Order {
+  std::string order_id;
+  std::string offer_id;
+  PaymentMethod payment_method = PaymentMethod::card;
+  Money price;
+  Instant placed_at;
+  OrderStatus status = OrderStatus::awaiting_payment;
+  bool renewal = false;
+  bool cancellation_requested = false;
+  bool non_refundable = false;
+  std::string upgrade_from_order_id;
+  std::set<std::string> revealed_products;  // R-KEY-02
+};
+
+enum class MembershipStatus { active, renewal_window, lapsed, ended };
+
+struct Membership {
+  std::string offer_id;
+  std::string order_id;  // the order that activated (or last renewed) it
+  Instant anniversary;
+  MembershipStatus status = MembershipStatus::active;
+  // Active or in its renewal window: benefits continue (R-ORD-08).
+  bool live() const {
+    return status == MembershipStatus::active || status == MembershipStatus::renewal_window;
+  }
+};
+
+struct Allocation {
+  std::string benefit_id;
+  std::string offer_id;
+  std::string order_id;
+  std::string catalogue_benefit_id;
+  BenefitKind kind = BenefitKind::licensed_product;
+  BenefitType type = BenefitType::core;
+  uint32_t quantity = 0;
+  Instant expiry;
+  Money credit_amount;
+  bool ended = false;
+  std::map<std::string, Instant> assignees;  // user id -> since (R-BEN-05)
+  uint32_t used = 0;  // incidents, hours or requests used (technical kinds)
+  bool ever_used = false;  // assigned, requested or consumed once (R-ORD-06)
+};
+
+struct TechnicalRequest {
+  std::string benefit_id;
+  bool completed = false;
+  std::string access_id;
+  std::string contract_id;
+};
+
+enum class GoToMarketStatus { requested, active, expired };
+
+struct GoToMarketRequest {
+  std::string offer_id;  // the go-to-market offer
+  std::string benefit_id;
+  GoToMarketStatus status = GoToMarketStatus::requested;
+  Instant expiry;
+};
+
+struct KeySubscription {
+  uint32_t seats = 0;
+  Instant end;
 };
 
 struct AccountState {
   bool enrolled = false;
   std::string account_id;
+  std::string merged_into;  // R-MRG-05: set once merged away
   std::string legal_name;
   PostalAddress address;
   std::string phone;
   ContactPerson primary_contact;
+  std::string company_info_presence;  // R-ACC-04: non-empty = read-only
+  Verification verification;
   std::map<std::string, AccountUser> users;  // by user id
+  std::vector<Location> locations;
+  uint32_t locations_added = 0;  // minted location ids so far
+  std::map<std::string, Tenant> tenants;  // by tenant id
+  std::string default_email;
+  std::string alternate_email;
+  std::set<std::string> programs;
+  bool suspended = false;
+  std::optional<Instant> last_business_review;
+  std::set<std::string> competency_levels;
+  std::optional<MarketingContactAssigned> marketing_contact;
+  std::map<std::string, Order> orders;
+  std::map<std::string, Membership> memberships;  // by offer id
+  std::map<std::string, Allocation> allocations;  // by benefit id
+  std::map<std::string, TechnicalRequest> technical_requests;  // by request id
+  std::map<std::string, GoToMarketRequest> go_to_market_requests;  // by request id
+  std::set<std::string> incidents;  // incident ids recorded
+  std::map<std::string, KeySubscription> subscriptions;  // by product
+
+  size_t global_admin_count() const;
+  const Order* find_order(const std::string& order_id) const;
 };
 
-// Applies one event of the account's stream. Pure; total over EventPayload.
-AccountState evolve(AccountState state, const EventPayload& event);
+// Applies one event of the account's stream, which occurred at `at` (the
+// command's business time). Pure; total over EventPayload (events of other
+// streams leave the state as it is).
+AccountState evolve(AccountState state, const EventPayload& event, Instant at);
+void apply(AccountState& state, const EventPayload& event, Instant at);
 
 }  // namespace mledger

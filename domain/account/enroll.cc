@@ -154,7 +154,7 @@ std::optional<Rejection> check_company_source(const EnrollPartnerAccount& cmd,
 
 }  // namespace
 
-Decision decide_enroll(const AccountState& state, const CommandContext& ctx,
+EnrollDecision decide_enroll(const AccountState& state, const CommandContext& ctx,
                        const EnrollPartnerAccount& cmd, const EnrollmentPolicy& policy) {
   if (ctx.actor.kind != ActorKind::user || ctx.actor.account_id != ctx.account_id ||
       ctx.actor.user_id.empty()) {
@@ -168,6 +168,12 @@ Decision decide_enroll(const AccountState& state, const CommandContext& ctx,
   if (state.enrolled) {
     return reject(RejectionCode::account_already_enrolled,
                   "account " + ctx.account_id + " is already enrolled (R-ACC-01)");
+  }
+  if (cmd.legacy_membership_id) {
+    return reject(RejectionCode::legacy_membership_not_recoverable,
+                  "legacy membership id " + cmd.legacy_membership_id->substr(0, 64) +
+                      " from the retired membership center cannot be recovered: enroll "
+                      "without it as a new company, which gets a new partner id (R-ACC-09)");
   }
   if (blank(cmd.legal_name)) {
     return reject(RejectionCode::legal_name_required, "company legal name is empty (R-ACC-01)");

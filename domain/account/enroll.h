@@ -16,9 +16,9 @@
 
 namespace mledger {
 
-using Decision = Result<std::vector<EventPayload>, Rejection>;
+using EnrollDecision = Result<std::vector<EventPayload>, Rejection>;
 
-Decision decide_enroll(const AccountState& state, const CommandContext& ctx,
+EnrollDecision decide_enroll(const AccountState& state, const CommandContext& ctx,
                        const EnrollPartnerAccount& cmd, const EnrollmentPolicy& policy);
 
 // Field rules, exposed for reuse by later commands that edit the same fields.

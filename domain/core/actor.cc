@@ -41,6 +41,20 @@ std::optional<ActorKind> parse_actor_kind(std::string_view name) {
   return std::nullopt;
 }
 
+std::span<const std::string_view> enum_names(Role) {
+  static constexpr std::string_view names[] = {
+#define MLEDGER_X(r) std::string_view(#r),
+      MLEDGER_ROLES(MLEDGER_X)
+#undef MLEDGER_X
+  };
+  return names;
+}
+
+std::span<const std::string_view> enum_names(ActorKind) {
+  static constexpr std::string_view names[] = {"user", "auditor", "operator", "service"};
+  return names;
+}
+
 bool Actor::has_role(Role r) const {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
 }

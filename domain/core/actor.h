@@ -3,6 +3,7 @@
 // account and holds roles inside it; system actors stand outside every account.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,8 @@ enum class Role {
 };
 
 std::string_view role_name(Role role);
+std::span<const std::string_view> enum_names(Role);
+std::span<const std::string_view> enum_names(ActorKind);
 std::optional<Role> parse_role(std::string_view name);
 std::string_view actor_kind_name(ActorKind kind);
 std::optional<ActorKind> parse_actor_kind(std::string_view name);

@@ -24,4 +24,13 @@ std::string_view rule_id(RejectionCode code) {
   return "";
 }
 
+std::span<const RejectionCode> all_rejection_codes() {
+  static constexpr RejectionCode codes[] = {
+#define MLEDGER_X(c, rule) RejectionCode::c,
+      MLEDGER_REJECTION_CODES(MLEDGER_X)
+#undef MLEDGER_X
+  };
+  return codes;
+}
+
 }  // namespace mledger

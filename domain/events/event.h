@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -11,16 +12,46 @@
 #include "domain/core/actor.h"
 #include "domain/core/time.h"
 #include "domain/events/account_events.h"
+#include "domain/events/benefit_events.h"
+#include "domain/events/catalogue_events.h"
+#include "domain/events/key_events.h"
+#include "domain/events/merge_events.h"
+#include "domain/events/order_events.h"
 
 namespace mledger {
 
-// Every payload type the domain knows. The wire schema may hold more (it is
-// the contract for every event the rules imply); the domain adds a type here
-// when its decider emits it.
-using EventPayload = std::variant<PartnerAccountEnrolled, UserAdded>;
+// Every payload type the domain emits. Each has a `kName` (its type name on
+// the wire, in headers and in JSON) and its fields (domain/core/fields.h).
+using EventPayload = std::variant<
+    // account
+    PartnerAccountEnrolled, CompanyInfoUpdated, CompanyInfoLocked, VerificationEmailSent,
+    EmailOwnershipConfirmed, AccountVerificationAuthorized, AccountVerificationRejected,
+    AccountVerificationResubmitted, UserAdded, UserRemoved, UserRolesChanged, LocationAdded,
+    TenantAssociated, TenantRemoved, NotificationSettingsChanged, ProgramEnrolled, AccountSuspended,
+    AccountReinstated, BusinessInfoReviewed, CompetencyAttained, MarketingContactAssigned,
+    TenantClaimed, TenantReleased,
+    // orders and memberships
+    OrderPlaced, OrderDeclined, CardPaymentCharged, WirePaymentRecorded, MembershipActivated,
+    OrderExpired, OrderCancellationRequested, OrderCancelled, OrderRefunded, OrderMadeNonRefundable,
+    RenewalWindowOpened, MembershipRenewed, MembershipLapsed, EnrollmentYearEnded,
+    // keys
+    KeysRevealed, KeyRedeemed, ReplacementKeyIssued, KeyActivationRecorded, KeyIssued,
+    SubscriptionChangedByKey,
+    // benefits
+    BenefitsAllocated, BenefitAssigned, BenefitUnassigned, BenefitTransferred, BenefitsEnded,
+    TechnicalBenefitRequested, TechnicalBenefitActivated, SupportIncidentUsed, AdvisoryHoursUsed,
+    GoToMarketOfferRequested, GoToMarketOfferActivated, GoToMarketOfferExpired,
+    // merges
+    MergeInvitationSent, MergeInvitationAccepted, MergeInvitationDeclined, MergeInvitationWithdrawn,
+    MergeInvitationExpired, MergeInvitationCompleted, AccountsMerged, AccountMergedAway,
+    // catalogue
+    OfferCatalogueChanged>;
 
 // "PartnerAccountEnrolled": the type name on the wire, in headers and in JSON.
 std::string_view event_type_name(const EventPayload& payload);
+
+// Every event type name, in the variant's order.
+std::span<const std::string_view> event_type_names();
 
 // Version of the payload's schema; bumped when a payload gains meaning.
 inline constexpr uint32_t kEventSchemaVersion = 1;

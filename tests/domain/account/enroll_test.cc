@@ -17,16 +17,16 @@ struct Scenario {
   EnrollmentPolicy policy;
 
   Scenario& given(const EventPayload& e) {
-    state = evolve(std::move(state), e);
+    state = evolve(std::move(state), e, Instant{});
     return *this;
   }
-  Decision when(const EnrollPartnerAccount& cmd,
+  EnrollDecision when(const EnrollPartnerAccount& cmd,
                 const CommandContext& ctx = user_context("contoso", "u-alice")) const {
     return decide_enroll(state, ctx, cmd, policy);
   }
 };
 
-void expect_rejected(const Decision& d, RejectionCode code) {
+void expect_rejected(const EnrollDecision& d, RejectionCode code) {
   ASSERT_FALSE(d.ok()) << "expected " << code_name(code);
   EXPECT_EQ(code_name(d.error().code), code_name(code)) << d.error().message;
   EXPECT_FALSE(d.error().message.empty());

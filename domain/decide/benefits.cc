@@ -1,0 +1,325 @@
+// Deciders of benefit assignment (R-BEN-*), technical benefits (R-TEC-*) and
+// go-to-market offers (R-GTM-*).
+
+#include <algorithm>
+
+#include "domain/decide/decide_support.h"
+
+namespace mledger::decide_detail {
+
+namespace {
+
+constexpr int64_t kReassignDays = 90;  // R-BEN-05
+
+bool is_credit(BenefitKind k) {
+  return k == BenefitKind::azure_monthly_credit || k == BenefitKind::azure_bulk_credit;
+}
+
+bool user_assignable(BenefitKind k) {
+  return k != BenefitKind::technical && k != BenefitKind::go_to_market;
+}
+
+Verdict find_live(const Ctx& c, const std::string& benefit_id, const Allocation** out) {
+  auto it = c.account.allocations.find(benefit_id);
+  if (it == c.account.allocations.end()) {
+    return reject(RejectionCode::benefit_not_found,
+                  "benefit " + benefit_id.substr(0, 128) + " is not allocated to this account");
+  }
+  if (it->second.ended) {
+    return reject(RejectionCode::benefit_ended, "benefit " + benefit_id + " has ended");
+  }
+  *out = &it->second;
+  return std::nullopt;
+}
+
+Verdict check_not_expired(const Ctx& c, const Allocation& a) {
+  if (c.now() > a.expiry) {
+    return reject(RejectionCode::benefit_expired,
+                  "benefit " + a.benefit_id + " could be activated until " + format_rfc3339(a.expiry));
+  }
+  return std::nullopt;
+}
+
+// R-BEN-04: a bulk credit is never combined with other credit offers of a user.
+Verdict check_combinable(const Ctx& c, const Allocation& a, const std::string& user_id) {
+  if (!is_credit(a.kind)) return std::nullopt;
+  for (const auto& [id, other] : c.account.allocations) {
+    if (id == a.benefit_id || other.ended || !is_credit(other.kind)) continue;
+    if (!other.assignees.contains(user_id)) continue;
+    if (a.kind == BenefitKind::azure_bulk_credit || other.kind == BenefitKind::azure_bulk_credit) {
+      return reject(RejectionCode::bulk_credit_not_combinable,
+                    "user " + user_id + " holds " + other.benefit_id +
+                        "; an Azure bulk credit cannot be combined with other credit offers");
+    }
+  }
+  return std::nullopt;
+}
+
+Verdict check_member(const Ctx& c, const std::string& user_id) {
+  if (!c.account.users.contains(user_id)) {
+    return reject(RejectionCode::assignee_not_in_account,
+                  "user " + user_id.substr(0, 128) + " is not a user of the account's directory");
+  }
+  return std::nullopt;
+}
+
+Verdict check_reassignable(const Ctx& c, const Allocation& a, const std::string& user_id) {
+  if (a.kind != BenefitKind::visual_studio) return std::nullopt;
+  const Instant since = a.assignees.at(user_id);
+  if (c.now() < plus_days(since, kReassignDays)) {
+    return reject(RejectionCode::reassignment_too_soon,
+                  "a Visual Studio subscription is reassigned only 90 days after it was assigned (" +
+                      format_rfc3339(since) + "); it becomes reassignable at " +
+                      format_rfc3339(plus_days(since, kReassignDays)));
+  }
+  return std::nullopt;
+}
+
+// Live allocations of a membership's benefit, by catalogue id.
+std::vector<const Allocation*> allocations_of(const Ctx& c, const std::string& offer_id,
+                                               std::string_view catalogue_id) {
+  std::vector<const Allocation*> out;
+  for (const auto& [id, a] : c.account.allocations) {
+    if (a.offer_id == offer_id && a.catalogue_benefit_id == catalogue_id && !a.ended) out.push_back(&a);
+  }
+  return out;
+}
+
+Verdict not_available(const std::string& benefit, const std::string& offer_id) {
+  return reject(RejectionCode::not_available_for_offer,
+                benefit.substr(0, 64) + " is not available for the account's " + offer_id.substr(0, 64) +
+                    " membership");
+}
+
+}  // namespace
+
+Verdict on(const AssignBenefit& cmd, Ctx& c) {
+  const Allocation* a = nullptr;
+  if (auto r = find_live(c, cmd.benefit_id, &a)) return r;
+  if (!user_assignable(a->kind)) {
+    return reject(RejectionCode::benefit_not_assignable,
+                  "benefit " + cmd.benefit_id + " is activated for the account, not assigned to users");
+  }
+  if (auto r = check_not_expired(c, *a)) return r;
+  if (auto r = check_member(c, cmd.user_id)) return r;
+  if (a->assignees.contains(cmd.user_id)) {
+    return reject(RejectionCode::benefit_already_assigned_to_user,
+                  "user " + cmd.user_id + " already holds benefit " + cmd.benefit_id);
+  }
+  if (a->assignees.size() >= a->quantity) {
+    return reject(RejectionCode::allocation_exhausted,
+                  "all " + std::to_string(a->quantity) + " of benefit " + cmd.benefit_id + " are assigned");
+  }
+  if (auto r = check_combinable(c, *a, cmd.user_id)) return r;
+  c.to_account(BenefitAssigned{cmd.benefit_id, cmd.user_id, a->kind, c.now()});
+  return std::nullopt;
+}
+
+Verdict on(const UnassignBenefit& cmd, Ctx& c) {
+  auto it = c.account.allocations.find(cmd.benefit_id);
+  if (it == c.account.allocations.end()) {
+    return reject(RejectionCode::benefit_not_found,
+                  "benefit " + cmd.benefit_id.substr(0, 128) + " is not allocated to this account");
+  }
+  const Allocation& a = it->second;
+  if (!a.assignees.contains(cmd.user_id)) {
+    return reject(RejectionCode::benefit_not_assigned_to_user,
+                  "user " + cmd.user_id.substr(0, 128) + " does not hold benefit " + cmd.benefit_id);
+  }
+  if (a.kind == BenefitKind::azure_bulk_credit && !a.ended) {
+    return reject(RejectionCode::bulk_credit_not_removable,
+                  "an Azure bulk credit cannot be removed, only transferred to another user");
+  }
+  if (!a.ended) {
+    if (auto r = check_reassignable(c, a, cmd.user_id)) return r;
+  }
+  c.to_account(BenefitUnassigned{cmd.benefit_id, cmd.user_id});
+  return std::nullopt;
+}
+
+Verdict on(const TransferBenefit& cmd, Ctx& c) {
+  const Allocation* a = nullptr;
+  if (auto r = find_live(c, cmd.benefit_id, &a)) return r;
+  if (!user_assignable(a->kind)) {
+    return reject(RejectionCode::benefit_not_assignable,
+                  "benefit " + cmd.benefit_id + " is activated for the account, not assigned to users");
+  }
+  if (!a->assignees.contains(cmd.from_user_id)) {
+    return reject(RejectionCode::benefit_not_assigned_to_user,
+                  "user " + cmd.from_user_id.substr(0, 128) + " does not hold benefit " + cmd.benefit_id);
+  }
+  if (auto r = check_member(c, cmd.to_user_id)) return r;
+  if (a->assignees.contains(cmd.to_user_id)) {
+    return reject(RejectionCode::benefit_already_assigned_to_user,
+                  "user " + cmd.to_user_id + " already holds benefit " + cmd.benefit_id);
+  }
+  if (a->kind == BenefitKind::azure_bulk_credit && c.now() > a->expiry) {
+    return reject(RejectionCode::transfer_outside_enrollment_year,
+                  "an Azure bulk credit is transferred only during the enrollment year, which ended " +
+                      format_rfc3339(a->expiry));
+  }
+  if (auto r = check_reassignable(c, *a, cmd.from_user_id)) return r;
+  if (auto r = check_combinable(c, *a, cmd.to_user_id)) return r;
+  c.to_account(BenefitTransferred{cmd.benefit_id, cmd.from_user_id, cmd.to_user_id});
+  return std::nullopt;
+}
+
+Verdict on(const RequestTechnicalBenefit& cmd, Ctx& c) {
+  if (cmd.benefit == kProductSupportIncidents || cmd.benefit == kSignatureSupportIncidents ||
+      cmd.benefit == kAdvisoryHours) {
+    return reject(RejectionCode::not_available_for_offer,
+                  cmd.benefit + " is used with use_support_incident or use_advisory_hours");
+  }
+  if (!is_identifier(cmd.request_id, 64)) {
+    return reject(RejectionCode::field_required, "request id must be 1-64 identifier characters");
+  }
+  if (c.account.technical_requests.contains(cmd.request_id)) {
+    return reject(RejectionCode::technical_benefit_already_requested,
+                  "request " + cmd.request_id + " already exists");
+  }
+  const Allocation* chosen = nullptr;
+  bool any = false;
+  for (const Allocation* a : allocations_of(c, cmd.offer_id, cmd.benefit)) {
+    if (a->kind != BenefitKind::technical) continue;
+    any = true;
+    if (a->used < a->quantity) {
+      chosen = a;
+      break;
+    }
+  }
+  if (!any) return not_available(cmd.benefit, cmd.offer_id);
+  if (chosen == nullptr) {
+    return reject(RejectionCode::technical_benefit_already_requested,
+                  cmd.benefit + " was already requested for this membership year");
+  }
+  if (auto r = check_not_expired(c, *chosen)) return r;
+  c.to_account(TechnicalBenefitRequested{chosen->benefit_id, cmd.request_id});
+  return std::nullopt;
+}
+
+Verdict on(const CompleteTechnicalBenefit& cmd, Ctx& c) {
+  auto it = c.account.technical_requests.find(cmd.request_id);
+  if (it == c.account.technical_requests.end()) {
+    return reject(RejectionCode::request_not_found, "no technical benefit request " + cmd.request_id.substr(0, 64));
+  }
+  if (it->second.completed) {
+    return reject(RejectionCode::request_already_completed, "request " + cmd.request_id + " is already complete");
+  }
+  if (!is_identifier(cmd.access_id, 128) || !is_identifier(cmd.contract_id, 128)) {
+    return reject(RejectionCode::access_and_contract_ids_required,
+                  "completing a technical benefit records its Access ID and Contract ID");
+  }
+  c.to_account(TechnicalBenefitActivated{it->second.benefit_id, cmd.request_id, cmd.access_id, cmd.contract_id});
+  return std::nullopt;
+}
+
+Verdict on(const UseSupportIncident& cmd, Ctx& c) {
+  const std::string_view catalogue_id = cmd.kind == IncidentKind::product_support
+                                            ? kProductSupportIncidents
+                                            : kSignatureSupportIncidents;
+  if (!is_identifier(cmd.incident_id, 64)) {
+    return reject(RejectionCode::field_required, "incident id must be 1-64 identifier characters");
+  }
+  if (c.account.incidents.contains(cmd.incident_id)) {
+    return reject(RejectionCode::incident_already_recorded, "incident " + cmd.incident_id + " was already recorded");
+  }
+  auto allocs = allocations_of(c, cmd.offer_id, catalogue_id);
+  if (allocs.empty()) return not_available(std::string(catalogue_id), cmd.offer_id);
+  for (const Allocation* a : allocs) {
+    if (a->used < a->quantity) {
+      if (auto r = check_not_expired(c, *a)) return r;
+      c.to_account(SupportIncidentUsed{cmd.kind, cmd.incident_id, a->used + 1, a->quantity, a->benefit_id});
+      return std::nullopt;
+    }
+  }
+  return reject(RejectionCode::incident_quota_exhausted,
+                "the " + std::string(catalogue_id) + " of " + cmd.offer_id + " for this year are used up");
+}
+
+Verdict on(const UseAdvisoryHours& cmd, Ctx& c) {
+  if (cmd.hours == 0 || cmd.hours > 1000) {
+    return reject(RejectionCode::advisory_hours_invalid, "hours must be 1 to 1000");
+  }
+  auto allocs = allocations_of(c, cmd.offer_id, kAdvisoryHours);
+  if (allocs.empty()) return not_available(std::string(kAdvisoryHours), cmd.offer_id);
+  for (const Allocation* a : allocs) {
+    if (a->quantity - std::min(a->used, a->quantity) >= cmd.hours) {
+      if (auto r = check_not_expired(c, *a)) return r;
+      c.to_account(AdvisoryHoursUsed{cmd.hours, a->used + cmd.hours, a->quantity, a->benefit_id});
+      return std::nullopt;
+    }
+  }
+  return reject(RejectionCode::advisory_hours_exhausted,
+                std::to_string(cmd.hours) + " advisory hours exceed what is left of " + cmd.offer_id +
+                    "'s hours this year");
+}
+
+Verdict on(const RequestGoToMarketOffer& cmd, Ctx& c) {
+  if (!c.account.marketing_contact) {
+    return reject(RejectionCode::marketing_contact_required,
+                  "assign a company marketing contact before activating go-to-market offers");
+  }
+  if (!is_identifier(cmd.request_id, 64)) {
+    return reject(RejectionCode::field_required, "request id must be 1-64 identifier characters");
+  }
+  if (c.account.go_to_market_requests.contains(cmd.request_id)) {
+    return reject(RejectionCode::go_to_market_offer_already_requested,
+                  "request " + cmd.request_id + " already exists");
+  }
+  const Allocation* chosen = nullptr;
+  bool any = false;
+  for (const Allocation* a : allocations_of(c, cmd.offer_id, cmd.go_to_market_offer)) {
+    if (a->kind != BenefitKind::go_to_market) continue;
+    any = true;
+    if (a->used < a->quantity) {
+      chosen = a;
+      break;
+    }
+  }
+  if (!any) {
+    return reject(RejectionCode::go_to_market_offer_not_in_membership,
+                  cmd.go_to_market_offer.substr(0, 64) + " is not a go-to-market offer of the account's " +
+                      cmd.offer_id.substr(0, 64) + " membership");
+  }
+  if (chosen == nullptr) {
+    return reject(RejectionCode::go_to_market_offer_already_requested,
+                  cmd.go_to_market_offer + " was already requested for this membership year");
+  }
+  if (auto r = check_not_expired(c, *chosen)) return r;
+  c.to_account(GoToMarketOfferRequested{cmd.go_to_market_offer, cmd.request_id, chosen->benefit_id});
+  return std::nullopt;
+}
+
+Verdict on(const CompleteGoToMarketOffer& cmd, Ctx& c) {
+  auto it = c.account.go_to_market_requests.find(cmd.request_id);
+  if (it == c.account.go_to_market_requests.end()) {
+    return reject(RejectionCode::request_not_found, "no go-to-market request " + cmd.request_id.substr(0, 64));
+  }
+  if (it->second.status != GoToMarketStatus::requested) {
+    return reject(RejectionCode::request_already_completed, "request " + cmd.request_id + " is already complete");
+  }
+  if (cmd.expiry <= c.now()) {
+    return reject(RejectionCode::go_to_market_expiry_invalid,
+                  "an activated go-to-market offer needs an expiry after now");
+  }
+  c.to_account(GoToMarketOfferActivated{it->second.offer_id, cmd.request_id, cmd.expiry});
+  return std::nullopt;
+}
+
+Verdict on(const ExpireGoToMarketOffer& cmd, Ctx& c) {
+  auto it = c.account.go_to_market_requests.find(cmd.request_id);
+  if (it == c.account.go_to_market_requests.end()) {
+    return reject(RejectionCode::request_not_found, "no go-to-market request " + cmd.request_id.substr(0, 64));
+  }
+  if (it->second.status != GoToMarketStatus::active) {
+    return reject(RejectionCode::go_to_market_offer_not_active, "request " + cmd.request_id + " is not active");
+  }
+  if (c.now() < it->second.expiry) {
+    return reject(RejectionCode::go_to_market_offer_not_yet_expired,
+                  "the offer is usable until " + format_rfc3339(it->second.expiry));
+  }
+  c.to_account(GoToMarketOfferExpired{it->second.offer_id, cmd.request_id});
+  return std::nullopt;
+}
+
+}  // namespace mledger::decide_detail

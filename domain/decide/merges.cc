@@ -1,0 +1,227 @@
+// Deciders of account-merge invitations and the merge itself (R-MRG-*).
+
+#include <algorithm>
+
+#include "domain/account/enroll.h"
+#include "domain/decide/decide_support.h"
+
+namespace mledger::decide_detail {
+
+namespace {
+
+// The pair's latest invitation, checked to be `invitation_id` from
+// `initiator` to `invitee`.
+Verdict find_invitation(Ctx& c, const std::string& initiator, const std::string& invitee,
+                        const std::string& invitation_id, const MergePairState** out) {
+  const MergePairState& pair = c.agg.merge_pair(initiator, invitee);
+  if (pair.status == InvitationStatus::none || pair.latest.invitation_id != invitation_id ||
+      pair.latest.initiator_account_id != initiator || pair.latest.invitee_account_id != invitee) {
+    return reject(RejectionCode::merge_invitation_not_found,
+                  "no current invitation " + invitation_id.substr(0, 64) + " from " +
+                      initiator.substr(0, 64) + " to " + invitee.substr(0, 64));
+  }
+  *out = &pair;
+  return std::nullopt;
+}
+
+Verdict check_sent(const Ctx& c, const MergePairState& pair, bool check_expiry) {
+  if (pair.status != InvitationStatus::sent) {
+    return reject(RejectionCode::merge_invitation_not_pending,
+                  "invitation " + pair.latest.invitation_id + " is no longer waiting for an answer");
+  }
+  if (check_expiry && c.now() >= pair.latest.expires) {
+    return reject(RejectionCode::merge_invitation_expired,
+                  "invitation " + pair.latest.invitation_id + " expired at " +
+                      format_rfc3339(pair.latest.expires));
+  }
+  return std::nullopt;
+}
+
+std::string pair_of(const std::string& a, const std::string& b) { return merge_pair_stream(a, b); }
+
+}  // namespace
+
+Verdict on(const SendMergeInvitation& cmd, Ctx& c) {
+  const std::string& me = c.cmd.account_id;
+  const std::string& invitee = cmd.invitee_partner_id;
+  if (!is_identifier(cmd.invitation_id, 64)) {
+    return reject(RejectionCode::field_required, "invitation id must be 1-64 identifier characters");
+  }
+  if (invitee.find('/') != std::string::npos) {
+    return reject(RejectionCode::location_id_not_allowed,
+                  invitee.substr(0, 96) + " is a location partner id; invite a company by its global "
+                  "partner id");
+  }
+  if (!is_valid_account_id(invitee)) {
+    return reject(RejectionCode::invitee_not_found, "no account has the partner id " + invitee.substr(0, 64));
+  }
+  if (invitee == me) {
+    return reject(RejectionCode::self_invitation_not_allowed, "an account cannot invite itself");
+  }
+  const AccountState& v = c.agg.account(invitee);
+  if (!v.enrolled) {
+    return reject(RejectionCode::invitee_not_found, "no account has the partner id " + invitee);
+  }
+  if (!v.merged_into.empty()) {
+    return reject(RejectionCode::location_id_not_allowed,
+                  invitee + " was merged into " + v.merged_into + " and is now one of its locations");
+  }
+  if (v.suspended) {
+    return reject(RejectionCode::invitee_not_active, "account " + invitee + " is suspended");
+  }
+  const MergePairState& pair = c.agg.merge_pair(me, invitee);
+  if (pair.pending()) {
+    return reject(RejectionCode::merge_invitation_pending,
+                  "invitation " + pair.latest.invitation_id + " between " + me + " and " + invitee +
+                      " is still pending; at most one per pair");
+  }
+  if (pair.invitation_ids.contains(cmd.invitation_id)) {
+    return reject(RejectionCode::merge_invitation_id_used,
+                  "invitation id " + cmd.invitation_id + " was used before by this pair");
+  }
+  c.to(pair_of(me, invitee), {me, invitee},
+       MergeInvitationSent{cmd.invitation_id, me, invitee,
+                           plus_days(c.now(), c.policy.merge_invitation_days)});
+  return std::nullopt;
+}
+
+Verdict on(const AcceptMergeInvitation& cmd, Ctx& c) {
+  const MergePairState* pair = nullptr;
+  if (auto r = find_invitation(c, cmd.initiator_account_id, c.cmd.account_id, cmd.invitation_id, &pair)) {
+    return r;
+  }
+  if (auto r = check_sent(c, *pair, true)) return r;
+  c.to(pair_of(cmd.initiator_account_id, c.cmd.account_id),
+       {cmd.initiator_account_id, c.cmd.account_id}, MergeInvitationAccepted{cmd.invitation_id});
+  return std::nullopt;
+}
+
+Verdict on(const DeclineMergeInvitation& cmd, Ctx& c) {
+  const MergePairState* pair = nullptr;
+  if (auto r = find_invitation(c, cmd.initiator_account_id, c.cmd.account_id, cmd.invitation_id, &pair)) {
+    return r;
+  }
+  if (auto r = check_sent(c, *pair, true)) return r;
+  if (auto r = check_text("reason", cmd.reason, 500, false)) return r;
+  c.to(pair_of(cmd.initiator_account_id, c.cmd.account_id),
+       {cmd.initiator_account_id, c.cmd.account_id}, MergeInvitationDeclined{cmd.invitation_id, cmd.reason});
+  return std::nullopt;
+}
+
+Verdict on(const WithdrawMergeInvitation& cmd, Ctx& c) {
+  const MergePairState* pair = nullptr;
+  if (auto r = find_invitation(c, c.cmd.account_id, cmd.invitee_account_id, cmd.invitation_id, &pair)) {
+    return r;
+  }
+  if (auto r = check_sent(c, *pair, false)) return r;
+  c.to(pair_of(c.cmd.account_id, cmd.invitee_account_id), {c.cmd.account_id, cmd.invitee_account_id},
+       MergeInvitationWithdrawn{cmd.invitation_id});
+  return std::nullopt;
+}
+
+Verdict on(const ExpireMergeInvitation& cmd, Ctx& c) {
+  const MergePairState* pair = nullptr;
+  if (auto r = find_invitation(c, c.cmd.account_id, cmd.invitee_account_id, cmd.invitation_id, &pair)) {
+    return r;
+  }
+  if (auto r = check_sent(c, *pair, false)) return r;
+  if (c.now() < pair->latest.expires) {
+    return reject(RejectionCode::merge_invitation_not_yet_expired,
+                  "invitation " + cmd.invitation_id + " expires at " + format_rfc3339(pair->latest.expires));
+  }
+  c.to(pair_of(c.cmd.account_id, cmd.invitee_account_id), {c.cmd.account_id, cmd.invitee_account_id},
+       MergeInvitationExpired{cmd.invitation_id});
+  return std::nullopt;
+}
+
+Verdict on(const ConfirmMerge& cmd, Ctx& c) {
+  const std::string& me = c.cmd.account_id;
+  const std::string& other = cmd.invitee_account_id;
+  const MergePairState* pair = nullptr;
+  if (auto r = find_invitation(c, me, other, cmd.invitation_id, &pair)) return r;
+  if (pair->status != InvitationStatus::accepted) {
+    return reject(RejectionCode::merge_invitation_not_accepted,
+                  "invitation " + cmd.invitation_id + " must be accepted by the invitee before the merge");
+  }
+  const AccountState& i = c.account;
+  const AccountState& v = c.agg.account(other);
+  if (!v.merged_into.empty()) {
+    return reject(RejectionCode::account_merged_away, other + " was already merged into " + v.merged_into);
+  }
+  const bool pending_orders = std::any_of(v.orders.begin(), v.orders.end(), [](const auto& o) {
+    return o.second.status == OrderStatus::awaiting_payment;
+  });
+  const bool pending_technical = std::any_of(v.technical_requests.begin(), v.technical_requests.end(),
+                                             [](const auto& r) { return !r.second.completed; });
+  const bool pending_gtm = std::any_of(v.go_to_market_requests.begin(), v.go_to_market_requests.end(),
+                                       [](const auto& r) { return r.second.status == GoToMarketStatus::requested; });
+  if (pending_orders || pending_technical || pending_gtm) {
+    return reject(RejectionCode::invitee_has_pending_requests,
+                  other + " has unpaid wire orders or benefit requests in progress; the merge waits "
+                  "until they are settled");
+  }
+
+  AccountsMerged merged;
+  merged.invitation_id = cmd.invitation_id;
+  merged.initiator_account_id = me;
+  merged.invitee_account_id = other;
+  const std::vector<std::string> both{me, other};
+
+  // The invitee's global account becomes a location; its locations move, ids kept.
+  c.to(account_stream(me), both, LocationAdded{other, v.legal_name, v.address});
+  merged.moved_location_ids.push_back(other);
+  for (const Location& l : v.locations) {
+    c.to(account_stream(me), both, LocationAdded{l.location_partner_id, l.name, l.address});
+    merged.moved_location_ids.push_back(l.location_partner_id);
+  }
+  // Users keep their roles.
+  for (const auto& [id, u] : v.users) {
+    if (i.users.contains(id)) continue;
+    c.to(account_stream(me), both, UserAdded{me, id, u.email, u.display_name, u.guest, u.roles});
+    merged.moved_user_ids.push_back(id);
+  }
+  // Tenants are not merged: the result has both.
+  for (const auto& [id, t] : v.tenants) {
+    (void)c.agg.tenant(id);
+    c.to(account_stream(me), both, TenantAssociated{id, t.domain, false});
+    c.to(tenant_stream(id), both, TenantClaimed{id, me});
+    merged.kept_tenant_ids.push_back(id);
+  }
+  // Benefits of both stay until renewal.
+  for (const auto& [id, a] : v.allocations) {
+    if (a.ended) continue;
+    const bool consumed = a.kind == BenefitKind::technical || a.kind == BenefitKind::go_to_market;
+    BenefitsAllocated moved{id, a.offer_id, a.order_id, a.kind, a.type,
+                            consumed ? a.quantity - std::min(a.used, a.quantity) : a.quantity,
+                            a.expiry, a.credit_amount, a.catalogue_benefit_id, "merged"};
+    c.to(account_stream(me), both, std::move(moved));
+    for (const auto& [user, since] : a.assignees) {
+      c.to(account_stream(me), both, BenefitAssigned{id, user, a.kind, since});
+    }
+  }
+  // Memberships: of two, the later anniversary is kept (R-MRG-05).
+  for (const auto& [offer, m] : v.memberships) {
+    if (!m.live()) continue;
+    auto mine = i.memberships.find(offer);
+    const bool i_has = mine != i.memberships.end() && mine->second.live();
+    if (i_has && mine->second.anniversary >= m.anniversary) {
+      if (offer == kActionPack) merged.action_pack_anniversary = mine->second.anniversary;
+      continue;
+    }
+    merged.memberships.push_back(
+        MergedMembership{offer, i_has ? mine->second.order_id : m.order_id, m.anniversary});
+    if (offer == kActionPack) merged.action_pack_anniversary = m.anniversary;
+  }
+  if (merged.action_pack_anniversary == Instant{}) {
+    if (auto mine = i.memberships.find(std::string(kActionPack));
+        mine != i.memberships.end() && mine->second.live()) {
+      merged.action_pack_anniversary = mine->second.anniversary;
+    }
+  }
+  c.to(account_stream(me), both, std::move(merged));
+  c.to(account_stream(other), {other, me}, AccountMergedAway{cmd.invitation_id, me});
+  c.to(pair_of(me, other), both, MergeInvitationCompleted{cmd.invitation_id});
+  return std::nullopt;
+}
+
+}  // namespace mledger::decide_detail

@@ -1,0 +1,346 @@
+// Deciders of orders, payments, cancellations, refunds and memberships (R-ORD-*).
+
+#include <algorithm>
+#include <cctype>
+
+#include "domain/account/enroll.h"
+#include "domain/decide/decide_support.h"
+
+namespace mledger::decide_detail {
+
+namespace {
+
+constexpr int64_t kWireDays = 30;          // R-ORD-04
+constexpr int64_t kRefundDays = 30;        // R-ORD-06
+constexpr int64_t kRenewalWindowDays = 30; // R-ORD-08
+constexpr int64_t kReviewDays = 30;        // R-ORD-08
+constexpr int64_t kYearDays = 365;         // R-ORD-08
+constexpr int64_t kUserBenefitGraceDays = 30;  // R-ORD-09
+
+std::string normalized(std::string_view s, bool drop_spaces) {
+  std::string out;
+  bool space = false;
+  for (unsigned char ch : s) {
+    if (std::isspace(ch)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space && !drop_spaces) out.push_back(' ');
+    space = false;
+    out.push_back(static_cast<char>(std::toupper(ch)));
+  }
+  return out;
+}
+
+// R-ORD-03: the billing address matches the card's, and the postal codes correspond.
+bool billing_matches_card(const PostalAddress& billing, const PostalAddress& card) {
+  return normalized(billing.line1, false) == normalized(card.line1, false) &&
+         normalized(billing.city, false) == normalized(card.city, false) &&
+         normalized(billing.country, true) == normalized(card.country, true) &&
+         normalized(billing.postal_code, true) == normalized(card.postal_code, true);
+}
+
+bool in_renewal_window(const Membership& m, Instant now) {
+  return m.live() && now > m.anniversary && now <= plus_days(m.anniversary, kRenewalWindowDays);
+}
+
+
+const Order* find_order(const Ctx& c, const std::string& id) { return c.account.find_order(id); }
+
+Verdict order_not_found(const std::string& id) {
+  return reject(RejectionCode::order_not_found, "order " + id.substr(0, 64) + " does not exist");
+}
+
+// Pays off an order: the membership starts (or renews) and its benefits are allocated.
+void activate(Ctx& c, const std::string& order_id, const std::string& offer_id,
+              const std::string& upgrade_from_order_id) {
+  const OfferCatalogue& catalogue = c.agg.catalogue();
+  const OfferSpec* offer = catalogue.find_offer(offer_id);
+  auto m = c.account.memberships.find(offer_id);
+  Instant anniversary;
+  if (m != c.account.memberships.end() && m->second.live() && c.now() > m->second.anniversary) {
+    anniversary = plus_days(m->second.anniversary, kYearDays);
+    c.to_account(MembershipRenewed{offer_id, order_id, m->second.anniversary, anniversary});
+  } else {
+    anniversary = plus_days(c.now(), kYearDays);
+    c.to_account(MembershipActivated{order_id, offer_id, anniversary});
+  }
+  if (offer != nullptr) allocate_benefits(c, *offer, order_id, anniversary, catalogue.version);
+  if (!upgrade_from_order_id.empty()) {
+    c.to_account(OrderMadeNonRefundable{upgrade_from_order_id, "upgraded to " + offer_id});
+  }
+}
+
+}  // namespace
+
+void allocate_benefits(Ctx& c, const OfferSpec& offer, const std::string& order_id,
+                       Instant anniversary, const std::string& catalogue_version) {
+  for (const BenefitSpec& b : offer.benefits) {
+    BenefitsAllocated e;
+    e.benefit_id = c.cmd.account_id + "/" + order_id + "/" + b.benefit_id;
+    e.offer_id = offer.offer_id;
+    e.order_id = order_id;
+    e.kind = b.kind;
+    e.type = b.type;
+    e.quantity = b.quantity;
+    // R-ORD-09: the last day to activate; user-assigned benefits (Visual
+    // Studio) stay usable 30 days past the renewal date.
+    e.expiry = b.kind == BenefitKind::visual_studio ? plus_days(anniversary, kUserBenefitGraceDays)
+                                                    : anniversary;
+    e.credit_amount = b.credit_amount;
+    e.catalogue_benefit_id = b.benefit_id;
+    e.catalogue_version = catalogue_version;
+    c.to_account(std::move(e));
+  }
+}
+
+Verdict on(const PlaceOrder& cmd, Ctx& c) {
+  const AccountState& a = c.account;
+  if (!is_identifier(cmd.order_id, 64)) {
+    return reject(RejectionCode::order_id_invalid,
+                  "order id must be 1-64 letters, digits, '.', '_', ':' or '-'");
+  }
+  if (a.orders.contains(cmd.order_id)) {
+    return reject(RejectionCode::order_already_exists, "order " + cmd.order_id + " already exists");
+  }
+  const OfferCatalogue& catalogue = c.agg.catalogue();
+  const OfferSpec* offer = catalogue.find_offer(cmd.offer_id);
+  if (offer == nullptr) {
+    return reject(RejectionCode::offer_unknown,
+                  "offer '" + cmd.offer_id.substr(0, 64) + "' is not in the catalogue " + catalogue.version);
+  }
+  if (a.suspended) return reject(RejectionCode::account_suspended, "a suspended account cannot buy");
+  if (a.global_admin_count() == 0) {
+    return reject(RejectionCode::no_global_admin, "the account has no global admin; purchases need one");
+  }
+  const std::string& needed = offer->required_competency;
+  if (!needed.empty() && !a.competency_levels.contains("gold") &&
+      !(needed == "silver" && a.competency_levels.contains("silver"))) {
+    return reject(RejectionCode::competency_required,
+                  offer->offer_id + " needs a " + needed + " competency");
+  }
+  bool renewal = false;
+  if (auto m = a.memberships.find(cmd.offer_id); m != a.memberships.end() && m->second.live()) {
+    if (in_renewal_window(m->second, c.now())) {
+      renewal = true;
+    } else if (c.now() <= m->second.anniversary) {
+      return reject(RejectionCode::offer_already_active,
+                    cmd.offer_id + " is already active until " + format_rfc3339(m->second.anniversary) +
+                        "; one of each offer at a time");
+    } else {
+      return reject(RejectionCode::renewal_window_closed,
+                    "the renewal window of " + cmd.offer_id + " closed 30 days after " +
+                        format_rfc3339(m->second.anniversary));
+    }
+  }
+  for (const auto& [id, o] : a.orders) {
+    if (o.offer_id == cmd.offer_id && o.status == OrderStatus::awaiting_payment) {
+      return reject(RejectionCode::offer_already_active,
+                    "order " + id + " for " + cmd.offer_id + " awaits payment; cancel it first");
+    }
+  }
+  if (renewal && (!a.last_business_review ||
+                  *a.last_business_review < plus_days(c.now(), -kReviewDays))) {
+    return reject(RejectionCode::business_info_review_required,
+                  "renewal needs a global or account admin to have reviewed the business "
+                  "information in the last 30 days");
+  }
+  if (auto r = check_postal_address(cmd.billing_address, RejectionCode::address_incomplete)) return r;
+
+  OrderPlaced placed;
+  placed.order_id = cmd.order_id;
+  placed.offer_id = cmd.offer_id;
+  placed.payment_method = cmd.payment_method;
+  placed.list_price = offer->price;
+  placed.price = offer->price;
+  placed.billing_address = cmd.billing_address;
+  placed.placed_by_user_id = c.user();
+  placed.renewal = renewal;
+  if (!renewal && !offer->upgrade_from_offer_id.empty()) {
+    auto from = a.memberships.find(offer->upgrade_from_offer_id);
+    if (from != a.memberships.end() && from->second.live()) {
+      placed.discount_percent = offer->upgrade_discount_percent;
+      placed.upgrade_from_order_id = from->second.order_id;
+      placed.price.amount_minor =
+          offer->price.amount_minor - offer->price.amount_minor * offer->upgrade_discount_percent / 100;
+    }
+  }
+
+  if (cmd.payment_method == PaymentMethod::card) {
+    if (!cmd.card) {
+      return reject(RejectionCode::card_details_required, "a card order needs the card's details");
+    }
+    if (cmd.card->last4.size() != 4 ||
+        !std::all_of(cmd.card->last4.begin(), cmd.card->last4.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      return reject(RejectionCode::card_details_required, "card last4 must be 4 digits");
+    }
+    if (!billing_matches_card(cmd.billing_address, cmd.card->address)) {
+      // R-ORD-03: declined, and the decline is recorded.
+      c.to_account(OrderDeclined{cmd.order_id, cmd.offer_id,
+                                 std::string(code_name(RejectionCode::payment_declined_address_mismatch))});
+      return std::nullopt;
+    }
+    const std::string upgrade_from = placed.upgrade_from_order_id;
+    const Money price = placed.price;
+    c.to_account(std::move(placed));
+    c.to_account(CardPaymentCharged{cmd.order_id, price, cmd.card->last4});
+    activate(c, cmd.order_id, cmd.offer_id, upgrade_from);
+    return std::nullopt;
+  }
+  if (cmd.card) {
+    return reject(RejectionCode::card_details_not_allowed, "a wire order carries no card");
+  }
+  placed.order_number = "WO-" + c.cmd.account_id + "-" + cmd.order_id;
+  c.to_account(std::move(placed));
+  return std::nullopt;
+}
+
+Verdict on(const RecordWirePayment& cmd, Ctx& c) {
+  const Order* o = find_order(c, cmd.order_id);
+  if (o == nullptr) return order_not_found(cmd.order_id);
+  if (o->payment_method != PaymentMethod::wire || o->status != OrderStatus::awaiting_payment) {
+    return reject(RejectionCode::order_not_awaiting_payment,
+                  "order " + cmd.order_id + " is not a wire order awaiting payment");
+  }
+  if (c.now() > plus_days(o->placed_at, kWireDays)) {
+    return reject(RejectionCode::wire_order_expired,
+                  "wire order " + cmd.order_id + " expired 30 days after it was placed");
+  }
+  if (auto r = check_money(cmd.amount)) return r;
+  if (cmd.amount != o->price) {
+    return reject(RejectionCode::payment_amount_mismatch,
+                  "payment of " + std::to_string(cmd.amount.amount_minor) + " " + cmd.amount.currency +
+                      " does not match the order's price of " + std::to_string(o->price.amount_minor) +
+                      " " + o->price.currency);
+  }
+  if (auto r = check_text("bank_reference", cmd.bank_reference, 128)) return r;
+  const std::string offer_id = o->offer_id;
+  std::string upgrade_from;
+  if (auto from = c.account.orders.find(o->upgrade_from_order_id); from != c.account.orders.end()) {
+    upgrade_from = from->first;
+  }
+  c.to_account(WirePaymentRecorded{cmd.order_id, cmd.amount, cmd.bank_reference});
+  activate(c, cmd.order_id, offer_id, upgrade_from);
+  return std::nullopt;
+}
+
+Verdict on(const RequestOrderCancellation& cmd, Ctx& c) {
+  const Order* o = find_order(c, cmd.order_id);
+  if (o == nullptr) return order_not_found(cmd.order_id);
+  if (o->status != OrderStatus::awaiting_payment) {
+    return reject(RejectionCode::order_not_cancellable,
+                  "order " + cmd.order_id + " was actioned (paid, expired, cancelled or declined); "
+                  "only unactioned orders cancel");
+  }
+  if (o->cancellation_requested) {
+    return reject(RejectionCode::cancellation_already_requested,
+                  "cancellation of order " + cmd.order_id + " was already requested; confirm it");
+  }
+  c.to_account(OrderCancellationRequested{cmd.order_id});
+  return std::nullopt;
+}
+
+Verdict on(const ConfirmOrderCancellation& cmd, Ctx& c) {
+  const Order* o = find_order(c, cmd.order_id);
+  if (o == nullptr) return order_not_found(cmd.order_id);
+  if (o->status != OrderStatus::awaiting_payment) {
+    return reject(RejectionCode::order_not_cancellable,
+                  "order " + cmd.order_id + " was actioned; only unactioned orders cancel");
+  }
+  if (!o->cancellation_requested) {
+    return reject(RejectionCode::cancellation_not_requested,
+                  "cancelling takes two steps: request the cancellation of " + cmd.order_id + " first");
+  }
+  c.to_account(OrderCancelled{cmd.order_id});
+  return std::nullopt;
+}
+
+Verdict on(const RefundOrder& cmd, Ctx& c) {
+  const Order* o = find_order(c, cmd.order_id);
+  if (o == nullptr) return order_not_found(cmd.order_id);
+  if (o->status != OrderStatus::paid) {
+    return reject(RejectionCode::order_not_paid, "order " + cmd.order_id + " is not a paid order");
+  }
+  if (o->non_refundable) {
+    return reject(RejectionCode::order_not_refundable,
+                  "order " + cmd.order_id + " became non-refundable with an upgrade");
+  }
+  if (c.now() > plus_days(o->placed_at, kRefundDays)) {
+    return reject(RejectionCode::refund_window_closed,
+                  "a refund is requested within 30 days of purchase; order " + cmd.order_id +
+                      " was placed " + format_rfc3339(o->placed_at));
+  }
+  if (!o->revealed_products.empty()) {
+    return reject(RejectionCode::refund_benefits_used,
+                  "keys of order " + cmd.order_id + " were revealed; the order is not refundable");
+  }
+  BenefitsEnded ended{o->offer_id, {}};
+  for (const auto& [id, alloc] : c.account.allocations) {
+    if (alloc.order_id != cmd.order_id) continue;
+    if (alloc.ever_used) {
+      return reject(RejectionCode::refund_benefits_used,
+                    "benefit " + id + " of order " + cmd.order_id +
+                        " was assigned, activated or used; the order is not refundable");
+    }
+    if (!alloc.ended) ended.benefit_ids.push_back(id);
+  }
+  c.to_account(OrderRefunded{cmd.order_id, o->price});
+  if (!ended.benefit_ids.empty()) c.to_account(std::move(ended));
+  return std::nullopt;
+}
+
+Verdict on(const ExpireWireOrder& cmd, Ctx& c) {
+  const Order* o = find_order(c, cmd.order_id);
+  if (o == nullptr) return order_not_found(cmd.order_id);
+  if (o->payment_method != PaymentMethod::wire || o->status != OrderStatus::awaiting_payment) {
+    return reject(RejectionCode::order_not_awaiting_payment,
+                  "order " + cmd.order_id + " is not a wire order awaiting payment");
+  }
+  if (c.now() < plus_days(o->placed_at, kWireDays)) {
+    return reject(RejectionCode::wire_order_not_yet_expired,
+                  "wire order " + cmd.order_id + " expires at " +
+                      format_rfc3339(plus_days(o->placed_at, kWireDays)));
+  }
+  c.to_account(OrderExpired{cmd.order_id});
+  return std::nullopt;
+}
+
+Verdict on(const OpenRenewalWindow& cmd, Ctx& c) {
+  auto m = c.account.memberships.find(cmd.offer_id);
+  if (m == c.account.memberships.end() || !m->second.live()) {
+    return reject(RejectionCode::membership_not_found, "no live membership of " + cmd.offer_id.substr(0, 64));
+  }
+  if (m->second.status == MembershipStatus::renewal_window) {
+    return reject(RejectionCode::renewal_window_already_open,
+                  "the renewal window of " + cmd.offer_id + " is already open");
+  }
+  if (c.now() <= m->second.anniversary) {
+    return reject(RejectionCode::renewal_window_not_open,
+                  "the renewal window opens the day after the anniversary " +
+                      format_rfc3339(m->second.anniversary));
+  }
+  c.to_account(EnrollmentYearEnded{cmd.offer_id, m->second.anniversary});
+  c.to_account(RenewalWindowOpened{cmd.offer_id, plus_days(m->second.anniversary, kRenewalWindowDays)});
+  return std::nullopt;
+}
+
+Verdict on(const LapseMembership& cmd, Ctx& c) {
+  auto m = c.account.memberships.find(cmd.offer_id);
+  if (m == c.account.memberships.end() || !m->second.live()) {
+    return reject(RejectionCode::membership_not_found, "no live membership of " + cmd.offer_id.substr(0, 64));
+  }
+  const Instant window_end = plus_days(m->second.anniversary, kRenewalWindowDays);
+  if (c.now() <= window_end) {
+    return reject(RejectionCode::membership_not_lapsable,
+                  cmd.offer_id + " can still be renewed until " + format_rfc3339(window_end));
+  }
+  BenefitsEnded ended{cmd.offer_id, {}};
+  for (const auto& [id, alloc] : c.account.allocations) {
+    if (alloc.offer_id == cmd.offer_id && !alloc.ended) ended.benefit_ids.push_back(id);
+  }
+  c.to_account(MembershipLapsed{cmd.offer_id});
+  if (!ended.benefit_ids.empty()) c.to_account(std::move(ended));
+  return std::nullopt;
+}
+
+}  // namespace mledger::decide_detail
