@@ -48,7 +48,7 @@ TEST_P(EventLogContract, empty_log_has_zero_digest_and_intact_chain) {
   EXPECT_EQ(report->events_checked, 0u);
 }
 
-TEST_P(EventLogContract, R_LED_01_appends_assign_gap_free_sequences_and_versions) {
+TEST_P(EventLogContract, R_LED_01_allows_appends_with_gap_free_sequences_and_versions) {
   auto a = append_one(user_added_request("c1", "account-a", 0, "a", 2));
   ASSERT_TRUE(a.ok()) << a.error().to_string();
   ASSERT_EQ(a->status, AppendStatus::appended);
@@ -129,7 +129,7 @@ TEST_P(EventLogContract, recorded_events_keep_everything_that_was_appended) {
   EXPECT_EQ(r.schema_version, kEventSchemaVersion);
 }
 
-TEST_P(EventLogContract, conflict_writes_nothing) {
+TEST_P(EventLogContract, R_LED_01_rejects_rewriting_a_stream_version_and_writes_nothing) {
   ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a")).ok());
   auto c = append_one(user_added_request("c2", "account-a", 0, "a"));
   ASSERT_TRUE(c.ok());

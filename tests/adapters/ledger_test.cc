@@ -58,7 +58,7 @@ TEST(Ledger, R_ACC_01_rejection_writes_nothing) {
   EXPECT_FALSE(rig.log.find_command("c1")->has_value());
 }
 
-TEST(Ledger, R_LED_02_retry_returns_first_outcome_not_a_rejection) {
+TEST(Ledger, R_LED_02_allows_a_retry_and_returns_the_first_outcome) {
   Rig rig;
   auto first = rig.enroll("contoso", "c1");
   ASSERT_EQ(first->kind, CommandResult::Kind::accepted);
@@ -71,7 +71,7 @@ TEST(Ledger, R_LED_02_retry_returns_first_outcome_not_a_rejection) {
   EXPECT_EQ(other_id->rejection->code, RejectionCode::account_already_enrolled);
 }
 
-TEST(Ledger, R_LED_02_same_id_for_another_command_is_rejected) {
+TEST(Ledger, R_LED_02_rejects_the_same_id_for_another_command) {
   Rig rig;
   ASSERT_EQ(rig.enroll("contoso", "c1")->kind, CommandResult::Kind::accepted);
   auto body = testing::valid_enrollment();

@@ -33,7 +33,7 @@ void expect_rejected(const EnrollDecision& d, RejectionCode code) {
 }
 
 // R-ACC-01: a valid enrollment yields the account and its first global admin.
-TEST(Enroll, R_ACC_01_enrolls_company_and_makes_enrolling_user_global_admin) {
+TEST(Enroll, R_ACC_01_allows_enrolling_a_company_and_makes_enrolling_user_global_admin) {
   auto d = Scenario{}.when(valid_enrollment());
   ASSERT_TRUE(d.ok()) << d.error().message;
   ASSERT_EQ(d->size(), 2u);
@@ -116,7 +116,7 @@ TEST(Enroll, R_ACC_01_only_the_signing_up_user_of_that_account_enrolls_it) {
   expect_rejected(Scenario{}.when(valid_enrollment(), ctx), RejectionCode::actor_not_allowed);
 }
 
-TEST(Enroll, R_ACC_02_accepts_up_to_ten_digits) {
+TEST(Enroll, R_ACC_02_allows_up_to_ten_digits) {
   auto cmd = valid_enrollment();
   cmd.phone = "0123456789";
   EXPECT_TRUE(Scenario{}.when(cmd).ok());
@@ -140,7 +140,7 @@ TEST(Enroll, R_ACC_02_rejects_more_than_ten_digits) {
   EXPECT_NE(d.error().message.find("11 digits"), std::string::npos);
 }
 
-TEST(Enroll, R_ACC_03_company_found_by_duns_number) {
+TEST(Enroll, R_ACC_03_allows_a_company_found_by_duns_number) {
   auto cmd = valid_enrollment();
   cmd.duns_number = "123456789";
   auto d = Scenario{}.when(cmd);
