@@ -38,7 +38,7 @@ struct Envelope {
 
 struct EventBody {
   seq @0 :UInt64;                # global sequence, gap-free from 1
-  stream @1 :Text;               # e.g. "account-4500123", "order-...", "key-..."
+  stream @1 :Text;               # e.g. "account-4500123", "key-...", "tenant-...", "merge-<a>+<b>", "catalogue"
   version @2 :UInt64;            # position in the stream, gap-free from 1
   eventId @3 :Text;              # unique id of this event
   type @4 :Text;                 # the payload's type name, e.g. "PartnerAccountEnrolled"
@@ -533,7 +533,7 @@ struct BenefitTransferred {      # R-BEN-04, R-BEN-05
   toUserId @2 :Text;
 }
 
-struct BenefitsEnded {           # R-ORD-08: lapse
+struct BenefitsEnded {           # R-ORD-06 refund, R-ORD-08 lapse
   offerId @0 :Text;
   benefitIds @1 :List(Text);
 }

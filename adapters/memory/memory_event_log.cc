@@ -117,6 +117,19 @@ StatusOr<uint64_t> MemoryEventLog::stream_version(std::string_view stream) {
   return it == streams_.end() ? uint64_t{0} : uint64_t{it->second.size()};
 }
 
+StatusOr<std::vector<std::string>> MemoryEventLog::list_streams(std::string_view prefix,
+                                                               std::string_view after,
+                                                               size_t max_count) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  auto it = after.empty() ? streams_.lower_bound(prefix) : streams_.upper_bound(after);
+  if (!after.empty() && after < prefix) it = streams_.lower_bound(prefix);
+  for (; it != streams_.end() && out.size() < max_count && it->first.starts_with(prefix); ++it) {
+    out.push_back(it->first);
+  }
+  return out;
+}
+
 StatusOr<std::optional<AppendOutcome>> MemoryEventLog::find_command(std::string_view command_id) {
   std::lock_guard lock(mu_);
   auto it = commands_.find(command_id);

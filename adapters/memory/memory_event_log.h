@@ -25,6 +25,8 @@ class MemoryEventLog final : public EventLog {
   StatusOr<std::vector<RecordedEvent>> read_account(std::string_view account_id, uint64_t from_seq,
                                                     size_t max_count) override;
   StatusOr<uint64_t> stream_version(std::string_view stream) override;
+  StatusOr<std::vector<std::string>> list_streams(std::string_view prefix, std::string_view after,
+                                                  size_t max_count) override;
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;

@@ -372,6 +372,29 @@ StatusOr<uint64_t> RocksDbEventLog::stream_version(std::string_view stream) {
   return impl_->version_from_disk(stream);
 }
 
+StatusOr<std::vector<std::string>> RocksDbEventLog::list_streams(std::string_view prefix,
+                                                                std::string_view after,
+                                                                size_t max_count) {
+  // Index keys are "<stream>\0<be64 version>"; "<stream>\x01" sorts after
+  // every key of <stream> and before the next stream's keys.
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(impl_->read_options(), impl_->cf[kStreams]));
+  std::string target = after.empty() || after < prefix ? std::string(prefix) : std::string(after) + '\x01';
+  std::vector<std::string> out;
+  for (it->Seek(target); it->Valid() && out.size() < max_count;) {
+    std::string_view key = view(it->key());
+    if (key.size() < 9 || key[key.size() - 9] != '\0') {
+      return fail(StatusCode::corruption, "stream index key has the wrong shape");
+    }
+    std::string_view stream = key.substr(0, key.size() - 9);
+    if (!stream.starts_with(prefix)) break;
+    out.emplace_back(stream);
+    it->Seek(std::string(stream) + '\x01');
+  }
+  if (!it->status().ok()) return Err{from_rocks(it->status(), "listing streams")};
+  return out;
+}
+
 StatusOr<std::optional<AppendOutcome>> RocksDbEventLog::find_command(std::string_view command_id) {
   auto rec = impl_->command_from_disk(command_id);
   if (!rec.ok()) return Err{rec.error()};

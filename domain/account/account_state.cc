@@ -36,9 +36,12 @@ struct Apply {
     assert(it != s.allocations.end() && "event names a benefit the account was never allocated");
     return it->second;
   }
+  // The benefits this account was allocated for one of its orders (benefits a
+  // merge moved in keep the invitee's prefix, and their own order ids).
   void end_benefits_of_order(const std::string& order_id) {
+    const std::string prefix = s.account_id + "/" + order_id + "/";
     for (auto& [id, a] : s.allocations) {
-      if (a.order_id == order_id) a.ended = true;
+      if (id.starts_with(prefix)) a.ended = true;
     }
   }
 

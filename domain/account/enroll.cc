@@ -116,7 +116,15 @@ std::optional<Rejection> check_contact(const ContactPerson& c, const EnrollmentP
     return rejection(RejectionCode::primary_contact_name_too_long,
                      "primary contact name is longer than 128 bytes (R-ACC-01)");
   }
-  return check_work_email(c.email, policy);
+  if (auto r = check_work_email(c.email, policy)) return r;
+  // R-ACC-08: the contact's email becomes the default notification email.
+  const std::string domain = lower(c.email.substr(c.email.find('@') + 1));
+  if (domain == "onmicrosoft.com" || domain.ends_with(".onmicrosoft.com")) {
+    return rejection(RejectionCode::notification_domain_not_allowed,
+                     "primary contact email is at " + domain + "; it becomes the notification "
+                     "email, and the ledger never sends to an onmicrosoft.com address (R-ACC-08)");
+  }
+  return std::nullopt;
 }
 
 // R-ACC-03: DUNS look-up, or entry by hand with validation in some countries.

@@ -109,6 +109,7 @@ namespace mledger {
   X(business_info_review_required, "R-ORD-08")                      \
   X(membership_not_found, "R-ORD-08")                               \
   X(membership_not_lapsable, "R-ORD-08")                            \
+  X(membership_not_active, "R-ORD-08")                              \
   X(benefit_expired, "R-ORD-09")                                    \
   /* keys */                                                        \
   X(key_not_found, "R-KEY-01")                                      \

@@ -75,13 +75,21 @@ Verdict check_reassignable(const Ctx& c, const Allocation& a, const std::string&
   return std::nullopt;
 }
 
-// Live allocations of a membership's benefit, by catalogue id.
+// Live allocations of a membership's benefit, by catalogue id: the ones still
+// within their expiry first (after a renewal, this year's before last year's),
+// then by expiry.
 std::vector<const Allocation*> allocations_of(const Ctx& c, const std::string& offer_id,
                                                std::string_view catalogue_id) {
   std::vector<const Allocation*> out;
   for (const auto& [id, a] : c.account.allocations) {
     if (a.offer_id == offer_id && a.catalogue_benefit_id == catalogue_id && !a.ended) out.push_back(&a);
   }
+  const Instant now = c.now();
+  std::stable_sort(out.begin(), out.end(), [now](const Allocation* x, const Allocation* y) {
+    const bool x_open = now <= x->expiry, y_open = now <= y->expiry;
+    if (x_open != y_open) return x_open;
+    return x->expiry < y->expiry;
+  });
   return out;
 }
 
@@ -158,6 +166,7 @@ Verdict on(const TransferBenefit& cmd, Ctx& c) {
                   "an Azure bulk credit is transferred only during the enrollment year, which ended " +
                       format_rfc3339(a->expiry));
   }
+  if (auto r = check_not_expired(c, *a)) return r;
   if (auto r = check_reassignable(c, *a, cmd.from_user_id)) return r;
   if (auto r = check_combinable(c, *a, cmd.to_user_id)) return r;
   c.to_account(BenefitTransferred{cmd.benefit_id, cmd.from_user_id, cmd.to_user_id});
@@ -255,9 +264,11 @@ Verdict on(const UseAdvisoryHours& cmd, Ctx& c) {
 }
 
 Verdict on(const RequestGoToMarketOffer& cmd, Ctx& c) {
-  if (!c.account.marketing_contact) {
+  // R-GTM-01/02: the contact must still be a user of the account.
+  if (!c.account.marketing_contact || !c.account.users.contains(c.account.marketing_contact->user_id)) {
     return reject(RejectionCode::marketing_contact_required,
-                  "assign a company marketing contact before activating go-to-market offers");
+                  "assign a company marketing contact (a user of the account) before activating "
+                  "go-to-market offers");
   }
   if (!is_identifier(cmd.request_id, 64)) {
     return reject(RejectionCode::field_required, "request id must be 1-64 identifier characters");

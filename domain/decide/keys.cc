@@ -55,13 +55,18 @@ std::string fresh_key(Ctx& c, uint64_t& next_index) {
 
 // "XXXXX-XXXXX-XXXXX-XXXXX-XXXXX" or 25 characters without dashes.
 std::optional<std::string> normalize_key(std::string_view text) {
+  const bool grouped = text.size() == kKeyLength + 4;  // a dash after each group but the last
+  if (!grouped && text.size() != kKeyLength) return std::nullopt;
   std::string key;
-  for (char ch : text) {
-    if (ch == '-') continue;
-    if (!std::isalnum(static_cast<unsigned char>(ch)) || key.size() == kKeyLength) return std::nullopt;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (grouped && i % 6 == 5) {
+      if (ch != '-') return std::nullopt;
+      continue;
+    }
+    if (!std::isalnum(static_cast<unsigned char>(ch))) return std::nullopt;
     key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
   }
-  if (key.size() != kKeyLength) return std::nullopt;
   return key;
 }
 
@@ -80,6 +85,11 @@ Verdict on(const RevealKeys& cmd, Ctx& c) {
   }
   if (o->status != OrderStatus::paid) {
     return reject(RejectionCode::order_not_paid, "keys are revealed for paid orders only");
+  }
+  if (auto m = c.account.memberships.find(o->offer_id);
+      m == c.account.memberships.end() || !m->second.live()) {
+    return reject(RejectionCode::membership_not_active,
+                  "the " + o->offer_id + " membership has lapsed or ended; its keys are no longer revealed");
   }
   const OfferSpec* offer = c.agg.catalogue().find_offer(o->offer_id);
   const ProductSpec* product = nullptr;

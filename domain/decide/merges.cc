@@ -24,8 +24,10 @@ Verdict find_invitation(Ctx& c, const std::string& initiator, const std::string&
   return std::nullopt;
 }
 
-Verdict check_sent(const Ctx& c, const MergePairState& pair, bool check_expiry) {
-  if (pair.status != InvitationStatus::sent) {
+Verdict check_sent(const Ctx& c, const MergePairState& pair, bool check_expiry,
+                   bool or_accepted = false) {
+  if (pair.status != InvitationStatus::sent &&
+      !(or_accepted && pair.status == InvitationStatus::accepted)) {
     return reject(RejectionCode::merge_invitation_not_pending,
                   "invitation " + pair.latest.invitation_id + " is no longer waiting for an answer");
   }
@@ -113,7 +115,9 @@ Verdict on(const WithdrawMergeInvitation& cmd, Ctx& c) {
   if (auto r = find_invitation(c, c.cmd.account_id, cmd.invitee_account_id, cmd.invitation_id, &pair)) {
     return r;
   }
-  if (auto r = check_sent(c, *pair, false)) return r;
+  // The initiator may withdraw until the merge is confirmed (also once
+  // accepted), so an unconfirmed pair is never stuck.
+  if (auto r = check_sent(c, *pair, false, true)) return r;
   c.to(pair_of(c.cmd.account_id, cmd.invitee_account_id), {c.cmd.account_id, cmd.invitee_account_id},
        MergeInvitationWithdrawn{cmd.invitation_id});
   return std::nullopt;
@@ -176,7 +180,22 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
   }
   // Users keep their roles.
   for (const auto& [id, u] : v.users) {
-    if (i.users.contains(id)) continue;
+    if (auto mine = i.users.find(id); mine != i.users.end()) {
+      // The same directory user in both accounts is one person: it keeps the
+      // roles it held in either (a guest keeps only the roles a guest may hold).
+      std::vector<Role> roles = mine->second.roles;
+      for (Role r : u.roles) {
+        const bool guest_ok = r == Role::mpn_partner_admin || r == Role::business_profile_admin ||
+                              r == Role::referrals_admin;
+        if (std::find(roles.begin(), roles.end(), r) == roles.end() && (!mine->second.guest || guest_ok)) {
+          roles.push_back(r);
+        }
+      }
+      if (roles != mine->second.roles) {
+        c.to(account_stream(me), both, UserRolesChanged{id, roles, mine->second.roles});
+      }
+      continue;
+    }
     c.to(account_stream(me), both, UserAdded{me, id, u.email, u.display_name, u.guest, u.roles});
     merged.moved_user_ids.push_back(id);
   }

@@ -202,7 +202,8 @@ Verdict on(const RecordWirePayment& cmd, Ctx& c) {
     return reject(RejectionCode::order_not_awaiting_payment,
                   "order " + cmd.order_id + " is not a wire order awaiting payment");
   }
-  if (c.now() > plus_days(o->placed_at, kWireDays)) {
+  // Expired from the instant ExpireWireOrder may record it (R-ORD-04).
+  if (c.now() >= plus_days(o->placed_at, kWireDays)) {
     return reject(RejectionCode::wire_order_expired,
                   "wire order " + cmd.order_id + " expired 30 days after it was placed");
   }
@@ -265,6 +266,14 @@ Verdict on(const RefundOrder& cmd, Ctx& c) {
     return reject(RejectionCode::order_not_refundable,
                   "order " + cmd.order_id + " became non-refundable with an upgrade");
   }
+  // R-ORD-07: an upgrade awaiting payment was priced with this order's discount.
+  for (const auto& [id, other] : c.account.orders) {
+    if (other.upgrade_from_order_id == cmd.order_id && other.status == OrderStatus::awaiting_payment) {
+      return reject(RejectionCode::order_not_refundable,
+                    "order " + id + " upgrades order " + cmd.order_id +
+                        " at a discount and awaits payment; cancel it first");
+    }
+  }
   if (c.now() > plus_days(o->placed_at, kRefundDays)) {
     return reject(RejectionCode::refund_window_closed,
                   "a refund is requested within 30 days of purchase; order " + cmd.order_id +
@@ -275,8 +284,9 @@ Verdict on(const RefundOrder& cmd, Ctx& c) {
                   "keys of order " + cmd.order_id + " were revealed; the order is not refundable");
   }
   BenefitsEnded ended{o->offer_id, {}};
+  const std::string own_prefix = c.cmd.account_id + "/" + cmd.order_id + "/";
   for (const auto& [id, alloc] : c.account.allocations) {
-    if (alloc.order_id != cmd.order_id) continue;
+    if (!id.starts_with(own_prefix)) continue;  // not this order's (benefits moved by a merge keep theirs)
     if (alloc.ever_used) {
       return reject(RejectionCode::refund_benefits_used,
                     "benefit " + id + " of order " + cmd.order_id +
@@ -333,6 +343,12 @@ Verdict on(const LapseMembership& cmd, Ctx& c) {
   if (c.now() <= window_end) {
     return reject(RejectionCode::membership_not_lapsable,
                   cmd.offer_id + " can still be renewed until " + format_rfc3339(window_end));
+  }
+  for (const auto& [id, o] : c.account.orders) {
+    if (o.offer_id == cmd.offer_id && o.renewal && o.status == OrderStatus::awaiting_payment) {
+      return reject(RejectionCode::membership_not_lapsable,
+                    "renewal order " + id + " placed in the window awaits payment");
+    }
   }
   BenefitsEnded ended{cmd.offer_id, {}};
   for (const auto& [id, alloc] : c.account.allocations) {

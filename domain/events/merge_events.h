@@ -1,6 +1,6 @@
 #pragma once
 // Events of account-merge invitations (R-MRG-*). An invitation lives on the
-// stream of its pair of accounts ("merge-<a>-<b>", a < b), which keeps "at most
+// stream of its pair of accounts ("merge-<a>+<b>", a < b), which keeps "at most
 // one pending invitation per pair" under concurrency; the merge itself is
 // recorded on both accounts' streams.
 

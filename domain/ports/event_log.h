@@ -110,6 +110,13 @@ class EventLog {
   // Current version of a stream (0 when it does not exist).
   [[nodiscard]] virtual StatusOr<uint64_t> stream_version(std::string_view stream) = 0;
 
+  // Names of streams starting with `prefix` that sort after `after` (empty:
+  // from the first), in byte order, at most max_count. For walking every
+  // account or every invitation without reading events.
+  [[nodiscard]] virtual StatusOr<std::vector<std::string>> list_streams(std::string_view prefix,
+                                                                        std::string_view after,
+                                                                        size_t max_count) = 0;
+
   // The outcome of an appended command, or nullopt if the id is unknown.
   [[nodiscard]] virtual StatusOr<std::optional<AppendOutcome>> find_command(
       std::string_view command_id) = 0;

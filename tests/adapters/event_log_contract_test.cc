@@ -83,6 +83,24 @@ TEST_P(EventLogContract, R_LED_01_allows_appends_with_gap_free_sequences_and_ver
   EXPECT_EQ(*log_->stream_version("account-c"), 0u);
 }
 
+TEST_P(EventLogContract, lists_streams_by_prefix_in_pages) {
+  for (const char* stream : {"account-a", "account-a-2", "account-b", "key-x", "account-c"}) {
+    ASSERT_TRUE(append_one(user_added_request(std::string("c-") + stream, stream, 0, "a", 2)).ok());
+  }
+  auto all = log_->list_streams("account-", "", 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, (std::vector<std::string>{"account-a", "account-a-2", "account-b", "account-c"}));
+  auto page1 = log_->list_streams("account-", "", 2);
+  ASSERT_TRUE(page1.ok());
+  EXPECT_EQ(*page1, (std::vector<std::string>{"account-a", "account-a-2"}));
+  auto page2 = log_->list_streams("account-", page1->back(), 2);
+  ASSERT_TRUE(page2.ok());
+  EXPECT_EQ(*page2, (std::vector<std::string>{"account-b", "account-c"}));
+  EXPECT_TRUE(log_->list_streams("account-", "account-c", 2)->empty());
+  EXPECT_EQ(*log_->list_streams("key-", "", 10), (std::vector<std::string>{"key-x"}));
+  EXPECT_TRUE(log_->list_streams("merge-", "", 10)->empty());
+}
+
 TEST_P(EventLogContract, reads_by_stream_by_range_and_by_account) {
   ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a", 3)).ok());
   ASSERT_TRUE(append_one(user_added_request("c2", "account-b", 0, "b", 2)).ok());

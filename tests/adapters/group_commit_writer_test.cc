@@ -100,6 +100,10 @@ class GatedLog final : public EventLog {
     return inner_.read_account(a, f, n);
   }
   StatusOr<uint64_t> stream_version(std::string_view s) override { return inner_.stream_version(s); }
+  StatusOr<std::vector<std::string>> list_streams(std::string_view p, std::string_view a,
+                                                  size_t n) override {
+    return inner_.list_streams(p, a, n);
+  }
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
     return inner_.find_command(id);
   }

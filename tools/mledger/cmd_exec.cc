@@ -11,6 +11,7 @@
 #include "adapters/json/command_json.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
+#include "tools/mledger/describe.h"
 #include "tools/mledger/line_reader.h"
 #include "tools/mledger/runtime.h"
 
@@ -34,20 +35,6 @@ executed); 3 storage failure.
 )";
 
 constexpr size_t kLinesMax = 1'000'000;
-
-std::string describe(const CommandResult& r) {
-  if (r.rejection) {
-    return "rejected " + std::string(code_name(r.rejection->code)) + " (" +
-           std::string(rule_id(r.rejection->code)) + "): " + r.rejection->message;
-  }
-  std::string out = r.kind == CommandResult::Kind::accepted ? "accepted" : "duplicate";
-  for (size_t i = 0; i < r.events.size(); ++i) {
-    const auto& e = r.events[i];
-    out += (i == 0 ? " " : ", ") + std::string("#") + std::to_string(e.seq) + " " + e.type + " " +
-           e.stream + "@" + std::to_string(e.version);
-  }
-  return out;
-}
 
 }  // namespace
 

@@ -20,5 +20,7 @@ int run_history(const Argv& argv);
 int run_verify(const Argv& argv);
 int run_digest(const Argv& argv);
 int run_bench(const Argv& argv);
+int run_tick(const Argv& argv);
+int run_catalogue(const Argv& argv);
 
 }  // namespace mledger::cli

@@ -16,6 +16,8 @@ Commands:
   history --account ID list an account's events in order
   verify               recompute the whole hash chain; name the first bad event
   digest               print the current sequence number and head hash
+  tick [--now T]       issue the time-driven commands due at T (expiries, lapses)
+  catalogue show|load  show the offer catalogue in force, or load a new one
   bench append|replay  measure appending and replaying synthetic events
 
 Common options:
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
   if (command == "verify") return run_verify(args);
   if (command == "digest") return run_digest(args);
   if (command == "bench") return run_bench(args);
+  if (command == "tick") return run_tick(args);
+  if (command == "catalogue") return run_catalogue(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -1,0 +1,206 @@
+// The reference documentation keeps up with the code: every command type,
+// event type, rejection code and rule id the code knows is documented, the
+// rules document lists exactly the project's rule ids in order, and every
+// JSON example of a command parses as a command. Each failure names what is
+// missing. The docs are read from the source tree (MLEDGER_SOURCE_DIR); the
+// project's docs stand alone, so nothing outside the tree is read.
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/json/command_json.h"
+#include "domain/commands/command.h"
+#include "domain/core/rejection.h"
+#include "domain/events/event.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_doc(const std::string& relative) {
+  const fs::path path = fs::path(MLEDGER_SOURCE_DIR) / relative;
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+bool is_word_char(char ch) {
+  return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+}
+
+// `line` holds `word` as a whole word (not inside a longer name).
+bool has_word(const std::string& line, const std::string& word) {
+  for (size_t at = line.find(word); at != std::string::npos; at = line.find(word, at + 1)) {
+    const bool starts = at == 0 || !is_word_char(line[at - 1]);
+    const bool ends = at + word.size() == line.size() || !is_word_char(line[at + word.size()]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+// `name` appears in backticks, or as a word of a Markdown heading.
+bool documented(const std::string& doc, std::string_view name) {
+  const std::string n(name);
+  if (doc.find("`" + n + "`") != std::string::npos) return true;
+  for (const std::string& line : lines_of(doc)) {
+    if (line.starts_with("#") && has_word(line, n)) return true;
+  }
+  return false;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// The project's rule ids, in order.
+std::vector<std::string> expected_rule_ids() {
+  const std::vector<std::pair<std::string, int>> groups = {
+      {"ROLE", 6}, {"ACC", 10}, {"ORD", 9}, {"KEY", 7}, {"BEN", 7},
+      {"TEC", 2},  {"GTM", 3},  {"MRG", 6}, {"LED", 3}};
+  std::vector<std::string> ids;
+  for (const auto& [group, count] : groups) {
+    for (int i = 1; i <= count; ++i) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "R-%s-%02d", group.c_str(), i);
+      ids.emplace_back(buf);
+    }
+  }
+  return ids;
+}
+
+const std::regex kRuleId(R"(R-[A-Z]+-[0-9]{2})");
+
+TEST(Docs, every_command_type_is_in_commands_md) {
+  const std::string doc = read_doc("docs/commands.md");
+  std::vector<std::string> missing;
+  for (std::string_view name : mledger::command_type_names()) {
+    if (!documented(doc, name)) missing.emplace_back(name);
+  }
+  EXPECT_TRUE(missing.empty()) << "docs/commands.md does not document: " << join(missing);
+}
+
+TEST(Docs, every_event_type_is_in_events_md) {
+  const std::string doc = read_doc("docs/events.md");
+  std::vector<std::string> missing;
+  for (std::string_view name : mledger::event_type_names()) {
+    if (!documented(doc, name)) missing.emplace_back(name);
+  }
+  EXPECT_TRUE(missing.empty()) << "docs/events.md does not document: " << join(missing);
+}
+
+TEST(Docs, every_rejection_code_is_in_commands_md) {
+  const std::string doc = read_doc("docs/commands.md");
+  std::vector<std::string> missing;
+  for (mledger::RejectionCode code : mledger::all_rejection_codes()) {
+    if (!documented(doc, mledger::code_name(code))) {
+      missing.emplace_back(mledger::code_name(code));
+    }
+  }
+  EXPECT_TRUE(missing.empty()) << "docs/commands.md does not name the rejection codes: "
+                               << join(missing);
+}
+
+TEST(Docs, rules_md_holds_exactly_the_project_rule_ids) {
+  const std::string doc = read_doc("docs/rules.md");
+  const std::vector<std::string> expected = expected_rule_ids();
+  const std::set<std::string> expected_set(expected.begin(), expected.end());
+
+  std::set<std::string> found;
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), kRuleId); it != std::sregex_iterator();
+       ++it) {
+    found.insert(it->str());
+  }
+  std::vector<std::string> missing, unknown;
+  for (const auto& id : expected) {
+    if (!found.contains(id)) missing.push_back(id);
+  }
+  for (const auto& id : found) {
+    if (!expected_set.contains(id)) unknown.push_back(id);
+  }
+  EXPECT_TRUE(missing.empty()) << "docs/rules.md lacks the rule ids: " << join(missing);
+  EXPECT_TRUE(unknown.empty()) << "docs/rules.md names rule ids that do not exist: "
+                               << join(unknown);
+
+  // Each rule has its own entry (a heading or a bullet starting with the id
+  // in backticks), once, in the project's order.
+  const std::regex entry(R"(^(?:#+ |- )`(R-[A-Z]+-[0-9]{2})`)");
+  std::vector<std::string> entries;
+  for (const std::string& line : lines_of(doc)) {
+    std::smatch m;
+    if (std::regex_search(line, m, entry)) entries.push_back(m[1].str());
+  }
+  EXPECT_EQ(join(entries), join(expected))
+      << "docs/rules.md must have one entry per rule id, in order";
+}
+
+TEST(Docs, every_rejection_rule_id_is_a_documented_rule) {
+  const std::vector<std::string> expected = expected_rule_ids();
+  const std::set<std::string> known(expected.begin(), expected.end());
+  std::vector<std::string> unknown;
+  for (mledger::RejectionCode code : mledger::all_rejection_codes()) {
+    const std::string rule(mledger::rule_id(code));
+    if (!known.contains(rule)) unknown.push_back(std::string(mledger::code_name(code)) + " -> " + rule);
+  }
+  EXPECT_TRUE(unknown.empty()) << "rejection codes naming rules docs/rules.md does not have: "
+                               << join(unknown);
+}
+
+TEST(Docs, every_command_example_in_commands_md_parses) {
+  const std::string doc = read_doc("docs/commands.md");
+  bool in_json = false;
+  int line_no = 0, examples = 0;
+  std::set<std::string> types_with_example;
+  std::vector<std::string> failures;
+  for (const std::string& line : lines_of(doc)) {
+    ++line_no;
+    if (line.starts_with("```")) {
+      in_json = !in_json && line == "```json";
+      continue;
+    }
+    if (!in_json || !line.starts_with("{\"command_id\"")) continue;
+    ++examples;
+    auto parsed = mledger::json::parse_command(line, mledger::Instant{});
+    if (!parsed.ok()) {
+      failures.push_back("line " + std::to_string(line_no) + ": " + parsed.error().message());
+      continue;
+    }
+    types_with_example.insert(std::string(mledger::command_type_name(parsed->command.body)));
+  }
+  EXPECT_GT(examples, 0) << "docs/commands.md has no command examples";
+  EXPECT_TRUE(failures.empty()) << "examples in docs/commands.md that do not parse:\n"
+                                << [&] {
+                                     std::string s;
+                                     for (const auto& f : failures) s += f + "\n";
+                                     return s;
+                                   }();
+  std::vector<std::string> without;
+  for (std::string_view name : mledger::command_type_names()) {
+    if (!types_with_example.contains(std::string(name))) without.emplace_back(name);
+  }
+  EXPECT_TRUE(without.empty()) << "command types without a JSON example in docs/commands.md: "
+                               << join(without);
+}
+
+}  // namespace
