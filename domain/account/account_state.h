@@ -21,6 +21,7 @@ struct AccountUser {
   bool guest = false;
   std::vector<Role> roles;
   bool has_role(Role r) const;
+  friend bool operator==(const AccountUser&, const AccountUser&) = default;
 };
 
 enum class VerificationStatus { pending, authorized, rejected };
@@ -32,17 +33,20 @@ struct Verification {
   std::optional<Instant> last_email_sent;
   std::vector<std::string> fields_to_correct;  // while rejected
   std::set<std::string> corrected_since_rejection;
+  friend bool operator==(const Verification&, const Verification&) = default;
 };
 
 struct Location {
   std::string location_partner_id;
   std::string name;
   PostalAddress address;
+  friend bool operator==(const Location&, const Location&) = default;
 };
 
 struct Tenant {
   std::string domain;
   bool primary = false;
+  friend bool operator==(const Tenant&, const Tenant&) = default;
 };
 
 enum class OrderStatus { awaiting_payment, declined, paid, expired, cancelled, refunded };
@@ -59,6 +63,7 @@ struct Order {
   bool non_refundable = false;
   std::string upgrade_from_order_id;
   std::set<std::string> revealed_products;  // R-KEY-02
+  friend bool operator==(const Order&, const Order&) = default;
 };
 
 enum class MembershipStatus { active, renewal_window, lapsed, ended };
@@ -72,6 +77,7 @@ struct Membership {
   bool live() const {
     return status == MembershipStatus::active || status == MembershipStatus::renewal_window;
   }
+  friend bool operator==(const Membership&, const Membership&) = default;
 };
 
 struct Allocation {
@@ -88,6 +94,7 @@ struct Allocation {
   std::map<std::string, Instant> assignees;  // user id -> since (R-BEN-05)
   uint32_t used = 0;  // incidents, hours or requests used (technical kinds)
   bool ever_used = false;  // assigned, requested or consumed once (R-ORD-06)
+  friend bool operator==(const Allocation&, const Allocation&) = default;
 };
 
 struct TechnicalRequest {
@@ -95,6 +102,7 @@ struct TechnicalRequest {
   bool completed = false;
   std::string access_id;
   std::string contract_id;
+  friend bool operator==(const TechnicalRequest&, const TechnicalRequest&) = default;
 };
 
 enum class GoToMarketStatus { requested, active, expired };
@@ -104,11 +112,13 @@ struct GoToMarketRequest {
   std::string benefit_id;
   GoToMarketStatus status = GoToMarketStatus::requested;
   Instant expiry;
+  friend bool operator==(const GoToMarketRequest&, const GoToMarketRequest&) = default;
 };
 
 struct KeySubscription {
   uint32_t seats = 0;
   Instant end;
+  friend bool operator==(const KeySubscription&, const KeySubscription&) = default;
 };
 
 struct AccountState {
@@ -142,6 +152,7 @@ struct AccountState {
 
   size_t global_admin_count() const;
   const Order* find_order(const std::string& order_id) const;
+  friend bool operator==(const AccountState&, const AccountState&) = default;
 };
 
 // Applies one event of the account's stream, which occurred at `at` (the

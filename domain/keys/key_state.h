@@ -17,6 +17,7 @@ struct KeyState {
   std::string replaced_by_key_id;  // R-KEY-05: set once replaced
   uint32_t activations_used = 0;
   std::optional<Instant> first_activation_at;
+  friend bool operator==(const KeyState&, const KeyState&) = default;
 };
 
 void apply(KeyState& state, const EventPayload& event, Instant at);

@@ -17,6 +17,7 @@ struct MergePairState {
   MergeInvitationSent latest;
   std::set<std::string> invitation_ids;  // every id ever used by the pair
 
+  friend bool operator==(const MergePairState&, const MergePairState&) = default;
   bool pending() const {
     return status == InvitationStatus::sent || status == InvitationStatus::accepted;
   }

@@ -9,9 +9,11 @@
 #include "adapters/crypto/sha256.h"
 #include "adapters/ledger/ledger.h"
 #include "adapters/memory/memory_event_log.h"
+#include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/system/random_ids.h"
 #include "adapters/system/system_clock.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/temp_dir.h"
 
 namespace mledger {
 namespace {
@@ -99,6 +101,67 @@ TEST(Ledger, R_ACC_01_concurrent_enrollments_of_one_account_exactly_one_wins) {
   EXPECT_EQ(accepted.load(), 1);
   EXPECT_EQ(already.load(), kClients - 1);
   EXPECT_EQ(rig.log.digest()->seq, 2u);
+}
+
+// R-KEY-01 under concurrency, on RocksDB: 32 clients on 12 accounts redeem the
+// same key at once; the key's own stream lets exactly one win.
+TEST(Ledger, R_KEY_01_rejects_all_but_one_of_32_concurrent_redemptions_of_one_key) {
+  testing::TempDir dir;
+  RocksDbOptions options;
+  options.path = dir.sub("db");
+  auto log = RocksDbEventLog::open(options);
+  ASSERT_TRUE(log.ok()) << log.error().to_string();
+  FixedClock clock{Instant{1'767'603'600'000'000}};
+  SequentialIdSource ids{"evt-"};
+  GroupCommitWriter writer{**log, GroupCommitOptions{}};
+  LedgerOptions ledger_options;
+  ledger_options.conflict_retries_max = 64;
+  Ledger ledger{**log, writer, clock, ids, ledger_options};
+  std::atomic<int> command_ids{0};
+  auto run = [&](const std::string& account, const std::string& user, CommandBody body) {
+    Command c;
+    c.context = testing::user_context(account, user, "k" + std::to_string(++command_ids));
+    c.body = std::move(body);
+    return ledger.execute(c, sha256({c.context.command_id}));
+  };
+  constexpr int kAccounts = 12;
+  for (int a = 0; a < kAccounts; ++a) {
+    const std::string account = "acct-" + std::to_string(a);
+    ASSERT_EQ(run(account, "admin", testing::valid_enrollment())->kind, CommandResult::Kind::accepted);
+  }
+  const PostalAddress billing = testing::valid_enrollment().address;
+  ASSERT_EQ(run("acct-0", "admin", PlaceOrder{"o1", "action_pack", PaymentMethod::card, billing,
+                                               CardDetails{"4242", billing}})->kind,
+            CommandResult::Kind::accepted);
+  ASSERT_EQ(run("acct-0", "admin", RevealKeys{"o1", "microsoft_365_business", "en", "windows"})->kind,
+            CommandResult::Kind::accepted);
+  auto revealed = (*log)->read_stream("account-acct-0", 1, 100);
+  ASSERT_TRUE(revealed.ok());
+  std::string key;
+  for (const auto& e : *revealed) {
+    if (const auto* k = std::get_if<KeysRevealed>(&e.payload)) key = k->key_ids.at(0);
+  }
+  ASSERT_EQ(key.size(), 25u);
+
+  constexpr int kClients = 32;
+  std::atomic<int> accepted{0}, already{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = run("acct-" + std::to_string(i % kAccounts), "admin", RedeemKey{key, RedemptionMode::add_seats});
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      if (r->kind == CommandResult::Kind::accepted) ++accepted;
+      if (r->rejection && r->rejection->code == RejectionCode::key_already_redeemed) ++already;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 1);
+  EXPECT_EQ(already.load(), kClients - 1);
+  auto key_events = (*log)->read_stream("key-" + key, 1, 100);
+  ASSERT_TRUE(key_events.ok());
+  int redeemed = 0;
+  for (const auto& e : *key_events) redeemed += std::holds_alternative<KeyRedeemed>(e.payload) ? 1 : 0;
+  EXPECT_EQ(redeemed, 1);
 }
 
 }  // namespace

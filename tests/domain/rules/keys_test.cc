@@ -646,5 +646,17 @@ TEST(Keys, R_KEY_07_rejects_system_actors_revealing_or_redeeming) {
   EXPECT_EQ(w.appended, before);
 }
 
+TEST(Keys, R_KEY_02_rejects_revealing_keys_of_a_lapsed_membership) {
+  World w;
+  w.enroll(kAcc, "alice");
+  w.buy(kAcc, "alice", "action_pack", "o1");
+  const Instant anniversary = w.account(kAcc).memberships.at("action_pack").anniversary;
+  w.now = plus_days(anniversary, 31);
+  w.must(kAcc, World::service(), LapseMembership{"action_pack"});
+  const size_t before = w.appended;
+  EXPECT_REJECTED(w.run(kAcc, alice(), RevealKeys{"o1", kOffice, "en", "windows"}), membership_not_active);
+  EXPECT_EQ(w.appended, before);
+}
+
 }  // namespace
 }  // namespace mledger::testing

@@ -641,5 +641,19 @@ TEST(Merges, R_MRG_06_rejects_rewriting_a_completed_merge) {
   EXPECT_EQ(w.merge_pair("contoso", "fabrikam").status, InvitationStatus::completed);
 }
 
+// Choice: the same directory user in both accounts is one person, who keeps
+// the roles it held in either.
+TEST(Merges, R_MRG_05_allows_a_user_of_both_accounts_to_keep_the_roles_of_both) {
+  World w;
+  given_two_accounts(w);
+  w.add_user("contoso", "alice", "sam", {Role::referrals_admin});
+  w.add_user("fabrikam", "frank", "sam", {Role::incentives_admin, Role::referrals_admin});
+  w.must("contoso", adam(), invite());
+  w.must("fabrikam", fay(), accept());
+  EXPECT_ACCEPTED(w.run("contoso", adam(), confirm()));
+  const auto& roles = w.account("contoso").users.at("sam").roles;
+  EXPECT_EQ(roles, (std::vector<Role>{Role::referrals_admin, Role::incentives_admin}));
+}
+
 }  // namespace
 }  // namespace mledger::testing

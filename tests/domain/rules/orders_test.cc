@@ -1053,5 +1053,35 @@ TEST(Orders, R_ORD_09_allows_the_renewed_allocations_after_the_old_ones_expired)
             day(760));
 }
 
+// A wire renewal placed in the window holds the lapse until it is paid or expires.
+TEST(Orders, R_ORD_08_rejects_a_lapse_while_a_renewal_wire_order_awaits_payment) {
+  World w = given_account();
+  w.buy(kAcc, "alice", "action_pack", "ap1");
+  const Instant anniversary = w.account(kAcc).memberships.at("action_pack").anniversary;
+  w.now = plus_days(anniversary, 10);
+  w.must(kAcc, World::user(kAcc, "alice"), ReviewBusinessInfo{});
+  w.must(kAcc, World::user(kAcc, "alice"), wire_order("ap2", "action_pack"));
+  w.now = plus_days(anniversary, 31);
+  const size_t before = w.appended;
+  EXPECT_REJECTED(w.run(kAcc, World::service(), LapseMembership{"action_pack"}), membership_not_lapsable);
+  EXPECT_EQ(w.appended, before);
+  // the payment arrives after the window: the membership renews from the old anniversary
+  EXPECT_ACCEPTED(w.run(kAcc, World::service(), RecordWirePayment{"ap2", Money{kActionPackPrice, "USD"}, "REF"}));
+  EXPECT_EQ(w.account(kAcc).memberships.at("action_pack").anniversary, plus_days(anniversary, 365));
+}
+
+TEST(Orders, R_ORD_08_allows_the_lapse_once_the_renewal_wire_order_expired_unpaid) {
+  World w = given_account();
+  w.buy(kAcc, "alice", "action_pack", "ap1");
+  const Instant anniversary = w.account(kAcc).memberships.at("action_pack").anniversary;
+  w.now = plus_days(anniversary, 10);
+  w.must(kAcc, World::user(kAcc, "alice"), ReviewBusinessInfo{});
+  w.must(kAcc, World::user(kAcc, "alice"), wire_order("ap2", "action_pack"));
+  w.now = plus_days(anniversary, 40);
+  EXPECT_ACCEPTED(w.run(kAcc, World::service(), ExpireWireOrder{"ap2"}));
+  EXPECT_ACCEPTED(w.run(kAcc, World::service(), LapseMembership{"action_pack"}));
+  EXPECT_EQ(w.account(kAcc).memberships.at("action_pack").status, MembershipStatus::lapsed);
+}
+
 }  // namespace
 }  // namespace mledger::testing
