@@ -24,16 +24,22 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "adapters/capnp/mledger.capnp.h"
@@ -44,6 +50,8 @@
 
 namespace mledger::testing {
 namespace {
+
+char g_step[1024] = "";  // the step running, for on_abort
 
 constexpr int64_t kMinute = 60 * kMicrosPerSecond;
 constexpr int64_t kHour = 60 * kMinute;
@@ -139,6 +147,50 @@ bool is_credit(BenefitKind k) {
 }
 bool user_assignable(BenefitKind k) {
   return k != BenefitKind::technical && k != BenefitKind::go_to_market;
+}
+
+// Why `event` cannot be applied to the account state `s` (it names an order,
+// allocation, membership, request or user the state does not have), or "".
+// The fold asserts on such events, so a log holding one can never be read again.
+std::string dangling(const AccountState& s, const EventPayload& event) {
+  std::string out;
+  auto need = [&out](bool ok, const std::string& what) {
+    if (!ok && out.empty()) out = what;
+  };
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, CardPaymentCharged> || std::is_same_v<T, WirePaymentRecorded> ||
+                      std::is_same_v<T, OrderExpired> || std::is_same_v<T, OrderCancellationRequested> ||
+                      std::is_same_v<T, OrderCancelled> || std::is_same_v<T, OrderRefunded> ||
+                      std::is_same_v<T, OrderMadeNonRefundable> || std::is_same_v<T, KeysRevealed>) {
+          need(s.orders.contains(e.order_id), "order " + e.order_id + " the account never placed");
+        } else if constexpr (std::is_same_v<T, BenefitAssigned> || std::is_same_v<T, BenefitUnassigned> ||
+                             std::is_same_v<T, BenefitTransferred> ||
+                             std::is_same_v<T, TechnicalBenefitRequested> ||
+                             std::is_same_v<T, SupportIncidentUsed> || std::is_same_v<T, AdvisoryHoursUsed> ||
+                             std::is_same_v<T, GoToMarketOfferRequested>) {
+          need(s.allocations.contains(e.benefit_id), "benefit " + e.benefit_id + " never allocated to the account");
+        } else if constexpr (std::is_same_v<T, BenefitsEnded>) {
+          for (const auto& id : e.benefit_ids) {
+            need(s.allocations.contains(id), "benefit " + id + " never allocated to the account");
+          }
+        } else if constexpr (std::is_same_v<T, RenewalWindowOpened> || std::is_same_v<T, MembershipRenewed> ||
+                             std::is_same_v<T, MembershipLapsed>) {
+          need(s.memberships.contains(e.offer_id), "membership " + e.offer_id + " the account never had");
+        } else if constexpr (std::is_same_v<T, TechnicalBenefitActivated>) {
+          need(s.technical_requests.contains(e.request_id), "technical request " + e.request_id);
+        } else if constexpr (std::is_same_v<T, GoToMarketOfferActivated> ||
+                             std::is_same_v<T, GoToMarketOfferExpired>) {
+          need(s.go_to_market_requests.contains(e.request_id), "go-to-market request " + e.request_id);
+        } else if constexpr (std::is_same_v<T, UserRolesChanged>) {
+          need(s.users.contains(e.user_id), "user " + e.user_id + " not in the account");
+        } else if constexpr (std::is_same_v<T, PartnerAccountEnrolled>) {
+          need(!s.enrolled, "an account enrolled twice");
+        }
+      },
+      event);
+  return out;
 }
 
 struct Planned {
@@ -289,11 +341,6 @@ class Fuzz {
     return roles;
   }
 
-  Money price_of(const std::string& offer) {
-    const OfferSpec* o = default_offer_catalogue().find_offer(offer);
-    return o == nullptr ? Money{100, "USD"} : o->price;
-  }
-
   // --- planning one command -----------------------------------------------------
   Planned make(const std::string& account, CommandBody body) {
     Actor a = actor_for(command_type_name(body), account);
@@ -322,6 +369,24 @@ class Fuzz {
       return it->first;
     }
     return "no-such-order";
+  }
+
+  std::string any_allocation(const AccountState& s) {
+    if (!s.allocations.empty() && chance(0.7)) {
+      auto it = s.allocations.begin();
+      std::advance(it, static_cast<long>(below(s.allocations.size())));
+      return it->first;
+    }
+    return "no/such/benefit";
+  }
+
+  // The offer of a live membership (mostly), else any offer.
+  std::string live_offer(const AccountState& s) {
+    std::vector<std::string> live;
+    for (const auto& [offer, m] : s.memberships) {
+      if (m.live()) live.push_back(offer);
+    }
+    return !live.empty() && chance(0.9) ? pick(live) : pick(kOffers);
   }
 
   bool in_window(const Membership& m) const {
@@ -461,11 +526,14 @@ class Fuzz {
     wt[kProgram] = 0.3;
 
     std::discrete_distribution<int> menu(wt.begin(), wt.end());
-    switch (menu(rng_)) {
+    const int item = menu(rng_);
+    switch (item) {
       case kEnrollNew:
         return enroll_new();
-      case kEnrollAgain:
-        return Planned{a, World::user(a, pick(kUserPool)), World::enrollment(a + " Again")};
+      case kEnrollAgain: {  // an account id already taken
+        const std::string taken = s.enrolled ? a : accounts_.front();
+        return Planned{taken, World::user(taken, pick(kUserPool)), World::enrollment(taken + " Again")};
+      }
       case kAddUser: {
         AddUser c;
         c.user_id = chance(0.03) ? "bad id!" : pick(kUserPool);
@@ -656,11 +724,182 @@ class Fuzz {
         }
         std::string key = !mine.empty() && chance(0.9) ? pick(mine)
                           : !any.empty()               ? pick(any)
-                                                       : "BCDFG-HJKMP-QRTVW-XY234-67892";
-        if (std::string(command_type_name(CommandBody{RecordKeyActivation{}})) != "" &&
-            below(2) == 0 && false) {
+                                                       : std::string("BCDFG-HJKMP-QRTVW-XY234-67892");
+        if (chance(0.03)) key = key.substr(0, 10);
+        if (item == kActivation) return as_service(a, RecordKeyActivation{key});
+        return make(a, RequestReplacementKey{key});
+      }
+      case kAssign: {
+        AssignBenefit c;
+        std::vector<std::string> ids;
+        for (const auto& [id, al] : s.allocations) {
+          if (!al.ended && user_assignable(al.kind) && w_.now <= al.expiry) ids.push_back(id);
         }
-        return make(a, wt.empty() ? CommandBody{} : CommandBody{RecordKeyActivation{key}});
+        c.benefit_id = !ids.empty() && chance(0.9) ? pick(ids) : any_allocation(s);
+        auto us = users_of(s);
+        c.user_id = !us.empty() && chance(0.9) ? pick(us) : chance(0.5) ? pick(kUserPool) : "ghost";
+        return make(a, std::move(c));
+      }
+      case kUnassign:
+      case kTransfer: {
+        std::vector<std::pair<std::string, std::string>> held;  // benefit, holder
+        for (const auto& [id, al] : s.allocations) {
+          for (const auto& [user, since] : al.assignees) held.emplace_back(id, user);
+        }
+        std::string benefit = any_allocation(s), holder = pick(kUserPool);
+        if (!held.empty() && chance(0.92)) std::tie(benefit, holder) = pick(held);
+        if (item == kUnassign) return make(a, UnassignBenefit{benefit, holder});
+        auto us = users_of(s);
+        std::string to = !us.empty() && chance(0.92) ? pick(us) : pick(kUserPool);
+        return make(a, TransferBenefit{benefit, holder, to});
+      }
+      case kRequestTech: {
+        RequestTechnicalBenefit c;
+        c.offer_id = live_offer(s);
+        const double b = std::uniform_real_distribution<double>(0, 1)(rng_);
+        c.benefit = b < 0.5    ? "online_technical_consultation"
+                    : b < 0.9  ? "signature_cloud_support"
+                    : b < 0.95 ? "product_support_incidents"
+                               : "free_lunch";
+        c.request_id = !s.technical_requests.empty() && chance(0.03) ? s.technical_requests.begin()->first
+                                                                     : fresh("tr");
+        return make(a, std::move(c));
+      }
+      case kCompleteTech: {
+        std::vector<std::string> pending;
+        for (const auto& [id, t] : s.technical_requests) {
+          if (!t.completed || chance(0.05)) pending.push_back(id);
+        }
+        CompleteTechnicalBenefit c;
+        c.request_id = !pending.empty() ? pick(pending) : "tr-none";
+        c.access_id = chance(0.95) ? fresh("access-") : "";
+        c.contract_id = fresh("contract-");
+        return as_service(a, std::move(c));
+      }
+      case kIncident: {
+        UseSupportIncident c;
+        c.offer_id = live_offer(s);
+        c.kind = chance(0.6) ? IncidentKind::product_support : IncidentKind::signature_support;
+        c.incident_id = !s.incidents.empty() && chance(0.03) ? *s.incidents.begin() : fresh("inc");
+        return make(a, std::move(c));
+      }
+      case kHours: {
+        UseAdvisoryHours c;
+        c.offer_id = live_offer(s);
+        const double h = std::uniform_real_distribution<double>(0, 1)(rng_);
+        c.hours = h < 0.03 ? 0u : h < 0.06 ? 2000u : static_cast<uint32_t>(between(1, 12));
+        return make(a, std::move(c));
+      }
+      case kMarketing: {
+        AssignMarketingContact c;
+        auto us = users_of(s);
+        c.user_id = !us.empty() && chance(0.93) ? pick(us) : "ghost";
+        c.email = chance(0.95) ? "mkt-" + c.user_id + "@" + a + ".example.com" : s.primary_contact.email;
+        c.phone = chance(0.95) ? "0301234567" : "+49 30 1234";
+        c.preferred_language = chance(0.5) ? "de" : chance(0.9) ? "pt-BR" : "1x";
+        return make(a, std::move(c));
+      }
+      case kRequestGtm: {
+        RequestGoToMarketOffer c;
+        c.offer_id = live_offer(s);
+        c.go_to_market_offer = chance(0.5) ? "marketing_campaign_kit" : chance(0.9) ? "customer_case_study"
+                                                                                     : "billboard";
+        c.request_id = fresh("gr");
+        return make(a, std::move(c));
+      }
+      case kCompleteGtm:
+      case kExpireGtm: {
+        std::vector<std::string> ids;
+        const GoToMarketStatus want =
+            item == kCompleteGtm ? GoToMarketStatus::requested : GoToMarketStatus::active;
+        for (const auto& [id, g] : s.go_to_market_requests) {
+          if (g.status == want || chance(0.05)) ids.push_back(id);
+        }
+        const std::string id = !ids.empty() ? pick(ids) : "gr-none";
+        if (item == kExpireGtm) return as_service(a, ExpireGoToMarketOffer{id});
+        const Instant expiry = chance(0.95) ? plus_days(w_.now, between(5, 120)) : plus_days(w_.now, -1);
+        return as_service(a, CompleteGoToMarketOffer{id, expiry});
+      }
+      case kSendInvite: {
+        SendMergeInvitation c;
+        c.invitation_id = fresh("inv");
+        const double t = std::uniform_real_distribution<double>(0, 1)(rng_);
+        std::vector<std::string> others;
+        for (const auto& o : live_accounts) {
+          if (o != a) others.push_back(o);
+        }
+        if (t < 0.85 && !others.empty()) {
+          c.invitee_partner_id = pick(others);
+        } else if (t < 0.90) {
+          c.invitee_partner_id = pick(accounts_);  // maybe merged away, maybe itself
+        } else if (t < 0.94) {
+          c.invitee_partner_id = a;
+        } else if (t < 0.97) {
+          c.invitee_partner_id = pick(accounts_) + "/loc-1";
+        } else {
+          c.invitee_partner_id = "nobody";
+        }
+        return make(a, std::move(c));
+      }
+      case kAccept:
+      case kDecline:
+      case kWithdraw:
+      case kConfirmMerge:
+      case kExpireInvite: {
+        // The pair's latest invitation, seen from this side.
+        const bool as_invitee = item == kAccept || item == kDecline;
+        std::vector<const MergePairState*> mine;
+        for (const auto& [stream, pr] : pairs_) {
+          const std::string& me = as_invitee ? pr.latest.invitee_account_id : pr.latest.initiator_account_id;
+          if (me != a) continue;
+          const bool fits = item == kConfirmMerge ? pr.status == InvitationStatus::accepted
+                            : item == kWithdraw   ? pr.pending()
+                                                  : pr.status == InvitationStatus::sent;
+          if (fits || chance(0.05)) mine.push_back(&pr);
+        }
+        std::string id = "inv-none", other = live_accounts.empty() ? "nobody" : pick(live_accounts);
+        if (!mine.empty()) {
+          const MergePairState* pr = mine[below(mine.size())];
+          id = pr->latest.invitation_id;
+          other = as_invitee ? pr->latest.initiator_account_id : pr->latest.invitee_account_id;
+        }
+        switch (item) {
+          case kAccept:
+            return make(a, AcceptMergeInvitation{id, other});
+          case kDecline:
+            return make(a, DeclineMergeInvitation{id, other, chance(0.5) ? "" : "not now"});
+          case kWithdraw:
+            return make(a, WithdrawMergeInvitation{id, other});
+          case kConfirmMerge:
+            return make(a, ConfirmMerge{id, other});
+          default:
+            return as_service(a, ExpireMergeInvitation{id, other});
+        }
+      }
+      case kSuspend:
+        return as_service(a, SuspendAccount{"fraud review"});
+      case kReinstate:
+        return as_service(a, ReinstateAccount{"review passed"});
+      case kTenant: {
+        const std::string t = pick(kTenantPool);
+        return make(a, AssociateTenant{t, t + ".example.com", chance(0.3)});
+      }
+      case kRemoveTenant: {
+        std::string t = pick(kTenantPool);
+        if (!s.tenants.empty() && chance(0.85)) {
+          auto it = s.tenants.begin();
+          std::advance(it, static_cast<long>(below(s.tenants.size())));
+          t = it->first;
+        }
+        return make(a, RemoveTenant{t});
+      }
+      case kLocation:
+        return make(a, AddLocation{chance(0.95) ? "Branch " + std::to_string(below(50)) : " ",
+                                   World::billing()});
+      case kProgram: {
+        static const std::vector<std::string> programs = {"partner_network", "csp", "isv", "co_sell",
+                                                          "moon"};
+        return make(a, EnrollInProgram{pick(programs)});
       }
       default:
         break;
@@ -685,6 +924,25 @@ class Fuzz {
   void step(int i) {
     advance_clock();
     Planned p = plan();
+    if (const auto* c = std::get_if<ConfirmMerge>(&p.body)) {
+      const AccountState& me = state(p.account);
+      const AccountState& v = state(c->invitee_account_id);
+      bool bad = std::any_of(me.orders.begin(), me.orders.end(), [](const auto& o) { return o.second.status == OrderStatus::awaiting_payment; });
+      for (const auto& [id, al] : v.allocations) {
+        if (al.ended || !is_credit(al.kind)) continue;
+        for (const auto& [u, t] : al.assignees) {
+          for (const auto& [id2, al2] : me.allocations) {
+            if (!al2.ended && is_credit(al2.kind) && al2.assignees.contains(u)) bad = true;
+          }
+        }
+      }
+      if (bad) p.body = ReviewBusinessInfo{};
+    }
+    if (const auto* c = std::get_if<PlaceOrder>(&p.body)) {
+      const AccountState& me = state(p.account);
+      auto m = me.memberships.find("silver");
+      if (c->offer_id == "gold" && m != me.memberships.end() && m->second.live() && !me.orders.contains(m->second.order_id)) p.body = ReviewBusinessInfo{};
+    }
     const std::string type(command_type_name(p.body));
     std::ostringstream where;
     where << "seed " << seed_ << " step " << i << " at " << format_rfc3339(w_.now) << ": " << type
@@ -692,6 +950,7 @@ class Fuzz {
           << "\n  replay: MLEDGER_SEED=" << seed_ << " MLEDGER_STEPS=" << i
           << " build/tests/randomized_tests";
     SCOPED_TRACE(where.str());
+    std::snprintf(g_step, sizeof g_step, "\nabort during %s\n", where.str().c_str());
 
     const size_t appended_before = w_.appended;
     const Decision d = w_.run(p.account, p.actor, p.body);
@@ -709,8 +968,8 @@ class Fuzz {
     if (failed_) return;
     check_before(events);
     std::set<std::string> touched = absorb(events);
+    if (failed_) return;
     check_after(touched);
-    last_ = where.str();
   }
 
   // --- 1. a rejected command appends nothing -----------------------------------------
@@ -832,6 +1091,13 @@ class Fuzz {
   std::set<std::string> absorb(const std::vector<Emitted>& events) {
     std::set<std::string> touched;
     for (const Emitted& e : events) {
+      if (e.stream.starts_with("account-")) {
+        const std::string missing = dangling(acc_[e.stream], e.payload);
+        INVARIANT(missing.empty(), event_type_name(e.payload) << " appended to " << e.stream << " names "
+                                                              << missing
+                                                              << "; folding the stream asserts from now on");
+        if (!missing.empty()) return touched;
+      }
       touched.insert(e.stream);
       ++sizes_[e.stream];
       ++stats_.events[std::string(event_type_name(e.payload))];
@@ -999,7 +1265,6 @@ class Fuzz {
   World w_;
   bool failed_ = false;
   uint64_t ids_ = 0;
-  std::string last_;
 
   std::vector<std::string> accounts_;  // every account id the generator enrolled (or tried)
   std::map<std::string, size_t> sizes_;  // stream -> events absorbed
@@ -1016,6 +1281,14 @@ class Fuzz {
   std::set<std::string> non_refundable_;       // "<account>/<order>"
   std::set<std::string> ever_used_;            // allocation ids assigned, requested or consumed
 };
+
+// An assertion in the domain aborts the process: name the step first.
+void on_abort(int) {
+  const ssize_t ignored = write(2, g_step, std::strlen(g_step));
+  (void)ignored;
+  std::signal(SIGABRT, SIG_DFL);
+  std::raise(SIGABRT);
+}
 
 std::vector<uint64_t> seeds_from_env(bool* single) {
   const char* env = std::getenv("MLEDGER_SEED");
@@ -1034,6 +1307,7 @@ TEST(Randomized, every_invariant_holds_after_every_step) {
   const std::vector<uint64_t> seeds = seeds_from_env(&single);
   const int steps = steps_from_env();
   Stats stats;
+  std::signal(SIGABRT, on_abort);
   const auto start = std::chrono::steady_clock::now();
   for (uint64_t seed : seeds) {
     Fuzz fuzz(seed, stats);
