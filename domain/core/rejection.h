@@ -176,7 +176,8 @@ namespace mledger {
   X(merge_invitation_pending, "R-MRG-04")                           \
   X(merge_invitation_id_used, "R-MRG-04")                           \
   X(account_merged_away, "R-MRG-05")                                \
-  X(invitee_has_pending_requests, "R-MRG-05")
+  X(invitee_has_pending_requests, "R-MRG-05")                       \
+  X(unpaid_order_conflicts_with_merge, "R-MRG-05")
 
 enum class RejectionCode {
 #define MLEDGER_X(code, rule) code,

@@ -165,6 +165,35 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
                   "until they are settled");
   }
 
+  // One of each offer at a time (R-ORD-01): an unpaid order of the initiator
+  // for an offer the invitee brings live would, once paid, make two.
+  for (const auto& [id, o] : i.orders) {
+    if (o.status != OrderStatus::awaiting_payment) continue;
+    if (auto m = v.memberships.find(o.offer_id); m != v.memberships.end() && m->second.live()) {
+      return reject(RejectionCode::unpaid_order_conflicts_with_merge,
+                    "order " + id + " for " + o.offer_id + " awaits payment while " + other +
+                        " brings a live " + o.offer_id + "; cancel it or let it be paid first");
+    }
+  }
+  // R-BEN-04: a user of both accounts never ends up holding a bulk credit
+  // with another credit.
+  auto is_credit = [](BenefitKind k) {
+    return k == BenefitKind::azure_monthly_credit || k == BenefitKind::azure_bulk_credit;
+  };
+  for (const auto& [vid, va] : v.allocations) {
+    if (va.ended || !is_credit(va.kind)) continue;
+    for (const auto& [user, since] : va.assignees) {
+      for (const auto& [iid, ia] : i.allocations) {
+        if (ia.ended || !is_credit(ia.kind) || !ia.assignees.contains(user)) continue;
+        if (va.kind == BenefitKind::azure_bulk_credit || ia.kind == BenefitKind::azure_bulk_credit) {
+          return reject(RejectionCode::bulk_credit_not_combinable,
+                        "user " + user + " holds " + iid + " here and " + vid + " in " + other +
+                            "; the merge would combine an Azure bulk credit with another credit");
+        }
+      }
+    }
+  }
+
   AccountsMerged merged;
   merged.invitation_id = cmd.invitation_id;
   merged.initiator_account_id = me;

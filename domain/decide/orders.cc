@@ -66,7 +66,7 @@ void activate(Ctx& c, const std::string& order_id, const std::string& offer_id,
     c.to_account(MembershipActivated{order_id, offer_id, anniversary});
   }
   if (offer != nullptr) allocate_benefits(c, *offer, order_id, anniversary, catalogue.version);
-  if (!upgrade_from_order_id.empty()) {
+  if (!upgrade_from_order_id.empty() && c.account.orders.contains(upgrade_from_order_id)) {
     c.to_account(OrderMadeNonRefundable{upgrade_from_order_id, "upgraded to " + offer_id});
   }
 }
@@ -160,7 +160,9 @@ Verdict on(const PlaceOrder& cmd, Ctx& c) {
     auto from = a.memberships.find(offer->upgrade_from_offer_id);
     if (from != a.memberships.end() && from->second.live()) {
       placed.discount_percent = offer->upgrade_discount_percent;
-      placed.upgrade_from_order_id = from->second.order_id;
+      // The Silver order becomes non-refundable; a Silver membership a merge
+      // brought in was bought by the other account, whose orders stay its own.
+      if (a.orders.contains(from->second.order_id)) placed.upgrade_from_order_id = from->second.order_id;
       placed.price.amount_minor =
           offer->price.amount_minor - offer->price.amount_minor * offer->upgrade_discount_percent / 100;
     }

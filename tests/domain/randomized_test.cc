@@ -13,11 +13,14 @@
 //   6. a bulk credit is never removed, nor held with another credit (R-BEN-04);
 //   7. one live membership per offer (R-ORD-01), a global admin in every
 //      account (R-ROLE-06); and a tenant belongs to one account (R-ACC-07);
-//   8. folding again gives the same state, also after the Cap'n Proto codec.
+//   8. every appended event applies to its stream's state (the fold asserts on
+//      one naming an order or benefit the account does not have), and folding
+//      again gives the same state, also after the Cap'n Proto codec round trip.
 //
-// Seeds: MLEDGER_SEED=<n> runs one seed (MLEDGER_STEPS=<n> sets the steps);
-// otherwise a fixed list. A failure names the seed, the step, the command and
-// the command line that replays it.
+// Seeds: MLEDGER_SEED=<n> runs one seed (MLEDGER_STEPS=<n> stops after n
+// steps); otherwise a fixed list. A failure names the seed, the step, the
+// command and the command line that replays it; the seed stops there. The
+// RandomizedShrunk tests at the end are failing seeds reduced by hand.
 // covers R-KEY-01 R-BEN-04 R-BEN-05 R-BEN-06 R-ORD-01 R-ORD-06 R-ROLE-06 R-LED-01
 
 #include <gtest/gtest.h>
@@ -56,8 +59,8 @@ char g_step[1024] = "";  // the step running, for on_abort
 constexpr int64_t kMinute = 60 * kMicrosPerSecond;
 constexpr int64_t kHour = 60 * kMinute;
 
-const std::vector<uint64_t> kDefaultSeeds = {1, 2, 3, 4, 5, 6, 7, 8};
-constexpr int kDefaultSteps = 3000;
+const std::vector<uint64_t> kDefaultSeeds = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+constexpr int kDefaultSteps = 4000;
 constexpr size_t kInitialAccounts = 6;
 constexpr size_t kMinActiveAccounts = 4;
 constexpr size_t kMaxAccounts = 30;
@@ -106,7 +109,7 @@ std::string describe(const Actor& a) {
   return "?";
 }
 
-// The first field of two account states that differs (for failure messages).
+// The fields in which two account states differ (for failure messages).
 std::string account_diff(const AccountState& a, const AccountState& b) {
   std::ostringstream out;
 #define MLEDGER_DIFF(f) \
@@ -170,7 +173,8 @@ std::string dangling(const AccountState& s, const EventPayload& event) {
                              std::is_same_v<T, TechnicalBenefitRequested> ||
                              std::is_same_v<T, SupportIncidentUsed> || std::is_same_v<T, AdvisoryHoursUsed> ||
                              std::is_same_v<T, GoToMarketOfferRequested>) {
-          need(s.allocations.contains(e.benefit_id), "benefit " + e.benefit_id + " never allocated to the account");
+          need(s.allocations.contains(e.benefit_id),
+               "benefit " + e.benefit_id + " never allocated to the account");
         } else if constexpr (std::is_same_v<T, BenefitsEnded>) {
           for (const auto& id : e.benefit_ids) {
             need(s.allocations.contains(id), "benefit " + id + " never allocated to the account");
@@ -190,6 +194,63 @@ std::string dangling(const AccountState& s, const EventPayload& event) {
         }
       },
       event);
+  return out;
+}
+
+// Invariants 3, 6 and 7 of one account's state at `now`: what is wrong, if anything.
+std::vector<std::string> account_violations(const AccountState& s, Instant now) {
+  std::vector<std::string> out;
+  if (!s.enrolled) return out;
+  // 7. At least one global admin (R-ROLE-06).
+  if (s.global_admin_count() == 0) out.push_back("no global admin");
+  // 3. No allocation exceeded (R-BEN-06).
+  std::map<std::string, std::vector<const Allocation*>> credits;  // user -> live credits held
+  for (const auto& [id, al] : s.allocations) {
+    if (al.assignees.size() > al.quantity) {
+      out.push_back("allocation " + id + " has " + std::to_string(al.assignees.size()) +
+                    " assignees for a quantity of " + std::to_string(al.quantity));
+    }
+    if (al.used > al.quantity) {
+      out.push_back("allocation " + id + " used " + std::to_string(al.used) + " of a quantity of " +
+                    std::to_string(al.quantity));
+    }
+    if (is_credit(al.kind) && !al.ended) {
+      for (const auto& held : al.assignees) credits[held.first].push_back(&al);
+    }
+  }
+  // 6. A bulk credit is never held together with another credit by one user (R-BEN-04).
+  for (const auto& [user, held] : credits) {
+    const bool bulk = std::any_of(held.begin(), held.end(), [](const Allocation* x) {
+      return x->kind == BenefitKind::azure_bulk_credit;
+    });
+    if (bulk && held.size() > 1) {
+      std::string ids;
+      for (const Allocation* x : held) ids += " " + x->benefit_id;
+      out.push_back("user " + user + " holds an Azure bulk credit with other credits:" + ids);
+    }
+  }
+  // 7. One of each offer at a time (R-ORD-01): a live membership or an unpaid
+  // order; an unpaid renewal order renews a membership past its anniversary.
+  for (const std::string& offer : kOffers) {
+    auto m = s.memberships.find(offer);
+    const bool live = m != s.memberships.end() && m->second.live();
+    int unpaid = 0, unpaid_new = 0;
+    for (const auto& [id, o] : s.orders) {
+      if (o.offer_id != offer || o.status != OrderStatus::awaiting_payment) continue;
+      ++unpaid;
+      if (!o.renewal) ++unpaid_new;
+    }
+    if (unpaid > 1) out.push_back(std::to_string(unpaid) + " unpaid orders for " + offer);
+    if (live && unpaid_new > 0) {
+      out.push_back("a live " + offer + " membership (order " + m->second.order_id +
+                    ") and an unpaid new order for the same offer");
+    }
+    if (live && unpaid > unpaid_new && now <= m->second.anniversary) {
+      out.push_back("a live " + offer + " membership (order " + m->second.order_id + ", anniversary " +
+                    format_rfc3339(m->second.anniversary) +
+                    ") not due for renewal and an unpaid renewal order for the same offer");
+    }
+  }
   return out;
 }
 
@@ -717,11 +778,18 @@ class Fuzz {
       }
       case kActivation:
       case kReplacement: {
-        std::vector<std::string> mine, any;
+        std::vector<std::string> mine, replaceable, any;
         for (const auto& k : keys_revealed_) {
           any.push_back(k.key);
-          if (k.account == a && k.kind == KeyKind::multiple_activation) mine.push_back(k.key);
+          if (k.account != a || k.kind != KeyKind::multiple_activation) continue;
+          mine.push_back(k.key);
+          const KeyState& ks = keys_[key_stream(k.key)];
+          if (ks.first_activation_at && w_.now <= plus_days(*ks.first_activation_at, 30) &&
+              ks.replaced_by_key_id.empty() && ks.issue.replaces_key_id.empty()) {
+            replaceable.push_back(k.key);
+          }
         }
+        if (item == kReplacement && !replaceable.empty() && chance(0.7)) mine = replaceable;
         std::string key = !mine.empty() && chance(0.9) ? pick(mine)
                           : !any.empty()               ? pick(any)
                                                        : std::string("BCDFG-HJKMP-QRTVW-XY234-67892");
@@ -1181,55 +1249,8 @@ class Fuzz {
       if (stream.starts_with("tenant-")) tenants_touched = true;
       if (!stream.starts_with("account-")) continue;
       tenants_touched = true;
-      const AccountState& s = acc_[stream];
-      if (!s.enrolled) continue;
-      // 7. At least one global admin.
-      INVARIANT(s.global_admin_count() >= 1, stream << " has no global admin");
-      // 3. No allocation exceeded.
-      std::map<std::string, std::vector<const Allocation*>> credits;  // user -> live credits held
-      for (const auto& [id, al] : s.allocations) {
-        INVARIANT(al.assignees.size() <= al.quantity,
-                  "allocation " << id << " in " << stream << " has " << al.assignees.size()
-                                << " assignees for a quantity of " << al.quantity);
-        INVARIANT(al.used <= al.quantity, "allocation " << id << " in " << stream << " used " << al.used
-                                                        << " of a quantity of " << al.quantity);
-        if (is_credit(al.kind) && !al.ended) {
-          for (const auto& [user, since] : al.assignees) credits[user].push_back(&al);
-        }
-      }
-      // 6. A bulk credit is never held together with another credit by one user.
-      for (const auto& [user, held] : credits) {
-        const bool bulk = std::any_of(held.begin(), held.end(), [](const Allocation* x) {
-          return x->kind == BenefitKind::azure_bulk_credit;
-        });
-        if (bulk && held.size() > 1) {
-          std::string ids;
-          for (const Allocation* x : held) ids += " " + x->benefit_id;
-          INVARIANT(false, "user " << user << " of " << stream << " holds an Azure bulk credit with other credits:"
-                                   << ids);
-        }
-      }
-      // 7. One of each offer at a time: a live membership or an unpaid order
-      // (a renewal order of a live membership is its renewal).
-      for (const std::string& offer : kOffers) {
-        auto m = s.memberships.find(offer);
-        const bool live = m != s.memberships.end() && m->second.live();
-        int unpaid = 0, unpaid_new = 0;
-        for (const auto& [id, o] : s.orders) {
-          if (o.offer_id != offer || o.status != OrderStatus::awaiting_payment) continue;
-          ++unpaid;
-          if (!o.renewal) ++unpaid_new;
-        }
-        INVARIANT(unpaid <= 1, stream << " has " << unpaid << " unpaid orders for " << offer);
-        INVARIANT(!(live && unpaid_new > 0), stream << " has a live " << offer << " membership (order "
-                                                    << m->second.order_id
-                                                    << ") and an unpaid new order for the same offer");
-        // An unpaid renewal order renews a membership past its anniversary;
-        // a live membership not yet due is a second one once the order is paid.
-        INVARIANT(!(live && unpaid > unpaid_new && w_.now <= m->second.anniversary),
-                  stream << " has a live " << offer << " membership (order " << m->second.order_id
-                         << ", anniversary " << format_rfc3339(m->second.anniversary)
-                         << ") not due for renewal and an unpaid renewal order for the same offer");
+      for (const std::string& v : account_violations(acc_[stream], w_.now)) {
+        INVARIANT(false, stream << ": " << v);
       }
     }
     // R-ACC-07: a tenant belongs to exactly one account.
@@ -1310,7 +1331,9 @@ TEST(Randomized, every_invariant_holds_after_every_step) {
   std::printf("%zu seed(s) x %d steps in %.1f s: %llu of %llu commands accepted (%.1f%%)\n",
               seeds.size(), steps, seconds, static_cast<unsigned long long>(stats.accepted),
               static_cast<unsigned long long>(stats.tried),
-              stats.tried == 0 ? 0.0 : 100.0 * static_cast<double>(stats.accepted) / static_cast<double>(stats.tried));
+              stats.tried == 0 ? 0.0
+                               : 100.0 * static_cast<double>(stats.accepted) /
+                                     static_cast<double>(stats.tried));
   std::printf("%-30s %8s %8s\n", "command", "tried", "accepted");
   for (const auto& [type, n] : stats.commands) {
     std::printf("%-30s %8llu %8llu\n", type.c_str(), static_cast<unsigned long long>(n.first),
@@ -1335,6 +1358,108 @@ TEST(Randomized, every_invariant_holds_after_every_step) {
       EXPECT_GT(stats.events[e], 0u) << "no " << e << " in any seed";
     }
   }
+}
+
+// --- The failing seeds, shrunk ---------------------------------------------------
+// Each is the smallest story found behind a class of failing seeds; they pass
+// once the domain keeps the invariant, whichever way it chooses to.
+
+Actor alice() { return World::user("contoso", "alice"); }
+Actor frank() { return World::user("fabrikam", "frank"); }
+
+// contoso (alice) invites fabrikam (frank); fabrikam accepts; contoso confirms.
+Decision merge_fabrikam_into_contoso(World& w) {
+  w.must("contoso", alice(), SendMergeInvitation{"inv1", "fabrikam"});
+  w.must("fabrikam", frank(), AcceptMergeInvitation{"inv1", "contoso"});
+  return w.run("contoso", alice(), ConfirmMerge{"inv1", "fabrikam"});
+}
+
+// Checks the events of `d` on `account` against the state before them, and
+// folds them only if they apply (the fold asserts on a dangling event).
+void expect_events_apply(const AccountState& before, const Decision& d, const std::string& account) {
+  if (!d.ok()) return;
+  AccountState s = before;
+  for (const Emitted& e : d.value()) {
+    if (e.stream != account_stream(account)) continue;
+    const std::string missing = dangling(s, e.payload);
+    ASSERT_EQ(missing, "") << event_type_name(e.payload) << " names " << missing;
+    apply(s, e.payload, Instant{});
+  }
+}
+
+// Seeds 12 and 13 (about one seed in six): a card Gold order upgrading a
+// Silver membership that a merge brought in. PlaceOrder takes the upgrade from
+// the membership's order (the invitee's order), and activate() then records
+// OrderMadeNonRefundable for it on the initiator's stream, which never placed
+// that order: apply() asserts on it, so the account can never be folded again.
+TEST(RandomizedShrunk, seed_13_gold_upgrade_of_a_merged_in_silver_names_no_foreign_order) {
+  World w;
+  w.enroll("contoso", "alice");
+  w.enroll("fabrikam", "frank");
+  w.competency("fabrikam", "silver");
+  w.buy("fabrikam", "frank", "silver", "s1");
+  ASSERT_TRUE(merge_fabrikam_into_contoso(w).ok());
+  w.competency("contoso", "gold");
+  w.now = plus_days(w.now, 1);
+  const AccountState before = w.account("contoso");
+  ASSERT_EQ(before.memberships.at("silver").order_id, "s1");  // fabrikam's order
+  const Decision d = w.run("contoso", alice(),
+                           PlaceOrder{"g1", "gold", PaymentMethod::card, World::billing(),
+                                      CardDetails{"4242", World::billing()}});
+  expect_events_apply(before, d, "contoso");
+}
+
+// Seeds 1, 3, 4, 9, 11, 15 (about one seed in three): contoso has an unpaid
+// wire order for Action Pack when it merges in fabrikam, which has a live one.
+// ConfirmMerge checks only the invitee's unpaid orders, so contoso ends with a
+// live Action Pack and an unpaid order for another one; paying it records
+// MembershipActivated over the live membership (seeds 122, 127: the same with
+// a renewal order placed in contoso's renewal window, and a merged-in
+// membership whose anniversary is later).
+TEST(RandomizedShrunk, seed_4_merge_never_meets_an_unpaid_order_for_a_live_offer) {
+  World w;
+  w.enroll("contoso", "alice");
+  w.enroll("fabrikam", "frank");
+  w.buy("fabrikam", "frank", "action_pack", "f1");
+  w.must("contoso", alice(),
+         PlaceOrder{"c1", "action_pack", PaymentMethod::wire, World::billing(), std::nullopt});
+  w.now = plus_days(w.now, 1);
+  (void)merge_fabrikam_into_contoso(w);  // accepted today; refusing it would keep the invariant too
+  const AccountState after_merge = w.account("contoso");
+  EXPECT_EQ(account_violations(after_merge, w.now), std::vector<std::string>{});
+  w.now = plus_days(w.now, 1);
+  const Decision paid =
+      w.run("contoso", World::service(), RecordWirePayment{"c1", Money{47'500, "USD"}, "ref-1"});
+  if (paid.ok()) {
+    for (const Emitted& e : paid.value()) {
+      if (const auto* m = std::get_if<MembershipActivated>(&e.payload)) {
+        auto it = after_merge.memberships.find(m->offer_id);
+        EXPECT_FALSE(it != after_merge.memberships.end() && it->second.live())
+            << "MembershipActivated of " << m->order_id << " replaces the live membership of order "
+            << it->second.order_id;
+      }
+    }
+  }
+}
+
+// Seed 8 (about one seed in ten; also 34, 42, 43): the same directory user
+// holds a monthly credit in contoso and a bulk credit in fabrikam. ConfirmMerge moves
+// fabrikam's assignments into contoso without the R-BEN-04 check, so the user
+// ends holding a bulk credit together with another credit.
+TEST(RandomizedShrunk, merge_never_gives_a_user_a_bulk_credit_with_another_credit) {
+  World w;
+  w.enroll("contoso", "alice");
+  w.enroll("fabrikam", "frank");
+  w.add_user("contoso", "alice", "sam", {});
+  w.add_user("fabrikam", "frank", "sam", {});
+  w.buy("contoso", "alice", "action_pack", "c1");
+  w.must("contoso", alice(), AssignBenefit{World::benefit("contoso", "c1", "azure_monthly_credit"), "sam"});
+  w.competency("fabrikam", "silver");
+  w.buy("fabrikam", "frank", "silver", "f1");
+  w.must("fabrikam", frank(), AssignBenefit{World::benefit("fabrikam", "f1", "azure_bulk_credit"), "sam"});
+  w.now = plus_days(w.now, 1);
+  (void)merge_fabrikam_into_contoso(w);
+  EXPECT_EQ(account_violations(w.account("contoso"), w.now), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -655,5 +655,39 @@ TEST(Merges, R_MRG_05_allows_a_user_of_both_accounts_to_keep_the_roles_of_both) 
   EXPECT_EQ(roles, (std::vector<Role>{Role::referrals_admin, Role::incentives_admin}));
 }
 
+TEST(Merges, R_MRG_05_rejects_a_merge_while_the_initiator_awaits_payment_for_an_offer_the_invitee_brings) {
+  World w;
+  given_two_accounts(w);
+  w.buy("fabrikam", "frank", "action_pack", "f1");
+  w.must("contoso", alice(), PlaceOrder{"c1", "action_pack", PaymentMethod::wire, World::billing(), std::nullopt});
+  w.must("contoso", adam(), invite());
+  w.must("fabrikam", fay(), accept());
+  const size_t before = w.appended;
+  EXPECT_REJECTED(w.run("contoso", adam(), confirm()), unpaid_order_conflicts_with_merge);
+  EXPECT_EQ(w.appended, before);
+  // once the order is cancelled the merge goes ahead, with one Action Pack
+  w.must("contoso", alice(), RequestOrderCancellation{"c1"});
+  w.must("contoso", alice(), ConfirmOrderCancellation{"c1"});
+  EXPECT_ACCEPTED(w.run("contoso", adam(), confirm()));
+  EXPECT_EQ(w.account("contoso").memberships.at("action_pack").order_id, "f1");
+}
+
+TEST(Merges, R_BEN_04_rejects_a_merge_that_would_give_a_user_a_bulk_credit_and_another_credit) {
+  World w;
+  given_two_accounts(w);
+  w.add_user("contoso", "alice", "sam", {});
+  w.add_user("fabrikam", "frank", "sam", {});
+  w.buy("contoso", "alice", "action_pack", "c1");
+  w.must("contoso", alice(), AssignBenefit{World::benefit("contoso", "c1", "azure_monthly_credit"), "sam"});
+  w.competency("fabrikam", "silver");
+  w.buy("fabrikam", "frank", "silver", "f1");
+  w.must("fabrikam", frank(), AssignBenefit{World::benefit("fabrikam", "f1", "azure_bulk_credit"), "sam"});
+  w.must("contoso", adam(), invite());
+  w.must("fabrikam", fay(), accept());
+  const size_t before = w.appended;
+  EXPECT_REJECTED(w.run("contoso", adam(), confirm()), bulk_credit_not_combinable);
+  EXPECT_EQ(w.appended, before);
+}
+
 }  // namespace
 }  // namespace mledger::testing
