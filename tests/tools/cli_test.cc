@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <sys/wait.h>
 
 #include "tests/support/temp_dir.h"
@@ -57,7 +58,8 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, help_everywhere) {
   for (const char* c : {"--help", "exec --help", "history --help", "verify --help",
-                        "digest --help", "bench --help"}) {
+                        "digest --help", "bench --help", "tick --help", "catalogue --help",
+                        "schema --help"}) {
     auto r = run(c);
     EXPECT_EQ(r.exit_code, 0) << c;
     EXPECT_NE(r.out.find("usage"), std::string::npos) << c;
@@ -213,6 +215,16 @@ TEST_F(Cli, catalogue_show_and_load_a_new_version) {
   auto bad = run("catalogue load " + file("bad.json", R"({"version":"x","offers":[{"offer_id":1}]})") + " " + data());
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
   EXPECT_NE(bad.out.find("offers"), std::string::npos) << bad.out;
+}
+
+TEST_F(Cli, schema_prints_the_wire_schema_of_this_build) {
+  auto r = run("schema");
+  ASSERT_EQ(r.exit_code, 0);
+  std::ifstream in(std::string(MLEDGER_SOURCE_DIR) + "/adapters/capnp/mledger.capnp", std::ios::binary);
+  std::stringstream file;
+  file << in.rdbuf();
+  EXPECT_EQ(r.out, file.str());
+  EXPECT_EQ(run("schema extra").exit_code, 2);
 }
 
 }  // namespace

@@ -22,5 +22,6 @@ int run_digest(const Argv& argv);
 int run_bench(const Argv& argv);
 int run_tick(const Argv& argv);
 int run_catalogue(const Argv& argv);
+int run_schema(const Argv& argv);
 
 }  // namespace mledger::cli

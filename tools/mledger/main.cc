@@ -18,6 +18,7 @@ Commands:
   digest               print the current sequence number and head hash
   tick [--now T]       issue the time-driven commands due at T (expiries, lapses)
   catalogue show|load  show the offer catalogue in force, or load a new one
+  schema               print the Cap'n Proto schema of the events
   bench append|replay  measure appending and replaying synthetic events
 
 Common options:
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "bench") return run_bench(args);
   if (command == "tick") return run_tick(args);
   if (command == "catalogue") return run_catalogue(args);
+  if (command == "schema") return run_schema(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
