@@ -31,12 +31,6 @@ bool actor_has(const Ctx& c, Role r) {
   return roles != nullptr && std::find(roles->begin(), roles->end(), r) != roles->end();
 }
 
-// R-ROLE-04: the roles a guest may hold.
-bool guest_may_hold(Role r) {
-  return r == Role::mpn_partner_admin || r == Role::business_profile_admin ||
-         r == Role::referrals_admin;
-}
-
 Verdict check_role_list(const std::vector<Role>& roles, bool guest) {
   if (roles.size() > limits::roles_per_actor_max) {
     return reject(RejectionCode::role_list_invalid, "a user holds at most 16 roles");

@@ -11,10 +11,6 @@ namespace {
 
 constexpr int64_t kReassignDays = 90;  // R-BEN-05
 
-bool is_credit(BenefitKind k) {
-  return k == BenefitKind::azure_monthly_credit || k == BenefitKind::azure_bulk_credit;
-}
-
 bool user_assignable(BenefitKind k) {
   return k != BenefitKind::technical && k != BenefitKind::go_to_market;
 }

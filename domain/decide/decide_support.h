@@ -43,6 +43,15 @@ bool is_blank(std::string_view s);
 Verdict check_text(std::string_view field, std::string_view value, size_t max_bytes,
                    bool required = true);
 Verdict check_money(const Money& m);
+// R-BEN-04: Azure credits (monthly or bulk).
+inline bool is_credit(BenefitKind k) {
+  return k == BenefitKind::azure_monthly_credit || k == BenefitKind::azure_bulk_credit;
+}
+// R-ROLE-04: the roles a guest user may hold.
+inline bool guest_may_hold(Role r) {
+  return r == Role::mpn_partner_admin || r == Role::business_profile_admin ||
+         r == Role::referrals_admin;
+}
 // A plain ASCII identifier of 1..max bytes: [A-Za-z0-9._:-].
 bool is_identifier(std::string_view s, size_t max_bytes = 128);
 

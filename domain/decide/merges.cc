@@ -177,9 +177,6 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
   }
   // R-BEN-04: a user of both accounts never ends up holding a bulk credit
   // with another credit.
-  auto is_credit = [](BenefitKind k) {
-    return k == BenefitKind::azure_monthly_credit || k == BenefitKind::azure_bulk_credit;
-  };
   for (const auto& [vid, va] : v.allocations) {
     if (va.ended || !is_credit(va.kind)) continue;
     for (const auto& [user, since] : va.assignees) {
@@ -214,9 +211,8 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
       // roles it held in either (a guest keeps only the roles a guest may hold).
       std::vector<Role> roles = mine->second.roles;
       for (Role r : u.roles) {
-        const bool guest_ok = r == Role::mpn_partner_admin || r == Role::business_profile_admin ||
-                              r == Role::referrals_admin;
-        if (std::find(roles.begin(), roles.end(), r) == roles.end() && (!mine->second.guest || guest_ok)) {
+        if (std::find(roles.begin(), roles.end(), r) == roles.end() &&
+            (!mine->second.guest || guest_may_hold(r))) {
           roles.push_back(r);
         }
       }

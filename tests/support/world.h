@@ -176,11 +176,31 @@ class World : public Aggregates {
   OfferCatalogue catalogue_;
 };
 
+// Payloads of one type among a decision's events.
+template <class E>
+std::vector<E> emitted(const Decision& d) {
+  std::vector<E> out;
+  if (!d.ok()) return out;
+  for (const Emitted& e : d.value()) {
+    if (const auto* p = std::get_if<E>(&e.payload)) out.push_back(*p);
+  }
+  return out;
+}
+
 #define EXPECT_REJECTED(decision, code_)                                                     \
   do {                                                                                        \
     const auto& d_ = (decision);                                                              \
     ASSERT_FALSE(d_.ok()) << "expected rejection " #code_;                                    \
     EXPECT_EQ(code_name(d_.error().code), std::string_view(#code_)) << d_.error().message;    \
+  } while (0)
+
+// A rejection with `code_` that appended nothing to `w`.
+#define EXPECT_REJECTED_NOTHING_WRITTEN(w, call, code_) \
+  do {                                                  \
+    const size_t before_ = (w).appended;                \
+    const Decision dd_ = (call);                        \
+    EXPECT_REJECTED(dd_, code_);                        \
+    EXPECT_EQ((w).appended, before_);                   \
   } while (0)
 
 #define EXPECT_ACCEPTED(decision)                                                             \

@@ -8,24 +8,6 @@ namespace mledger::testing {
 namespace {
 
 // A rejected command writes no event.
-#define EXPECT_REJECTED_NOTHING_WRITTEN(w, call, code_) \
-  do {                                                  \
-    const size_t before_ = (w).appended;                \
-    const Decision dd_ = (call);                        \
-    EXPECT_REJECTED(dd_, code_);                        \
-    EXPECT_EQ((w).appended, before_);                   \
-  } while (0)
-
-template <class E>
-std::vector<E> emitted(const Decision& d) {
-  std::vector<E> out;
-  if (!d.ok()) return out;
-  for (const Emitted& e : d.value()) {
-    if (const auto* p = std::get_if<E>(&e.payload)) out.push_back(*p);
-  }
-  return out;
-}
-
 Actor alice() { return World::user("contoso", "alice"); }  // the global admin
 
 std::string ap(const std::string& catalogue_benefit) {  // Action Pack of order o1

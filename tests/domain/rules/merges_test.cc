@@ -11,24 +11,6 @@
 namespace mledger::testing {
 namespace {
 
-#define EXPECT_REJECTED_NOTHING_WRITTEN(w, call, code_) \
-  do {                                                  \
-    const size_t before_ = (w).appended;                \
-    const Decision dd_ = (call);                        \
-    EXPECT_REJECTED(dd_, code_);                        \
-    EXPECT_EQ((w).appended, before_);                   \
-  } while (0)
-
-template <class E>
-std::vector<E> emitted(const Decision& d) {
-  std::vector<E> out;
-  if (!d.ok()) return out;
-  for (const Emitted& e : d.value()) {
-    if (const auto* p = std::get_if<E>(&e.payload)) out.push_back(*p);
-  }
-  return out;
-}
-
 // contoso: alice (global admin), adam (account_admin), pam (mpn_partner_admin).
 // fabrikam: frank (global admin), fay (account_admin), fred (mpn_partner_admin).
 Actor alice() { return World::user("contoso", "alice"); }

@@ -12,24 +12,6 @@
 namespace mledger::testing {
 namespace {
 
-#define EXPECT_REJECTED_NOTHING_WRITTEN(w, call, code_) \
-  do {                                                  \
-    const size_t before_ = (w).appended;                \
-    const Decision dd_ = (call);                        \
-    EXPECT_REJECTED(dd_, code_);                        \
-    EXPECT_EQ((w).appended, before_);                   \
-  } while (0)
-
-template <class E>
-std::vector<E> emitted(const Decision& d) {
-  std::vector<E> out;
-  if (!d.ok()) return out;
-  for (const Emitted& e : d.value()) {
-    if (const auto* p = std::get_if<E>(&e.payload)) out.push_back(*p);
-  }
-  return out;
-}
-
 Actor alice() { return World::user("contoso", "alice"); }  // global admin
 Actor pam() { return World::user("contoso", "pam"); }      // mpn_partner_admin
 Actor adam() { return World::user("contoso", "adam"); }    // account_admin
