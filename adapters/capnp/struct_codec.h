@@ -44,13 +44,8 @@ std::string wire_name(std::string_view snake, bool micros = false);
 
 namespace detail {
 
-template <class T>
-struct is_vector : std::false_type {};
-template <class T, class A>
-struct is_vector<std::vector<T, A>> : std::true_type {};
-
-template <class>
-inline constexpr bool dependent_false = false;
+using mledger::dependent_false;
+using mledger::is_vector;
 
 // T, or the T of std::optional<T>.
 template <class T>

@@ -89,14 +89,6 @@ class Fields {
 // ---------------------------------------------------------------------------
 // Generic reading over for_each_field.
 
-template <class T>
-struct is_vector : std::false_type {};
-template <class T, class A>
-struct is_vector<std::vector<T, A>> : std::true_type {};
-
-template <class>
-inline constexpr bool dependent_false = false;
-
 // Fields of T that may be left out although their type is not optional.
 template <class T>
 bool may_be_absent(std::string_view) {

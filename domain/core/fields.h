@@ -21,6 +21,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #define MLEDGER_PARENS ()
 #define MLEDGER_EXPAND(...) MLEDGER_EXPAND3(MLEDGER_EXPAND3(MLEDGER_EXPAND3(MLEDGER_EXPAND3(__VA_ARGS__))))
@@ -66,6 +67,15 @@ template <class T>
 struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+
+// For static_assert in the last branch of an `if constexpr` chain.
+template <class>
+inline constexpr bool dependent_false = false;
 
 // The spelled name of an enum value declared with MLEDGER_ENUM (or with an
 // enum_names overload).

@@ -188,17 +188,34 @@ Verdict on(const RedeemKey& cmd, Ctx& c) {
   return std::nullopt;
 }
 
-Verdict on(const RequestReplacementKey& cmd, Ctx& c) {
-  auto key = normalize_key(cmd.key);
-  if (!key) return bad_key();
-  const KeyState& k = c.agg.key(*key);
+namespace {
+// A multiple-activation key issued to the command's account (R-KEY-05/06);
+// `purpose` completes "... are <purpose> multiple-activation keys".
+Verdict own_multiple_activation_key(Ctx& c, const std::string& text, std::string_view purpose,
+                                    std::string* key, const KeyState** state) {
+  auto normalized = normalize_key(text);
+  if (!normalized) return bad_key();
+  const KeyState& k = c.agg.key(*normalized);
   if (!k.issued || k.issue.account_id != c.cmd.account_id) {
     return reject(RejectionCode::key_not_found, "this account was never issued that key");
   }
   if (k.issue.kind != KeyKind::multiple_activation) {
     return reject(RejectionCode::key_not_multiple_activation,
-                  "replacement keys are issued for multiple-activation keys");
+                  std::string(purpose) + " multiple-activation keys");
   }
+  *key = *normalized;
+  *state = &k;
+  return std::nullopt;
+}
+}  // namespace
+
+Verdict on(const RequestReplacementKey& cmd, Ctx& c) {
+  std::string key;
+  const KeyState* found = nullptr;
+  if (auto r = own_multiple_activation_key(c, cmd.key, "replacement keys are issued for", &key, &found)) {
+    return r;
+  }
+  const KeyState& k = *found;
   if (!k.replaced_by_key_id.empty() || !k.issue.replaces_key_id.empty()) {
     return reject(RejectionCode::replacement_already_issued,
                   "a replacement key is issued once; this key already has one or is one");
@@ -216,24 +233,20 @@ Verdict on(const RequestReplacementKey& cmd, Ctx& c) {
   const uint32_t left = k.issue.activations_max > k.activations_used
                             ? k.issue.activations_max - k.activations_used
                             : 0;
-  c.to(key_stream(*key), {c.cmd.account_id}, ReplacementKeyIssued{*key, replacement});
+  c.to(key_stream(key), {c.cmd.account_id}, ReplacementKeyIssued{key, replacement});
   c.to(key_stream(replacement), {c.cmd.account_id},
        KeyIssued{replacement, c.cmd.account_id, k.issue.order_id, k.issue.product,
-                 KeyKind::multiple_activation, 0, std::max<uint32_t>(left, 1), *key});
+                 KeyKind::multiple_activation, 0, std::max<uint32_t>(left, 1), key});
   return std::nullopt;
 }
 
 Verdict on(const RecordKeyActivation& cmd, Ctx& c) {
-  auto key = normalize_key(cmd.key);
-  if (!key) return bad_key();
-  const KeyState& k = c.agg.key(*key);
-  if (!k.issued || k.issue.account_id != c.cmd.account_id) {
-    return reject(RejectionCode::key_not_found, "this account was never issued that key");
+  std::string key;
+  const KeyState* found = nullptr;
+  if (auto r = own_multiple_activation_key(c, cmd.key, "activations are counted for", &key, &found)) {
+    return r;
   }
-  if (k.issue.kind != KeyKind::multiple_activation) {
-    return reject(RejectionCode::key_not_multiple_activation,
-                  "activations are counted for multiple-activation keys");
-  }
+  const KeyState& k = *found;
   if (!k.replaced_by_key_id.empty()) {
     return reject(RejectionCode::key_replaced, "the key was replaced by another key");
   }
@@ -241,8 +254,8 @@ Verdict on(const RecordKeyActivation& cmd, Ctx& c) {
     return reject(RejectionCode::activations_exhausted,
                   "the key's " + std::to_string(k.issue.activations_max) + " activations are used up");
   }
-  c.to(key_stream(*key), {c.cmd.account_id},
-       KeyActivationRecorded{*key, k.activations_used + 1, k.issue.activations_max});
+  c.to(key_stream(key), {c.cmd.account_id},
+       KeyActivationRecorded{key, k.activations_used + 1, k.issue.activations_max});
   return std::nullopt;
 }
 
