@@ -96,6 +96,26 @@ class RocksDbEventLog::Impl {
     }
   }
 
+  // The chain head is the last stored event.
+  Status load_head() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[kEvents]));
+    it->SeekToLast();
+    if (!it->status().ok()) return from_rocks(it->status(), "finding the chain head");
+    LogDigest found;
+    if (it->Valid()) {
+      const uint64_t seq = get_be64(view(it->key()));
+      auto link = codec::open_link(view(it->value()));
+      if (!link.ok()) {
+        return Status(StatusCode::corruption,
+                      "last event " + std::to_string(seq) + ": " + link.error().message());
+      }
+      found = LogDigest{seq, link->hash};
+    }
+    std::lock_guard lock(head_mu);
+    head = found;
+    return Status::Ok();
+  }
+
   rocksdb::ReadOptions read_options() const {
     rocksdb::ReadOptions r;
     r.verify_checksums = true;
@@ -234,17 +254,23 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   }
 
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &impl->cf, &raw)
-          : rocksdb::DB::Open(db_options, options.path, families, &impl->cf, &raw);
+  rocksdb::Status s;
+  if (!options.secondary_path.empty()) {
+    db_options.max_open_files = -1;  // required of a secondary instance
+    s = rocksdb::DB::OpenAsSecondary(db_options, options.path, options.secondary_path, families,
+                                     &impl->cf, &raw);
+  } else if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &impl->cf, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, families, &impl->cf, &raw);
+  }
   if (!s.ok()) return Err{from_rocks(s, "opening ledger at " + options.path)};
   impl->db.reset(raw);
 
   // Format marker: refuse a directory written by an unknown format.
   std::string format;
   s = impl->db->Get(impl->read_options(), impl->cf[kMeta], "format", &format);
-  if (s.IsNotFound() && !options.read_only) {
+  if (s.IsNotFound() && !options.read_only && options.secondary_path.empty()) {
     rocksdb::WriteOptions w;
     w.sync = true;
     s = impl->db->Put(w, impl->cf[kMeta], "format", "1");
@@ -256,27 +282,25 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
                                             "; this build reads format 1");
   }
 
-  // The chain head is the last stored event.
-  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(impl->read_options(), impl->cf[kEvents]));
-  it->SeekToLast();
-  if (!it->status().ok()) return Err{from_rocks(it->status(), "finding the chain head")};
-  if (it->Valid()) {
-    const uint64_t seq = get_be64(view(it->key()));
-    auto link = codec::open_link(view(it->value()));
-    if (!link.ok()) {
-      return fail(StatusCode::corruption,
-                  "last event " + std::to_string(seq) + ": " + link.error().message());
-    }
-    impl->head = LogDigest{seq, link->hash};
-  }
-  it.reset();
+  if (Status h = impl->load_head(); !h.ok()) return Err{h};
   return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(std::move(impl)));
+}
+
+Status RocksDbEventLog::catch_up() {
+  if (impl_->options.secondary_path.empty()) {
+    return Status(StatusCode::invalid_argument, "catch_up() needs a secondary instance");
+  }
+  rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
+  if (!s.ok()) return from_rocks(s, "catching up with the ledger's writer");
+  return impl_->load_head();
 }
 
 StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     std::span<const AppendRequest> requests) {
   Impl& m = *impl_;
-  if (m.options.read_only) return fail(StatusCode::invalid_argument, "ledger opened read-only");
+  if (m.options.read_only || !m.options.secondary_path.empty()) {
+    return fail(StatusCode::invalid_argument, "ledger opened read-only");
+  }
   if (m.write_failed) {
     return fail(StatusCode::unavailable, "an earlier write failed; reopen the ledger");
   }

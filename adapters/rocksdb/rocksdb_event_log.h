@@ -26,6 +26,10 @@ struct RocksDbOptions {
   std::string path;
   bool create_if_missing = true;
   bool read_only = false;
+  // When set, opens a secondary instance (read-only; its own info log and
+  // state in this directory) that sees the writer's later appends after
+  // catch_up(). May run in another process beside the writer.
+  std::string secondary_path;
   // Stream heads the writer keeps in memory; past this the cache is dropped
   // and refilled from disk.
   size_t stream_cache_entries_max = 1 << 20;
@@ -51,6 +55,10 @@ class RocksDbEventLog final : public EventLog {
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
+
+  // Secondary instances only: makes the writer's appends so far visible
+  // (digest(), reads and scans then include them).
+  [[nodiscard]] Status catch_up();
 
   // Calls `fn` with each stored envelope from `from_seq` on, in order, until
   // it returns false. For replay paths that decode on their own.

@@ -108,6 +108,31 @@ TEST(RocksDbEventLog, read_only_open_reads_and_refuses_appends) {
   EXPECT_FALSE(log->append_batch(b).ok());
 }
 
+TEST(RocksDbEventLog, a_secondary_instance_follows_the_writer_after_catch_up) {
+  testing::TempDir dir;
+  auto writer = open_log(dir.path());
+  append(*writer, user_added_request("c1", "account-a", 0, "a"));
+  RocksDbOptions o;
+  o.path = dir.path();
+  o.secondary_path = dir.sub("secondary");
+  auto opened = RocksDbEventLog::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  auto& follower = *opened.value();
+  EXPECT_EQ(follower.digest()->seq, 1u);
+  append(*writer, user_added_request("c2", "account-a", 1, "a"));
+  EXPECT_EQ(follower.digest()->seq, 1u);  // not yet caught up
+  ASSERT_TRUE(follower.catch_up().ok());
+  EXPECT_EQ(*follower.digest(), *writer->digest());
+  auto e = follower.read_global(2, 1);
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(e->size(), 1u);
+  EXPECT_EQ((*e)[0].metadata.command_id, "c2");
+  std::vector<AppendRequest> b{user_added_request("c3", "account-a", 2, "a")};
+  EXPECT_FALSE(follower.append_batch(b).ok());
+  // A primary open has nothing to catch up with.
+  EXPECT_FALSE(writer->catch_up().ok());
+}
+
 TEST(RocksDbEventLog, missing_directory_without_create_is_a_clean_error) {
   testing::TempDir dir;
   RocksDbOptions o;
