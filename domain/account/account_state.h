@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/core/actor.h"
+#include "domain/core/fields.h"
 #include "domain/events/event.h"
 
 namespace mledger {
@@ -21,10 +22,11 @@ struct AccountUser {
   bool guest = false;
   std::vector<Role> roles;
   bool has_role(Role r) const;
+  MLEDGER_FIELDS(email, display_name, guest, roles)
   friend bool operator==(const AccountUser&, const AccountUser&) = default;
 };
 
-enum class VerificationStatus { pending, authorized, rejected };
+MLEDGER_ENUM(VerificationStatus, pending, authorized, rejected)
 
 struct Verification {
   VerificationStatus status = VerificationStatus::pending;
@@ -33,6 +35,7 @@ struct Verification {
   std::optional<Instant> last_email_sent;
   std::vector<std::string> fields_to_correct;  // while rejected
   std::set<std::string> corrected_since_rejection;
+  MLEDGER_FIELDS(status, email_confirmed, emails_sent, last_email_sent, fields_to_correct, corrected_since_rejection)
   friend bool operator==(const Verification&, const Verification&) = default;
 };
 
@@ -40,16 +43,18 @@ struct Location {
   std::string location_partner_id;
   std::string name;
   PostalAddress address;
+  MLEDGER_FIELDS(location_partner_id, name, address)
   friend bool operator==(const Location&, const Location&) = default;
 };
 
 struct Tenant {
   std::string domain;
   bool primary = false;
+  MLEDGER_FIELDS(domain, primary)
   friend bool operator==(const Tenant&, const Tenant&) = default;
 };
 
-enum class OrderStatus { awaiting_payment, declined, paid, expired, cancelled, refunded };
+MLEDGER_ENUM(OrderStatus, awaiting_payment, declined, paid, expired, cancelled, refunded)
 
 struct Order {
   std::string order_id;
@@ -63,10 +68,11 @@ struct Order {
   bool non_refundable = false;
   std::string upgrade_from_order_id;
   std::set<std::string> revealed_products;  // R-KEY-02
+  MLEDGER_FIELDS(order_id, offer_id, payment_method, price, placed_at, status, renewal, cancellation_requested, non_refundable, upgrade_from_order_id, revealed_products)
   friend bool operator==(const Order&, const Order&) = default;
 };
 
-enum class MembershipStatus { active, renewal_window, lapsed, ended };
+MLEDGER_ENUM(MembershipStatus, active, renewal_window, lapsed, ended)
 
 struct Membership {
   std::string offer_id;
@@ -77,6 +83,7 @@ struct Membership {
   bool live() const {
     return status == MembershipStatus::active || status == MembershipStatus::renewal_window;
   }
+  MLEDGER_FIELDS(offer_id, order_id, anniversary, status)
   friend bool operator==(const Membership&, const Membership&) = default;
 };
 
@@ -94,6 +101,7 @@ struct Allocation {
   std::map<std::string, Instant> assignees;  // user id -> since (R-BEN-05)
   uint32_t used = 0;  // incidents, hours or requests used (technical kinds)
   bool ever_used = false;  // assigned, requested or consumed once (R-ORD-06)
+  MLEDGER_FIELDS(benefit_id, offer_id, order_id, catalogue_benefit_id, kind, type, quantity, expiry, credit_amount, ended, assignees, used, ever_used)
   friend bool operator==(const Allocation&, const Allocation&) = default;
 };
 
@@ -102,22 +110,25 @@ struct TechnicalRequest {
   bool completed = false;
   std::string access_id;
   std::string contract_id;
+  MLEDGER_FIELDS(benefit_id, completed, access_id, contract_id)
   friend bool operator==(const TechnicalRequest&, const TechnicalRequest&) = default;
 };
 
-enum class GoToMarketStatus { requested, active, expired };
+MLEDGER_ENUM(GoToMarketStatus, requested, active, expired)
 
 struct GoToMarketRequest {
   std::string offer_id;  // the go-to-market offer
   std::string benefit_id;
   GoToMarketStatus status = GoToMarketStatus::requested;
   Instant expiry;
+  MLEDGER_FIELDS(offer_id, benefit_id, status, expiry)
   friend bool operator==(const GoToMarketRequest&, const GoToMarketRequest&) = default;
 };
 
 struct KeySubscription {
   uint32_t seats = 0;
   Instant end;
+  MLEDGER_FIELDS(seats, end)
   friend bool operator==(const KeySubscription&, const KeySubscription&) = default;
 };
 
@@ -152,6 +163,7 @@ struct AccountState {
 
   size_t global_admin_count() const;
   const Order* find_order(const std::string& order_id) const;
+  MLEDGER_FIELDS(enrolled, account_id, merged_into, legal_name, address, phone, primary_contact, company_info_presence, verification, users, locations, locations_added, tenants, default_email, alternate_email, programs, suspended, last_business_review, competency_levels, marketing_contact, orders, memberships, allocations, technical_requests, go_to_market_requests, incidents, subscriptions)
   friend bool operator==(const AccountState&, const AccountState&) = default;
 };
 

@@ -3,13 +3,13 @@
 
 #include <algorithm>
 
+#include "domain/account/periods.h"
 #include "domain/decide/decide_support.h"
 
 namespace mledger::decide_detail {
 
 namespace {
 
-constexpr int64_t kReassignDays = 90;  // R-BEN-05
 
 bool user_assignable(BenefitKind k) {
   return k != BenefitKind::technical && k != BenefitKind::go_to_market;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "domain/account/periods.h"
+
 namespace mledger {
 
 std::vector<DueCommand> due_commands(const AccountState& a, Instant now) {
@@ -9,7 +11,7 @@ std::vector<DueCommand> due_commands(const AccountState& a, Instant now) {
   if (!a.enrolled || !a.merged_into.empty()) return due;
   for (const auto& [id, o] : a.orders) {
     if (o.payment_method == PaymentMethod::wire && o.status == OrderStatus::awaiting_payment &&
-        now >= plus_days(o.placed_at, 30)) {
+        now >= plus_days(o.placed_at, kWireOrderDays)) {
       due.push_back({a.account_id, "order:" + id, ExpireWireOrder{id}});
     }
   }
@@ -23,7 +25,7 @@ std::vector<DueCommand> due_commands(const AccountState& a, Instant now) {
       return o.second.offer_id == offer && o.second.renewal &&
              o.second.status == OrderStatus::awaiting_payment;
     });
-    if (now > plus_days(m.anniversary, 30) && !renewal_unpaid) {
+    if (now > plus_days(m.anniversary, kRenewalWindowDays) && !renewal_unpaid) {
       due.push_back({a.account_id, "membership:" + offer + ":" + year, LapseMembership{offer}});
     }
   }

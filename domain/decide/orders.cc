@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "domain/account/periods.h"
 #include "domain/account/enroll.h"
 #include "domain/decide/decide_support.h"
 
@@ -10,12 +11,6 @@ namespace mledger::decide_detail {
 
 namespace {
 
-constexpr int64_t kWireDays = 30;          // R-ORD-04
-constexpr int64_t kRefundDays = 30;        // R-ORD-06
-constexpr int64_t kRenewalWindowDays = 30; // R-ORD-08
-constexpr int64_t kReviewDays = 30;        // R-ORD-08
-constexpr int64_t kYearDays = 365;         // R-ORD-08
-constexpr int64_t kUserBenefitGraceDays = 30;  // R-ORD-09
 
 std::string normalized(std::string_view s, bool drop_spaces) {
   std::string out;
@@ -205,7 +200,7 @@ Verdict on(const RecordWirePayment& cmd, Ctx& c) {
                   "order " + cmd.order_id + " is not a wire order awaiting payment");
   }
   // Expired from the instant ExpireWireOrder may record it (R-ORD-04).
-  if (c.now() >= plus_days(o->placed_at, kWireDays)) {
+  if (c.now() >= plus_days(o->placed_at, kWireOrderDays)) {
     return reject(RejectionCode::wire_order_expired,
                   "wire order " + cmd.order_id + " expired 30 days after it was placed");
   }
@@ -308,10 +303,10 @@ Verdict on(const ExpireWireOrder& cmd, Ctx& c) {
     return reject(RejectionCode::order_not_awaiting_payment,
                   "order " + cmd.order_id + " is not a wire order awaiting payment");
   }
-  if (c.now() < plus_days(o->placed_at, kWireDays)) {
+  if (c.now() < plus_days(o->placed_at, kWireOrderDays)) {
     return reject(RejectionCode::wire_order_not_yet_expired,
                   "wire order " + cmd.order_id + " expires at " +
-                      format_rfc3339(plus_days(o->placed_at, kWireDays)));
+                      format_rfc3339(plus_days(o->placed_at, kWireOrderDays)));
   }
   c.to_account(OrderExpired{cmd.order_id});
   return std::nullopt;

@@ -23,5 +23,8 @@ int run_bench(const Argv& argv);
 int run_tick(const Argv& argv);
 int run_catalogue(const Argv& argv);
 int run_schema(const Argv& argv);
+int run_query(const Argv& argv);
+int run_projections(const Argv& argv);
+int run_audit_state(const Argv& argv);
 
 }  // namespace mledger::cli

@@ -19,6 +19,9 @@ Commands:
   tick [--now T]       issue the time-driven commands due at T (expiries, lapses)
   catalogue show|load  show the offer catalogue in force, or load a new one
   schema               print the Cap'n Proto schema of the events
+  query NAME --account ID   an account's read model as JSON (--list: names)
+  projections ...      list, status, catch-up, rebuild, verify the read models
+  audit state          an account's read models as of an instant or sequence
   bench append|replay  measure appending and replaying synthetic events
 
 Common options:
@@ -49,6 +52,11 @@ int main(int argc, char** argv) {
   if (command == "tick") return run_tick(args);
   if (command == "catalogue") return run_catalogue(args);
   if (command == "schema") return run_schema(args);
+  if (command == "query") return run_query(args);
+  if (command == "projections") return run_projections(args);
+  if (command == "audit" && !args.empty() && args[0] == "state") {
+    return run_audit_state(Argv(args.begin() + 1, args.end()));
+  }
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

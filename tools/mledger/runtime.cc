@@ -1,8 +1,50 @@
 #include "tools/mledger/runtime.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 
+#include "adapters/projections/all_stored_projections.h"
+
 namespace mledger::cli {
+
+namespace {
+
+bool ledger_exists(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+}
+
+Status no_ledger(const std::string& dir) {
+  return Status(StatusCode::not_found, "no ledger at " + dir + " (run `mledger exec` first)");
+}
+
+}  // namespace
+
+std::string projections_dir(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "projections").string();
+}
+
+std::unique_ptr<ProjectionEngine> make_engine(ProjectionStore& store, EventLog& log,
+                                              ProjectionEngineOptions options) {
+  return std::make_unique<ProjectionEngine>(store, log, all_stored_projections(), std::move(options));
+}
+
+Runtime::~Runtime() {
+  ledger.reset();
+  writer.reset();  // drains and joins before the log closes
+  if (projector) {
+    if (Status s = projector->stop(); !s.ok()) {
+      std::fprintf(stderr, "mledger: projections not brought up to date: %s\n", s.to_string().c_str());
+    }
+  }
+  projector.reset();
+  projection_engine.reset();
+  projection_store.reset();
+  log.reset();
+}
 
 StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir) {
   auto rt = std::make_unique<Runtime>();
@@ -13,14 +55,66 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir) {
   rt->log = std::move(log.value());
   rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, GroupCommitOptions{});
   rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, LedgerOptions{});
+
+  auto store = RocksDbProjectionStore::open({projections_dir(dir)});
+  if (store.ok()) {
+    rt->projection_store = std::move(store.value());
+    rt->projection_engine = make_engine(*rt->projection_store, *rt->log);
+    rt->projector = std::make_unique<Projector>(*rt->projection_engine, *rt->log);
+  } else if (store.error().code() == StatusCode::unavailable) {
+    std::fprintf(stderr, "mledger: %s; they catch up when next opened\n", store.error().message().c_str());
+  } else {
+    return Err{store.error()};
+  }
   return rt;
 }
 
-StatusOr<std::unique_ptr<RocksDbEventLog>> open_log_read_only(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
-    return fail(StatusCode::not_found, "no ledger at " + dir + " (run `mledger exec` first)");
+ReadSide::~ReadSide() {
+  engine.reset();
+  store.reset();
+  log.reset();
+  if (!secondary_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir, ec);
   }
+}
+
+StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir, StoreAccess access) {
+  if (!ledger_exists(dir)) return Err{no_ledger(dir)};
+  static std::atomic<uint64_t> opened{0};
+  auto side = std::make_unique<ReadSide>();
+  std::error_code ec;
+  side->secondary_dir = (std::filesystem::temp_directory_path(ec) /
+                         ("mledger-secondary-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(opened.fetch_add(1))))
+                            .string();
+  RocksDbOptions options;
+  options.path = dir;
+  options.create_if_missing = false;
+  options.secondary_path = side->secondary_dir;
+  auto log = RocksDbEventLog::open(options);
+  if (!log.ok()) return Err{log.error()};
+  side->log = std::move(log.value());
+
+  bool read_only = access == StoreAccess::read;
+  auto store = RocksDbProjectionStore::open({projections_dir(dir), read_only});
+  if (!store.ok() && store.error().code() == StatusCode::unavailable &&
+      access == StoreAccess::write_if_free) {
+    read_only = true;
+    store = RocksDbProjectionStore::open({projections_dir(dir), read_only});
+  }
+  if (!store.ok()) return Err{store.error()};
+  side->writable = !read_only;
+  side->store = std::move(store.value());
+  RocksDbEventLog* follower = side->log.get();
+  ProjectionEngineOptions engine_options;
+  engine_options.refresh_log = [follower] { return follower->catch_up(); };
+  side->engine = make_engine(*side->store, *side->log, std::move(engine_options));
+  return side;
+}
+
+StatusOr<std::unique_ptr<RocksDbEventLog>> open_log_read_only(const std::string& dir) {
+  if (!ledger_exists(dir)) return Err{no_ledger(dir)};
   RocksDbOptions options;
   options.path = dir;
   options.read_only = true;

@@ -7,6 +7,9 @@
 #include <string>
 
 #include "adapters/ledger/ledger.h"
+#include "adapters/projections/projection_engine.h"
+#include "adapters/projections/projector.h"
+#include "adapters/projections/rocksdb_projection_store.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/system/random_ids.h"
 #include "adapters/system/system_clock.h"
@@ -14,22 +17,54 @@
 
 namespace mledger::cli {
 
+// Where a ledger directory keeps its projections (a RocksDB of its own).
+std::string projections_dir(const std::string& data_dir);
+
+// The projection engine over a store and a log, with every projection.
+std::unique_ptr<ProjectionEngine> make_engine(ProjectionStore& store, EventLog& log,
+                                              ProjectionEngineOptions options = {});
+
 struct Runtime {
   std::unique_ptr<RocksDbEventLog> log;
   SystemClock clock;
   RandomUuidSource ids;
   std::unique_ptr<GroupCommitWriter> writer;
   std::unique_ptr<Ledger> ledger;
+  // Kept current while the command runs, brought to the head on close. Absent
+  // when another process holds them (they catch up on a later open).
+  std::unique_ptr<RocksDbProjectionStore> projection_store;
+  std::unique_ptr<ProjectionEngine> projection_engine;
+  std::unique_ptr<Projector> projector;
 
-  ~Runtime() {
-    ledger.reset();
-    writer.reset();  // drains and joins before the log closes
-    log.reset();
-  }
+  ~Runtime();
 };
 
-// Opens the ledger in `dir` for writing (creating it if needed).
+// Opens the ledger in `dir` for writing (creating it if needed), and its
+// projections if no other process holds them (a note on stderr otherwise).
 [[nodiscard]] StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir);
+
+// What readers of the projections use: the log as a secondary instance (it
+// sees a writer's appends after catch_up(), so it may run beside one) and
+// the projection store, for writing (catch up, rebuild, verify) or reading.
+struct ReadSide {
+  std::unique_ptr<RocksDbEventLog> log;
+  std::unique_ptr<RocksDbProjectionStore> store;
+  std::unique_ptr<ProjectionEngine> engine;
+  bool writable = false;
+  std::string secondary_dir;  // the secondary instance's own files; removed on close
+
+  ~ReadSide();
+};
+
+enum class StoreAccess {
+  write,          // fail (unavailable) if another process holds the projections
+  write_if_free,  // else read-only
+  read,
+};
+
+// Fails with not_found when there is no ledger in `dir`.
+[[nodiscard]] StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir,
+                                                                 StoreAccess access);
 
 // Opens the log in `dir` read-only (may run beside a writer process). Fails
 // with not_found when there is no ledger there.

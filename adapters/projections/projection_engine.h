@@ -1,0 +1,122 @@
+#pragma once
+// ProjectionEngine: keeps the stored projections in step with the event log.
+//
+// - catch_up(): folds the events after each live generation's checkpoint into
+//   it, up to the log's head. A projection with no live generation of this
+//   build's fold version (new, changed, or built from another log) is built
+//   from event 1 into a new generation that then becomes live.
+// - rebuild(): builds new generations of the named projections from event 1
+//   beside the live ones (readers keep reading the live ones), following the
+//   log while it grows, and promotes each once it reaches the head. An
+//   unfinished build of the same version (a killed rebuild) is resumed from
+//   its checkpoint, not restarted.
+// - verify(): folds scratch generations up to each live checkpoint and
+//   compares them document by document with the live ones, then drops them.
+//
+// Every fold commits documents and checkpoint together (ProjectionStore::
+// commit) every `commit_every_events`, so a crash resumes exactly after the
+// last commit. Before folding on from a checkpoint the engine checks that the
+// log's event at that sequence still has the checkpoint's hash.
+//
+// Memory: at most `read_batch_events` decoded events and, per generation
+// being folded, `cached_documents_max` documents (plus the documents changed
+// since the last commit) are held, however long the log.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/projections/projection_store.h"
+#include "adapters/projections/stored_projection.h"
+#include "domain/ports/event_log.h"
+
+namespace mledger {
+
+struct ProjectionProgress {
+  std::string phase;    // "catch-up", "rebuild", "verify"
+  uint64_t done = 0;    // events read so far in this fold
+  uint64_t total = 0;   // events this fold reads (grows when following the log)
+  double seconds = 0;   // since the fold started
+};
+using ProgressFn = std::function<void(const ProjectionProgress&)>;
+
+struct ProjectionEngineOptions {
+  size_t read_batch_events = 2048;
+  size_t commit_every_events = 50'000;
+  size_t cached_documents_max = 100'000;
+  // Called before each look at the log's head (for a secondary instance that
+  // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
+  std::function<Status()> refresh_log;
+};
+
+struct ProjectionStatus {
+  std::string name;
+  uint32_t version = 0;  // this build's fold
+  std::optional<Generation> live;
+  std::optional<Generation> building;  // an unfinished rebuild
+  uint64_t head_seq = 0;
+  uint64_t lag = 0;         // events after the live checkpoint (all of them when none)
+  uint64_t size_bytes = 0;  // of the live generation
+  // "current", "behind" (lag > 0), "stale" (live built by another fold
+  // version: catch-up rebuilds it) or "missing" (never built).
+  std::string state;
+};
+
+struct ProjectionDifferences {
+  std::string name;
+  uint64_t at_seq = 0;     // both generations folded up to here
+  uint64_t compared = 0;   // documents compared
+  uint64_t differing = 0;  // documents that differ, or exist on one side only
+  std::vector<std::string> first_differing;  // up to 10 document keys
+};
+
+class ProjectionEngine {
+ public:
+  ProjectionEngine(ProjectionStore& store, EventLog& log,
+                   std::vector<std::unique_ptr<StoredProjection>> projections,
+                   ProjectionEngineOptions options = {});
+
+  const std::vector<std::unique_ptr<StoredProjection>>& projections() const { return projections_; }
+  // The projection named `name`, or nullptr.
+  const StoredProjection* find(std::string_view name) const;
+
+  [[nodiscard]] StatusOr<std::vector<ProjectionStatus>> status();
+  [[nodiscard]] Status catch_up(const ProgressFn& progress);
+  // `names` empty: every projection. Unknown names are invalid_argument.
+  [[nodiscard]] Status rebuild(const std::vector<std::string>& names, const ProgressFn& progress);
+  [[nodiscard]] StatusOr<std::vector<ProjectionDifferences>> verify(const std::vector<std::string>& names,
+                                                                   const ProgressFn& progress);
+
+  // The live generation of `name` (not_found when it was never built).
+  [[nodiscard]] StatusOr<Generation> live(std::string_view name);
+
+ private:
+  struct Target {
+    const StoredProjection* projection = nullptr;
+    Generation generation;
+    uint64_t until = 0;  // fold events up to this sequence
+    std::unique_ptr<Folder> folder;
+    ProjectionCheckpoint pending;  // the last event folded, committed or not
+  };
+  StatusOr<std::vector<const StoredProjection*>> select(const std::vector<std::string>& names) const;
+  StatusOr<uint64_t> head();
+  // Whether the log still holds the event the checkpoint names.
+  StatusOr<bool> on_this_log(const ProjectionCheckpoint& checkpoint, uint64_t head_seq);
+  // A building generation of `p` to continue: resumed or new.
+  StatusOr<Generation> building_generation(const StoredProjection& p,
+                                           const std::vector<Generation>& generations,
+                                           uint64_t head_seq);
+  Target target(const StoredProjection* p, const Generation& g, uint64_t until);
+  Status fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
+  Status commit(std::vector<Target>& targets);
+  Status compare(uint64_t live_id, uint64_t scratch_id, ProjectionDifferences& out);
+
+  ProjectionStore& store_;
+  EventLog& log_;
+  std::vector<std::unique_ptr<StoredProjection>> projections_;
+  ProjectionEngineOptions options_;
+};
+
+}  // namespace mledger

@@ -1,0 +1,97 @@
+#pragma once
+// ProjectionStore: where the read models' documents live, by generation. The
+// port the projection engine writes through; RocksDbProjectionStore keeps it
+// on disk, MemoryProjectionStore in tests. One contract test
+// (tests/adapters/projection_store_contract_test.cc) runs against both.
+//
+// A generation is one build of one projection: its documents (key -> bytes)
+// and its checkpoint, the last event folded into them. A projection has at
+// most one live generation (what queries read); a rebuild writes a `building`
+// generation beside it and promote() swaps them; `verify` folds a `scratch`
+// one and drops it. commit() writes documents and checkpoints of any
+// generations all or nothing, so a crash never leaves documents that do not
+// match their checkpoint: nothing is folded twice or skipped.
+//
+// Thread safety: every method may be called from any thread; a generation is
+// written by one folder at a time.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/core/fields.h"
+#include "domain/core/status.h"
+#include "domain/events/event.h"
+
+namespace mledger {
+
+MLEDGER_ENUM(GenerationRole, live, building, scratch)
+
+struct ProjectionCheckpoint {
+  uint64_t seq = 0;  // the last event folded (0: none yet)
+  Hash256 hash{};    // that event's chain hash: the log the generation was built from
+  friend bool operator==(const ProjectionCheckpoint&, const ProjectionCheckpoint&) = default;
+};
+
+struct Generation {
+  uint64_t id = 0;  // unique in the store, increasing
+  std::string projection;
+  uint32_t version = 0;  // of the fold that built it
+  GenerationRole role = GenerationRole::building;
+  ProjectionCheckpoint checkpoint;
+  friend bool operator==(const Generation&, const Generation&) = default;
+};
+
+struct DocumentWrite {
+  uint64_t generation = 0;
+  std::string key;
+  std::string value;
+};
+
+struct CheckpointWrite {
+  uint64_t generation = 0;
+  ProjectionCheckpoint checkpoint;
+};
+
+class ProjectionStore {
+ public:
+  virtual ~ProjectionStore() = default;
+
+  // Every generation, by id.
+  [[nodiscard]] virtual StatusOr<std::vector<Generation>> generations() = 0;
+
+  // A new, empty generation (checkpoint 0). Fails with invalid_argument for a
+  // live role (only promote() makes a generation live).
+  [[nodiscard]] virtual StatusOr<Generation> create_generation(std::string_view projection,
+                                                               uint32_t version,
+                                                               GenerationRole role) = 0;
+
+  [[nodiscard]] virtual StatusOr<std::optional<std::string>> get(uint64_t generation,
+                                                                 std::string_view key) = 0;
+
+  // Calls `fn` with each document of the generation in key order from `from`
+  // (inclusive) until it returns false.
+  [[nodiscard]] virtual Status scan(
+      uint64_t generation, std::string_view from,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+
+  // All or nothing. Every generation named must exist.
+  [[nodiscard]] virtual Status commit(std::span<const DocumentWrite> documents,
+                                      std::span<const CheckpointWrite> checkpoints) = 0;
+
+  // Makes `generation` its projection's live one and drops the live one it
+  // replaces; a reader sees the old or the new, never a mixture.
+  [[nodiscard]] virtual Status promote(uint64_t generation) = 0;
+
+  // Removes a generation and its documents.
+  [[nodiscard]] virtual Status drop(uint64_t generation) = 0;
+
+  // Approximate bytes the generation takes (documents, on disk and in memory).
+  [[nodiscard]] virtual StatusOr<uint64_t> size_bytes(uint64_t generation) = 0;
+};
+
+}  // namespace mledger

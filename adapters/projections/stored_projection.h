@@ -1,0 +1,133 @@
+#pragma once
+// A projection of projections/ (a pure fold, see projections/projection.h)
+// made storable: its documents as JSON bytes (the generic form of
+// adapters/json/fields_json.h, keys sorted, so equal documents are equal
+// bytes), and a Folder that folds events into one generation through a
+// write-back cache of documents.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "adapters/json/fields_json.h"
+#include "adapters/projections/projection_store.h"
+
+namespace mledger {
+
+// Folds events into one generation's documents. Not thread-safe.
+class Folder {
+ public:
+  virtual ~Folder() = default;
+  // Folds one event (loading the documents it changes that are not cached).
+  [[nodiscard]] virtual Status apply(const RecordedEvent& event) = 0;
+  // Appends the documents changed since the last call, serialized; they stay
+  // cached, clean.
+  virtual void take_writes(std::vector<DocumentWrite>& out) = 0;
+  // Forgets clean documents beyond `documents_max` (call after take_writes).
+  virtual void trim(size_t documents_max) = 0;
+};
+
+class StoredProjection {
+ public:
+  virtual ~StoredProjection() = default;
+  virtual std::string_view name() const = 0;
+  virtual uint32_t version() const = 0;
+  [[nodiscard]] virtual std::unique_ptr<Folder> folder(ProjectionStore& store,
+                                                       uint64_t generation) const = 0;
+};
+
+// The stored bytes of a document, and back. decode fails with corruption.
+template <class Doc>
+std::string encode_document(const Doc& doc) {
+  return json::object_json(doc).dump();
+}
+
+template <class Doc>
+StatusOr<Doc> decode_document(std::string_view bytes) {
+  auto j = nlohmann::json::parse(bytes, nullptr, false);
+  if (j.is_discarded()) return fail(StatusCode::corruption, "a stored document is not JSON");
+  Doc doc{};
+  if (Status s = json::read_object(j, "", doc); !s.ok()) {
+    return fail(StatusCode::corruption, "a stored document does not decode: " + s.message());
+  }
+  return doc;
+}
+
+template <class P>
+class TypedFolder final : public Folder {
+ public:
+  TypedFolder(ProjectionStore& store, uint64_t generation) : store_(store), generation_(generation) {}
+
+  Status apply(const RecordedEvent& event) override {
+    ids_.clear();
+    P::documents_of(event, ids_);
+    for (size_t i = 0; i < ids_.size(); ++i) {
+      const std::string& id = ids_[i];
+      bool repeated = false;
+      for (size_t j = 0; j < i; ++j) repeated = repeated || ids_[j] == id;
+      if (repeated) continue;
+      auto it = cache_.find(id);
+      if (it == cache_.end()) {
+        auto stored = store_.get(generation_, id);
+        if (!stored.ok()) return stored.error();
+        Entry entry;
+        if (stored->has_value()) {
+          auto doc = decode_document<typename P::Doc>(**stored);
+          if (!doc.ok()) {
+            return Status(StatusCode::corruption, std::string(P::kName) + " document of " + id + ": " +
+                                                      doc.error().message());
+          }
+          entry.doc = std::move(doc.value());
+        }
+        it = cache_.emplace(id, std::move(entry)).first;
+      }
+      P::apply(it->second.doc, id, event);
+      if (!it->second.dirty) {
+        it->second.dirty = true;
+        dirty_.push_back(id);
+      }
+    }
+    return Status::Ok();
+  }
+
+  void take_writes(std::vector<DocumentWrite>& out) override {
+    for (const std::string& id : dirty_) {
+      Entry& e = cache_.at(id);
+      out.push_back(DocumentWrite{generation_, id, encode_document(e.doc)});
+      e.dirty = false;
+    }
+    dirty_.clear();
+  }
+
+  void trim(size_t documents_max) override {
+    if (cache_.size() <= documents_max) return;
+    for (auto it = cache_.begin(); it != cache_.end() && cache_.size() > documents_max;) {
+      it = it->second.dirty ? std::next(it) : cache_.erase(it);
+    }
+  }
+
+ private:
+  struct Entry {
+    typename P::Doc doc{};
+    bool dirty = false;
+  };
+  ProjectionStore& store_;
+  uint64_t generation_;
+  std::unordered_map<std::string, Entry> cache_;
+  std::vector<std::string> dirty_;
+  std::vector<std::string> ids_;
+};
+
+template <class P>
+class TypedProjection final : public StoredProjection {
+ public:
+  std::string_view name() const override { return P::kName; }
+  uint32_t version() const override { return P::kVersion; }
+  std::unique_ptr<Folder> folder(ProjectionStore& store, uint64_t generation) const override {
+    return std::make_unique<TypedFolder<P>>(store, generation);
+  }
+};
+
+}  // namespace mledger

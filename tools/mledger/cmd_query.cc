@@ -1,0 +1,142 @@
+// mledger query: an account's read models, as JSON.
+
+#include <cstdio>
+#include <string>
+
+#include "adapters/json/fields_json.h"
+#include "adapters/projections/read_models.h"
+#include "projections/timeline.h"
+#include "tools/mledger/args.h"
+#include "tools/mledger/commands.h"
+#include "tools/mledger/progress.h"
+#include "tools/mledger/runtime.h"
+
+namespace mledger::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: mledger query NAME --account ID [--data DIR] [--pretty]
+                     [--from-seq N] [--limit N]     (timeline only)
+       mledger query --list
+
+Prints the read model NAME of the account as one JSON document:
+  {"read_model": NAME, "account_id": ID, "as_of_seq": S, "lag": L, "data": {...}}
+as_of_seq is the last event of the log reflected in "data"; lag counts the
+events after it (0: current). Before answering, the projections are brought up
+to the log's head, unless another process holds them (a server or a rebuild):
+then they are shown as they stand and lag says how far behind they are.
+
+Read models (docs/operations.md describes each field):
+  profile      company, verification, users and roles, locations, tenants,
+               contacts, read-only flag
+  memberships  offers, status, anniversary, renewal window, lapse
+  benefits     allocated, assigned, used, available, expiry, core/incremental
+  assignments  benefits per user; when a Visual Studio subscription becomes
+               reassignable
+  orders       status, payments, declines, cancellation, expiry, refunds
+  keys         keys issued (revealed, redeemed by whom and when, replaced)
+               and keys the account redeemed
+  merges       merge invitations: inbox, outbox, history
+  timeline     every event concerning the account (from the log itself;
+               --from-seq N, --limit N up to 10000, default 1000)
+
+Exit: 0 shown; 1 no such account; 2 bad usage; 3 storage failure.
+)";
+
+constexpr uint64_t kTimelineLimitMax = 10'000;
+
+int failure(const Status& s) {
+  std::fprintf(stderr, "mledger query: %s\n", s.to_string().c_str());
+  return s.code() == StatusCode::not_found ? kExitUsage : kExitFailure;
+}
+
+}  // namespace
+
+int run_query(const Argv& argv) {
+  Args args;
+  if (!args.parse(argv, {"data", "account", "from-seq", "limit"}, {"help", "list", "pretty", "json"})) {
+    std::fprintf(stderr, "mledger query: %s\n\n%s", args.error().c_str(), kHelp);
+    return kExitUsage;
+  }
+  if (args.flag("help")) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  const int indent = args.flag("pretty") ? 2 : -1;
+  if (args.flag("list")) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const ReadModel& m : read_models()) {
+      list.push_back({{"name", m.name}, {"projection", m.projection}, {"description", m.description}});
+    }
+    std::printf("%s\n", list.dump(indent).c_str());
+    return kExitOk;
+  }
+  if (args.positionals().size() != 1) {
+    std::fprintf(stderr, "mledger query: name one read model (see --list)\n\n%s", kHelp);
+    return kExitUsage;
+  }
+  const ReadModel* model = find_read_model(args.positionals()[0]);
+  if (model == nullptr) {
+    std::fprintf(stderr, "mledger query: no read model named '%s' (see mledger query --list)\n",
+                 args.positionals()[0].c_str());
+    return kExitUsage;
+  }
+  auto account = args.value("account");
+  uint64_t from_seq = 0, limit = 0;
+  if (!account || account->empty()) {
+    std::fprintf(stderr, "mledger query: --account is required\n\n%s", kHelp);
+    return kExitUsage;
+  }
+  if (!args.number("from-seq", 0, &from_seq) || !args.number("limit", 1000, &limit) ||
+      limit == 0 || limit > kTimelineLimitMax) {
+    std::fprintf(stderr, "mledger query: %s\n",
+                 args.error().empty() ? "--limit must be from 1 to 10000" : args.error().c_str());
+    return kExitUsage;
+  }
+
+  auto side = open_read_side(args.value_or("data", "mledger-data"), StoreAccess::write_if_free);
+  if (!side.ok()) return failure(side.error());
+  ReadSide& rs = *side.value();
+  auto exists = rs.log->read_account(*account, 0, 1);
+  if (!exists.ok()) return failure(exists.error());
+  if (exists->empty()) {
+    std::fprintf(stderr, "mledger query: no account %s in the ledger\n", account->c_str());
+    return kExitRejected;
+  }
+  auto head = rs.log->digest();
+  if (!head.ok()) return failure(head.error());
+
+  nlohmann::json out = {{"read_model", model->name}, {"account_id", *account}};
+  if (model->projection.empty()) {
+    auto events = rs.log->read_account(*account, from_seq, static_cast<size_t>(limit + 1));
+    if (!events.ok()) return failure(events.error());
+    nlohmann::json entries = nlohmann::json::array();
+    for (size_t i = 0; i < events->size() && i < limit; ++i) {
+      entries.push_back(json::object_json(projections::timeline_entry((*events)[i])));
+    }
+    out["as_of_seq"] = head->seq;
+    out["lag"] = 0;
+    out["data"] = {{"entries", entries},
+                   {"next_from_seq", events->size() > limit ? nlohmann::json((*events)[limit].seq)
+                                                            : nlohmann::json()}};
+  } else {
+    if (rs.writable) {
+      ProgressPrinter printer(false);
+      if (Status s = rs.engine->catch_up(printer.callback()); !s.ok()) return failure(s);
+    }
+    auto live = rs.engine->live(model->projection);
+    if (!live.ok()) return failure(live.error());
+    projections::AccountDocs docs;
+    docs.accounts.account_id = *account;
+    auto loaded = load_document(*rs.store, *live, *account, docs);
+    if (!loaded.ok()) return failure(loaded.error());
+    const uint64_t at = live->checkpoint.seq;
+    out["as_of_seq"] = at;
+    out["lag"] = head->seq > at ? head->seq - at : 0;
+    out["data"] = read_model_json(*model, docs, *account);
+  }
+  std::printf("%s\n", out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  return kExitOk;
+}
+
+}  // namespace mledger::cli
