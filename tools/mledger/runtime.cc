@@ -56,7 +56,9 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir) {
   rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, GroupCommitOptions{});
   rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, LedgerOptions{});
 
-  auto store = RocksDbProjectionStore::open({projections_dir(dir)});
+  RocksDbProjectionStoreOptions store_options;
+  store_options.path = projections_dir(dir);
+  auto store = RocksDbProjectionStore::open(store_options);
   if (store.ok()) {
     rt->projection_store = std::move(store.value());
     rt->projection_engine = make_engine(*rt->projection_store, *rt->log);
@@ -96,15 +98,17 @@ StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir, Store
   if (!log.ok()) return Err{log.error()};
   side->log = std::move(log.value());
 
-  bool read_only = access == StoreAccess::read;
-  auto store = RocksDbProjectionStore::open({projections_dir(dir), read_only});
+  RocksDbProjectionStoreOptions store_options;
+  store_options.path = projections_dir(dir);
+  store_options.read_only = access == StoreAccess::read;
+  auto store = RocksDbProjectionStore::open(store_options);
   if (!store.ok() && store.error().code() == StatusCode::unavailable &&
       access == StoreAccess::write_if_free) {
-    read_only = true;
-    store = RocksDbProjectionStore::open({projections_dir(dir), read_only});
+    store_options.read_only = true;
+    store = RocksDbProjectionStore::open(store_options);
   }
   if (!store.ok()) return Err{store.error()};
-  side->writable = !read_only;
+  side->writable = !store_options.read_only;
   side->store = std::move(store.value());
   RocksDbEventLog* follower = side->log.get();
   ProjectionEngineOptions engine_options;

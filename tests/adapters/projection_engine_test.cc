@@ -1,0 +1,307 @@
+// The projection engine over a real log: catch-up, rebuilds that resume,
+// verification, stale versions and checkpoints from another log.
+
+#include <gtest/gtest.h>
+
+#include "adapters/memory/memory_event_log.h"
+#include "adapters/projections/all_stored_projections.h"
+#include "adapters/projections/memory_projection_store.h"
+#include "adapters/projections/projection_engine.h"
+#include "adapters/projections/projector.h"
+#include "adapters/projections/rocksdb_projection_store.h"
+#include "adapters/rocksdb/rocksdb_event_log.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/temp_dir.h"
+
+namespace mledger {
+namespace {
+
+using testing::user_added_request;
+
+// Appends `commands` commands of two UserAdded events each, spread over
+// `accounts` account streams.
+void fill(EventLog& log, int commands, int accounts, const std::string& tag = "c") {
+  for (int i = 0; i < commands; ++i) {
+    const std::string account = "acct-" + std::to_string(i % accounts);
+    const std::string stream = "account-" + account;
+    auto version = log.stream_version(stream);
+    ASSERT_TRUE(version.ok());
+    std::vector<AppendRequest> batch{user_added_request(tag + std::to_string(i), stream, *version, account, 2)};
+    auto out = log.append_batch(batch);
+    ASSERT_TRUE(out.ok()) << out.error().to_string();
+    ASSERT_EQ((*out)[0].status, AppendStatus::appended);
+  }
+}
+
+// Every document of every live generation, by projection and key.
+std::map<std::string, std::string> live_documents(ProjectionStore& store) {
+  std::map<std::string, std::string> out;
+  auto gens = store.generations();
+  EXPECT_TRUE(gens.ok());
+  for (const auto& g : *gens) {
+    if (g.role != GenerationRole::live) continue;
+    EXPECT_TRUE(store.scan(g.id, "", [&](std::string_view k, std::string_view v) {
+                       out[g.projection + "/" + std::string(k)] = std::string(v);
+                       return true;
+                     }).ok());
+  }
+  return out;
+}
+
+std::map<std::string, ProjectionStatus> status_by_name(ProjectionEngine& engine) {
+  std::map<std::string, ProjectionStatus> out;
+  auto s = engine.status();
+  EXPECT_TRUE(s.ok());
+  for (auto& p : *s) out[p.name] = p;
+  return out;
+}
+
+// A store that fails every commit after the first `commits_allowed`.
+class FailingStore final : public ProjectionStore {
+ public:
+  FailingStore(ProjectionStore& inner, int commits_allowed) : inner_(inner), left_(commits_allowed) {}
+  StatusOr<std::vector<Generation>> generations() override { return inner_.generations(); }
+  StatusOr<Generation> create_generation(std::string_view p, uint32_t v, GenerationRole r) override {
+    return inner_.create_generation(p, v, r);
+  }
+  StatusOr<std::optional<std::string>> get(uint64_t g, std::string_view k) override { return inner_.get(g, k); }
+  Status scan(uint64_t g, std::string_view from,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_.scan(g, from, fn);
+  }
+  Status commit(std::span<const DocumentWrite> d, std::span<const CheckpointWrite> c) override {
+    if (left_-- <= 0) return Status(StatusCode::io_error, "disk full (injected)");
+    return inner_.commit(d, c);
+  }
+  Status promote(uint64_t g) override { return inner_.promote(g); }
+  Status drop(uint64_t g) override { return inner_.drop(g); }
+  StatusOr<uint64_t> size_bytes(uint64_t g) override { return inner_.size_bytes(g); }
+
+ private:
+  ProjectionStore& inner_;
+  int left_;
+};
+
+ProjectionEngineOptions small_batches() {
+  ProjectionEngineOptions o;
+  o.read_batch_events = 10;  // commits land on multiples of 50
+  o.commit_every_events = 50;
+  o.cached_documents_max = 3;
+  return o;
+}
+
+TEST(ProjectionEngine, catch_up_builds_what_is_missing_then_follows_the_log) {
+  MemoryEventLog log;
+  fill(log, 100, 10);
+  MemoryProjectionStore store;
+  ProjectionEngine engine(store, log, all_stored_projections());
+  auto before = status_by_name(engine);
+  ASSERT_EQ(before.size(), 4u);
+  EXPECT_EQ(before["accounts"].state, "missing");
+  EXPECT_EQ(before["accounts"].lag, 200u);
+
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  auto after = status_by_name(engine);
+  for (auto& [name, s] : after) {
+    EXPECT_EQ(s.state, "current") << name;
+    EXPECT_EQ(s.lag, 0u) << name;
+    ASSERT_TRUE(s.live) << name;
+    EXPECT_EQ(s.live->checkpoint.seq, 200u) << name;
+  }
+  EXPECT_EQ(live_documents(store).size(), 10u);  // accounts only: UserAdded concerns no order, key or merge
+
+  fill(log, 30, 10, "more");
+  EXPECT_EQ(status_by_name(engine)["accounts"].state, "behind");
+  EXPECT_EQ(status_by_name(engine)["accounts"].lag, 60u);
+  const uint64_t live_id = status_by_name(engine)["accounts"].live->id;
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  EXPECT_EQ(status_by_name(engine)["accounts"].live->id, live_id);  // folded on, not rebuilt
+  EXPECT_EQ(status_by_name(engine)["accounts"].lag, 0u);
+}
+
+TEST(ProjectionEngine, small_batches_and_a_tiny_cache_give_the_same_documents_as_one_fold) {
+  MemoryEventLog log;
+  fill(log, 120, 9);
+  MemoryProjectionStore whole, pieces;
+  ProjectionEngine a(whole, log, all_stored_projections());
+  ProjectionEngine b(pieces, log, all_stored_projections(), small_batches());
+  ASSERT_TRUE(a.catch_up({}).ok());
+  // b catches up in several runs, between appends.
+  for (int round = 0; round < 3; ++round) ASSERT_TRUE(b.catch_up({}).ok());
+  EXPECT_EQ(live_documents(whole), live_documents(pieces));
+  auto diffs = b.verify({}, {});
+  ASSERT_TRUE(diffs.ok());
+  for (const auto& d : *diffs) EXPECT_EQ(d.differing, 0u) << d.name;
+}
+
+TEST(ProjectionEngine, an_interrupted_rebuild_resumes_from_its_checkpoint_and_leaves_live_untouched) {
+  MemoryEventLog log;
+  fill(log, 200, 13);
+  MemoryProjectionStore store;
+  ProjectionEngine first(store, log, all_stored_projections());
+  ASSERT_TRUE(first.catch_up({}).ok());
+  const auto live_before = live_documents(store);
+  const uint64_t live_id = status_by_name(first)["accounts"].live->id;
+
+  FailingStore failing(store, 3);
+  ProjectionEngine broken(failing, log, all_stored_projections(), small_batches());
+  Status s = broken.rebuild({"accounts"}, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("injected"), std::string::npos);
+  auto mid = status_by_name(first)["accounts"];
+  ASSERT_TRUE(mid.building);
+  EXPECT_EQ(mid.building->checkpoint.seq, 150u);  // three commits of 50 events
+  EXPECT_EQ(mid.live->id, live_id);
+  EXPECT_EQ(live_documents(store), live_before);  // readers saw nothing of it
+
+  std::vector<ProjectionProgress> seen;
+  ASSERT_TRUE(first.rebuild({"accounts"}, [&](const ProjectionProgress& p) { seen.push_back(p); }).ok());
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().total, 250u);  // events 151..400 only: resumed, not restarted
+  EXPECT_EQ(seen.back().done, 250u);
+  auto done = status_by_name(first)["accounts"];
+  EXPECT_EQ(done.live->id, mid.building->id);  // the resumed generation went live
+  EXPECT_FALSE(done.building);
+  EXPECT_EQ(live_documents(store), live_before);
+}
+
+TEST(ProjectionEngine, verify_names_a_changed_document) {
+  MemoryEventLog log;
+  fill(log, 40, 4);
+  MemoryProjectionStore store;
+  ProjectionEngine engine(store, log, all_stored_projections());
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  const Generation live = *engine.live("accounts");
+  std::vector<DocumentWrite> tampered{{live.id, "acct-2", "{\"changed\":true}"}};
+  ASSERT_TRUE(store.commit(tampered, {}).ok());
+  auto diffs = engine.verify({"accounts"}, {});
+  ASSERT_TRUE(diffs.ok()) << diffs.error().to_string();
+  ASSERT_EQ(diffs->size(), 1u);
+  EXPECT_EQ((*diffs)[0].at_seq, 80u);
+  EXPECT_EQ((*diffs)[0].compared, 4u);
+  EXPECT_EQ((*diffs)[0].differing, 1u);
+  EXPECT_EQ((*diffs)[0].first_differing, std::vector<std::string>{"acct-2"});
+  // The scratch generation is gone; a rebuild repairs the live one.
+  auto gens = store.generations();
+  for (const auto& g : *gens) EXPECT_NE(g.role, GenerationRole::scratch);
+  ASSERT_TRUE(engine.rebuild({"accounts"}, {}).ok());
+  EXPECT_EQ((*engine.verify({"accounts"}, {}))[0].differing, 0u);
+}
+
+TEST(ProjectionEngine, unknown_names_are_refused_before_anything_is_built) {
+  MemoryEventLog log;
+  fill(log, 5, 2);
+  MemoryProjectionStore store;
+  ProjectionEngine engine(store, log, all_stored_projections());
+  Status s = engine.rebuild({"accounts", "acounts"}, {});
+  ASSERT_EQ(s.code(), StatusCode::invalid_argument);
+  EXPECT_NE(s.message().find("'acounts'"), std::string::npos);
+  EXPECT_TRUE(store.generations()->empty());
+  EXPECT_EQ(engine.verify({}, {}).error().code(), StatusCode::not_found);  // never built
+}
+
+TEST(ProjectionEngine, projections_built_from_another_log_are_rebuilt_on_catch_up) {
+  MemoryEventLog log, other;
+  fill(log, 30, 3, "mine");
+  fill(other, 40, 3, "theirs");
+  MemoryProjectionStore store;
+  {
+    ProjectionEngine on_other(store, other, all_stored_projections());
+    ASSERT_TRUE(on_other.catch_up({}).ok());
+  }
+  ProjectionEngine engine(store, log, all_stored_projections());
+  const uint64_t foreign = engine.live("accounts")->id;
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  const Generation now = *engine.live("accounts");
+  EXPECT_NE(now.id, foreign);
+  EXPECT_EQ(now.checkpoint.seq, 60u);
+  EXPECT_EQ((*engine.verify({"accounts"}, {}))[0].differing, 0u);
+  MemoryProjectionStore fresh;
+  ProjectionEngine clean(fresh, log, all_stored_projections());
+  ASSERT_TRUE(clean.catch_up({}).ok());
+  EXPECT_EQ(live_documents(store), live_documents(fresh));
+}
+
+// A fold whose version the test chooses, to show what a changed fold does.
+struct CountDoc {
+  uint32_t events = 0;
+  MLEDGER_FIELDS(events)
+  friend bool operator==(const CountDoc&, const CountDoc&) = default;
+};
+template <uint32_t V>
+struct Counting {
+  using Doc = CountDoc;
+  static constexpr std::string_view kName = "counts";
+  static constexpr uint32_t kVersion = V;
+  static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids) {
+    ids.insert(ids.end(), e.account_ids.begin(), e.account_ids.end());
+  }
+  static void apply(Doc& d, const std::string&, const RecordedEvent&) { d.events += V; }
+};
+
+std::vector<std::unique_ptr<StoredProjection>> counting(uint32_t version) {
+  std::vector<std::unique_ptr<StoredProjection>> out;
+  if (version == 1) out.push_back(std::make_unique<TypedProjection<Counting<1>>>());
+  if (version == 2) out.push_back(std::make_unique<TypedProjection<Counting<2>>>());
+  return out;
+}
+
+TEST(ProjectionEngine, a_changed_fold_version_is_stale_until_caught_up_into_a_new_generation) {
+  MemoryEventLog log;
+  fill(log, 10, 1);
+  MemoryProjectionStore store;
+  {
+    ProjectionEngine v1(store, log, counting(1));
+    ASSERT_TRUE(v1.catch_up({}).ok());
+    EXPECT_EQ(**store.get(v1.live("counts")->id, "acct-0"), "{\"events\":20}");
+  }
+  ProjectionEngine v2(store, log, counting(2));
+  EXPECT_EQ(status_by_name(v2)["counts"].state, "stale");
+  ASSERT_TRUE(v2.catch_up({}).ok());
+  const Generation g = *v2.live("counts");
+  EXPECT_EQ(g.version, 2u);
+  EXPECT_EQ(**store.get(g.id, "acct-0"), "{\"events\":40}");
+  EXPECT_EQ(status_by_name(v2)["counts"].state, "current");
+  EXPECT_EQ(store.generations()->size(), 1u);  // the version-1 generation was dropped
+}
+
+TEST(ProjectionEngine, a_document_that_does_not_decode_stops_the_fold_with_a_named_error) {
+  MemoryEventLog log;
+  fill(log, 4, 2);
+  MemoryProjectionStore store;
+  ProjectionEngine engine(store, log, all_stored_projections());
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  std::vector<DocumentWrite> bad{{engine.live("accounts")->id, "acct-1", "not json"}};
+  ASSERT_TRUE(store.commit(bad, {}).ok());
+  fill(log, 2, 2, "later");
+  Status s = engine.catch_up({});
+  ASSERT_EQ(s.code(), StatusCode::corruption);
+  EXPECT_NE(s.message().find("accounts document of acct-1"), std::string::npos) << s.message();
+}
+
+TEST(Projector, keeps_projections_current_while_a_writer_appends_and_catches_up_on_stop) {
+  testing::TempDir dir;
+  RocksDbOptions options;
+  options.path = dir.sub("ledger");
+  auto log = RocksDbEventLog::open(options);
+  ASSERT_TRUE(log.ok());
+  RocksDbProjectionStoreOptions store_options;
+  store_options.path = dir.sub("projections");
+  auto store = RocksDbProjectionStore::open(store_options);
+  ASSERT_TRUE(store.ok());
+  ProjectionEngine engine(**store, **log, all_stored_projections());
+  Projector projector(engine, **log, std::chrono::milliseconds(5));
+  for (int round = 0; round < 5; ++round) {
+    fill(**log, 20, 5, "r" + std::to_string(round) + "-");
+    projector.notify();
+  }
+  ASSERT_TRUE(projector.stop().ok());
+  EXPECT_EQ(projector.caught_up_to(), 200u);
+  for (auto& [name, s] : status_by_name(engine)) EXPECT_EQ(s.lag, 0u) << name;
+  auto diffs = engine.verify({}, {});
+  ASSERT_TRUE(diffs.ok());
+  for (const auto& d : *diffs) EXPECT_EQ(d.differing, 0u) << d.name;
+}
+
+}  // namespace
+}  // namespace mledger
