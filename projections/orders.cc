@@ -10,7 +10,8 @@ template <class E>
 constexpr bool is_order_event =
     std::is_same_v<E, OrderPlaced> || std::is_same_v<E, OrderDeclined> ||
     std::is_same_v<E, CardPaymentCharged> || std::is_same_v<E, WirePaymentRecorded> ||
-    std::is_same_v<E, MembershipActivated> || std::is_same_v<E, OrderExpired> ||
+    std::is_same_v<E, MembershipActivated> || std::is_same_v<E, MembershipRenewed> ||
+    std::is_same_v<E, OrderExpired> ||
     std::is_same_v<E, OrderCancellationRequested> || std::is_same_v<E, OrderCancelled> ||
     std::is_same_v<E, OrderRefunded> || std::is_same_v<E, OrderMadeNonRefundable>;
 
@@ -54,6 +55,9 @@ struct Fold {
     o.status = OrderStatus::paid;
   }
   void operator()(const MembershipActivated& x) { order(x.order_id).membership_activated_at = at; }
+  // A renewal order (R-ORD-08) paid in the window renews the membership
+  // instead of activating it: the order took effect all the same.
+  void operator()(const MembershipRenewed& x) { order(x.order_id).membership_activated_at = at; }
   void operator()(const OrderExpired& x) {
     OrderRecord& o = order(x.order_id);
     o.expired_at = at;

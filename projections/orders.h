@@ -50,7 +50,8 @@ struct OrderRecord {
   OrderStatus status = OrderStatus::awaiting_payment;
   std::vector<OrderPayment> payments;
   std::vector<OrderDecline> declines;
-  std::optional<Instant> membership_activated_at;
+  std::optional<Instant> membership_activated_at;  // MembershipActivated, or MembershipRenewed
+                                                   // for a renewal order (R-ORD-08)
   std::optional<Instant> cancellation_requested_at;
   std::optional<Instant> cancelled_at;
   std::optional<Instant> expired_at;
@@ -72,7 +73,7 @@ struct AccountOrders {
 struct OrdersProjection {
   using Doc = AccountOrders;
   static constexpr std::string_view kName = "orders";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: renewal orders fold MembershipRenewed
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids);
   static void apply(Doc& doc, const std::string& account_id, const RecordedEvent& e);
 };

@@ -31,6 +31,13 @@ TimelineEntry timeline_entry(const RecordedEvent& e) {
           using M = std::decay_t<decltype(value)>;
           if constexpr (std::is_same_v<M, std::string>) {
             if (names_something(name) && !value.empty()) t.names.push_back(std::string(name) + "=" + value);
+          } else if constexpr (std::is_same_v<M, std::vector<std::string>>) {
+            // Lists of ids ("key_ids", "moved_user_ids"): comma-separated.
+            if (std::string_view(name).ends_with("_ids") && !value.empty()) {
+              std::string joined;
+              for (const auto& v : value) joined += (joined.empty() ? "" : ",") + v;
+              t.names.push_back(std::string(name) + "=" + joined);
+            }
           }
         });
       },

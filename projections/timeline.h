@@ -1,5 +1,5 @@
 #pragma once
-// Read model "timeline": an account's events, newest last, one line each:
+// Read model "timeline": an account's events, oldest first, one line each:
 // when, what, by whom, and the ids the event names. It is a view of the
 // log's own account index (written in the same batch as the events), so it
 // never lags and needs no stored projection.
@@ -19,7 +19,7 @@ struct TimelineEntry {
   std::string stream;
   std::string actor;  // "user:u-1@account-a", "service:tick", ...
   std::string command_id;
-  std::vector<std::string> names;  // "order_id=o-1", "product=...": the ids it names
+  std::vector<std::string> names;  // "order_id=o-1", "key_ids=A,B": the ids it names
   MLEDGER_FIELDS(seq, occurred_at, recorded_at, type, stream, actor, command_id, names)
 };
 

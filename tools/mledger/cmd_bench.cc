@@ -1,6 +1,8 @@
 // mledger bench append|replay: the ledger's own throughput, to be read beside
 // RocksDB's db_bench on the same machine (tools/bench-log runs both).
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -13,22 +15,32 @@
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "tools/mledger/args.h"
+#include "tools/mledger/bench_mix.h"
 #include "tools/mledger/commands.h"
+#include "tools/mledger/runtime.h"
 
 namespace mledger::cli {
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--events N] [--accounts N]
-                            [--window N] [--payload-bytes N] [--json]
+                            [--window N] [--payload-bytes N] [--mix users|realistic] [--json]
        mledger bench replay [--data DIR] [--json]
+       mledger bench rebuild [--data DIR] [--json]
 
 append: appends N synthetic UserAdded events (one per command, spread over
   --accounts account streams, each stream's versions checked) through the
   group-commit writer into a NEW ledger at DIR, every write synced. --window
   commands are in flight at once, as from that many concurrent clients.
+  --mix realistic: instead, each account lives through 25-event years
+  (enrollment, users, an order paid by card, membership, benefits, keys
+  revealed, issued and redeemed, benefits assigned and used, roles, a merge
+  invitation sent and declined), on the streams the deciders use.
 replay: reads every event of the ledger at DIR back in order, decodes it,
   recomputes its hash and checks the chain.
+rebuild: builds every projection of the ledger at DIR from event 1 into a
+  new, empty projection store beside it (removed afterwards) and reports
+  events/s and the process's peak resident memory.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
   --window 8192 --payload-bytes 256.
 )";
@@ -56,6 +68,11 @@ UserAdded synthetic_user(uint64_t account, uint64_t n, size_t payload_bytes) {
 
 int bench_append(Args& args) {
   uint64_t events = 0, accounts = 0, window = 0, payload = 0;
+  const std::string mix_name = args.value_or("mix", "users");
+  if (mix_name != "users" && mix_name != "realistic") {
+    std::fprintf(stderr, "mledger bench append: --mix must be users or realistic\n");
+    return kExitUsage;
+  }
   if (!args.number("events", 1'000'000, &events) || !args.number("accounts", 10'000, &accounts) ||
       !args.number("window", 8192, &window) || !args.number("payload-bytes", 256, &payload) ||
       accounts == 0 || window == 0 || window > 65536) {
@@ -105,8 +122,14 @@ int bench_append(Args& args) {
     ++appended;
     return true;
   };
+  RealisticMix mix(accounts);
   const auto t0 = Clock::now();
   for (uint64_t n = 0; n < events; ++n) {
+    if (mix_name == "realistic") {
+      in_flight.push_back(writer.submit(mix.next(n)));
+      if (in_flight.size() >= window && !settle_one()) return kExitFailure;
+      continue;
+    }
     const uint64_t account = n % accounts;
     AppendRequest req;
     req.command_id = "bench-" + std::to_string(n);
@@ -195,11 +218,63 @@ int bench_replay(Args& args) {
   return kExitOk;
 }
 
+int bench_rebuild(Args& args) {
+  const std::string dir = args.value_or("data", "bench-data/ledger");
+  auto log = open_log_read_only(dir);
+  if (!log.ok()) {
+    std::fprintf(stderr, "mledger bench rebuild: %s\n", log.error().to_string().c_str());
+    return kExitFailure;
+  }
+  const std::string scratch = dir + "-bench-projections";
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  RocksDbProjectionStoreOptions store_options;
+  store_options.path = scratch;
+  auto store = RocksDbProjectionStore::open(store_options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "mledger bench rebuild: %s\n", store.error().to_string().c_str());
+    return kExitFailure;
+  }
+  auto engine = make_engine(**store, **log);
+  const auto t0 = Clock::now();
+  Status s = engine->rebuild({}, {});
+  const double secs = seconds_since(t0);
+  if (!s.ok()) {
+    std::fprintf(stderr, "mledger bench rebuild: %s\n", s.to_string().c_str());
+    return kExitFailure;
+  }
+  const uint64_t events = (*log)->digest()->seq;
+  uint64_t bytes = 0;
+  auto status = engine->status();
+  if (status.ok()) {
+    for (const auto& p : *status) bytes += p.size_bytes;
+  }
+  engine.reset();
+  store.value().reset();
+  std::filesystem::remove_all(scratch, ec);
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  const double rate = static_cast<double>(events) / secs;
+  const long peak_kib = usage.ru_maxrss;
+  if (args.flag("json")) {
+    std::printf("{\"bench\":\"rebuild\",\"events\":%llu,\"seconds\":%.3f,\"events_per_s\":%.0f,"
+                "\"peak_rss_kib\":%ld,\"projection_bytes\":%llu}\n",
+                static_cast<unsigned long long>(events), secs, rate, peak_kib,
+                static_cast<unsigned long long>(bytes));
+  } else {
+    std::printf("rebuild: %llu events into every projection in %.2f s = %.0f events/s; peak RSS "
+                "%.1f MiB; projections %.1f MB\n",
+                static_cast<unsigned long long>(events), secs, rate, static_cast<double>(peak_kib) / 1024,
+                static_cast<double>(bytes) / 1e6);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_bench(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes"}, {"json", "help"})) {
+  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix"}, {"json", "help"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -214,6 +289,7 @@ int run_bench(const Argv& argv) {
   const std::string& what = args.positionals()[0];
   if (what == "append") return bench_append(args);
   if (what == "replay") return bench_replay(args);
+  if (what == "rebuild") return bench_rebuild(args);
   std::fprintf(stderr, "mledger bench: unknown benchmark '%s'\n\n%s", what.c_str(), kHelp);
   return kExitUsage;
 }
