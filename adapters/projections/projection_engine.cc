@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace mledger {
 
@@ -16,6 +20,78 @@ const Generation* find_generation(const std::vector<Generation>& gens, std::stri
   }
   return found;
 }
+
+// Reads and decodes batches of events [from, until] on its own thread, at
+// most `depth` batches ahead of the fold, so decoding and folding overlap.
+class BatchReader {
+ public:
+  BatchReader(EventLog& log, uint64_t from, uint64_t until, size_t batch, size_t depth)
+      : log_(log), next_(from), until_(until), batch_(batch), depth_(depth), thread_([this] { run(); }) {}
+  ~BatchReader() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  // The next batch; empty at the end. A read failure is returned once reached.
+  StatusOr<std::vector<RecordedEvent>> next() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [this] { return !ready_.empty() || done_; });
+    if (ready_.empty()) {
+      if (!failure_.ok()) return Err{failure_};
+      return std::vector<RecordedEvent>();
+    }
+    std::vector<RecordedEvent> out = std::move(ready_.front());
+    ready_.pop_front();
+    changed_.notify_all();
+    return out;
+  }
+
+ private:
+  void run() {
+    while (next_ <= until_) {
+      {
+        std::unique_lock lock(mu_);
+        changed_.wait(lock, [this] { return stop_ || ready_.size() < depth_; });
+        if (stop_) break;
+      }
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(batch_, until_ - next_ + 1));
+      auto events = log_.read_global(next_, want);
+      std::lock_guard lock(mu_);
+      if (!events.ok()) {
+        failure_ = events.error();
+        break;
+      }
+      if (events->empty()) {
+        failure_ = Status(StatusCode::corruption, "the log ends before event " + std::to_string(next_) +
+                                                      " although its head is " + std::to_string(until_));
+        break;
+      }
+      next_ += events->size();
+      ready_.push_back(std::move(events.value()));
+      changed_.notify_all();
+    }
+    std::lock_guard lock(mu_);
+    done_ = true;
+    changed_.notify_all();
+  }
+
+  EventLog& log_;
+  uint64_t next_;
+  const uint64_t until_;
+  const size_t batch_;
+  const size_t depth_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::vector<RecordedEvent>> ready_;
+  Status failure_;
+  bool stop_ = false;
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the rest is initialized
+};
 
 }  // namespace
 
@@ -126,9 +202,11 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
     progress(p);
   };
   uint64_t since_commit = 0;
+  auto last_commit = t0;
+  auto last_report = t0;
+  BatchReader reader(log_, from, until, options_.read_batch_events, 4);
   while (from <= until) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(options_.read_batch_events, until - from + 1));
-    auto events = log_.read_global(from, want);
+    auto events = reader.next();
     if (!events.ok()) return events.error();
     if (events->empty()) {
       return Status(StatusCode::corruption, "the log ends before event " + std::to_string(from) +
@@ -148,9 +226,17 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
     }
     p.done += events->size();
     since_commit += events->size();
-    if (since_commit >= options_.commit_every_events) {
+    size_t dirty = 0;
+    for (const auto& t : targets) dirty = std::max(dirty, t.folder->dirty());
+    const auto now = std::chrono::steady_clock::now();
+    if (since_commit >= options_.commit_every_events || dirty >= options_.dirty_documents_max ||
+        std::chrono::duration<double>(now - last_commit).count() >= options_.commit_every_seconds) {
       if (Status s = commit(targets); !s.ok()) return s;
       since_commit = 0;
+      last_commit = now;
+    }
+    if (std::chrono::duration<double>(now - last_report).count() >= 0.5) {
+      last_report = now;
       report();
     }
   }

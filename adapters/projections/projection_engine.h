@@ -14,13 +14,16 @@
 //   compares them document by document with the live ones, then drops them.
 //
 // Every fold commits documents and checkpoint together (ProjectionStore::
-// commit) every `commit_every_events`, so a crash resumes exactly after the
-// last commit. Before folding on from a checkpoint the engine checks that the
+// commit) at its end and every `commit_every_events` events,
+// `commit_every_seconds` or `dirty_documents_max` changed documents, so a
+// crash resumes exactly after the last commit. Before folding on from a checkpoint the engine checks that the
 // log's event at that sequence still has the checkpoint's hash.
 //
-// Memory: at most `read_batch_events` decoded events and, per generation
-// being folded, `cached_documents_max` documents (plus the documents changed
-// since the last commit) are held, however long the log.
+// Events are read and decoded on a second thread, up to four batches ahead.
+//
+// Memory: at most 5 x `read_batch_events` decoded events and, per generation
+// being folded, `cached_documents_max` clean and `dirty_documents_max` changed
+// documents are held, however long the log.
 
 #include <functional>
 #include <memory>
@@ -42,10 +45,14 @@ struct ProjectionProgress {
 };
 using ProgressFn = std::function<void(const ProjectionProgress&)>;
 
+// A fold commits (documents and checkpoints, atomically) at its end and
+// whenever one of these is reached, whichever comes first.
 struct ProjectionEngineOptions {
   size_t read_batch_events = 2048;
-  size_t commit_every_events = 50'000;
-  size_t cached_documents_max = 100'000;
+  size_t commit_every_events = 1'000'000;
+  double commit_every_seconds = 10;
+  size_t dirty_documents_max = 50'000;  // changed documents of one generation before a commit
+  size_t cached_documents_max = 50'000;  // clean documents kept per generation
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
   std::function<Status()> refresh_log;

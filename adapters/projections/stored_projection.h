@@ -27,6 +27,8 @@ class Folder {
   virtual void take_writes(std::vector<DocumentWrite>& out) = 0;
   // Forgets clean documents beyond `documents_max` (call after take_writes).
   virtual void trim(size_t documents_max) = 0;
+  // Documents changed since the last take_writes().
+  virtual size_t dirty() const = 0;
 };
 
 class StoredProjection {
@@ -100,6 +102,8 @@ class TypedFolder final : public Folder {
     }
     dirty_.clear();
   }
+
+  size_t dirty() const override { return dirty_.size(); }
 
   void trim(size_t documents_max) override {
     if (cache_.size() <= documents_max) return;

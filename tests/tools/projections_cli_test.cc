@@ -191,7 +191,7 @@ TEST_F(ProjectionsCli, catch_up_killed_at_random_points_resumes_to_verified_proj
   std::mt19937 rng(20261121);
   int interrupted = 0;
   for (int round = 0; round < 6; ++round) {
-    const pid_t pid = spawn({"projections", "catch-up", "--data", ledger()});
+    const pid_t pid = spawn({"projections", "catch-up", "--checkpoint-every", "20000", "--data", ledger()});
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 1500));
     kill(pid, SIGKILL);
     if (reap(pid) == -SIGKILL) ++interrupted;
@@ -214,7 +214,7 @@ TEST_F(ProjectionsCli, rebuild_killed_at_random_points_resumes_while_commands_ar
   bool resumed_midway = false;
   const auto lines = demo_lines();
   for (int round = 0; round < 6; ++round) {
-    const pid_t pid = spawn({"projections", "rebuild", "--data", ledger()});
+    const pid_t pid = spawn({"projections", "rebuild", "--checkpoint-every", "20000", "--data", ledger()});
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 1500));
     // The ledger accepts commands while the rebuild holds the projections.
     if (round < 3) exec_lines(lines, round * 4, round * 4 + 4);

@@ -18,8 +18,8 @@ namespace {
 
 constexpr const char* kHelp = R"(usage: mledger projections list [--data DIR] [--json]
        mledger projections status [--data DIR] [--json]
-       mledger projections catch-up [--data DIR] [--json]
-       mledger projections rebuild [NAME...] [--data DIR] [--json]
+       mledger projections catch-up [--data DIR] [--json] [--checkpoint-every N]
+       mledger projections rebuild [NAME...] [--data DIR] [--json] [--checkpoint-every N]
        mledger projections verify [NAME...] [--data DIR] [--json]
 
 The read models are stored projections of the event log, in DIR/projections
@@ -38,6 +38,10 @@ rebuild   builds new generations of NAMEs (default: all) from event 1 beside
 verify    folds scratch generations up to each live checkpoint and compares
           them with the live ones document by document; exit 1 on any
           difference
+
+Folds commit documents with their checkpoint at the end, every 10 s, every
+50000 changed documents of a projection and every N events (--checkpoint-every,
+default 1000000): a killed fold repeats at most that much.
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
 while a server or another rebuild holds them. Commands appended meanwhile
@@ -104,10 +108,17 @@ int print_status(ReadSide& rs, bool as_json, bool brief) {
 
 int run_projections(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data"}, {"help", "json"})) {
+  if (!args.parse(argv, {"data", "checkpoint-every"}, {"help", "json"})) {
     std::fprintf(stderr, "mledger projections: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
+  ProjectionEngineOptions engine_options;
+  uint64_t every = 0;
+  if (!args.number("checkpoint-every", engine_options.commit_every_events, &every) || every == 0) {
+    std::fprintf(stderr, "mledger projections: --checkpoint-every must be a positive number of events\n");
+    return kExitUsage;
+  }
+  engine_options.commit_every_events = static_cast<size_t>(every);
   if (args.flag("help")) {
     std::fputs(kHelp, stdout);
     return kExitOk;
@@ -131,7 +142,7 @@ int run_projections(const Argv& argv) {
   }
   const StoreAccess access =
       sub == "list" || sub == "status" ? StoreAccess::write_if_free : StoreAccess::write;
-  auto side = open_read_side(args.value_or("data", "mledger-data"), access);
+  auto side = open_read_side(args.value_or("data", "mledger-data"), access, engine_options);
   if (!side.ok()) return failure(sub.c_str(), side.error());
   ReadSide& rs = *side.value();
   if (sub == "list" || sub == "status") return print_status(rs, as_json, sub == "list");

@@ -81,7 +81,8 @@ ReadSide::~ReadSide() {
   }
 }
 
-StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir, StoreAccess access) {
+StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir, StoreAccess access,
+                                                   ProjectionEngineOptions engine_options) {
   if (!ledger_exists(dir)) return Err{no_ledger(dir)};
   static std::atomic<uint64_t> opened{0};
   auto side = std::make_unique<ReadSide>();
@@ -111,7 +112,6 @@ StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir, Store
   side->writable = !store_options.read_only;
   side->store = std::move(store.value());
   RocksDbEventLog* follower = side->log.get();
-  ProjectionEngineOptions engine_options;
   engine_options.refresh_log = [follower] { return follower->catch_up(); };
   side->engine = make_engine(*side->store, *side->log, std::move(engine_options));
   return side;

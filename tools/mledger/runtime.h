@@ -63,8 +63,8 @@ enum class StoreAccess {
 };
 
 // Fails with not_found when there is no ledger in `dir`.
-[[nodiscard]] StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir,
-                                                                 StoreAccess access);
+[[nodiscard]] StatusOr<std::unique_ptr<ReadSide>> open_read_side(
+    const std::string& dir, StoreAccess access, ProjectionEngineOptions options = {});
 
 // Opens the log in `dir` read-only (may run beside a writer process). Fails
 // with not_found when there is no ledger there.
