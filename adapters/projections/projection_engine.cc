@@ -181,7 +181,7 @@ Status ProjectionEngine::commit(std::vector<Target>& targets) {
   if (Status s = store_.commit(documents, checkpoints); !s.ok()) return s;
   for (auto& t : targets) {
     t.generation.checkpoint = t.pending;
-    t.folder->trim(options_.cached_documents_max);
+    t.folder->trim(options_.cached_bytes_max);
   }
   return Status::Ok();
 }
@@ -227,9 +227,9 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
     p.done += events->size();
     since_commit += events->size();
     size_t dirty = 0;
-    for (const auto& t : targets) dirty = std::max(dirty, t.folder->dirty());
+    for (const auto& t : targets) dirty += t.folder->dirty_bytes();
     const auto now = std::chrono::steady_clock::now();
-    if (since_commit >= options_.commit_every_events || dirty >= options_.dirty_documents_max ||
+    if (since_commit >= options_.commit_every_events || dirty >= options_.dirty_bytes_max ||
         std::chrono::duration<double>(now - last_commit).count() >= options_.commit_every_seconds) {
       if (Status s = commit(targets); !s.ok()) return s;
       since_commit = 0;

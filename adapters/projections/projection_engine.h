@@ -15,15 +15,15 @@
 //
 // Every fold commits documents and checkpoint together (ProjectionStore::
 // commit) at its end and every `commit_every_events` events,
-// `commit_every_seconds` or `dirty_documents_max` changed documents, so a
+// `commit_every_seconds` or `dirty_bytes_max` of changed documents, so a
 // crash resumes exactly after the last commit. Before folding on from a checkpoint the engine checks that the
 // log's event at that sequence still has the checkpoint's hash.
 //
 // Events are read and decoded on a second thread, up to four batches ahead.
 //
-// Memory: at most 5 x `read_batch_events` decoded events and, per generation
-// being folded, `cached_documents_max` clean and `dirty_documents_max` changed
-// documents are held, however long the log.
+// Memory: at most 5 x `read_batch_events` decoded events, `dirty_bytes_max`
+// of changed documents and, per generation being folded, `cached_bytes_max`
+// of documents (sizes as stored) are held, however long the log.
 
 #include <functional>
 #include <memory>
@@ -51,8 +51,8 @@ struct ProjectionEngineOptions {
   size_t read_batch_events = 2048;
   size_t commit_every_events = 1'000'000;
   double commit_every_seconds = 10;
-  size_t dirty_documents_max = 50'000;  // changed documents of one generation before a commit
-  size_t cached_documents_max = 50'000;  // clean documents kept per generation
+  size_t dirty_bytes_max = 256 << 20;  // changed documents (all generations) before a commit
+  size_t cached_bytes_max = 256 << 20;  // documents kept per generation after a commit
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
   std::function<Status()> refresh_log;

@@ -25,10 +25,12 @@ class Folder {
   // Appends the documents changed since the last call, serialized; they stay
   // cached, clean.
   virtual void take_writes(std::vector<DocumentWrite>& out) = 0;
-  // Forgets clean documents beyond `documents_max` (call after take_writes).
-  virtual void trim(size_t documents_max) = 0;
-  // Documents changed since the last take_writes().
-  virtual size_t dirty() const = 0;
+  // Forgets clean documents until at most `bytes_max` of them stay cached
+  // (call after take_writes).
+  virtual void trim(size_t bytes_max) = 0;
+  // The stored size of the documents changed since the last take_writes()
+  // (as last written or read; an estimate for new ones).
+  virtual size_t dirty_bytes() const = 0;
 };
 
 class StoredProjection {
@@ -76,6 +78,7 @@ class TypedFolder final : public Folder {
         if (!stored.ok()) return stored.error();
         Entry entry;
         if (stored->has_value()) {
+          entry.bytes = (*stored)->size();
           auto doc = decode_document<typename P::Doc>(**stored);
           if (!doc.ok()) {
             return Status(StatusCode::corruption, std::string(P::kName) + " document of " + id + ": " +
@@ -83,13 +86,16 @@ class TypedFolder final : public Folder {
           }
           entry.doc = std::move(doc.value());
         }
+        cached_bytes_ += entry.bytes;
         it = cache_.emplace(id, std::move(entry)).first;
       }
       P::apply(it->second.doc, id, event);
       if (!it->second.dirty) {
         it->second.dirty = true;
         dirty_.push_back(id);
+        dirty_bytes_ += it->second.bytes;
       }
+      dirty_bytes_ += kBytesPerEvent;  // what an event may add, until measured at the next write
     }
     return Status::Ok();
   }
@@ -98,17 +104,25 @@ class TypedFolder final : public Folder {
     for (const std::string& id : dirty_) {
       Entry& e = cache_.at(id);
       out.push_back(DocumentWrite{generation_, id, encode_document(e.doc)});
+      cached_bytes_ += out.back().value.size();
+      cached_bytes_ -= std::min(cached_bytes_, e.bytes);
+      e.bytes = out.back().value.size();
       e.dirty = false;
     }
     dirty_.clear();
+    dirty_bytes_ = 0;
   }
 
-  size_t dirty() const override { return dirty_.size(); }
+  size_t dirty_bytes() const override { return dirty_bytes_; }
 
-  void trim(size_t documents_max) override {
-    if (cache_.size() <= documents_max) return;
-    for (auto it = cache_.begin(); it != cache_.end() && cache_.size() > documents_max;) {
-      it = it->second.dirty ? std::next(it) : cache_.erase(it);
+  void trim(size_t bytes_max) override {
+    for (auto it = cache_.begin(); it != cache_.end() && cached_bytes_ > bytes_max;) {
+      if (it->second.dirty) {
+        ++it;
+        continue;
+      }
+      cached_bytes_ -= std::min(cached_bytes_, it->second.bytes);
+      it = cache_.erase(it);
     }
   }
 
@@ -116,11 +130,16 @@ class TypedFolder final : public Folder {
   struct Entry {
     typename P::Doc doc{};
     bool dirty = false;
+    size_t bytes = kNewDocumentBytes;  // stored size, as last written or read
   };
+  static constexpr size_t kNewDocumentBytes = 512;
+  static constexpr size_t kBytesPerEvent = 128;
   ProjectionStore& store_;
   uint64_t generation_;
   std::unordered_map<std::string, Entry> cache_;
   std::vector<std::string> dirty_;
+  size_t dirty_bytes_ = 0;
+  size_t cached_bytes_ = 0;  // of clean and dirty documents, as last stored
   std::vector<std::string> ids_;
 };
 

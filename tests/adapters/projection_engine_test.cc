@@ -86,7 +86,7 @@ ProjectionEngineOptions small_batches() {
   ProjectionEngineOptions o;
   o.read_batch_events = 10;  // commits land on multiples of 50
   o.commit_every_events = 50;
-  o.cached_documents_max = 3;
+  o.cached_bytes_max = 2000;  // a few documents
   return o;
 }
 

@@ -40,7 +40,7 @@ verify    folds scratch generations up to each live checkpoint and compares
           difference
 
 Folds commit documents with their checkpoint at the end, every 10 s, every
-50000 changed documents of a projection and every N events (--checkpoint-every,
+256 MiB of changed documents and every N events (--checkpoint-every,
 default 1000000): a killed fold repeats at most that much.
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
