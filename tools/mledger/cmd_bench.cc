@@ -13,6 +13,7 @@
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "tools/mledger/args.h"
+#include "tools/mledger/bench_history.h"
 #include "tools/mledger/commands.h"
 
 namespace mledger::cli {
@@ -22,6 +23,7 @@ namespace {
 constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--events N] [--accounts N]
                             [--window N] [--payload-bytes N] [--json]
        mledger bench replay [--data DIR] [--json]
+       mledger bench history [--data DIR] [--queries N] [--json]
 
 append: appends N synthetic UserAdded events (one per command, spread over
   --accounts account streams, each stream's versions checked) through the
@@ -29,6 +31,9 @@ append: appends N synthetic UserAdded events (one per command, spread over
   commands are in flight at once, as from that many concurrent clients.
 replay: reads every event of the ledger at DIR back in order, decodes it,
   recomputes its hash and checks the chain.
+history: reads the whole history of --queries random accounts (default 1000;
+  as `mledger audit history` does) and as many consecutive events of the log
+  for each, and prints the latency percentiles of both.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
   --window 8192 --payload-bytes 256.
 )";
@@ -199,7 +204,7 @@ int bench_replay(Args& args) {
 
 int run_bench(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes"}, {"json", "help"})) {
+  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "queries"}, {"json", "help"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -208,12 +213,13 @@ int run_bench(const Argv& argv) {
     return kExitOk;
   }
   if (args.positionals().size() != 1) {
-    std::fprintf(stderr, "mledger bench: say append or replay\n\n%s", kHelp);
+    std::fprintf(stderr, "mledger bench: say append, replay or history\n\n%s", kHelp);
     return kExitUsage;
   }
   const std::string& what = args.positionals()[0];
   if (what == "append") return bench_append(args);
   if (what == "replay") return bench_replay(args);
+  if (what == "history") return bench_history(args);
   std::fprintf(stderr, "mledger bench: unknown benchmark '%s'\n\n%s", what.c_str(), kHelp);
   return kExitUsage;
 }

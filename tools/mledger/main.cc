@@ -13,13 +13,19 @@ constexpr const char* kUsage = R"(usage: mledger <command> [options]
 
 Commands:
   exec [FILE|-]        execute commands given as JSON lines (docs/commands.md)
-  history --account ID list an account's events in order
+  audit history|export|check|state
+                       an account's events; export them with their hashes;
+                       check an export offline; an account's state at a point
+  history --account ID the same as `audit history`
   verify               recompute the whole hash chain; name the first bad event
   digest               print the current sequence number and head hash
+  backup DIR           back the ledger up into DIR, with its digest
+  restore DIR --data D restore a backup into D and check it against its digest
   tick [--now T]       issue the time-driven commands due at T (expiries, lapses)
   catalogue show|load  show the offer catalogue in force, or load a new one
   schema               print the Cap'n Proto schema of the events
-  bench append|replay  measure appending and replaying synthetic events
+  bench append|replay|history
+                       measure appending, replaying and reading accounts
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -42,7 +48,10 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "exec") return run_exec(args);
+  if (command == "audit") return run_audit(args);
   if (command == "history") return run_history(args);
+  if (command == "backup") return run_backup(args);
+  if (command == "restore") return run_restore(args);
   if (command == "verify") return run_verify(args);
   if (command == "digest") return run_digest(args);
   if (command == "bench") return run_bench(args);
