@@ -66,6 +66,8 @@ nlohmann::json payload_to_json(const EventPayload& payload);
 nlohmann::json event_to_json(const RecordedEvent& event);
 // (result_json.cc)
 nlohmann::json position_to_json(const EventPosition& position);
+// {"seq": N, "head": HEX}
+nlohmann::json digest_to_json(const LogDigest& digest);
 nlohmann::json result_to_json(const CommandResult& result);
 
 }  // namespace mledger::json

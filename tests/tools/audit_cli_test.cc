@@ -9,10 +9,9 @@
 #include <rocksdb/db.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "domain/core/time.h"
+#include "tests/support/files.h"
 #include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,32 +21,9 @@ namespace fs = std::filesystem;
 using mledger::testing::run;
 using Json = nlohmann::json;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    if (!l.empty()) out.push_back(l);
-  }
-  return out;
-}
-
-// Runs a shell command; its exit code and stdout.
-mledger::testing::Run shell(const std::string& cmd) {
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using mledger::testing::lines_of;
+using mledger::testing::read_file;
+using mledger::testing::shell;
 
 class AuditCli : public ::testing::Test {
  protected:

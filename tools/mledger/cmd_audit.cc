@@ -132,10 +132,7 @@ int history(const char* name, const Argv& argv) {
   while (more && printed < limit) {
     const size_t chunk = window ? 4096 : static_cast<size_t>(std::min<uint64_t>(limit - printed, 4096));
     auto events = log->read_account(*account, from, chunk);
-    if (!events.ok()) {
-      std::fprintf(stderr, "mledger %s: %s\n", name, events.error().to_string().c_str());
-      return kExitFailure;
-    }
+    if (!events.ok()) return report_failure(name, events.error(), kExitFailure);
     more = !events->empty();
     for (const auto& e : *events) {
       from = e.seq + 1;
@@ -199,7 +196,7 @@ int run_verify(const Argv& argv) {
     nlohmann::json j = {{"intact", !r.first_bad_seq.has_value()},
                         {"events_checked", r.events_checked},
                         {"seq", r.digest.seq},
-                        {"head", to_hex(r.digest.head)}};
+                        {"head", to_hex(r.digest.head)}};  // the digest's fields, flat
     if (r.first_bad_seq) {
       j["first_bad_seq"] = *r.first_bad_seq;
       j["problem"] = r.problem;
@@ -229,7 +226,7 @@ int run_digest(const Argv& argv) {
     return kExitFailure;
   }
   if (args.flag("json")) {
-    std::printf("%s\n", dump_text({{"seq", d->seq}, {"head", to_hex(d->head)}}).c_str());
+    std::printf("%s\n", dump_text(json::digest_to_json(*d)).c_str());
   } else {
     std::printf("seq %llu head %s\n", static_cast<unsigned long long>(d->seq),
                 to_hex(d->head).c_str());

@@ -46,6 +46,7 @@ or FILE unreadable.
 )";
 
 constexpr size_t kEventsPerRead = 1024;
+constexpr const char* kExportName = "audit export";
 
 // "SEQ:HEXHASH" as `mledger digest` prints them.
 std::optional<LogDigest> parse_digest(const std::string& text) {
@@ -60,8 +61,6 @@ std::optional<LogDigest> parse_digest(const std::string& text) {
   return d;
 }
 
-nlohmann::json digest_json(const LogDigest& d) { return {{"seq", d.seq}, {"head", to_hex(d.head)}}; }
-
 // Writes the export into `file`; reports failures itself.
 int write_export(RocksDbEventLog& log, const std::string& account, const LogDigest& ledger,
                  AtomicFile& file, ExportWriter& writer, uint64_t* first_seq, uint64_t* last_seq) {
@@ -72,10 +71,7 @@ int write_export(RocksDbEventLog& log, const std::string& account, const LogDige
   bool more = true;
   while (more) {
     auto events = log.read_account(account, from, kEventsPerRead);
-    if (!events.ok()) {
-      std::fprintf(stderr, "mledger audit export: %s\n", events.error().to_string().c_str());
-      return kExitFailure;
-    }
+    if (!events.ok()) return report_failure(kExportName, events.error(), kExitFailure);
     more = events->size() == kEventsPerRead;
     for (const auto& e : *events) {
       if (e.seq > ledger.seq) {  // after the digest: not part of this export
@@ -85,34 +81,26 @@ int write_export(RocksDbEventLog& log, const std::string& account, const LogDige
       auto envelope = log.read_envelope(e.seq);
       Status s = envelope.ok() ? writer.event(*envelope, buf) : envelope.error();
       if (!s.ok()) {
-        std::fprintf(stderr, "mledger audit export: event %llu: %s\n",
-                     static_cast<unsigned long long>(e.seq), s.to_string().c_str());
-        return kExitFailure;
+        return report_failure(kExportName, Status(s.code(), "event " + std::to_string(e.seq) + ": " + s.message()),
+                              kExitFailure);
       }
       if (*first_seq == 0) *first_seq = e.seq;
       *last_seq = e.seq;
       from = e.seq + 1;
     }
-    if (Status s = file.append(buf); !s.ok()) {
-      std::fprintf(stderr, "mledger audit export: %s\n", s.to_string().c_str());
-      return kExitFailure;
-    }
+    if (Status s = file.append(buf); !s.ok()) return report_failure(kExportName, s, kExitFailure);
     buf.clear();
   }
   writer.trailer(buf);
   Status s = file.append(buf);
   if (s.ok()) s = file.commit();
-  if (!s.ok()) {
-    std::fprintf(stderr, "mledger audit export: %s\n", s.to_string().c_str());
-    return kExitFailure;
-  }
-  return kExitOk;
+  return s.ok() ? kExitOk : report_failure(kExportName, s, kExitFailure);
 }
 
 }  // namespace
 
 int run_audit_export(const Argv& argv) {
-  const char* name = "audit export";
+  const char* name = kExportName;
   Args args;
   int code = 0;
   if (!parse_subcommand(name, kExportHelp, argv, {"account", "out"}, {"force"}, 0, &args, &code)) {
@@ -126,11 +114,8 @@ int run_audit_export(const Argv& argv) {
   if (!log) return kExitFailure;
   auto digest = log->digest();
   auto first = log->read_account(account, 0, 1);
-  if (!digest.ok() || !first.ok()) {
-    std::fprintf(stderr, "mledger %s: %s\n", name,
-                 (digest.ok() ? first.error() : digest.error()).to_string().c_str());
-    return kExitFailure;
-  }
+  if (!digest.ok()) return report_failure(name, digest.error(), kExitFailure);
+  if (!first.ok()) return report_failure(name, first.error(), kExitFailure);
   if (first->empty()) {
     std::fprintf(stderr, "mledger %s: no events concern account %s; nothing written\n", name,
                  account.c_str());
@@ -151,7 +136,7 @@ int run_audit_export(const Argv& argv) {
                                          {"events", writer.events()},
                                          {"first_seq", first_seq},
                                          {"last_seq", last_seq},
-                                         {"ledger", digest_json(*digest)}})
+                                         {"ledger", json::digest_to_json(*digest)}})
                             .c_str());
   } else {
     std::printf("exported %llu events of account %s (seq %llu..%llu) to %s\n"
@@ -209,7 +194,7 @@ int run_audit_check(const Argv& argv) {
     nlohmann::json j = {{"intact", r.intact},   {"account", r.account},
                         {"events", r.events},   {"first_seq", r.first_seq},
                         {"last_seq", r.last_seq}, {"links_checked", r.links_checked},
-                        {"ledger", digest_json(r.ledger)}, {"exported_at", r.exported_at}};
+                        {"ledger", json::digest_to_json(r.ledger)}, {"exported_at", r.exported_at}};
     if (!r.intact) {
       j["bad_line"] = r.bad_line;
       j["problem"] = r.problem;

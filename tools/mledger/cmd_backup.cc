@@ -70,8 +70,6 @@ void clear_dir(const std::string& dir, bool existed) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove_all(entry.path(), ec);
 }
 
-nlohmann::json digest_json(const LogDigest& d) { return {{"seq", d.seq}, {"head", to_hex(d.head)}}; }
-
 void print_digest(const char* label, const LogDigest& d) {
   std::printf("%s seq %llu head %s\n", label, static_cast<unsigned long long>(d.seq),
               to_hex(d.head).c_str());
@@ -103,11 +101,6 @@ StatusOr<LogDigest> read_manifest(const std::string& dir) {
   return d;
 }
 
-int fail_with(const char* name, const Status& s, int code) {
-  std::fprintf(stderr, "mledger %s: %s\n", name, s.to_string().c_str());
-  return code;
-}
-
 }  // namespace
 
 int run_backup(const Argv& argv) {
@@ -120,7 +113,7 @@ int run_backup(const Argv& argv) {
   if (!absent_or_empty(dir)) return usage_error(name, dir + " is not empty; give a new directory", kBackupHelp);
   std::error_code ec;
   if (!fs::exists(fs::path(data) / "CURRENT", ec)) {
-    return fail_with(name, Status(StatusCode::not_found, "no ledger at " + data), kExitFailure);
+    return report_failure(name, Status(StatusCode::not_found, "no ledger at " + data), kExitFailure);
   }
   RocksDbOptions options;
   options.path = data;
@@ -134,10 +127,10 @@ int run_backup(const Argv& argv) {
                    name, data.c_str(), log.error().message().c_str());
       return kExitFailure;
     }
-    return fail_with(name, log.error(), kExitFailure);
+    return report_failure(name, log.error(), kExitFailure);
   }
   auto report = (*log)->verify_chain({});
-  if (!report.ok()) return fail_with(name, report.error(), kExitFailure);
+  if (!report.ok()) return report_failure(name, report.error(), kExitFailure);
   if (report->first_bad_seq) {
     std::fprintf(stderr, "mledger %s: chain broken at seq %llu: %s; nothing backed up\n", name,
                  static_cast<unsigned long long>(*report->first_bad_seq), report->problem.c_str());
@@ -151,14 +144,14 @@ int run_backup(const Argv& argv) {
                                    {"created_at", format_rfc3339(clock.now())},
                                    {"source", fs::absolute(data, ec).string()},
                                    {"events", report->events_checked},
-                                   {"ledger", digest_json(report->digest)}};
+                                   {"ledger", json::digest_to_json(report->digest)}};
   if (s.ok()) {
     s = write_file_atomically((fs::path(dir) / kManifestName).string(),
                               json::dump_text(manifest) + "\n", /*overwrite=*/false);
   }
   if (!s.ok()) {
     clear_dir(dir, existed);
-    return fail_with(name, s, kExitFailure);
+    return report_failure(name, s, kExitFailure);
   }
   if (args.flag("json")) {
     std::printf("%s\n", json::dump_text({{"backup", dir}, {"manifest", manifest}}).c_str());
@@ -183,7 +176,7 @@ int run_restore(const Argv& argv) {
   }
   auto recorded = read_manifest(dir);
   if (!recorded.ok()) {
-    return fail_with(name, recorded.error(),
+    return report_failure(name, recorded.error(),
                      recorded.error().code() == StatusCode::not_found ? kExitUsage : kExitRejected);
   }
   std::error_code ec;
@@ -191,7 +184,7 @@ int run_restore(const Argv& argv) {
   // Every failure below leaves `data` as it was: absent or empty.
   auto failed = [&](const Status& s, int exit_code) {
     clear_dir(data, existed);
-    fail_with(name, s, exit_code);
+    report_failure(name, s, exit_code);
     std::fprintf(stderr, "mledger %s: nothing restored; %s left %s\n", name, data.c_str(),
                  existed ? "empty" : "absent");
     return exit_code;
@@ -223,8 +216,8 @@ int run_restore(const Argv& argv) {
   if (args.flag("json")) {
     std::printf("%s\n", json::dump_text({{"restored", data},
                                          {"events", report.events_checked},
-                                         {"manifest", digest_json(*recorded)},
-                                         {"restored_digest", digest_json(report.digest)},
+                                         {"manifest", json::digest_to_json(*recorded)},
+                                         {"restored_digest", json::digest_to_json(report.digest)},
                                          {"equal", true}})
                             .c_str());
   } else {

@@ -38,12 +38,17 @@ int usage_error(const char* name, const std::string& problem, const char* help) 
   return kExitUsage;
 }
 
+int report_failure(const char* name, const Status& status, int exit_code) {
+  std::fprintf(stderr, "mledger %s: %s\n", name, status.to_string().c_str());
+  return exit_code;
+}
+
 std::string data_dir(const Args& args) { return args.value_or("data", "mledger-data"); }
 
 std::unique_ptr<RocksDbEventLog> open_read_only_for(const char* name, const Args& args) {
   auto log = open_log_read_only(data_dir(args));
   if (!log.ok()) {
-    std::fprintf(stderr, "mledger %s: %s\n", name, log.error().to_string().c_str());
+    (void)report_failure(name, log.error(), kExitFailure);  // the caller exits with it
     return nullptr;
   }
   return std::move(log.value());

@@ -29,6 +29,9 @@ int usage_error(const char* name, const std::string& problem, const char* help);
 // prints why and returns null (exit with kExitFailure).
 std::unique_ptr<RocksDbEventLog> open_read_only_for(const char* name, const Args& args);
 
+// Prints "mledger <name>: <status>" and returns `exit_code`.
+int report_failure(const char* name, const Status& status, int exit_code);
+
 // --data, or the default ledger directory.
 std::string data_dir(const Args& args);
 
