@@ -89,6 +89,18 @@ class RocksDbEventLog::Impl {
 
   ~Impl() {
     if (db) {
+      if (!options.read_only && options.secondary_path.empty()) {
+        // Every write is already durable in the WAL; flushing the memtables
+        // here empties it, so that the next open (every read-only CLI command
+        // opens the ledger anew) need not replay it. Measured on a 1M-event
+        // ledger left by `bench append` (113 MB of WAL): `audit history` took
+        // 1.25 s, nearly all of it WAL replay at open. Best effort: a failed
+        // flush loses nothing (the WAL is replayed instead).
+        rocksdb::FlushOptions flush;
+        flush.wait = true;
+        flush.allow_write_stall = true;
+        (void)db->Flush(flush, cf);  // see above: failure only costs the next open time
+      }
       for (auto* h : cf) {
         if (h) (void)db->DestroyColumnFamilyHandle(h);  // only fails on the default family
       }

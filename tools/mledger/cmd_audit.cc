@@ -4,10 +4,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
 
+#include "adapters/capnp/event_codec.h"
 #include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
 #include "projections/account_profile.h"
@@ -50,10 +52,13 @@ predecessor's hash and its own bytes, gap-free sequence numbers, and the head.
 Exit 0 when intact; 1 naming the first bad sequence number otherwise.
 )";
 
-constexpr const char* kDigestHelp = R"(usage: mledger digest [--data DIR] [--json]
+constexpr const char* kDigestHelp = R"(usage: mledger digest [--seq N] [--data DIR] [--json]
 
-Prints the last sequence number and the head hash. Keep it: a later `verify`
-shows whether the log still leads to it (`mledger verify` then compare).
+Prints the last sequence number and the head hash: the ledger's digest. Keep
+it. Later, `mledger verify` shows the whole chain is intact, and `mledger
+digest --seq N` prints the hash of event N in that chain (its body checked
+against it): the same hash as the digest you kept means the ledger still
+leads to it. Exit 1 when there is no event N.
 )";
 
 using json::dump_text;
@@ -217,13 +222,29 @@ int run_verify(const Argv& argv) {
 int run_digest(const Argv& argv) {
   Args args;
   int code = 0;
-  if (!parse_subcommand("digest", kDigestHelp, argv, {}, {}, 0, &args, &code)) return code;
+  if (!parse_subcommand("digest", kDigestHelp, argv, {"seq"}, {}, 0, &args, &code)) return code;
+  uint64_t seq = 0;
+  if (!args.number("seq", 0, &seq)) return usage_error("digest", args.error(), kDigestHelp);
   auto log = open_read_only_for("digest", args);
   if (!log) return kExitFailure;
   auto d = log->digest();
-  if (!d.ok()) {
-    std::fprintf(stderr, "mledger digest: %s\n", d.error().to_string().c_str());
-    return kExitFailure;
+  if (!d.ok()) return report_failure("digest", d.error(), kExitFailure);
+  if (args.value("seq")) {
+    if (seq == 0 || seq > d->seq) {
+      std::fprintf(stderr, "mledger digest: the ledger has no event %llu (its last is %llu)\n",
+                   static_cast<unsigned long long>(seq), static_cast<unsigned long long>(d->seq));
+      return kExitRejected;
+    }
+    auto envelope = log->read_envelope(seq);
+    if (!envelope.ok()) return report_failure("digest", envelope.error(), kExitFailure);
+    auto link = codec::open_link(*envelope);
+    if (!link.ok() || link->seq != seq) {
+      std::fprintf(stderr, "mledger digest: event %llu is corrupt: %s (run mledger verify)\n",
+                   static_cast<unsigned long long>(seq),
+                   link.ok() ? "it says another seq" : link.error().message().c_str());
+      return kExitRejected;
+    }
+    *d = LogDigest{seq, link->hash};
   }
   if (args.flag("json")) {
     std::printf("%s\n", dump_text(json::digest_to_json(*d)).c_str());
