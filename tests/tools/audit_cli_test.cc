@@ -134,6 +134,27 @@ TEST_F(AuditCli, export_then_check_offline_and_against_the_ledger) {
   EXPECT_EQ(run("audit export --force --account contoso-fr --out " + out + " " + data()).exit_code, 0);
 }
 
+TEST_F(AuditCli, a_kept_digest_is_found_again_with_digest_seq) {
+  const std::string kept = run("digest " + data()).out;  // "seq 83 head ..."
+  const std::string seq = kept.substr(4, kept.find(' ', 4) - 4);
+  ASSERT_EQ(run("exec " + data() + " " MLEDGER_SOURCE_DIR "/docs/demo/scenario.jsonl").exit_code, 0);
+  EXPECT_NE(run("digest " + data()).out, kept);  // the ledger moved on
+  auto again = run("digest --seq " + seq + " " + data());
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(again.out, kept);
+  EXPECT_EQ(run("digest --seq 100000 " + data()).exit_code, 1);
+  EXPECT_EQ(run("digest --seq 0 " + data()).exit_code, 1);
+  EXPECT_EQ(run("digest --seq x " + data()).exit_code, 2);
+}
+
+TEST_F(AuditCli, the_documented_example_export_checks_intact) {
+  const std::string example = MLEDGER_SOURCE_DIR "/docs/examples/fabrikam-export.jsonl";
+  auto r = run("audit check " + example +
+               " --digest 2:560091d07f38c2d0a3a608a185f393c69bcafa22b7ede659b0a9c14f61ead442");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("export intact: account fabrikam, 2 events"), std::string::npos) << r.out;
+}
+
 TEST_F(AuditCli, export_and_check_refuse_bad_input_and_write_nothing) {
   const std::string out = dir_.sub("x.jsonl");
   const std::vector<std::pair<std::string, std::string>> cases = {
