@@ -60,12 +60,13 @@ Status AtomicFile::append(std::string_view bytes) {
 }
 
 Status AtomicFile::commit() {
+  // On failure the destructor removes the temporary file (file_ stays set).
   if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) return io_error("syncing", tmp_path());
   std::FILE* f = file_;
   file_ = nullptr;
-  if (std::fclose(f) != 0) return io_error("closing", tmp_path());
-  if (std::rename(tmp_path().c_str(), path_.c_str()) != 0) {
-    Status s = io_error("renaming onto", path_);
+  const bool closed = std::fclose(f) == 0;
+  if (!closed || std::rename(tmp_path().c_str(), path_.c_str()) != 0) {
+    Status s = io_error(closed ? "renaming onto" : "closing", closed ? path_ : tmp_path());
     std::error_code ec;
     std::filesystem::remove(tmp_path(), ec);
     return s;

@@ -24,8 +24,8 @@ Commands:
   tick [--now T]       issue the time-driven commands due at T (expiries, lapses)
   catalogue show|load  show the offer catalogue in force, or load a new one
   schema               print the Cap'n Proto schema of the events
-  bench append|replay|history
-                       measure appending, replaying and reading accounts
+  bench append|replay  measure appending and replaying synthetic events
+  bench history        measure reading whole account histories
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
