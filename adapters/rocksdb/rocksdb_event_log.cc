@@ -233,6 +233,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
+  db_options.max_open_files = options.max_open_files;
   db_options.bytes_per_sync = 1 << 20;
   // Small families would otherwise pin every WAL file until they flush.
   db_options.max_total_wal_size = 256 << 20;

@@ -34,6 +34,12 @@ struct RocksDbOptions {
   // and refilled from disk.
   size_t stream_cache_entries_max = 1 << 20;
   size_t block_cache_bytes = 64 << 20;
+  // Table files kept open. -1 (RocksDB's default) opens every table file of
+  // every family when the database opens, loading their index and filter
+  // blocks: right for a long-running process. A bound opens files on first
+  // use (and at most 16 at open): right for a short-lived reader such as one
+  // CLI command. Secondary instances always use -1.
+  int max_open_files = -1;
 };
 
 class RocksDbEventLog final : public EventLog {
