@@ -86,6 +86,7 @@ TEST_F(AuditCli, history_usage_errors_name_the_problem) {
       {"audit history --account contoso-fr --from 2027-01-01T00:00:00Z --to 2026-01-01T00:00:00Z " + data(),
        "--from must be before --to"},
       {"audit history --account contoso-fr --limit many " + data(), "--limit"},
+      {"audit history --account contoso-fr --limit 0 " + data(), "--limit must be at least 1"},
       {"audit", "usage"},
       {"audit frobnicate", "unknown subcommand 'frobnicate'"},
   };

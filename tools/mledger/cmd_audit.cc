@@ -119,6 +119,7 @@ int history(const char* name, const Argv& argv) {
   if (!args.number("from-seq", 1, &from) || !args.number("limit", UINT64_MAX, &limit)) {
     return usage_error(name, args.error(), kHistoryHelp);
   }
+  if (limit == 0) return usage_error(name, "--limit must be at least 1", kHistoryHelp);
   std::optional<Instant> from_t, to_t;
   if (!instant_option(name, args, "from", &from_t) || !instant_option(name, args, "to", &to_t)) {
     return kExitUsage;
