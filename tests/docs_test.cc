@@ -22,26 +22,18 @@
 #include "domain/commands/command.h"
 #include "domain/core/rejection.h"
 #include "domain/events/event.h"
+#include "tests/support/files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
+using mledger::testing::lines_of;
+
 std::string read_doc(const std::string& relative) {
   const fs::path path = fs::path(MLEDGER_SOURCE_DIR) / relative;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
+  EXPECT_TRUE(std::ifstream(path).good()) << "cannot read " << path;
+  return mledger::testing::read_file(path.string());
 }
 
 bool is_word_char(char ch) {

@@ -17,14 +17,27 @@ Sha256::~Sha256() {
   EVP_MD_CTX_free(ctx_);
 }
 
-Hash256 Sha256::digest(std::initializer_list<std::string_view> parts) {
+// OpenSSL cannot fail in these short of a bug or an allocation failure:
+// nothing sensible to do but stop.
+void Sha256::begin() {
+  if (EVP_DigestInit_ex2(ctx_, md_, nullptr) != 1) std::abort();
+}
+
+void Sha256::update(std::string_view part) {
+  if (EVP_DigestUpdate(ctx_, part.data(), part.size()) != 1) std::abort();
+}
+
+Hash256 Sha256::finish() {
   Hash256 out{};
   unsigned int len = 0;
-  int ok = EVP_DigestInit_ex2(ctx_, md_, nullptr);
-  for (std::string_view p : parts) ok &= EVP_DigestUpdate(ctx_, p.data(), p.size());
-  ok &= EVP_DigestFinal_ex(ctx_, out.data(), &len);
-  if (ok != 1 || len != out.size()) std::abort();  // OpenSSL cannot fail here short of a bug
+  if (EVP_DigestFinal_ex(ctx_, out.data(), &len) != 1 || len != out.size()) std::abort();
   return out;
+}
+
+Hash256 Sha256::digest(std::initializer_list<std::string_view> parts) {
+  begin();
+  for (std::string_view p : parts) update(p);
+  return finish();
 }
 
 Hash256 sha256(std::initializer_list<std::string_view> parts) {

@@ -23,6 +23,13 @@ class Sha256 {
   // Hash of the concatenation of the parts.
   Hash256 digest(std::initializer_list<std::string_view> parts);
 
+  // The same in steps, for input that arrives piece by piece: begin(), then
+  // update() any number of times, then finish(). A digest() in between
+  // starts over.
+  void begin();
+  void update(std::string_view part);
+  Hash256 finish();
+
  private:
   evp_md_ctx_st* ctx_;
   evp_md_st* md_;

@@ -206,6 +206,10 @@ json payload_to_json(const EventPayload& payload) {
   return std::visit([](const auto& e) { return object_json(e); }, payload);
 }
 
+std::string dump_text(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json event_to_json(const RecordedEvent& e) {
   return {{"seq", e.seq},
           {"stream", e.stream},

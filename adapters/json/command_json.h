@@ -57,11 +57,17 @@ nlohmann::json command_data_to_json(const CommandBody& body);
 [[nodiscard]] StatusOr<OfferCatalogue> parse_offer_catalogue(std::string_view json_text);
 nlohmann::json offer_catalogue_to_json(const OfferCatalogue& catalogue);
 
+// One line of JSON text without throwing: bytes that are not UTF-8 (which a
+// decoded event should never hold) are written as U+FFFD.
+std::string dump_text(const nlohmann::json& j);
+
 // An event's `data`: every field, std::optional ones only when engaged.
 nlohmann::json payload_to_json(const EventPayload& payload);
 nlohmann::json event_to_json(const RecordedEvent& event);
 // (result_json.cc)
 nlohmann::json position_to_json(const EventPosition& position);
+// {"seq": N, "head": HEX}
+nlohmann::json digest_to_json(const LogDigest& digest);
 nlohmann::json result_to_json(const CommandResult& result);
 
 }  // namespace mledger::json

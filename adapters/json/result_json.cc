@@ -14,6 +14,8 @@ json position_to_json(const EventPosition& p) {
           {"event_id", p.event_id}, {"type", p.type}, {"hash", to_hex(p.hash)}};
 }
 
+json digest_to_json(const LogDigest& d) { return {{"seq", d.seq}, {"head", to_hex(d.head)}}; }
+
 json result_to_json(const CommandResult& r) {
   json j;
   switch (r.kind) {

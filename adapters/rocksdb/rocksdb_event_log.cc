@@ -5,6 +5,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -88,6 +89,18 @@ class RocksDbEventLog::Impl {
 
   ~Impl() {
     if (db) {
+      if (!options.read_only && options.secondary_path.empty()) {
+        // Every write is already durable in the WAL; flushing the memtables
+        // here empties it, so that the next open (every read-only CLI command
+        // opens the ledger anew) need not replay it. Measured on a 1M-event
+        // ledger left by `bench append` (113 MB of WAL): `audit history` took
+        // 1.25 s, nearly all of it WAL replay at open. Best effort: a failed
+        // flush loses nothing (the WAL is replayed instead).
+        rocksdb::FlushOptions flush;
+        flush.wait = true;
+        flush.allow_write_stall = true;
+        (void)db->Flush(flush, cf);  // see above: failure only costs the next open time
+      }
       for (auto* h : cf) {
         if (h) (void)db->DestroyColumnFamilyHandle(h);  // only fails on the default family
       }
@@ -220,6 +233,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
+  db_options.max_open_files = options.max_open_files;
   db_options.bytes_per_sync = 1 << 20;
   // Small families would otherwise pin every WAL file until they flush.
   db_options.max_total_wal_size = 256 << 20;
@@ -451,6 +465,60 @@ Status RocksDbEventLog::scan_envelopes(uint64_t from_seq,
     if (!fn(get_be64(view(it->key())), view(it->value()))) return Status::Ok();
   }
   return from_rocks(it->status(), "scanning events");
+}
+
+StatusOr<std::string> RocksDbEventLog::read_envelope(uint64_t seq) {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(impl_->read_options(), impl_->cf[kEvents], seq_key(seq), &value);
+  if (!s.ok()) return Err{from_rocks(s, "reading event " + std::to_string(seq))};
+  return value;
+}
+
+Status RocksDbEventLog::create_backup(const std::string& backup_dir) {
+  if (impl_->options.read_only || !impl_->options.secondary_path.empty()) {
+    return Status(StatusCode::invalid_argument, "a backup needs the ledger opened for writing");
+  }
+  rocksdb::BackupEngine* raw = nullptr;
+  rocksdb::BackupEngineOptions options(backup_dir);
+  options.sync = true;
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return from_rocks(s, "opening backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  std::vector<rocksdb::BackupInfo> existing;
+  engine->GetBackupInfo(&existing);
+  if (!existing.empty()) {
+    return Status(StatusCode::invalid_argument, backup_dir + " already holds a backup");
+  }
+  rocksdb::CreateBackupOptions create;
+  create.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  s = engine->CreateNewBackup(create, impl_->db.get(), &id);
+  if (!s.ok()) return from_rocks(s, "backing up into " + backup_dir);
+  s = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
+  return from_rocks(s, "verifying the backup in " + backup_dir);
+}
+
+Status RocksDbEventLog::restore_backup(const std::string& backup_dir,
+                                       const std::string& target_dir) {
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(
+      rocksdb::BackupEngineOptions(backup_dir), rocksdb::Env::Default(), &raw);
+  if (!s.ok()) return from_rocks(s, "opening backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  std::vector<rocksdb::BackupInfo> backups;
+  engine->GetBackupInfo(&backups);
+  if (backups.empty()) return Status(StatusCode::not_found, "no backup in " + backup_dir);
+  const rocksdb::BackupID id = backups.back().backup_id;
+  s = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
+  if (!s.ok()) {
+    // A file missing, or whose size or checksum changed, is a corrupted
+    // backup, not a failing disk.
+    const bool damaged = s.IsCorruption() || s.IsNotFound();
+    return Status(damaged ? StatusCode::corruption : StatusCode::io_error,
+                  "the backup in " + backup_dir + " does not verify: " + s.ToString());
+  }
+  s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), id, target_dir, target_dir);
+  return from_rocks(s, "restoring " + backup_dir + " into " + target_dir);
 }
 
 StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uint64_t)>& progress) {

@@ -34,6 +34,12 @@ struct RocksDbOptions {
   // and refilled from disk.
   size_t stream_cache_entries_max = 1 << 20;
   size_t block_cache_bytes = 64 << 20;
+  // Table files kept open. -1 (RocksDB's default) opens every table file of
+  // every family when the database opens, loading their index and filter
+  // blocks: right for a long-running process. A bound opens files on first
+  // use (and at most 16 at open): right for a short-lived reader such as one
+  // CLI command. Secondary instances always use -1.
+  int max_open_files = -1;
 };
 
 class RocksDbEventLog final : public EventLog {
@@ -64,6 +70,26 @@ class RocksDbEventLog final : public EventLog {
   // it returns false. For replay paths that decode on their own.
   [[nodiscard]] Status scan_envelopes(uint64_t from_seq,
                                       const std::function<bool(uint64_t, std::string_view)>& fn);
+
+  // The stored envelope bytes of event `seq`, as they are on disk: not
+  // opened or checked (callers open them with codec::open). not_found when
+  // there is no such event.
+  [[nodiscard]] StatusOr<std::string> read_envelope(uint64_t seq);
+
+  // Writes a consistent backup of the whole database (every column family)
+  // into `backup_dir`, which must not hold a backup yet, with RocksDB's
+  // BackupEngine: memtables are flushed first, each file is copied with its
+  // checksum and synced, and the new backup is verified against those
+  // checksums before this returns OK. Needs a log opened for writing (the
+  // copy must not race a writer's compactions); invalid_argument otherwise.
+  [[nodiscard]] Status create_backup(const std::string& backup_dir);
+
+  // Restores the newest backup in `backup_dir` into `target_dir` (absent or
+  // empty) after checking every backed-up file against its checksum:
+  // corruption naming the problem when one does not match, io_error when
+  // the disk fails. Nothing is opened; open the restored log to check it.
+  [[nodiscard]] static Status restore_backup(const std::string& backup_dir,
+                                             const std::string& target_dir);
 
   class Impl;
 

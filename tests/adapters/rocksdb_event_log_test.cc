@@ -1,9 +1,11 @@
 // What only the on-disk log can show: durability across reopen, tampering
-// with stored bytes, read-only opening.
+// with stored bytes, read-only opening, backups.
 // covers R-LED-01
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+
+#include <filesystem>
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/memory/memory_event_log.h"
@@ -159,6 +161,61 @@ TEST(MemoryEventLog, R_LED_01_a_changed_byte_is_found_and_named) {
   ASSERT_TRUE(report->first_bad_seq);
   EXPECT_EQ(*report->first_bad_seq, 3u);  // event 3's prev_hash no longer matches
   EXPECT_NE(report->problem.find("prev_hash"), std::string::npos);
+}
+
+// Backups (BackupEngine): a backup is the log as it was when taken, restores
+// into a new directory, and refuses what it cannot do.
+TEST(RocksDbBackup, a_backup_restores_the_log_as_it_was_when_taken) {
+  testing::TempDir dir;
+  LogDigest at_backup;
+  {
+    auto log = open_log(dir.sub("ledger"));
+    append(*log, user_added_request("c1", "account-a", 0, "a", 3));
+    at_backup = *log->digest();
+    ASSERT_TRUE(log->create_backup(dir.sub("backup")).ok());
+    append(*log, user_added_request("c2", "account-b", 0, "b"));  // after the backup
+    // one backup per directory
+    Status again = log->create_backup(dir.sub("backup"));
+    EXPECT_EQ(again.code(), StatusCode::invalid_argument) << again.to_string();
+  }
+  ASSERT_TRUE(RocksDbEventLog::restore_backup(dir.sub("backup"), dir.sub("restored")).ok());
+  auto restored = open_log(dir.sub("restored"), true);
+  EXPECT_EQ(*restored->digest(), at_backup);
+  auto report = restored->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->first_bad_seq) << report->problem;
+  EXPECT_EQ(report->digest, at_backup);
+  EXPECT_EQ(restored->read_account("a", 0, 10)->size(), 3u);
+  EXPECT_TRUE(restored->read_account("b", 0, 10)->empty());
+}
+
+TEST(RocksDbBackup, refuses_a_read_only_log_and_a_directory_without_a_backup) {
+  testing::TempDir dir;
+  {
+    auto log = open_log(dir.sub("ledger"));
+    append(*log, user_added_request("c1", "account-a", 0, "a"));
+  }
+  auto read_only = open_log(dir.sub("ledger"), true);
+  Status s = read_only->create_backup(dir.sub("backup"));
+  EXPECT_EQ(s.code(), StatusCode::invalid_argument) << s.to_string();
+  std::filesystem::create_directories(dir.sub("empty"));
+  Status none = RocksDbEventLog::restore_backup(dir.sub("empty"), dir.sub("restored"));
+  EXPECT_EQ(none.code(), StatusCode::not_found) << none.to_string();
+}
+
+TEST(RocksDbBackup, read_envelope_returns_the_stored_bytes) {
+  testing::TempDir dir;
+  auto log = open_log(dir.sub("ledger"));
+  append(*log, user_added_request("c1", "account-a", 0, "a", 2));
+  std::string scanned;
+  ASSERT_TRUE(log->scan_envelopes(2, [&](uint64_t, std::string_view bytes) {
+                   scanned = bytes;
+                   return false;
+                 }).ok());
+  auto envelope = log->read_envelope(2);
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(*envelope, scanned);
+  EXPECT_EQ(log->read_envelope(3).error().code(), StatusCode::not_found);
 }
 
 }  // namespace

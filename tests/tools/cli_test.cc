@@ -5,31 +5,16 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
+#include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  const std::string cmd = std::string(MLEDGER_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using mledger::testing::run;
+using mledger::testing::write_file;
 
 std::string enroll_line(const std::string& id, const std::string& account,
                         const std::string& phone = "0301234567",
@@ -39,10 +24,6 @@ std::string enroll_line(const std::string& id, const std::string& account,
          R"(","user_id":"u-1"},"data":{"legal_name":"Contoso","address":{"line1":"Main 1",)"
          R"("city":"Berlin","country":"DE"},"phone":")" + phone +
          R"(","primary_contact":{"first_name":"A","last_name":"M","email":")" + email + R"("}}})";
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
 }
 
 class Cli : public ::testing::Test {
@@ -59,7 +40,9 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, help_everywhere) {
   for (const char* c : {"--help", "exec --help", "history --help", "verify --help",
                         "digest --help", "bench --help", "tick --help", "catalogue --help",
-                        "schema --help"}) {
+                        "schema --help", "audit --help", "audit history --help",
+                        "audit export --help", "audit check --help", "backup --help",
+                        "restore --help"}) {
     auto r = run(c);
     EXPECT_EQ(r.exit_code, 0) << c;
     EXPECT_NE(r.out.find("usage"), std::string::npos) << c;

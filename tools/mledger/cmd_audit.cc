@@ -1,28 +1,48 @@
-// mledger history / verify / digest: what an auditor reads. All open the
-// ledger read-only, so they may run while another process writes.
+// mledger audit (history | export | check | state), verify, digest: what an
+// auditor reads. All open the ledger read-only, so they may run while another
+// process writes. `mledger history` is `mledger audit history`.
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 
+#include "adapters/capnp/event_codec.h"
 #include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
-#include "tools/mledger/args.h"
-#include "tools/mledger/commands.h"
 #include "projections/account_profile.h"
-#include "tools/mledger/runtime.h"
+#include "tools/mledger/commands.h"
+#include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
 
 namespace {
 
-constexpr const char* kHistoryHelp = R"(usage: mledger history --account ID [--data DIR] [--json]
-                       [--from-seq N] [--limit N]
+constexpr const char* kAuditHelp = R"(usage: mledger audit history --account ID [options]   an account's events
+       mledger audit export --account ID --out FILE    export them with their hashes
+       mledger audit check FILE [--digest SEQ:HASH]    check an export offline
+       mledger audit state ...                         an account's state at a point
+
+`mledger audit <subcommand> --help` explains each (docs/audit.md).
+)";
+
+constexpr const char* kHistoryHelp = R"(usage: mledger audit history --account ID [--data DIR] [--json]
+                             [--from T] [--to T] [--from-seq N] [--limit N]
+       (`mledger history` is the same command)
 
 Lists every event concerning the account, in log order, with its sequence
-number, time, type, stream and version, actor, command id and hash. --json
-prints each event in full (payload included) as one JSON line.
+number, time (recorded_at, RFC 3339, UTC), type, stream and version, actor,
+command id and hash. --json prints each event in full (payload, prev_hash and
+hash included) as one JSON line.
+  --from T, --to T  only events recorded at or after T, and before T (RFC 3339
+                    instants, e.g. 2026-01-05T10:00:00Z; --from inclusive,
+                    --to exclusive)
+  --from-seq N      only events with sequence number N or later
+  --limit N         at most N events
+Without --from and --from-seq, the account's state as the listed events leave
+it follows the list (text output only).
 )";
 
 constexpr const char* kVerifyHelp = R"(usage: mledger verify [--data DIR] [--json]
@@ -32,33 +52,16 @@ predecessor's hash and its own bytes, gap-free sequence numbers, and the head.
 Exit 0 when intact; 1 naming the first bad sequence number otherwise.
 )";
 
-constexpr const char* kDigestHelp = R"(usage: mledger digest [--data DIR] [--json]
+constexpr const char* kDigestHelp = R"(usage: mledger digest [--seq N] [--data DIR] [--json]
 
-Prints the last sequence number and the head hash. Keep it: a later `verify`
-shows whether the log still leads to it (`mledger verify` then compare).
+Prints the last sequence number and the head hash: the ledger's digest. Keep
+it. Later, `mledger verify` shows the whole chain is intact, and `mledger
+digest --seq N` prints the hash of event N in that chain (its body checked
+against it): the same hash as the digest you kept means the ledger still
+leads to it. Exit 1 when there is no event N.
 )";
 
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-bool parse_common(const char* name, const char* help, const Argv& argv,
-                  const std::set<std::string>& values, Args* args, int* exit_code) {
-  std::set<std::string> value_options = values;
-  value_options.insert("data");
-  if (!args->parse(argv, value_options, {"json", "help"}) || !args->positionals().empty()) {
-    std::fprintf(stderr, "mledger %s: %s\n\n%s", name,
-                 args->error().empty() ? "unexpected argument" : args->error().c_str(), help);
-    *exit_code = kExitUsage;
-    return false;
-  }
-  if (args->flag("help")) {
-    std::fputs(help, stdout);
-    *exit_code = kExitOk;
-    return false;
-  }
-  return true;
-}
+using json::dump_text;
 
 // The account as the events above leave it (the account-profile fold).
 void print_profile(const projections::AccountProfile& p) {
@@ -80,79 +83,110 @@ void print_profile(const projections::AccountProfile& p) {
   }
 }
 
-// Opens the ledger read-only for subcommand `name`; reports a failure itself.
-std::unique_ptr<RocksDbEventLog> open_for(const char* name, const Args& args) {
-  auto log = open_log_read_only(args.value_or("data", "mledger-data"));
-  if (!log.ok()) {
-    std::fprintf(stderr, "mledger %s: %s\n", name, log.error().to_string().c_str());
-    return nullptr;
-  }
-  return std::move(log.value());
+// An RFC 3339 option (--from, --to): false after reporting a bad one.
+bool instant_option(const char* name, const Args& args, const char* option,
+                    std::optional<Instant>* out) {
+  auto text = args.value(option);
+  if (!text) return true;
+  *out = parse_rfc3339(*text);
+  if (*out) return true;
+  usage_error(name, std::string("--") + option + " '" + *text +
+                        "' is not an RFC 3339 instant (e.g. 2026-01-05T10:00:00Z)",
+              kHistoryHelp);
+  return false;
 }
 
-}  // namespace
+void print_event_line(const RecordedEvent& e) {
+  const Actor& a = e.metadata.actor;
+  std::printf("#%-6llu %s  %-24s %s@%llu  by %s:%s%s%s  cmd=%s  hash=%.16s\n",
+              static_cast<unsigned long long>(e.seq), format_rfc3339(e.metadata.recorded_at).c_str(),
+              std::string(event_type_name(e.payload)).c_str(), e.stream.c_str(),
+              static_cast<unsigned long long>(e.version), std::string(actor_kind_name(a.kind)).c_str(),
+              a.user_id.c_str(), a.account_id.empty() ? "" : "@", a.account_id.c_str(),
+              e.metadata.command_id.c_str(), to_hex(e.hash).c_str());
+}
 
-int run_history(const Argv& argv) {
+int history(const char* name, const Argv& argv) {
   Args args;
   int code = 0;
-  if (!parse_common("history", kHistoryHelp, argv, {"account", "from-seq", "limit"}, &args, &code)) {
+  if (!parse_subcommand(name, kHistoryHelp, argv, {"account", "from", "to", "from-seq", "limit"}, {},
+                        0, &args, &code)) {
     return code;
   }
   auto account = args.value("account");
   uint64_t from = 0, limit = 0;
-  if (!account || account->empty() || !args.number("from-seq", 1, &from) ||
-      !args.number("limit", UINT64_MAX, &limit)) {
-    std::fprintf(stderr, "mledger history: %s\n\n%s",
-                 args.error().empty() ? "--account is required" : args.error().c_str(),
-                 kHistoryHelp);
+  if (!account || account->empty()) return usage_error(name, "--account is required", kHistoryHelp);
+  if (!args.number("from-seq", 1, &from) || !args.number("limit", UINT64_MAX, &limit)) {
+    return usage_error(name, args.error(), kHistoryHelp);
+  }
+  if (limit == 0) return usage_error(name, "--limit must be at least 1", kHistoryHelp);
+  std::optional<Instant> from_t, to_t;
+  if (!instant_option(name, args, "from", &from_t) || !instant_option(name, args, "to", &to_t)) {
     return kExitUsage;
   }
-  auto log = open_for("history", args);
+  if (from_t && to_t && *from_t >= *to_t) {
+    return usage_error(name, "--from must be before --to", kHistoryHelp);
+  }
+  auto log = open_read_only_for(name, args);
   if (!log) return kExitFailure;
+  const bool window = from_t || to_t;
+  const bool prefix = !from_t && !args.value("from-seq");  // the state is then meaningful
   uint64_t printed = 0;
   projections::AccountProfile profile;
   profile.account_id = *account;
-  while (printed < limit) {
-    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(limit - printed, 4096));
+  bool more = true;
+  while (more && printed < limit) {
+    const size_t chunk = window ? 4096 : static_cast<size_t>(std::min<uint64_t>(limit - printed, 4096));
     auto events = log->read_account(*account, from, chunk);
-    if (!events.ok()) {
-      std::fprintf(stderr, "mledger history: %s\n", events.error().to_string().c_str());
-      return kExitFailure;
-    }
-    if (events->empty()) break;
+    if (!events.ok()) return report_failure(name, events.error(), kExitFailure);
+    more = !events->empty();
     for (const auto& e : *events) {
+      from = e.seq + 1;
+      const Instant at = e.metadata.recorded_at;
+      if ((from_t && at < *from_t) || (to_t && at >= *to_t)) continue;
       if (args.flag("json")) {
-        std::printf("%s\n", dump(json::event_to_json(e)).c_str());
+        std::printf("%s\n", dump_text(json::event_to_json(e)).c_str());
       } else {
-        const Actor& a = e.metadata.actor;
-        std::printf("#%-6llu %s  %-24s %s@%llu  by %s:%s%s%s  cmd=%s  hash=%.16s\n",
-                    static_cast<unsigned long long>(e.seq),
-                    format_rfc3339(e.metadata.recorded_at).c_str(),
-                    std::string(event_type_name(e.payload)).c_str(), e.stream.c_str(),
-                    static_cast<unsigned long long>(e.version),
-                    std::string(actor_kind_name(a.kind)).c_str(), a.user_id.c_str(),
-                    a.account_id.empty() ? "" : "@", a.account_id.c_str(),
-                    e.metadata.command_id.c_str(), to_hex(e.hash).c_str());
+        print_event_line(e);
       }
       projections::apply(profile, e);
-      ++printed;
-      from = e.seq + 1;
+      if (++printed == limit) break;
     }
   }
   if (args.flag("json")) return kExitOk;
   if (printed == 0) {
-    std::printf("no events concern account %s\n", account->c_str());
-  } else if (profile.enrolled) {
+    std::printf("no events concern account %s%s\n", account->c_str(),
+                window || args.value("from-seq") ? " in that range" : "");
+  } else if (prefix && profile.enrolled) {
     print_profile(profile);
   }
   return kExitOk;
 }
 
+}  // namespace
+
+int run_history(const Argv& argv) { return history("history", argv); }
+
+int run_audit(const Argv& argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    std::fputs(kAuditHelp, argv.empty() ? stderr : stdout);
+    return argv.empty() ? kExitUsage : kExitOk;
+  }
+  const std::string& what = argv[0];
+  const Argv rest(argv.begin() + 1, argv.end());
+  if (what == "history") return history("audit history", rest);
+  if (what == "export") return run_audit_export(rest);
+  if (what == "check") return run_audit_check(rest);
+  if (what == "state") return run_audit_state(rest);
+  std::fprintf(stderr, "mledger audit: unknown subcommand '%s'\n\n%s", what.c_str(), kAuditHelp);
+  return kExitUsage;
+}
+
 int run_verify(const Argv& argv) {
   Args args;
   int code = 0;
-  if (!parse_common("verify", kVerifyHelp, argv, {}, &args, &code)) return code;
-  auto log = open_for("verify", args);
+  if (!parse_subcommand("verify", kVerifyHelp, argv, {}, {}, 0, &args, &code)) return code;
+  auto log = open_read_only_for("verify", args);
   if (!log) return kExitFailure;
   const bool tty = isatty(STDERR_FILENO) == 1 && !args.flag("json");
   auto report = log->verify_chain([&](uint64_t n) {
@@ -168,12 +202,12 @@ int run_verify(const Argv& argv) {
     nlohmann::json j = {{"intact", !r.first_bad_seq.has_value()},
                         {"events_checked", r.events_checked},
                         {"seq", r.digest.seq},
-                        {"head", to_hex(r.digest.head)}};
+                        {"head", to_hex(r.digest.head)}};  // the digest's fields, flat
     if (r.first_bad_seq) {
       j["first_bad_seq"] = *r.first_bad_seq;
       j["problem"] = r.problem;
     }
-    std::printf("%s\n", dump(j).c_str());
+    std::printf("%s\n", dump_text(j).c_str());
   } else if (r.first_bad_seq) {
     std::printf("chain broken at seq %llu: %s\n(events 1..%llu verify; last good hash %s)\n",
                 static_cast<unsigned long long>(*r.first_bad_seq), r.problem.c_str(),
@@ -189,16 +223,32 @@ int run_verify(const Argv& argv) {
 int run_digest(const Argv& argv) {
   Args args;
   int code = 0;
-  if (!parse_common("digest", kDigestHelp, argv, {}, &args, &code)) return code;
-  auto log = open_for("digest", args);
+  if (!parse_subcommand("digest", kDigestHelp, argv, {"seq"}, {}, 0, &args, &code)) return code;
+  uint64_t seq = 0;
+  if (!args.number("seq", 0, &seq)) return usage_error("digest", args.error(), kDigestHelp);
+  auto log = open_read_only_for("digest", args);
   if (!log) return kExitFailure;
   auto d = log->digest();
-  if (!d.ok()) {
-    std::fprintf(stderr, "mledger digest: %s\n", d.error().to_string().c_str());
-    return kExitFailure;
+  if (!d.ok()) return report_failure("digest", d.error(), kExitFailure);
+  if (args.value("seq")) {
+    if (seq == 0 || seq > d->seq) {
+      std::fprintf(stderr, "mledger digest: the ledger has no event %llu (its last is %llu)\n",
+                   static_cast<unsigned long long>(seq), static_cast<unsigned long long>(d->seq));
+      return kExitRejected;
+    }
+    auto envelope = log->read_envelope(seq);
+    if (!envelope.ok()) return report_failure("digest", envelope.error(), kExitFailure);
+    auto link = codec::open_link(*envelope);
+    if (!link.ok() || link->seq != seq) {
+      std::fprintf(stderr, "mledger digest: event %llu is corrupt: %s (run mledger verify)\n",
+                   static_cast<unsigned long long>(seq),
+                   link.ok() ? "it says another seq" : link.error().message().c_str());
+      return kExitRejected;
+    }
+    *d = LogDigest{seq, link->hash};
   }
   if (args.flag("json")) {
-    std::printf("%s\n", dump({{"seq", d->seq}, {"head", to_hex(d->head)}}).c_str());
+    std::printf("%s\n", dump_text(json::digest_to_json(*d)).c_str());
   } else {
     std::printf("seq %llu head %s\n", static_cast<unsigned long long>(d->seq),
                 to_hex(d->head).c_str());

@@ -16,6 +16,7 @@
 #include "adapters/writer/group_commit_writer.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/bench_mix.h"
+#include "tools/mledger/bench_history.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
 
@@ -27,6 +28,7 @@ constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--eve
                             [--window N] [--payload-bytes N] [--mix users|realistic] [--json]
        mledger bench replay [--data DIR] [--json]
        mledger bench rebuild [--data DIR] [--json]
+       mledger bench history [--data DIR] [--queries N] [--json]
 
 append: appends N synthetic UserAdded events (one per command, spread over
   --accounts account streams, each stream's versions checked) through the
@@ -41,6 +43,9 @@ replay: reads every event of the ledger at DIR back in order, decodes it,
 rebuild: builds every projection of the ledger at DIR from event 1 into a
   new, empty projection store beside it (removed afterwards) and reports
   events/s and the process's peak resident memory.
+history: reads the whole history of --queries random accounts (default 1000;
+  as `mledger audit history` does) and as many consecutive events of the log
+  for each, and prints the latency percentiles of both.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
   --window 8192 --payload-bytes 256.
 )";
@@ -274,7 +279,7 @@ int bench_rebuild(Args& args) {
 
 int run_bench(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix"}, {"json", "help"})) {
+  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries"}, {"json", "help"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -283,13 +288,14 @@ int run_bench(const Argv& argv) {
     return kExitOk;
   }
   if (args.positionals().size() != 1) {
-    std::fprintf(stderr, "mledger bench: say append or replay\n\n%s", kHelp);
+    std::fprintf(stderr, "mledger bench: say append, replay, rebuild or history\n\n%s", kHelp);
     return kExitUsage;
   }
   const std::string& what = args.positionals()[0];
   if (what == "append") return bench_append(args);
   if (what == "replay") return bench_replay(args);
   if (what == "rebuild") return bench_rebuild(args);
+  if (what == "history") return bench_history(args);
   std::fprintf(stderr, "mledger bench: unknown benchmark '%s'\n\n%s", what.c_str(), kHelp);
   return kExitUsage;
 }

@@ -16,7 +16,13 @@ inline constexpr int kExitFailure = 3;    // the disk or the database failed
 using Argv = std::vector<std::string>;
 
 int run_exec(const Argv& argv);
-int run_history(const Argv& argv);
+int run_history(const Argv& argv);  // = run_audit({"history", ...})
+int run_audit(const Argv& argv);    // history | export | check | state
+int run_audit_export(const Argv& argv);
+int run_audit_check(const Argv& argv);
+int run_audit_state(const Argv& argv);  // tools/mledger/cmd_audit_state.cc
+int run_backup(const Argv& argv);
+int run_restore(const Argv& argv);
 int run_verify(const Argv& argv);
 int run_digest(const Argv& argv);
 int run_bench(const Argv& argv);

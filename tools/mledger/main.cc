@@ -13,16 +13,21 @@ constexpr const char* kUsage = R"(usage: mledger <command> [options]
 
 Commands:
   exec [FILE|-]        execute commands given as JSON lines (docs/commands.md)
-  history --account ID list an account's events in order
+  audit history|export|check|state
+                       an account's events; export them with their hashes;
+                       check an export offline; an account's state at a point
+  history --account ID the same as `audit history`
   verify               recompute the whole hash chain; name the first bad event
   digest               print the current sequence number and head hash
+  backup DIR           back the ledger up into DIR, with its digest
+  restore DIR --data D restore a backup into D and check it against its digest
   tick [--now T]       issue the time-driven commands due at T (expiries, lapses)
   catalogue show|load  show the offer catalogue in force, or load a new one
   schema               print the Cap'n Proto schema of the events
   query NAME --account ID   an account's read model as JSON (--list: names)
   projections ...      list, status, catch-up, rebuild, verify the read models
-  audit state          an account's read models as of an instant or sequence
   bench append|replay  measure appending and replaying synthetic events
+  bench history        measure reading whole account histories
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -45,7 +50,10 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "exec") return run_exec(args);
+  if (command == "audit") return run_audit(args);
   if (command == "history") return run_history(args);
+  if (command == "backup") return run_backup(args);
+  if (command == "restore") return run_restore(args);
   if (command == "verify") return run_verify(args);
   if (command == "digest") return run_digest(args);
   if (command == "bench") return run_bench(args);
@@ -54,9 +62,6 @@ int main(int argc, char** argv) {
   if (command == "schema") return run_schema(args);
   if (command == "query") return run_query(args);
   if (command == "projections") return run_projections(args);
-  if (command == "audit" && !args.empty() && args[0] == "state") {
-    return run_audit_state(Argv(args.begin() + 1, args.end()));
-  }
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

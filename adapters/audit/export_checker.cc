@@ -1,0 +1,230 @@
+#include "adapters/audit/export_checker.h"
+
+#include <algorithm>
+#include <initializer_list>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/audit/account_export.h"
+#include "adapters/audit/base64.h"
+#include "adapters/capnp/event_codec.h"
+#include "adapters/json/command_json.h"
+#include "adapters/json/json_access.h"
+
+namespace mledger {
+
+namespace {
+
+using Json = nlohmann::json;
+using json::field;
+using json::get_hash;
+using json::get_string;
+using json::get_uint;
+
+// The object's keys are exactly `keys`; names the first stray or missing one.
+std::optional<std::string> wrong_keys(const Json& j, std::initializer_list<const char*> keys) {
+  const std::set<std::string> wanted(keys.begin(), keys.end());
+  for (const auto& [k, v] : j.items()) {
+    if (!wanted.contains(k)) return "unexpected field '" + k + "'";
+  }
+  for (const auto& k : wanted) {
+    if (!j.contains(k)) return "field '" + k + "' is missing";
+  }
+  return std::nullopt;
+}
+
+// Parses a line that must be a JSON object of kind `kind`.
+std::optional<Json> parse_object(std::string_view line, std::string* problem) {
+  Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    *problem = "not a JSON object";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string kind_of(const Json& j) {
+  std::string kind;
+  return get_string(j, "kind", &kind) ? kind : std::string();
+}
+
+}  // namespace
+
+bool ExportChecker::bad(std::string problem, std::optional<uint64_t> seq) {
+  if (report_.bad_line == 0) {
+    report_.bad_line = line_;
+    report_.bad_seq = seq;
+    report_.problem = std::move(problem);
+  }
+  return false;
+}
+
+void ExportChecker::unreadable(std::string problem) {
+  if (report_.bad_line != 0) return;
+  ++line_;
+  (void)bad(std::move(problem));  // the report records it; nothing more to read
+}
+
+bool ExportChecker::feed(std::string_view line) {
+  if (report_.bad_line != 0) return false;
+  ++line_;
+  if (seen_trailer_) return bad("a line follows the trailer");
+  if (!seen_header_) return header(line);
+  std::string problem;
+  auto j = parse_object(line, &problem);
+  if (!j) return bad(problem);
+  const std::string kind = kind_of(*j);
+  if (kind == "event") {
+    if (!event(*j)) return false;
+  } else if (kind == "trailer") {
+    return trailer(*j);
+  } else {
+    return bad("expected an event or the trailer, found kind '" + kind + "'");
+  }
+  hasher_.update(line);
+  hasher_.update("\n");
+  return true;
+}
+
+bool ExportChecker::header(std::string_view line) {
+  std::string problem;
+  auto j = parse_object(line, &problem);
+  if (!j) return bad(problem);
+  if (kind_of(*j) != "header") return bad("the first line is not an export header");
+  if (auto wrong = wrong_keys(*j, {"kind", "format", "format_version", "account", "exported_at",
+                                   "ledger"})) {
+    return bad("header: " + *wrong);
+  }
+  std::string format;
+  uint64_t version = 0;
+  if (!get_string(*j, "format", &format) || format != kExportFormat) {
+    return bad("header: format is not " + std::string(kExportFormat));
+  }
+  if (!get_uint(*j, "format_version", &version) || version != kExportFormatVersion) {
+    return bad("header: format_version " + json::dump_text(*field(*j, "format_version")) +
+               " is not read by this build (it reads " + std::to_string(kExportFormatVersion) + ")");
+  }
+  if (!get_string(*j, "account", &report_.account) || report_.account.empty()) {
+    return bad("header: account must be a non-empty string");
+  }
+  if (!get_string(*j, "exported_at", &report_.exported_at) ||
+      !parse_rfc3339(report_.exported_at)) {
+    return bad("header: exported_at is not an RFC 3339 instant");
+  }
+  const Json& ledger = *field(*j, "ledger");
+  if (!ledger.is_object() || wrong_keys(ledger, {"seq", "head"}) ||
+      !get_uint(ledger, "seq", &report_.ledger.seq) ||
+      !get_hash(ledger, "head", &report_.ledger.head)) {
+    return bad("header: ledger must be {\"seq\": N, \"head\": 64 hex digits}");
+  }
+  if (expected_ledger_ && *expected_ledger_ != report_.ledger) {
+    return bad("header: the export's ledger digest (seq " + std::to_string(report_.ledger.seq) +
+               " head " + to_hex(report_.ledger.head) + ") is not the digest given (seq " +
+               std::to_string(expected_ledger_->seq) + " head " + to_hex(expected_ledger_->head) +
+               ")");
+  }
+  seen_header_ = true;
+  hasher_.begin();
+  hasher_.update(line);
+  hasher_.update("\n");
+  return true;
+}
+
+bool ExportChecker::event(const Json& j) {
+  uint64_t seq = 0, version = 0;
+  if (!get_uint(j, "seq", &seq)) return bad("event: seq must be a whole number");
+  if (auto wrong = wrong_keys(j, {"kind", "seq", "stream", "version", "type", "prev_hash", "hash",
+                                  "envelope", "event"})) {
+    return bad("event: " + *wrong, seq);
+  }
+  std::string stream, type, envelope_text;
+  Hash256 prev_hash{}, hash{};
+  if (!get_uint(j, "version", &version) || !get_string(j, "stream", &stream) ||
+      !get_string(j, "type", &type) || !get_hash(j, "prev_hash", &prev_hash) ||
+      !get_hash(j, "hash", &hash) || !get_string(j, "envelope", &envelope_text) ||
+      !field(j, "event")->is_object()) {
+    return bad("event: a field has the wrong type", seq);
+  }
+  auto envelope = base64_decode(envelope_text);
+  if (!envelope) return bad("envelope is not base64", seq);
+  auto e = codec::open(*envelope);
+  if (!e.ok()) return bad("envelope does not open: " + e.error().message(), seq);
+  if (e->seq != seq) return bad("the line says seq " + std::to_string(seq) +
+                                " but its envelope holds seq " + std::to_string(e->seq), seq);
+  if (e->hash != hash) return bad("hash in the line differs from the envelope's", seq);
+  if (e->prev_hash != prev_hash) return bad("prev_hash in the line differs from the envelope's", seq);
+  if (e->stream != stream || e->version != version) {
+    return bad("stream@version in the line differs from the envelope's", seq);
+  }
+  if (event_type_name(e->payload) != type) return bad("type in the line differs from the envelope's", seq);
+  if (json::dump_text(*field(j, "event")) != json::dump_text(json::event_to_json(*e))) {
+    return bad("the event JSON differs from the envelope's decoding", seq);
+  }
+  if (std::find(e->account_ids.begin(), e->account_ids.end(), report_.account) ==
+      e->account_ids.end()) {
+    return bad("the event does not concern account " + report_.account, seq);
+  }
+  if (report_.events > 0 && seq <= report_.last_seq) {
+    return bad("seq " + std::to_string(seq) + " does not follow " +
+                   std::to_string(report_.last_seq),
+               seq);
+  }
+  if (report_.events > 0 && seq == report_.last_seq + 1) {
+    if (e->prev_hash != last_hash_) {
+      return bad("prev_hash is not the hash of event " + std::to_string(report_.last_seq), seq);
+    }
+    ++report_.links_checked;
+  }
+  if (seq > report_.ledger.seq) {
+    return bad("seq lies beyond the ledger digest's seq " + std::to_string(report_.ledger.seq), seq);
+  }
+  if (seq == report_.ledger.seq && e->hash != report_.ledger.head) {
+    return bad("the event is the digest's head but its hash is not the head hash", seq);
+  }
+  if (report_.events == 0) report_.first_seq = seq;
+  report_.last_seq = seq;
+  last_hash_ = e->hash;
+  ++report_.events;
+  return true;
+}
+
+bool ExportChecker::trailer(const Json& j) {
+  if (auto wrong = wrong_keys(j, {"kind", "events", "lines", "sha256"})) {
+    return bad("trailer: " + *wrong);
+  }
+  uint64_t events = 0, lines = 0;
+  Hash256 sum{};
+  if (!get_uint(j, "events", &events) || !get_uint(j, "lines", &lines) ||
+      !get_hash(j, "sha256", &sum)) {
+    return bad("trailer: a field has the wrong type");
+  }
+  if (events != report_.events) {
+    return bad("trailer: says " + std::to_string(events) + " events, the file holds " +
+               std::to_string(report_.events));
+  }
+  if (lines != line_ - 1) {
+    return bad("trailer: says " + std::to_string(lines) + " lines before it, the file holds " +
+               std::to_string(line_ - 1));
+  }
+  if (hasher_.finish() != sum) return bad("trailer: the SHA-256 of the lines before it differs");
+  seen_trailer_ = true;
+  return true;
+}
+
+const ExportReport& ExportChecker::finish() {
+  if (report_.bad_line != 0) return report_;
+  const char* problem = !seen_header_      ? "the file is empty"
+                        : !seen_trailer_    ? "the file ends without a trailer (truncated?)"
+                        : report_.events == 0 ? "the export holds no events"
+                                              : nullptr;
+  if (problem) {
+    ++line_;  // the problem is where the file ends
+    (void)bad(problem);
+  } else {
+    report_.intact = true;
+  }
+  return report_;
+}
+
+}  // namespace mledger
