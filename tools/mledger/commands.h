@@ -23,5 +23,7 @@ int run_bench(const Argv& argv);
 int run_tick(const Argv& argv);
 int run_catalogue(const Argv& argv);
 int run_schema(const Argv& argv);
+int run_publish(const Argv& argv);
+int run_tail(const Argv& argv);
 
 }  // namespace mledger::cli

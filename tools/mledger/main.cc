@@ -20,6 +20,8 @@ Commands:
   catalogue show|load  show the offer catalogue in force, or load a new one
   schema               print the Cap'n Proto schema of the events
   bench append|replay  measure appending and replaying synthetic events
+  publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
+  tail --brokers B     print the published events (read_committed) as JSON lines
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -27,7 +29,7 @@ Common options:
   --help               help for a command
 
 Exit codes: 0 ok, 1 rejected command or broken chain, 2 bad usage or malformed
-input (nothing written), 3 storage failure.
+input (nothing written), 3 storage or Kafka failure.
 )";
 
 }  // namespace
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   if (command == "tick") return run_tick(args);
   if (command == "catalogue") return run_catalogue(args);
   if (command == "schema") return run_schema(args);
+  if (command == "publish") return run_publish(args);
+  if (command == "tail") return run_tail(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
