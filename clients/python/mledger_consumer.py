@@ -21,13 +21,24 @@ offsets after printing (at-least-once delivery to this script: deduplicate on
 import argparse
 import hashlib
 import json
+import os
 import sys
+import time
 import uuid
 
 import capnp  # pycapnp
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
 
 TOPICS = ["accounts", "orders", "keys", "benefits", "merges", "catalogue"]
+
+
+def load_schema(path):
+    """Loads mledger.capnp. It imports /capnp/c++.capnp (a C++ namespace
+    annotation), which pycapnp ships inside its package; system include dirs
+    (libcapnp-dev) are searched too."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(capnp.__file__)))
+    imports = [d for d in (here, "/usr/include", "/usr/local/include") if os.path.isdir(d)]
+    return capnp.load(path, imports=imports)
 
 
 def decode(schema, value):
@@ -66,7 +77,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the end (--until-end)")
     args = ap.parse_args()
 
-    schema = capnp.load(args.schema)
+    schema = load_schema(args.schema)
     topics = args.topic or [f"{args.topic_prefix}.{t}" for t in TOPICS]
     conf = {
         "bootstrap.servers": args.brokers,
@@ -92,7 +103,6 @@ def main():
 
     at_end = set()
     bad = 0
-    import time
     deadline = time.monotonic() + args.timeout
     try:
         while True:
