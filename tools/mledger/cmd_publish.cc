@@ -26,7 +26,7 @@ namespace {
 constexpr const char* kHelp = R"(usage: mledger publish --brokers HOST:PORT[,HOST:PORT] [--data DIR] [--follow]
                        [--topic-prefix P] [--partitions N] [--replication-factor N]
                        [--transactional-id ID] [--batch-events N] [--batch-bytes N]
-                       [--status-interval-ms N] [--json]
+                       [--status-interval-ms N] [--poll-interval-ms N] [--json]
 
 Publishes every event of the ledger to Kafka, exactly once for read_committed
 consumers: each Kafka transaction carries a run of events and the publisher's
@@ -48,7 +48,8 @@ not yet published.
 Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   --replication-factor -1 (the broker's default) --transactional-id
   mledger-publisher-<ledger id> --batch-events 10000 --batch-bytes 16777216
-  --status-interval-ms 1000.
+  --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
+  looks for new events).
 Exit codes: 0 done, 2 bad usage, 3 the ledger or Kafka failed for good (a
 fatal producer error, e.g. fenced by another publisher with the same id), or
 the topics hold another ledger's cursor.
@@ -100,7 +101,8 @@ int run_publish(const Argv& argv) {
   Args args;
   if (!args.parse(argv,
                   {"data", "brokers", "topic-prefix", "partitions", "replication-factor",
-                   "transactional-id", "batch-events", "batch-bytes", "status-interval-ms"},
+                   "transactional-id", "batch-events", "batch-bytes", "status-interval-ms",
+                   "poll-interval-ms"},
                   {"follow", "json", "help"}) ||
       !args.positionals().empty()) {
     std::fprintf(stderr, "mledger publish: %s\n\n%s",
@@ -127,18 +129,21 @@ int run_publish(const Argv& argv) {
                  o.topic_prefix.c_str());
     return kExitUsage;
   }
-  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0;
+  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0, poll = 0;
   if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 10000, &batch_events) ||
       !args.number("batch-bytes", 16u << 20, &batch_bytes) ||
-      !args.number("status-interval-ms", 1000, &interval)) {
+      !args.number("status-interval-ms", 1000, &interval) ||
+      !args.number("poll-interval-ms", 100, &poll)) {
     std::fprintf(stderr, "mledger publish: %s\n", args.error().c_str());
     return kExitUsage;
   }
   if (partitions < 1 || partitions > 10000 || batch_events < 1 || batch_events > 100000 ||
-      batch_bytes < 1024 || batch_bytes > (256u << 20) || interval > 3600000) {
+      batch_bytes < 1024 || batch_bytes > (256u << 20) || interval > 3600000 || poll < 1 ||
+      poll > 60000) {
     std::fprintf(stderr,
                  "mledger publish: out of range: --partitions 1..10000, --batch-events 1..100000, "
-                 "--batch-bytes 1024..268435456, --status-interval-ms 0..3600000\n");
+                 "--batch-bytes 1024..268435456, --status-interval-ms 0..3600000, "
+                 "--poll-interval-ms 1..60000\n");
     return kExitUsage;
   }
   const std::string rf = args.value_or("replication-factor", "-1");
@@ -153,6 +158,7 @@ int run_publish(const Argv& argv) {
   o.batch_events_max = batch_events;
   o.batch_bytes_max = batch_bytes;
   o.status_interval_ms = static_cast<int>(interval);
+  o.poll_interval_ms = static_cast<int>(poll);
   o.follow = args.flag("follow");
   const bool json = args.flag("json");
   const std::string dir = args.value_or("data", "./mledger-data");
