@@ -316,8 +316,11 @@ class KafkaPublisher::Impl {
     // Commit; a retriable failure (a timeout) is retried on the same
     // transaction: it may have committed, and only a commit that returns
     // success or an abortable error says which.
+    const auto commit_start = SteadyClock::now();
     for (;;) {
       auto* e = producer_->commit_transaction(kTxnCallTimeoutMs);
+      st_.commit_ms += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                SteadyClock::now() - commit_start).count());
       if (!e) break;
       Outcome o = classify(std::unique_ptr<RdKafka::Error>(e), "commit_transaction");
       if (o.kind != Failure::retry) return o;

@@ -41,8 +41,8 @@ struct PublisherOptions {
   int32_t partitions = 6;              // for event topics it creates
   int16_t replication_factor = -1;     // -1: the broker's default
   std::string transactional_id;        // empty: "mledger-publisher-<ledger id>"
-  size_t batch_events_max = 10000;     // events per transaction
-  size_t batch_bytes_max = 16 << 20;   // envelope bytes per transaction
+  size_t batch_events_max = 50000;     // events per transaction
+  size_t batch_bytes_max = 32 << 20;   // envelope bytes per transaction
   int transaction_timeout_ms = 60000;
   int retry_backoff_max_ms = 5000;
   int poll_interval_ms = 100;          // follow: how often to look for new events
@@ -59,6 +59,7 @@ struct PublisherStatus {
   uint64_t published_this_run = 0;
   uint64_t transactions = 0;
   uint64_t retries = 0;
+  uint64_t commit_ms = 0;        // time spent in commit_transaction this run
   bool broker_ok = false;        // the last Kafka operation succeeded
   std::string last_error;        // why the last attempt failed ("" when broker_ok)
   std::string transactional_id;

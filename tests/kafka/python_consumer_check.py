@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CTest: the Python consumer (clients/python) decodes the published topics
+"""CTest: the Python consumer (tools/consumer) decodes the published topics
 with only the published schema, and what it sees equals the ledger's own
 history: every event 1..N exactly once, with the same id, type, stream,
 version, accounts and hash as `mledger history --json` shows.
@@ -40,7 +40,7 @@ def main():
         schema = os.path.join(work, "mledger.capnp")
         with open(schema, "w") as out:
             assert subprocess.run([mledger, "schema"], stdout=out).returncode == 0
-        r = run([python, os.path.join(source, "clients/python/mledger_consumer.py"), "--brokers", brokers,
+        r = run([python, os.path.join(source, "tools/consumer/mledger_consumer.py"), "--brokers", brokers,
                  "--schema", schema, "--topic-prefix", prefix, "--from-beginning", "--until-end"])
         assert r.returncode == 0, r.stderr
         seen = {}

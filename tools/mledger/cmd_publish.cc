@@ -47,7 +47,7 @@ not yet published.
 
 Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   --replication-factor -1 (the broker's default) --transactional-id
-  mledger-publisher-<ledger id> --batch-events 10000 --batch-bytes 16777216
+  mledger-publisher-<ledger id> --batch-events 50000 --batch-bytes 33554432
   --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
   looks for new events).
 Exit codes: 0 done, 2 bad usage, 3 the ledger or Kafka failed for good (a
@@ -63,12 +63,12 @@ void print_status(const kafka::PublisherStatus& s, bool json) {
   if (json) {
     std::printf(
         "{\"published_seq\":%llu,\"head_seq\":%llu,\"lag\":%llu,\"published_this_run\":%llu,"
-        "\"transactions\":%llu,\"retries\":%llu,\"broker_ok\":%s,\"last_error\":%s,"
+        "\"transactions\":%llu,\"retries\":%llu,\"commit_ms\":%llu,\"broker_ok\":%s,\"last_error\":%s,"
         "\"transactional_id\":\"%s\"}\n",
         static_cast<unsigned long long>(s.published_seq), static_cast<unsigned long long>(s.head_seq),
         static_cast<unsigned long long>(s.lag()), static_cast<unsigned long long>(s.published_this_run),
         static_cast<unsigned long long>(s.transactions), static_cast<unsigned long long>(s.retries),
-        s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
+        static_cast<unsigned long long>(s.commit_ms), s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
         s.transactional_id.c_str());
     std::fflush(stdout);
   } else {
@@ -130,8 +130,8 @@ int run_publish(const Argv& argv) {
     return kExitUsage;
   }
   uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0, poll = 0;
-  if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 10000, &batch_events) ||
-      !args.number("batch-bytes", 16u << 20, &batch_bytes) ||
+  if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 50000, &batch_events) ||
+      !args.number("batch-bytes", 32u << 20, &batch_bytes) ||
       !args.number("status-interval-ms", 1000, &interval) ||
       !args.number("poll-interval-ms", 100, &poll)) {
     std::fprintf(stderr, "mledger publish: %s\n", args.error().c_str());
