@@ -73,6 +73,7 @@ class KafkaPublisher::Impl {
   PublisherStatus st_;
   std::string source_;
   std::unique_ptr<RdKafka::Producer> producer_;
+  const std::atomic<bool>* stop_ = nullptr;  // run()'s stop flag, while it runs
   bool cursor_loaded_ = false;
   Hash256 cursor_hash_{};
   int backoff_ms_ = 0;
@@ -265,6 +266,9 @@ class KafkaPublisher::Impl {
       if (ec == RdKafka::ERR_NO_ERROR) return std::nullopt;  // h is owned by librdkafka now
       delete h;
       if (ec == RdKafka::ERR__QUEUE_FULL) {
+        // Full while the broker is away: the records time out (then the
+        // transaction must abort) unless it returns; stop ends the wait.
+        if (stop_ && stop_->load()) return Outcome{Failure::abort_and_retry, "produce: stopping with the local queue full"};
         producer_->poll(10);
         continue;
       }
@@ -360,6 +364,7 @@ class KafkaPublisher::Impl {
 };
 
 Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
   if (Status s = check_brokers(o_.brokers); !s.ok()) return s;
   if (!valid_topic_prefix(o_.topic_prefix)) {
     return Status(StatusCode::invalid_argument, "bad topic prefix '" + o_.topic_prefix + "'");

@@ -144,14 +144,17 @@ inline void expect_exactly_once(const std::vector<KafkaRecord>& records, const s
   Status scan = log->scan_envelopes(1, [&](uint64_t seq, std::string_view envelope) {
     const KafkaRecord* r = by_seq[seq];
     if (!r) { if (++missing < 5) ADD_FAILURE() << "event " << seq << " missing"; return true; }
-    auto head = codec::open_head(envelope);
-    if (!head.ok()) { ADD_FAILURE() << head.error().to_string(); return false; }
-    const Route route = route_event(*head, prefix);
+    auto h = codec::open_head(envelope);
+    if (!h.ok()) { ADD_FAILURE() << h.error().to_string(); return false; }
+    const Route route = route_event(*h, prefix);
     const bool ok = r->value == envelope && r->topic == route.topic && r->key == route.key &&
-                    r->header("ce_id") == head->event_id && r->header("ce_type") == "mledger." + head->type &&
-                    r->header("mledger_stream") == head->stream &&
-                    r->header("mledger_stream_version") == std::to_string(head->version) &&
-                    r->header("mledger_hash") == hex(head->hash) &&
+                    r->header("ce_id") == h->event_id && r->header("ce_type") == "mledger." + h->type &&
+                    r->header("mledger_stream") == h->stream &&
+                    r->header("mledger_stream_version") == std::to_string(h->version) &&
+                    r->header("mledger_hash") == hex(h->hash) &&
+                    r->header("mledger_seq") == std::to_string(seq) && r->header("ce_subject") == h->stream &&
+                    r->header("mledger_schema_version") == std::to_string(h->schema_version) &&
+                    r->header("mledger_event_type") == h->type && r->header("ce_time").size() >= 20 &&
                     r->header("ce_specversion") == "1.0" && r->header("content-type") == kContentType;
     if (!ok && ++wrong < 5) ADD_FAILURE() << "event " << seq << " differs on Kafka (" << r->topic << ")";
     return true;

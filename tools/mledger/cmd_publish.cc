@@ -64,12 +64,12 @@ void print_status(const kafka::PublisherStatus& s, bool json) {
     std::printf(
         "{\"published_seq\":%llu,\"head_seq\":%llu,\"lag\":%llu,\"published_this_run\":%llu,"
         "\"transactions\":%llu,\"retries\":%llu,\"commit_ms\":%llu,\"broker_ok\":%s,\"last_error\":%s,"
-        "\"transactional_id\":\"%s\"}\n",
+        "\"transactional_id\":%s}\n",
         static_cast<unsigned long long>(s.published_seq), static_cast<unsigned long long>(s.head_seq),
         static_cast<unsigned long long>(s.lag()), static_cast<unsigned long long>(s.published_this_run),
         static_cast<unsigned long long>(s.transactions), static_cast<unsigned long long>(s.retries),
         static_cast<unsigned long long>(s.commit_ms), s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
-        s.transactional_id.c_str());
+        nlohmann::json(s.transactional_id).dump().c_str());
     std::fflush(stdout);
   } else {
     std::fprintf(stderr, "mledger publish: published %llu of %llu (lag %llu), %llu this run in %llu transactions%s%s\n",
@@ -155,6 +155,11 @@ int run_publish(const Argv& argv) {
   o.partitions = static_cast<int32_t>(partitions);
   o.replication_factor = static_cast<int16_t>(std::stoi(rf));
   o.transactional_id = args.value_or("transactional-id", "");
+  if (args.value("transactional-id") && (o.transactional_id.empty() || o.transactional_id.size() > 200 ||
+                                         o.transactional_id.find_first_of(" \t\r\n\"\\") != std::string::npos)) {
+    std::fprintf(stderr, "mledger publish: bad --transactional-id (1..200 characters, no spaces or quotes)\n");
+    return kExitUsage;
+  }
   o.batch_events_max = batch_events;
   o.batch_bytes_max = batch_bytes;
   o.status_interval_ms = static_cast<int>(interval);
