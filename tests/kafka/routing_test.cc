@@ -93,5 +93,44 @@ TEST(KafkaRouting, broker_lists_and_prefixes_are_checked) {
   EXPECT_FALSE(valid_topic_prefix("slash/no"));
 }
 
+TEST(KafkaRouting, open_head_reads_what_the_publisher_needs_and_checks_the_hash) {
+  RecordedEvent e;
+  e.seq = 7;
+  e.stream = "account-a1";
+  e.version = 2;
+  e.event_id = "evt-7";
+  e.account_ids = {"a1", "a2"};
+  e.metadata.command_id = "c-7";
+  e.metadata.recorded_at = Instant{1'790'000'000'000'250};
+  e.prev_hash[5] = 9;
+  UserAdded u;
+  u.account_id = "a1";
+  u.user_id = "u-1";
+  u.email = "u@example.com";
+  u.display_name = "U";
+  e.payload = u;
+  auto bytes = codec::seal(e);
+  ASSERT_TRUE(bytes.ok());
+  auto h = codec::open_head(*bytes);
+  ASSERT_TRUE(h.ok()) << h.error().to_string();
+  EXPECT_EQ(h->seq, 7u);
+  EXPECT_EQ(h->stream, "account-a1");
+  EXPECT_EQ(h->version, 2u);
+  EXPECT_EQ(h->event_id, "evt-7");
+  EXPECT_EQ(h->type, "UserAdded");
+  EXPECT_EQ(h->schema_version, kEventSchemaVersion);
+  EXPECT_EQ(h->recorded_at_micros, 1'790'000'000'000'250);
+  EXPECT_EQ(h->account_ids, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(h->prev_hash, e.prev_hash);
+  EXPECT_EQ(h->hash, e.hash);
+  // A flipped byte in the body: the hash no longer matches.
+  std::string bad = *bytes;
+  bad[bad.size() - 20] ^= 1;
+  auto broken = codec::open_head(bad);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().code(), StatusCode::corruption);
+  EXPECT_FALSE(codec::open_head("not an envelope").ok());
+}
+
 }  // namespace
 }  // namespace mledger::kafka
