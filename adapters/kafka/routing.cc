@@ -115,21 +115,18 @@ Headers event_headers(const codec::EventHead& e, std::string_view source) {
   std::string accounts;
   for (const auto& a : e.account_ids) accounts += (accounts.empty() ? "" : ",") + a;
   Headers h;
-  h.reserve(14);
+  h.reserve(11);
   h.emplace_back("ce_specversion", "1.0");
   h.emplace_back("ce_id", e.event_id);
   h.emplace_back("ce_source", std::string(source));
   h.emplace_back("ce_type", "mledger." + e.type);
   h.emplace_back("ce_time", format_rfc3339(Instant{e.recorded_at_micros}));
-  h.emplace_back("ce_subject", e.stream);
   h.emplace_back("content-type", std::string(kContentType));
   h.emplace_back("mledger_seq", std::to_string(e.seq));
   h.emplace_back("mledger_stream", e.stream);
   h.emplace_back("mledger_stream_version", std::to_string(e.version));
   h.emplace_back("mledger_schema_version", std::to_string(e.schema_version));
-  h.emplace_back("mledger_event_type", e.type);
   h.emplace_back("mledger_accounts", std::move(accounts));
-  h.emplace_back("mledger_hash", hex(e.hash));
   return h;
 }
 

@@ -49,21 +49,20 @@ struct Route {
 // newer ledger) goes to "<prefix>.other": nothing is dropped or misfiled.
 Route route_event(const codec::EventHead& event, std::string_view prefix);
 
-// The record headers of an event (name, value), in this order:
+// The record headers of an event (name, value), in this order. Nothing is
+// repeated: the type name is in ce_type, the hash in the envelope (every
+// header byte travels with every record: about 330 bytes for these).
 //   ce_specversion  "1.0"
 //   ce_id           event id
 //   ce_source       `source` (e.g. "mledger/<ledger id>")
 //   ce_type         "mledger.<EventType>"
-//   ce_time         recorded-at, RFC 3339 UTC with microseconds
-//   ce_subject      stream id
+//   ce_time         recorded-at, RFC 3339 UTC (microseconds when not zero)
 //   content-type    "application/vnd.mledger.envelope+capnp"
 //   mledger_seq     global sequence, decimal
 //   mledger_stream  stream id
 //   mledger_stream_version  version in the stream, decimal
 //   mledger_schema_version  payload schema version, decimal
-//   mledger_event_type      type name, e.g. "OrderPlaced"
 //   mledger_accounts        the accounts concerned, comma-separated (may be empty)
-//   mledger_hash    hex SHA-256 of the event (its chain link)
 using Headers = std::vector<std::pair<std::string, std::string>>;
 Headers event_headers(const codec::EventHead& event, std::string_view source);
 

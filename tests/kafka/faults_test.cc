@@ -88,6 +88,44 @@ TEST(PublishFaults, sigkill_at_random_points_loses_and_repeats_nothing) {
   EXPECT_GT(uncommitted.size(), committed.size()) << "no kill landed inside a transaction";
 }
 
+TEST(PublishFaults, a_second_publisher_with_the_same_id_fences_the_first) {
+  mledger::testing::TempDir dir;
+  const std::string brokers = broker_address();
+  const std::string ledger = dir.sub("ledger");
+  const std::string scenario = std::string(MLEDGER_SOURCE_DIR) + "/docs/demo/scenario.jsonl";
+  ASSERT_LE(mledger("exec --data " + ledger + " " + scenario).exit_code, 1);
+  const std::string prefix = unique_prefix("fence");
+  auto follow = [&](const std::string& out) {
+    return spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
+                          "--topic-prefix", prefix, "--transactional-id", "fence-test",
+                          "--status-interval-ms", "100"},
+                         out);
+  };
+  auto caught_up = [](const nlohmann::json& s) {
+    return s.value("broker_ok", false) && field(s, "lag") == 0 && field(s, "head_seq") > 0;
+  };
+  const std::string out_a = dir.sub("a.out"), out_b = dir.sub("b.out");
+  const pid_t a = follow(out_a);
+  ASSERT_TRUE(wait_status(out_a, caught_up, 60s)) << read_text(out_a + ".err");
+  const pid_t b = follow(out_b);  // init_transactions fences a
+  ASSERT_TRUE(wait_status(out_b, caught_up, 60s)) << read_text(out_b + ".err");
+  // New events: a learns it is fenced when it tries to publish them and exits 3.
+  ASSERT_LE(mledger("exec --data " + ledger + " " + std::string(MLEDGER_SOURCE_DIR) +
+                    "/docs/demo/company-year.jsonl").exit_code, 1);
+  const int status_a = wait_for(a);
+  EXPECT_TRUE(WIFEXITED(status_a) && WEXITSTATUS(status_a) == 3) << read_text(out_a + ".err");
+  auto log = open_ledger(ledger);
+  ASSERT_TRUE(log);
+  const uint64_t head = log->digest()->seq;
+  log.reset();
+  ASSERT_TRUE(wait_status(out_b, [&](const nlohmann::json& s) { return field(s, "published_seq") == head; }, 60s))
+      << read_text(out_b + ".err");
+  kill(b, SIGTERM);
+  const int status_b = wait_for(b);
+  EXPECT_TRUE(WIFEXITED(status_b) && WEXITSTATUS(status_b) == 0) << read_text(out_b + ".err");
+  expect_exactly_once(read_all(brokers, prefix), ledger, prefix);
+}
+
 class BrokerRestart : public ::testing::Test {
  protected:
   void SetUp() override { broker_dir_ = dir_.sub("broker"); }

@@ -67,16 +67,13 @@ TEST(KafkaRouting, headers_follow_the_cloudevents_kafka_binding) {
   EXPECT_EQ(get("ce_source"), "mledger/abc");
   EXPECT_EQ(get("ce_type"), "mledger.OrderPlaced");
   EXPECT_EQ(get("ce_time"), "2026-09-21T14:13:20Z");
-  EXPECT_EQ(get("ce_subject"), "account-a1");
   EXPECT_EQ(get("content-type"), "application/vnd.mledger.envelope+capnp");
   EXPECT_EQ(get("mledger_seq"), "42");
   EXPECT_EQ(get("mledger_stream"), "account-a1");
   EXPECT_EQ(get("mledger_stream_version"), "3");
   EXPECT_EQ(get("mledger_schema_version"), "1");
-  EXPECT_EQ(get("mledger_event_type"), "OrderPlaced");
   EXPECT_EQ(get("mledger_accounts"), "a1,a2");
-  EXPECT_EQ(get("mledger_hash").substr(0, 4), "ab00");
-  EXPECT_EQ(get("mledger_hash").size(), 64u);
+  EXPECT_EQ(h.size(), 11u);
 }
 
 TEST(KafkaRouting, broker_lists_and_prefixes_are_checked) {
