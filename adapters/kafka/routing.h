@@ -51,7 +51,7 @@ Route route_event(const codec::EventHead& event, std::string_view prefix);
 
 // The record headers of an event (name, value), in this order. Nothing is
 // repeated: the type name is in ce_type, the hash in the envelope (every
-// header byte travels with every record: about 330 bytes for these).
+// header byte travels with every record: about 350 bytes for these).
 //   ce_specversion  "1.0"
 //   ce_id           event id
 //   ce_source       `source` (e.g. "mledger/<ledger id>")
