@@ -77,6 +77,8 @@ class KafkaPublisher {
   // Publishes until the head (follow = false) or until *stop. See above.
   [[nodiscard]] Status run(const std::atomic<bool>& stop);
 
+  // The last status; call it only while run() is not running (during run(),
+  // the StatusFn receives each status on run()'s thread).
   PublisherStatus status() const;
 
   class Impl;
