@@ -385,7 +385,10 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
     if (Status s = refresh_head(); !s.ok()) return s;
   }
   source_ = "mledger/" + id;
-  st_.transactional_id = o_.transactional_id.empty() ? "mledger-publisher-" + id : o_.transactional_id;
+  // The prefix is part of the default id: publishers of one ledger to two
+  // prefixes must not fence each other.
+  st_.transactional_id = o_.transactional_id.empty() ? "mledger-publisher-" + o_.topic_prefix + "-" + id
+                                                     : o_.transactional_id;
   const uint64_t target = st_.head_seq;  // without --follow: the head seen at start
 
   while (!stop.load()) {

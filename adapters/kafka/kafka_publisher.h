@@ -40,7 +40,7 @@ struct PublisherOptions {
   std::string topic_prefix = "mledger";
   int32_t partitions = 6;              // for event topics it creates
   int16_t replication_factor = -1;     // -1: the broker's default
-  std::string transactional_id;        // empty: "mledger-publisher-<ledger id>"
+  std::string transactional_id;        // empty: "mledger-publisher-<prefix>-<ledger id>"
   size_t batch_events_max = 50000;     // events per transaction
   size_t batch_bytes_max = 32 << 20;   // envelope bytes per transaction
   int transaction_timeout_ms = 60000;

@@ -47,7 +47,7 @@ not yet published.
 
 Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   --replication-factor -1 (the broker's default) --transactional-id
-  mledger-publisher-<ledger id> --batch-events 50000 --batch-bytes 33554432
+  mledger-publisher-<prefix>-<ledger id> --batch-events 50000 --batch-bytes 33554432
   --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
   looks for new events).
 Exit codes: 0 done, 2 bad usage, 3 the ledger or Kafka failed for good (a
