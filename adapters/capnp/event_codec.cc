@@ -274,4 +274,38 @@ StatusOr<ChainLink> open_link(std::string_view bytes) {
   return link;
 }
 
+StatusOr<EventHead> open_head(std::string_view bytes) {
+  if (Status s = check_size(bytes); !s.ok()) return Err{s};
+  EventHead head;
+  Status status;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+                AlignedWords words(bytes);
+                capnp::FlatArrayMessageReader reader(words.words(), reader_options());
+                OpenedEnvelope opened;
+                status = open_envelope(reader, &opened);
+                if (!status.ok()) return;
+                head.prev_hash = opened.prev_hash;
+                head.hash = opened.hash;
+                kj::ArrayPtr<const capnp::word> segment(
+                    reinterpret_cast<const capnp::word*>(opened.body.data()),
+                    opened.body.size() / sizeof(capnp::word));
+                capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
+                                                             reader_options());
+                auto b = body_reader.getRoot<wire::EventBody>();
+                head.seq = b.getSeq();
+                head.stream = str(b.getStream());
+                head.version = b.getVersion();
+                head.event_id = str(b.getEventId());
+                head.type = str(b.getType());
+                head.schema_version = b.getSchemaVersion();
+                head.recorded_at_micros = b.getRecordedAtMicros();
+                for (auto a : b.getAccountIds()) head.account_ids.push_back(str(a));
+              })) {
+    return fail(StatusCode::corruption, std::string("envelope does not decode: ") +
+                                            e->getDescription().cStr());
+  }
+  if (!status.ok()) return Err{status};
+  return head;
+}
+
 }  // namespace mledger::codec

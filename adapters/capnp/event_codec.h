@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/core/status.h"
 #include "domain/events/event.h"
@@ -58,5 +59,22 @@ struct ChainLink {
   Hash256 hash{};
 };
 [[nodiscard]] StatusOr<ChainLink> open_link(std::string_view envelope_bytes);
+
+// Everything of an envelope but its payload, for paths that route or label
+// events without decoding them (the Kafka publisher). Checks the hash as
+// open() does; fails with `corruption` on bad bytes, never throws.
+struct EventHead {
+  uint64_t seq = 0;
+  std::string stream;
+  uint64_t version = 0;
+  std::string event_id;
+  std::string type;
+  uint32_t schema_version = 0;
+  int64_t recorded_at_micros = 0;
+  std::vector<std::string> account_ids;
+  Hash256 prev_hash{};
+  Hash256 hash{};
+};
+[[nodiscard]] StatusOr<EventHead> open_head(std::string_view envelope_bytes);
 
 }  // namespace mledger::codec

@@ -32,5 +32,7 @@ int run_schema(const Argv& argv);
 int run_query(const Argv& argv);
 int run_projections(const Argv& argv);
 int run_audit_state(const Argv& argv);
+int run_publish(const Argv& argv);
+int run_tail(const Argv& argv);
 
 }  // namespace mledger::cli

@@ -28,6 +28,8 @@ Commands:
   projections ...      list, status, catch-up, rebuild, verify the read models
   bench append|replay  measure appending and replaying synthetic events
   bench history        measure reading whole account histories
+  publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
+  tail --brokers B     print the published events (read_committed) as JSON lines
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -35,7 +37,7 @@ Common options:
   --help               help for a command
 
 Exit codes: 0 ok, 1 rejected command or broken chain, 2 bad usage or malformed
-input (nothing written), 3 storage failure.
+input (nothing written), 3 storage or Kafka failure.
 )";
 
 }  // namespace
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
   if (command == "schema") return run_schema(args);
   if (command == "query") return run_query(args);
   if (command == "projections") return run_projections(args);
+  if (command == "publish") return run_publish(args);
+  if (command == "tail") return run_tail(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

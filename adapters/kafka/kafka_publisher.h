@@ -1,0 +1,94 @@
+#pragma once
+// KafkaPublisher: publishes the event log to Kafka exactly once for
+// read_committed consumers (docs/kafka.md).
+//
+// Each Kafka transaction holds a contiguous run of events (seq c+1..c+n, at
+// most batch_events_max events and batch_bytes_max envelope bytes) and one
+// cursor record {seq c+n, hash of event c+n} on the compacted topic
+// "<prefix>.publisher-cursors", keyed by the transactional id. The cursor thus
+// commits atomically with the events it covers. On start (and after any
+// producer restart) the publisher fences older instances with the same
+// transactional id (init_transactions aborts their open transaction), reads its
+// cursor back with read_committed and resumes after it. A cursor whose hash is
+// not the ledger's hash at that seq (another ledger) is refused: run() fails
+// with `corruption` and publishes nothing.
+//
+// Errors: an unreachable broker, a timed-out or abortable transaction are
+// transient: the transaction is aborted (or its commit retried) and the batch
+// is published again from the cursor after a backoff (doubling up to
+// retry_backoff_max_ms); run() keeps going. A fatal producer error (for
+// example fenced by a newer publisher with the same transactional id) ends
+// run() with io_error; a restart resumes from the cursor.
+//
+// Thread safety: run() on one thread; `stop` may be set from any thread (and
+// from a signal handler): the current transaction is committed or aborted,
+// then run() returns OK.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "adapters/rocksdb/rocksdb_event_log.h"
+#include "domain/core/status.h"
+
+namespace mledger::kafka {
+
+struct PublisherOptions {
+  std::string brokers;                 // "host:port[,host:port]"
+  std::string topic_prefix = "mledger";
+  int32_t partitions = 6;              // for event topics it creates
+  int16_t replication_factor = -1;     // -1: the broker's default
+  std::string transactional_id;        // empty: "mledger-publisher-<prefix>-<ledger id>"
+  size_t batch_events_max = 50000;     // events per transaction
+  size_t batch_bytes_max = 32 << 20;   // envelope bytes per transaction
+  int transaction_timeout_ms = 60000;
+  int retry_backoff_max_ms = 5000;
+  int poll_interval_ms = 100;          // follow: how often to look for new events
+  bool follow = false;                 // false: publish up to the head seen at start, return
+  // Called after each committed transaction, on each retry and while idle
+  // (at most every status_interval_ms), from run()'s thread.
+  int status_interval_ms = 1000;
+};
+
+struct PublisherStatus {
+  uint64_t published_seq = 0;    // the cursor: every event <= this is committed on Kafka
+  uint64_t head_seq = 0;         // the ledger's head as last seen
+  uint64_t lag() const { return head_seq > published_seq ? head_seq - published_seq : 0; }
+  uint64_t published_this_run = 0;
+  uint64_t transactions = 0;
+  uint64_t retries = 0;
+  uint64_t commit_ms = 0;        // time spent in commit_transaction this run
+  bool broker_ok = false;        // the last Kafka operation succeeded
+  std::string last_error;        // why the last attempt failed ("" when broker_ok)
+  std::string transactional_id;
+};
+
+class KafkaPublisher {
+ public:
+  using StatusFn = std::function<void(const PublisherStatus&)>;
+
+  // `log` must outlive the publisher; in follow mode it must be a secondary
+  // instance (its catch_up() is called before each look at the head).
+  KafkaPublisher(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status);
+  ~KafkaPublisher();
+
+  // Publishes until the head (follow = false) or until *stop. See above.
+  [[nodiscard]] Status run(const std::atomic<bool>& stop);
+
+  // The last status; call it only while run() is not running (during run(),
+  // the StatusFn receives each status on run()'s thread).
+  PublisherStatus status() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The ledger id: the first 16 hex digits of event 1's hash (the genesis of
+// the chain); not_found on an empty log.
+[[nodiscard]] StatusOr<std::string> ledger_id(RocksDbEventLog& log);
+
+}  // namespace mledger::kafka

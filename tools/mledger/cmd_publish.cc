@@ -1,0 +1,223 @@
+// mledger publish: publish the ledger's events to Kafka exactly once
+// (adapters/kafka/kafka_publisher.h, docs/kafka.md).
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/kafka/kafka_publisher.h"
+#include "adapters/kafka/kafka_reader.h"
+#include "adapters/kafka/routing.h"
+#include "tools/mledger/args.h"
+#include "tools/mledger/commands.h"
+#include "tools/mledger/runtime.h"
+
+namespace mledger::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: mledger publish --brokers HOST:PORT[,HOST:PORT] [--data DIR] [--follow]
+                       [--topic-prefix P] [--partitions N] [--replication-factor N]
+                       [--transactional-id ID] [--batch-events N] [--batch-bytes N]
+                       [--status-interval-ms N] [--poll-interval-ms N] [--json]
+
+Publishes every event of the ledger to Kafka, exactly once for read_committed
+consumers: each Kafka transaction carries a run of events and the publisher's
+cursor (on the compacted topic P.publisher-cursors), so a publisher killed at
+any point and started again neither loses nor repeats an event. Topics are
+P.accounts, P.orders, P.keys, P.benefits, P.merges, P.catalogue (created with
+--partitions partitions when missing); the record key is the partner account
+id, the value the Cap'n Proto envelope (`mledger schema`), the headers name the
+event (docs/kafka.md).
+
+Without --follow: publishes up to the head seen at start and exits 0.
+With --follow: runs beside the writer (another process may run `mledger exec`
+meanwhile), publishes new events as they are appended, and exits 0 on SIGTERM
+or SIGINT after committing or aborting the transaction in flight.
+An unreachable broker is retried with backoff, never fatal; status lines (on
+stderr, or JSON lines on stdout with --json) show the lag: events appended but
+not yet published.
+
+Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
+  --replication-factor -1 (the broker's default) --transactional-id
+  mledger-publisher-<prefix>-<ledger id> --batch-events 50000 --batch-bytes 33554432
+  --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
+  looks for new events).
+Exit codes: 0 done, 2 bad usage, 3 the ledger or Kafka failed for good (a
+fatal producer error, e.g. fenced by another publisher with the same id), or
+the topics hold another ledger's cursor.
+)";
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+void print_status(const kafka::PublisherStatus& s, bool json) {
+  if (json) {
+    std::printf(
+        "{\"published_seq\":%llu,\"head_seq\":%llu,\"lag\":%llu,\"published_this_run\":%llu,"
+        "\"transactions\":%llu,\"retries\":%llu,\"commit_ms\":%llu,\"broker_ok\":%s,\"last_error\":%s,"
+        "\"transactional_id\":%s}\n",
+        static_cast<unsigned long long>(s.published_seq), static_cast<unsigned long long>(s.head_seq),
+        static_cast<unsigned long long>(s.lag()), static_cast<unsigned long long>(s.published_this_run),
+        static_cast<unsigned long long>(s.transactions), static_cast<unsigned long long>(s.retries),
+        static_cast<unsigned long long>(s.commit_ms), s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
+        nlohmann::json(s.transactional_id).dump().c_str());
+    std::fflush(stdout);
+  } else {
+    std::fprintf(stderr, "mledger publish: published %llu of %llu (lag %llu), %llu this run in %llu transactions%s%s\n",
+                 static_cast<unsigned long long>(s.published_seq), static_cast<unsigned long long>(s.head_seq),
+                 static_cast<unsigned long long>(s.lag()), static_cast<unsigned long long>(s.published_this_run),
+                 static_cast<unsigned long long>(s.transactions),
+                 s.broker_ok ? "" : "; Kafka unavailable, retrying: ",
+                 s.broker_ok ? "" : s.last_error.c_str());
+  }
+}
+
+// Secondary instances of crashed publishers leave their directories behind.
+void remove_stale_secondaries(const std::filesystem::path& parent) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    constexpr std::string_view kPrefix = "mledger-publisher-secondary-";
+    if (!name.starts_with(kPrefix)) continue;
+    const std::string pid = name.substr(kPrefix.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno == EPERM) continue;
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+int run_publish(const Argv& argv) {
+  Args args;
+  if (!args.parse(argv,
+                  {"data", "brokers", "topic-prefix", "partitions", "replication-factor",
+                   "transactional-id", "batch-events", "batch-bytes", "status-interval-ms",
+                   "poll-interval-ms"},
+                  {"follow", "json", "help"}) ||
+      !args.positionals().empty()) {
+    std::fprintf(stderr, "mledger publish: %s\n\n%s",
+                 args.error().empty() ? "unexpected argument" : args.error().c_str(), kHelp);
+    return kExitUsage;
+  }
+  if (args.flag("help")) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  kafka::PublisherOptions o;
+  o.brokers = args.value_or("brokers", "");
+  if (o.brokers.empty()) {
+    std::fprintf(stderr, "mledger publish: --brokers HOST:PORT is required\n");
+    return kExitUsage;
+  }
+  if (Status s = kafka::check_brokers(o.brokers); !s.ok()) {
+    std::fprintf(stderr, "mledger publish: %s\n", s.message().c_str());
+    return kExitUsage;
+  }
+  o.topic_prefix = args.value_or("topic-prefix", "mledger");
+  if (!kafka::valid_topic_prefix(o.topic_prefix)) {
+    std::fprintf(stderr, "mledger publish: bad --topic-prefix '%s' (1..100 of A-Z a-z 0-9 . _ -)\n",
+                 o.topic_prefix.c_str());
+    return kExitUsage;
+  }
+  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0, poll = 0;
+  if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 50000, &batch_events) ||
+      !args.number("batch-bytes", 32u << 20, &batch_bytes) ||
+      !args.number("status-interval-ms", 1000, &interval) ||
+      !args.number("poll-interval-ms", 100, &poll)) {
+    std::fprintf(stderr, "mledger publish: %s\n", args.error().c_str());
+    return kExitUsage;
+  }
+  if (partitions < 1 || partitions > 10000 || batch_events < 1 || batch_events > 100000 ||
+      batch_bytes < 1024 || batch_bytes > (256u << 20) || interval > 3600000 || poll < 1 ||
+      poll > 60000) {
+    std::fprintf(stderr,
+                 "mledger publish: out of range: --partitions 1..10000, --batch-events 1..100000, "
+                 "--batch-bytes 1024..268435456, --status-interval-ms 0..3600000, "
+                 "--poll-interval-ms 1..60000\n");
+    return kExitUsage;
+  }
+  const std::string rf = args.value_or("replication-factor", "-1");
+  if (rf != "-1" && (rf.empty() || rf.size() > 4 || rf.find_first_not_of("0123456789") != std::string::npos ||
+                     std::stoi(rf) < 1 || std::stoi(rf) > 1000)) {
+    std::fprintf(stderr, "mledger publish: --replication-factor needs -1 or 1..1000, got '%s'\n", rf.c_str());
+    return kExitUsage;
+  }
+  o.partitions = static_cast<int32_t>(partitions);
+  o.replication_factor = static_cast<int16_t>(std::stoi(rf));
+  o.transactional_id = args.value_or("transactional-id", "");
+  if (args.value("transactional-id") && (o.transactional_id.empty() || o.transactional_id.size() > 200 ||
+                                         o.transactional_id.find_first_of(" \t\r\n\"\\") != std::string::npos)) {
+    std::fprintf(stderr, "mledger publish: bad --transactional-id (1..200 characters, no spaces or quotes)\n");
+    return kExitUsage;
+  }
+  o.batch_events_max = batch_events;
+  o.batch_bytes_max = batch_bytes;
+  o.status_interval_ms = static_cast<int>(interval);
+  o.poll_interval_ms = static_cast<int>(poll);
+  o.follow = args.flag("follow");
+  const bool json = args.flag("json");
+  const std::string dir = args.value_or("data", "./mledger-data");
+
+  std::unique_ptr<RocksDbEventLog> log;
+  std::filesystem::path secondary;
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
+    std::fprintf(stderr, "mledger publish: no ledger at %s (run `mledger exec` first)\n", dir.c_str());
+    return kExitFailure;
+  }
+  if (o.follow) {
+    const auto parent = std::filesystem::temp_directory_path(ec);
+    remove_stale_secondaries(parent);
+    secondary = parent / ("mledger-publisher-secondary-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(secondary, ec);
+    RocksDbOptions ro;
+    ro.path = dir;
+    ro.create_if_missing = false;
+    ro.secondary_path = secondary.string();
+    auto opened = RocksDbEventLog::open(ro);
+    if (!opened.ok()) {
+      std::filesystem::remove_all(secondary, ec);
+      std::fprintf(stderr, "mledger publish: %s\n", opened.error().to_string().c_str());
+      return kExitFailure;
+    }
+    log = std::move(opened.value());
+  } else {
+    auto opened = open_log_read_only(dir);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "mledger publish: %s\n", opened.error().to_string().c_str());
+      return kExitFailure;
+    }
+    log = std::move(opened.value());
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  (void)sigaction(SIGTERM, &sa, nullptr);
+  (void)sigaction(SIGINT, &sa, nullptr);
+
+  Status result;
+  {
+    kafka::KafkaPublisher publisher(*log, o, [&](const kafka::PublisherStatus& s) { print_status(s, json); });
+    result = publisher.run(g_stop);
+  }
+  log.reset();
+  if (!secondary.empty()) std::filesystem::remove_all(secondary, ec);
+  if (!result.ok()) {
+    std::fprintf(stderr, "mledger publish: %s\n", result.to_string().c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace mledger::cli
