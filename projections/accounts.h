@@ -14,7 +14,7 @@ namespace mledger::projections {
 struct AccountsProjection {
   using Doc = AccountState;
   static constexpr std::string_view kName = "accounts";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: company source, DUNS, validation, enrolled_at
 
   // Events of the account's own stream.
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids) {

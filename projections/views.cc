@@ -13,9 +13,13 @@ ProfileView profile_view(const AccountState& a) {
   v.read_only_because = a.company_info_presence;
   v.suspended = a.suspended;
   v.legal_name = a.legal_name;
+  v.source = a.source;
+  v.duns_number = a.duns_number;
   v.address = a.address;
+  v.address_validated = a.address_validated;
   v.phone = a.phone;
   v.primary_contact = a.primary_contact;
+  v.enrolled_at = a.enrolled_at;
   v.default_email = a.default_email;
   v.alternate_email = a.alternate_email;
   v.marketing_contact = a.marketing_contact;

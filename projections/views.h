@@ -36,9 +36,13 @@ struct ProfileView {
   std::string read_only_because;
   bool suspended = false;
   std::string legal_name;
+  CompanySource source = CompanySource::entered_by_hand;  // R-ACC-03
+  std::string duns_number;
   PostalAddress address;
+  bool address_validated = false;
   std::string phone;
   ContactPerson primary_contact;
+  Instant enrolled_at;
   std::string default_email;
   std::string alternate_email;
   std::optional<MarketingContactAssigned> marketing_contact;
@@ -50,7 +54,8 @@ struct ProfileView {
   std::set<std::string> competency_levels;
   std::optional<Instant> last_business_review;
   MLEDGER_FIELDS(account_id, enrolled, merged_into, read_only, read_only_because, suspended,
-                 legal_name, address, phone, primary_contact, default_email, alternate_email,
+                 legal_name, source, duns_number, address, address_validated, phone,
+                 primary_contact, enrolled_at, default_email, alternate_email,
                  marketing_contact, verification, users, locations, tenants, programs,
                  competency_levels, last_business_review)
 };

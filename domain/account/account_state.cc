@@ -54,6 +54,10 @@ struct Apply {
     s.phone = e.phone;
     s.primary_contact = e.primary_contact;
     s.default_email = e.primary_contact.email;
+    s.source = e.source;
+    s.duns_number = e.duns_number;
+    s.address_validated = e.address_validation.has_value();
+    s.enrolled_at = at;
   }
   void operator()(const CompanyInfoUpdated& e) {
     s.legal_name = e.legal_name;

@@ -140,6 +140,10 @@ struct AccountState {
   PostalAddress address;
   std::string phone;
   ContactPerson primary_contact;
+  CompanySource source = CompanySource::entered_by_hand;  // R-ACC-03
+  std::string duns_number;
+  bool address_validated = false;  // validated at enrollment (R-ACC-03)
+  Instant enrolled_at;
   std::string company_info_presence;  // R-ACC-04: non-empty = read-only
   Verification verification;
   std::map<std::string, AccountUser> users;  // by user id
@@ -163,7 +167,12 @@ struct AccountState {
 
   size_t global_admin_count() const;
   const Order* find_order(const std::string& order_id) const;
-  MLEDGER_FIELDS(enrolled, account_id, merged_into, legal_name, address, phone, primary_contact, company_info_presence, verification, users, locations, locations_added, tenants, default_email, alternate_email, programs, suspended, last_business_review, competency_levels, marketing_contact, orders, memberships, allocations, technical_requests, go_to_market_requests, incidents, subscriptions)
+  MLEDGER_FIELDS(enrolled, account_id, merged_into, legal_name, address, phone, primary_contact,
+                 source, duns_number, address_validated, enrolled_at, company_info_presence,
+                 verification, users, locations, locations_added, tenants, default_email,
+                 alternate_email, programs, suspended, last_business_review, competency_levels,
+                 marketing_contact, orders, memberships, allocations, technical_requests,
+                 go_to_market_requests, incidents, subscriptions)
   friend bool operator==(const AccountState&, const AccountState&) = default;
 };
 

@@ -12,7 +12,8 @@
 #include "adapters/capnp/event_codec.h"
 #include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
-#include "projections/account_profile.h"
+#include "projections/all.h"
+#include "projections/views.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/subcommand.h"
 
@@ -63,10 +64,10 @@ leads to it. Exit 1 when there is no event N.
 
 using json::dump_text;
 
-// The account as the events above leave it (the account-profile fold).
-void print_profile(const projections::AccountProfile& p) {
+// The account as the events above leave it (the profile read model).
+void print_profile(const projections::ProfileView& p, uint64_t last_seq) {
   const PostalAddress& a = p.address;
-  std::printf("\nstate after event #%llu:\n", static_cast<unsigned long long>(p.last_seq));
+  std::printf("\nstate after event #%llu:\n", static_cast<unsigned long long>(last_seq));
   std::printf("  company   %s (%s)\n", p.legal_name.c_str(),
               p.source == CompanySource::duns_lookup ? ("DUNS " + p.duns_number).c_str()
                                                      : "entered by hand");
@@ -75,10 +76,10 @@ void print_profile(const projections::AccountProfile& p) {
   std::printf("  phone     %s\n", p.phone.c_str());
   std::printf("  contact   %s %s <%s>\n", p.primary_contact.first_name.c_str(),
               p.primary_contact.last_name.c_str(), p.primary_contact.email.c_str());
-  for (const auto& [id, u] : p.users) {
+  for (const auto& u : p.users) {
     std::string roles;
     for (Role r : u.roles) roles += (roles.empty() ? "" : ",") + std::string(role_name(r));
-    std::printf("  user      %s <%s>%s roles=%s\n", id.c_str(), u.email.c_str(),
+    std::printf("  user      %s <%s>%s roles=%s\n", u.user_id.c_str(), u.email.c_str(),
                 u.guest ? " guest" : "", roles.c_str());
   }
 }
@@ -132,8 +133,8 @@ int history(const char* name, const Argv& argv) {
   const bool window = from_t || to_t;
   const bool prefix = !from_t && !args.value("from-seq");  // the state is then meaningful
   uint64_t printed = 0;
-  projections::AccountProfile profile;
-  profile.account_id = *account;
+  projections::AccountDocs docs;
+  docs.accounts.account_id = *account;
   bool more = true;
   while (more && printed < limit) {
     const size_t chunk = window ? 4096 : static_cast<size_t>(std::min<uint64_t>(limit - printed, 4096));
@@ -149,7 +150,7 @@ int history(const char* name, const Argv& argv) {
       } else {
         print_event_line(e);
       }
-      projections::apply(profile, e);
+      projections::fold_account(docs, *account, e);
       if (++printed == limit) break;
     }
   }
@@ -157,8 +158,8 @@ int history(const char* name, const Argv& argv) {
   if (printed == 0) {
     std::printf("no events concern account %s%s\n", account->c_str(),
                 window || args.value("from-seq") ? " in that range" : "");
-  } else if (prefix && profile.enrolled) {
-    print_profile(profile);
+  } else if (prefix && docs.accounts.enrolled) {
+    print_profile(projections::profile_view(docs.accounts), docs.last_seq);
   }
   return kExitOk;
 }
