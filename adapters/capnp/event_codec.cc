@@ -221,9 +221,14 @@ StatusOr<std::string> seal(RecordedEvent& event) {
   return std::move(sealed.bytes);
 }
 
-StatusOr<RecordedEvent> open(std::string_view bytes) {
-  if (Status s = check_size(bytes); !s.ok()) return Err{s};
-  RecordedEvent event;
+namespace {
+
+// Opens an envelope from outside (size, shape, hash against the body) and
+// calls `read(opened, body)` with its body; never throws: a Cap'n Proto
+// exception or a failed check is a `corruption` Status.
+template <class Read>
+Status with_body(std::string_view bytes, Read&& read) {
+  if (Status s = check_size(bytes); !s.ok()) return s;
   Status status;
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
                 AlignedWords words(bytes);
@@ -231,80 +236,61 @@ StatusOr<RecordedEvent> open(std::string_view bytes) {
                 OpenedEnvelope opened;
                 status = open_envelope(reader, &opened);
                 if (!status.ok()) return;
-                event.prev_hash = opened.prev_hash;
-                event.hash = opened.hash;
                 // The body is word-aligned inside an aligned message.
                 kj::ArrayPtr<const capnp::word> segment(
                     reinterpret_cast<const capnp::word*>(opened.body.data()),
                     opened.body.size() / sizeof(capnp::word));
                 capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
                                                              reader_options());
-                status = read_body(body_reader.getRoot<wire::EventBody>(), event);
+                status = read(opened, body_reader.getRoot<wire::EventBody>());
               })) {
-    return fail(StatusCode::corruption, std::string("envelope does not decode: ") +
-                                            e->getDescription().cStr());
+    return Status(StatusCode::corruption,
+                  std::string("envelope does not decode: ") + e->getDescription().cStr());
   }
-  if (!status.ok()) return Err{status};
+  return status;
+}
+
+}  // namespace
+
+StatusOr<RecordedEvent> open(std::string_view bytes) {
+  RecordedEvent event;
+  Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader body) {
+    event.prev_hash = opened.prev_hash;
+    event.hash = opened.hash;
+    return read_body(body, event);
+  });
+  if (!s.ok()) return Err{s};
   return event;
 }
 
 StatusOr<ChainLink> open_link(std::string_view bytes) {
-  if (Status s = check_size(bytes); !s.ok()) return Err{s};
   ChainLink link;
-  Status status;
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
-                AlignedWords words(bytes);
-                capnp::FlatArrayMessageReader reader(words.words(), reader_options());
-                OpenedEnvelope opened;
-                status = open_envelope(reader, &opened);
-                if (!status.ok()) return;
-                link.prev_hash = opened.prev_hash;
-                link.hash = opened.hash;
-                kj::ArrayPtr<const capnp::word> segment(
-                    reinterpret_cast<const capnp::word*>(opened.body.data()),
-                    opened.body.size() / sizeof(capnp::word));
-                capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
-                                                             reader_options());
-                link.seq = body_reader.getRoot<wire::EventBody>().getSeq();
-              })) {
-    return fail(StatusCode::corruption, std::string("envelope does not decode: ") +
-                                            e->getDescription().cStr());
-  }
-  if (!status.ok()) return Err{status};
+  Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader body) {
+    link.prev_hash = opened.prev_hash;
+    link.hash = opened.hash;
+    link.seq = body.getSeq();
+    return Status::Ok();
+  });
+  if (!s.ok()) return Err{s};
   return link;
 }
 
 StatusOr<EventHead> open_head(std::string_view bytes) {
-  if (Status s = check_size(bytes); !s.ok()) return Err{s};
   EventHead head;
-  Status status;
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
-                AlignedWords words(bytes);
-                capnp::FlatArrayMessageReader reader(words.words(), reader_options());
-                OpenedEnvelope opened;
-                status = open_envelope(reader, &opened);
-                if (!status.ok()) return;
-                head.prev_hash = opened.prev_hash;
-                head.hash = opened.hash;
-                kj::ArrayPtr<const capnp::word> segment(
-                    reinterpret_cast<const capnp::word*>(opened.body.data()),
-                    opened.body.size() / sizeof(capnp::word));
-                capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
-                                                             reader_options());
-                auto b = body_reader.getRoot<wire::EventBody>();
-                head.seq = b.getSeq();
-                head.stream = str(b.getStream());
-                head.version = b.getVersion();
-                head.event_id = str(b.getEventId());
-                head.type = str(b.getType());
-                head.schema_version = b.getSchemaVersion();
-                head.recorded_at_micros = b.getRecordedAtMicros();
-                for (auto a : b.getAccountIds()) head.account_ids.push_back(str(a));
-              })) {
-    return fail(StatusCode::corruption, std::string("envelope does not decode: ") +
-                                            e->getDescription().cStr());
-  }
-  if (!status.ok()) return Err{status};
+  Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader b) {
+    head.prev_hash = opened.prev_hash;
+    head.hash = opened.hash;
+    head.seq = b.getSeq();
+    head.stream = str(b.getStream());
+    head.version = b.getVersion();
+    head.event_id = str(b.getEventId());
+    head.type = str(b.getType());
+    head.schema_version = b.getSchemaVersion();
+    head.recorded_at_micros = b.getRecordedAtMicros();
+    for (auto a : b.getAccountIds()) head.account_ids.push_back(str(a));
+    return Status::Ok();
+  });
+  if (!s.ok()) return Err{s};
   return head;
 }
 

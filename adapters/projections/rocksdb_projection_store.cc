@@ -10,6 +10,8 @@
 #include <map>
 #include <shared_mutex>
 
+#include "adapters/rocksdb/rocksdb_status.h"
+
 namespace mledger {
 
 namespace {
@@ -29,15 +31,6 @@ std::string id_key(std::string_view prefix, uint64_t id) {
 }
 std::string family_name(uint64_t id) { return "g" + std::to_string(id); }
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-Status from_rocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  const StatusCode code = s.IsCorruption() ? StatusCode::corruption
-                          : s.IsNotFound() ? StatusCode::not_found
-                          : s.IsInvalidArgument() ? StatusCode::invalid_argument
-                                                  : StatusCode::io_error;
-  return Status(code, std::string(what) + ": " + s.ToString());
-}
 
 std::string encode_meta(const Generation& g) {
   std::string v = g.projection;

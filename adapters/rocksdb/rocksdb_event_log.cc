@@ -17,6 +17,8 @@
 #include "adapters/log/append_planner.h"
 #include "adapters/log/chain_verifier.h"
 
+#include "adapters/rocksdb/rocksdb_status.h"
+
 namespace mledger {
 
 namespace {
@@ -47,15 +49,6 @@ std::string prefixed_key(std::string_view prefix, uint64_t n) {
   return k;
 }
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-Status from_rocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::Ok();
-  const StatusCode code = s.IsCorruption() ? StatusCode::corruption
-                          : s.IsNotFound() ? StatusCode::not_found
-                          : s.IsInvalidArgument() ? StatusCode::invalid_argument
-                                                  : StatusCode::io_error;
-  return Status(code, std::string(what) + ": " + s.ToString());
-}
 
 // The "<name>\0" prefix of index keys (`streams`, `by_account`): entries of one
 // stream or account arrive in key order, so the memtable can insert each one

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -18,26 +17,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
 
 using nlohmann::json;
 
-struct RunResult {
-  int exit_code;
-  std::string out;  // stdout
-};
+using mledger::testing::shell;
+using RunResult = mledger::testing::Run;
 
+// The binary's stdout alone (its progress lines on stderr are dropped).
 RunResult run(const std::string& args) {
-  const std::string cmd = std::string(MLEDGER_BINARY) + " " + args + " 2>/dev/null </dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return shell(std::string(MLEDGER_BINARY) + " " + args + " 2>/dev/null </dev/null");
 }
 
 json run_json(const std::string& args) {
