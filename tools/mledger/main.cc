@@ -27,6 +27,7 @@ Commands:
   query NAME --account ID   an account's read model as JSON (--list: names)
   projections ...      list, status, catch-up, rebuild, verify the read models
   bench append|replay  measure appending and replaying synthetic events
+  bench rebuild        measure rebuilding every projection (events/s, peak memory)
   bench history        measure reading whole account histories
   publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
   tail --brokers B     print the published events (read_committed) as JSON lines
