@@ -289,9 +289,13 @@ Status ProjectionEngine::rebuild(const std::vector<std::string>& names, const Pr
     if (!building.ok()) return building.error();
     targets.push_back(target(p, *building, *head_seq));
   }
-  // Follow the log until a fold ends at its head.
-  for (;;) {
+  // Follow the log until a fold ends at its head, for a few passes at most:
+  // under a writer that never pauses, what the last pass leaves is folded by
+  // the next catch-up (status shows it as lag).
+  constexpr int kFollowPassesMax = 3;
+  for (int pass = 0;; ++pass) {
     if (Status s = fold(targets, "rebuild", progress); !s.ok()) return s;
+    if (pass == kFollowPassesMax) break;
     auto now = head();
     if (!now.ok()) return now.error();
     if (*now == targets.front().until) break;

@@ -7,7 +7,9 @@
 //   from event 1 into a new generation that then becomes live.
 // - rebuild(): builds new generations of the named projections from event 1
 //   beside the live ones (readers keep reading the live ones), following the
-//   log while it grows, and promotes each once it reaches the head. An
+//   log while it grows (up to three more passes after the first), and then
+//   promotes them; what a writer appended after the last pass is left to the
+//   next catch-up. An
 //   unfinished build of the same version (a killed rebuild) is resumed from
 //   its checkpoint, not restarted.
 // - verify(): folds scratch generations up to each live checkpoint and
