@@ -1,5 +1,7 @@
 #include "projections/merges.h"
 
+#include "domain/core/streams.h"
+
 namespace mledger::projections {
 
 namespace {
@@ -57,7 +59,7 @@ struct Fold {
 // Invitations live on the pair's stream ("merge-<a>+<b>"); each of their
 // events concerns both accounts.
 void MergesProjection::documents_of(const RecordedEvent& e, std::vector<std::string>& ids) {
-  if (!std::string_view(e.stream).starts_with("merge-")) return;
+  if (!std::string_view(e.stream).starts_with(kMergePairStreamPrefix)) return;
   ids.insert(ids.end(), e.account_ids.begin(), e.account_ids.end());
 }
 

@@ -25,15 +25,14 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/core/streams.h"
 #include "domain/events/event.h"
 
 namespace mledger::projections {
 
 // The account whose own stream ("account-<id>") holds the event, or empty.
 inline std::string_view account_of_stream(const RecordedEvent& e) {
-  constexpr std::string_view prefix = "account-";
-  std::string_view s = e.stream;
-  return s.starts_with(prefix) ? s.substr(prefix.size()) : std::string_view();
+  return mledger::account_of_stream(e.stream);
 }
 
 }  // namespace mledger::projections

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "domain/core/streams.h"
 #include "domain/core/time.h"
 #include "domain/events/event.h"
 
@@ -89,9 +90,8 @@ bool valid_topic_prefix(std::string_view prefix) {
 Route route_event(const codec::EventHead& event, std::string_view prefix) {
   Route r;
   r.topic = topic_for(prefix, group_of(event.type));
-  constexpr std::string_view kAccountPrefix = "account-";
-  if (event.stream.starts_with(kAccountPrefix)) {
-    r.key = event.stream.substr(kAccountPrefix.size());
+  if (std::string_view account = account_of_stream(event.stream); !account.empty()) {
+    r.key = std::string(account);
   } else if (!event.account_ids.empty()) {
     r.key = event.account_ids.front();
   } else {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/core/streams.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
 
@@ -30,10 +31,10 @@ StatusOr<std::vector<std::string>> list_accounts(EventLog& log) {
   std::vector<std::string> accounts;
   std::string after;
   while (accounts.size() < kAccountsMax) {
-    auto streams = log.list_streams("account-", after, 4096);
+    auto streams = log.list_streams(kAccountStreamPrefix, after, 4096);
     if (!streams.ok()) return Err{streams.error()};
     if (streams->empty()) break;
-    for (const auto& s : *streams) accounts.push_back(s.substr(8));
+    for (const auto& s : *streams) accounts.emplace_back(account_of_stream(s));
     after = streams->back();
   }
   return accounts;

@@ -10,6 +10,7 @@
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
+#include "domain/core/streams.h"
 #include "domain/decide/deadlines.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
@@ -98,7 +99,7 @@ int run_tick(const Argv& argv) {
     return true;
   };
 
-  for (const std::string& prefix : {std::string("account-"), std::string("merge-")}) {
+  for (const std::string_view prefix : {kAccountStreamPrefix, kMergePairStreamPrefix}) {
     std::string after;
     for (;;) {
       auto page = r.log->list_streams(prefix, after, kPage);
@@ -109,7 +110,7 @@ int run_tick(const Argv& argv) {
       for (const std::string& stream : *page) {
         const std::string name = stream.substr(prefix.size());
         std::vector<DueCommand> due;
-        if (prefix == "account-") {
+        if (prefix == kAccountStreamPrefix) {
           auto state = r.ledger->account_state(name);
           if (!state.ok()) {
             std::fprintf(stderr, "mledger tick: %s\n", state.error().to_string().c_str());
