@@ -63,4 +63,37 @@ void ExportWriter::trailer(std::string& out) {
   line(j, false, out);
 }
 
+Status export_account(RocksDbEventLog& log, const std::string& account, const LogDigest& ledger,
+                      Instant exported_at, const std::function<Status(std::string_view)>& sink,
+                      ExportSummary* summary) {
+  constexpr size_t kEventsPerRead = 1024;
+  ExportWriter writer;
+  std::string buf;
+  writer.header(account, ledger, exported_at, buf);
+  uint64_t from = 0;
+  bool more = true;
+  while (more) {
+    auto events = log.read_account(account, from, kEventsPerRead);
+    if (!events.ok()) return events.error();
+    more = events->size() == kEventsPerRead;
+    for (const auto& e : *events) {
+      if (e.seq > ledger.seq) {  // after the digest: not part of this export
+        more = false;
+        break;
+      }
+      auto envelope = log.read_envelope(e.seq);
+      Status s = envelope.ok() ? writer.event(*envelope, buf) : envelope.error();
+      if (!s.ok()) return Status(s.code(), "event " + std::to_string(e.seq) + ": " + s.message());
+      if (summary->first_seq == 0) summary->first_seq = e.seq;
+      summary->last_seq = e.seq;
+      from = e.seq + 1;
+    }
+    if (Status s = sink(buf); !s.ok()) return s;
+    buf.clear();
+  }
+  writer.trailer(buf);
+  summary->events = writer.events();
+  return sink(buf);
+}
+
 }  // namespace mledger

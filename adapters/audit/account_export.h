@@ -15,6 +15,7 @@
 // byte order. ExportWriter writes the format; ExportChecker (export_checker.h)
 // reads it back.
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,7 @@
 
 #include "adapters/crypto/sha256.h"
 #include "domain/core/status.h"
+#include "adapters/rocksdb/rocksdb_event_log.h"
 #include "domain/ports/event_log.h"
 
 namespace mledger {
@@ -56,5 +58,19 @@ class ExportWriter {
   uint64_t lines_ = 0;
   uint64_t events_ = 0;
 };
+
+struct ExportSummary {
+  uint64_t events = 0;
+  uint64_t first_seq = 0;  // 0 when no event
+  uint64_t last_seq = 0;
+};
+
+// Writes the whole export of `account` (its events up to `ledger.seq`, a
+// digest of `log`) in chunks to `sink`, which may refuse one (its Status is
+// returned). Fails with corruption when an envelope does not open.
+[[nodiscard]] Status export_account(RocksDbEventLog& log, const std::string& account,
+                                    const LogDigest& ledger, Instant exported_at,
+                                    const std::function<Status(std::string_view chunk)>& sink,
+                                    ExportSummary* summary);
 
 }  // namespace mledger

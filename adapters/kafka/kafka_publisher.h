@@ -70,7 +70,8 @@ class KafkaPublisher {
   using StatusFn = std::function<void(const PublisherStatus&)>;
 
   // `log` must outlive the publisher; in follow mode it must be a secondary
-  // instance (its catch_up() is called before each look at the head).
+  // instance or the writer's own (its catch_up() is called before each look
+  // at the head).
   KafkaPublisher(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status);
   ~KafkaPublisher();
 

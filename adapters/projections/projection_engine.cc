@@ -246,6 +246,7 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
 }
 
 Status ProjectionEngine::catch_up(const ProgressFn& progress) {
+  std::lock_guard lock(folding_);
   auto head_seq = head();
   if (!head_seq.ok()) return head_seq.error();
   auto gens = store_.generations();
@@ -277,6 +278,7 @@ Status ProjectionEngine::catch_up(const ProgressFn& progress) {
 }
 
 Status ProjectionEngine::rebuild(const std::vector<std::string>& names, const ProgressFn& progress) {
+  std::lock_guard lock(folding_);
   auto selected = select(names);
   if (!selected.ok()) return selected.error();
   auto head_seq = head();
@@ -309,6 +311,7 @@ Status ProjectionEngine::rebuild(const std::vector<std::string>& names, const Pr
 
 StatusOr<std::vector<ProjectionDifferences>> ProjectionEngine::verify(
     const std::vector<std::string>& names, const ProgressFn& progress) {
+  std::lock_guard lock(folding_);
   auto selected = select(names);
   if (!selected.ok()) return Err{selected.error()};
   auto gens = store_.generations();

@@ -29,6 +29,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,9 @@ struct ProjectionDifferences {
   std::vector<std::string> first_differing;  // up to 10 document keys
 };
 
+// Thread safety: any method may be called from any thread. catch_up(),
+// rebuild() and verify() run one at a time (a second waits for the first);
+// status() and live() do not wait for them.
 class ProjectionEngine {
  public:
   ProjectionEngine(ProjectionStore& store, EventLog& log,
@@ -126,6 +130,7 @@ class ProjectionEngine {
   EventLog& log_;
   std::vector<std::unique_ptr<StoredProjection>> projections_;
   ProjectionEngineOptions options_;
+  std::mutex folding_;  // catch_up, rebuild and verify run one at a time
 };
 
 }  // namespace mledger

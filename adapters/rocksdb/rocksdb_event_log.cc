@@ -295,7 +295,8 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
 
 Status RocksDbEventLog::catch_up() {
   if (impl_->options.secondary_path.empty()) {
-    return Status(StatusCode::invalid_argument, "catch_up() needs a secondary instance");
+    if (!impl_->options.read_only) return Status();
+    return Status(StatusCode::invalid_argument, "a read-only instance cannot catch up; open a secondary");
   }
   rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
   if (!s.ok()) return from_rocks(s, "catching up with the ledger's writer");

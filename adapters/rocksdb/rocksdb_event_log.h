@@ -62,8 +62,10 @@ class RocksDbEventLog final : public EventLog {
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
 
-  // Secondary instances only: makes the writer's appends so far visible
-  // (digest(), reads and scans then include them).
+  // A secondary instance: makes the writer's appends so far visible
+  // (digest(), reads and scans then include them). The writer's own (primary)
+  // instance always sees its appends: nothing to do, OK. A read-only instance
+  // sees the log as it was when opened: invalid_argument.
   [[nodiscard]] Status catch_up();
 
   // Calls `fn` with each stored envelope from `from_seq` on, in order, until

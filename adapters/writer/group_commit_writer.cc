@@ -92,6 +92,7 @@ void GroupCommitWriter::run() {
         ++stats_.failed_batches;
       }
     }
+    if (outcomes.ok() && options_.on_batch) options_.on_batch(batch.size(), events);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (outcomes.ok()) {
         batch[i].promise.set_value(std::move(outcomes.value()[i]));

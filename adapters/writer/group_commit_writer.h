@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -25,6 +26,9 @@ struct GroupCommitOptions {
   size_t queue_requests_max = 65536;
   size_t batch_requests_max = 4096;
   size_t batch_events_max = 16384;
+  // Called on the writer thread after each durable batch (requests, events
+  // in it); for metrics, so it must be quick. May be empty.
+  std::function<void(size_t requests, size_t events)> on_batch;
 };
 
 struct GroupCommitStats {

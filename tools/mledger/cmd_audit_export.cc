@@ -45,7 +45,6 @@ Exit: 0 intact; 1 not intact, naming the first bad line and seq; 2 bad usage
 or FILE unreadable.
 )";
 
-constexpr size_t kEventsPerRead = 1024;
 constexpr const char* kExportName = "audit export";
 
 // "SEQ:HEXHASH" as `mledger digest` prints them.
@@ -59,42 +58,6 @@ std::optional<LogDigest> parse_digest(const std::string& text) {
   d.seq = std::stoull(text.substr(0, colon));
   if (!from_hex(std::string_view(text).substr(colon + 1), &d.head)) return std::nullopt;
   return d;
-}
-
-// Writes the export into `file`; reports failures itself.
-int write_export(RocksDbEventLog& log, const std::string& account, const LogDigest& ledger,
-                 AtomicFile& file, ExportWriter& writer, uint64_t* first_seq, uint64_t* last_seq) {
-  SystemClock clock;
-  std::string buf;
-  writer.header(account, ledger, clock.now(), buf);
-  uint64_t from = 0;
-  bool more = true;
-  while (more) {
-    auto events = log.read_account(account, from, kEventsPerRead);
-    if (!events.ok()) return report_failure(kExportName, events.error(), kExitFailure);
-    more = events->size() == kEventsPerRead;
-    for (const auto& e : *events) {
-      if (e.seq > ledger.seq) {  // after the digest: not part of this export
-        more = false;
-        break;
-      }
-      auto envelope = log.read_envelope(e.seq);
-      Status s = envelope.ok() ? writer.event(*envelope, buf) : envelope.error();
-      if (!s.ok()) {
-        return report_failure(kExportName, Status(s.code(), "event " + std::to_string(e.seq) + ": " + s.message()),
-                              kExitFailure);
-      }
-      if (*first_seq == 0) *first_seq = e.seq;
-      *last_seq = e.seq;
-      from = e.seq + 1;
-    }
-    if (Status s = file.append(buf); !s.ok()) return report_failure(kExportName, s, kExitFailure);
-    buf.clear();
-  }
-  writer.trailer(buf);
-  Status s = file.append(buf);
-  if (s.ok()) s = file.commit();
-  return s.ok() ? kExitOk : report_failure(kExportName, s, kExitFailure);
 }
 
 }  // namespace
@@ -126,14 +89,17 @@ int run_audit_export(const Argv& argv) {
     std::fprintf(stderr, "mledger %s: %s; nothing written\n", name, file.error().message().c_str());
     return file.error().code() == StatusCode::invalid_argument ? kExitUsage : kExitFailure;
   }
-  ExportWriter writer;
-  uint64_t first_seq = 0, last_seq = 0;
-  code = write_export(*log, account, *digest, *file, writer, &first_seq, &last_seq);
-  if (code != kExitOk) return code;
+  ExportSummary summary;
+  SystemClock clock;
+  Status written = export_account(*log, account, *digest, clock.now(),
+                                  [&](std::string_view chunk) { return file->append(chunk); }, &summary);
+  if (written.ok()) written = file->commit();
+  if (!written.ok()) return report_failure(name, written, kExitFailure);
+  const uint64_t first_seq = summary.first_seq, last_seq = summary.last_seq;
   if (args.flag("json")) {
     std::printf("%s\n", json::dump_text({{"file", out},
                                          {"account", account},
-                                         {"events", writer.events()},
+                                         {"events", summary.events},
                                          {"first_seq", first_seq},
                                          {"last_seq", last_seq},
                                          {"ledger", json::digest_to_json(*digest)}})
@@ -141,7 +107,7 @@ int run_audit_export(const Argv& argv) {
   } else {
     std::printf("exported %llu events of account %s (seq %llu..%llu) to %s\n"
                 "ledger digest at export: seq %llu head %s\n",
-                static_cast<unsigned long long>(writer.events()), account.c_str(),
+                static_cast<unsigned long long>(summary.events), account.c_str(),
                 static_cast<unsigned long long>(first_seq), static_cast<unsigned long long>(last_seq),
                 out.c_str(), static_cast<unsigned long long>(digest->seq), to_hex(digest->head).c_str());
   }

@@ -31,7 +31,6 @@ Exit: 0 shown; 1 no events of the account at that point; 2 bad usage;
 3 storage failure.
 )";
 
-constexpr size_t kChunk = 4096;
 
 }  // namespace
 
@@ -79,42 +78,20 @@ int run_audit_state(const Argv& argv) {
     return log.error().code() == StatusCode::not_found ? kExitUsage : kExitFailure;
   }
 
-  projections::AccountDocs docs;
-  docs.accounts.account_id = *account;
-  uint64_t folded = 0, from = 0;
-  bool done = false;
-  while (!done) {
-    auto events = log.value()->read_account(*account, from, kChunk);
-    if (!events.ok()) {
-      std::fprintf(stderr, "mledger audit state: %s\n", events.error().to_string().c_str());
-      return kExitFailure;
-    }
-    for (const RecordedEvent& e : *events) {
-      if ((by_seq && e.seq > at_seq) || (as_of && (recorded_clock ? e.metadata.recorded_at : e.metadata.occurred_at) > *as_of)) {
-        done = true;
-        break;
-      }
-      projections::fold_account(docs, *account, e);
-      ++folded;
-      from = e.seq + 1;
-    }
-    if (events->size() < kChunk) break;
+  AsOf until;
+  if (by_seq) until.at_seq = at_seq;
+  until.as_of = as_of;
+  until.recorded_clock = recorded_clock;
+  auto state = fold_account_as_of(*log.value(), *account, until);
+  if (!state.ok()) {
+    std::fprintf(stderr, "mledger audit state: %s\n", state.error().to_string().c_str());
+    return kExitFailure;
   }
-  if (folded == 0) {
+  if (state->events_folded == 0) {
     std::fprintf(stderr, "mledger audit state: no events of account %s at that point\n", account->c_str());
     return kExitRejected;
   }
-  nlohmann::json models = nlohmann::json::object();
-  for (const ReadModel& m : read_models()) {
-    if (!m.projection.empty()) models[std::string(m.name)] = read_model_json(m, docs, *account);
-  }
-  nlohmann::json out = {{"account_id", *account}, {"at_seq", docs.last_seq}, {"events_folded", folded}};
-  if (by_seq) out["log_seq"] = at_seq;
-  if (as_of) {
-    out["as_of"] = format_rfc3339(*as_of);
-    out["clock"] = clock;
-  }
-  out["read_models"] = std::move(models);
+  const nlohmann::json out = account_as_of_json(*state, *account, until);
   std::printf("%s\n", out.dump(args.flag("pretty") ? 2 : -1, ' ', false,
                                nlohmann::json::error_handler_t::replace).c_str());
   return kExitOk;

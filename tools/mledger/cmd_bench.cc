@@ -278,6 +278,7 @@ int bench_rebuild(Args& args) {
 }  // namespace
 
 int run_bench(const Argv& argv) {
+  if (!argv.empty() && (argv[0] == "commands" || argv[0] == "http")) return run_bench_load(argv);
   Args args;
   if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries"}, {"json", "help"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);

@@ -3,9 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "adapters/json/fields_json.h"
 #include "adapters/projections/read_models.h"
-#include "projections/timeline.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/progress.h"
@@ -43,7 +41,7 @@ Read models (docs/operations.md describes each field):
 Exit: 0 shown; 1 no such account; 2 bad usage; 3 storage failure.
 )";
 
-constexpr uint64_t kTimelineLimitMax = 10'000;
+
 
 int failure(const Status& s) {
   std::fprintf(stderr, "mledger query: %s\n", s.to_string().c_str());
@@ -88,7 +86,7 @@ int run_query(const Argv& argv) {
     return kExitUsage;
   }
   if (!args.number("from-seq", 0, &from_seq) || !args.number("limit", 1000, &limit) ||
-      limit == 0 || limit > kTimelineLimitMax) {
+      limit == 0 || limit > kTimelineEntriesMax) {
     std::fprintf(stderr, "mledger query: %s\n",
                  args.error().empty() ? "--limit must be from 1 to 10000" : args.error().c_str());
     return kExitUsage;
@@ -97,44 +95,18 @@ int run_query(const Argv& argv) {
   auto side = open_read_side(args.value_or("data", "mledger-data"), StoreAccess::write_if_free);
   if (!side.ok()) return failure(side.error());
   ReadSide& rs = *side.value();
-  auto exists = rs.log->read_account(*account, 0, 1);
-  if (!exists.ok()) return failure(exists.error());
-  if (exists->empty()) {
+  if (!model->projection.empty() && rs.writable) {
+    ProgressPrinter printer(false);
+    if (Status s = rs.engine->catch_up(printer.callback()); !s.ok()) return failure(s);
+  }
+  auto answer = query_read_model(*rs.log, *rs.store, *rs.engine, *model, *account, from_seq,
+                                 static_cast<size_t>(limit));
+  if (!answer.ok()) return failure(answer.error());
+  if (!answer->has_value()) {
     std::fprintf(stderr, "mledger query: no account %s in the ledger\n", account->c_str());
     return kExitRejected;
   }
-  auto head = rs.log->digest();
-  if (!head.ok()) return failure(head.error());
-
-  nlohmann::json out = {{"read_model", model->name}, {"account_id", *account}};
-  if (model->projection.empty()) {
-    auto events = rs.log->read_account(*account, from_seq, static_cast<size_t>(limit + 1));
-    if (!events.ok()) return failure(events.error());
-    nlohmann::json entries = nlohmann::json::array();
-    for (size_t i = 0; i < events->size() && i < limit; ++i) {
-      entries.push_back(json::object_json(projections::timeline_entry((*events)[i])));
-    }
-    out["as_of_seq"] = head->seq;
-    out["lag"] = 0;
-    out["data"] = {{"entries", entries},
-                   {"next_from_seq", events->size() > limit ? nlohmann::json((*events)[limit].seq)
-                                                            : nlohmann::json()}};
-  } else {
-    if (rs.writable) {
-      ProgressPrinter printer(false);
-      if (Status s = rs.engine->catch_up(printer.callback()); !s.ok()) return failure(s);
-    }
-    auto live = rs.engine->live(model->projection);
-    if (!live.ok()) return failure(live.error());
-    projections::AccountDocs docs;
-    docs.accounts.account_id = *account;
-    auto loaded = load_document(*rs.store, *live, *account, docs);
-    if (!loaded.ok()) return failure(loaded.error());
-    const uint64_t at = live->checkpoint.seq;
-    out["as_of_seq"] = at;
-    out["lag"] = head->seq > at ? head->seq - at : 0;
-    out["data"] = read_model_json(*model, docs, *account);
-  }
+  const nlohmann::json& out = **answer;
   std::printf("%s\n", out.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   return kExitOk;
 }

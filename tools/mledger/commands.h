@@ -26,6 +26,7 @@ int run_restore(const Argv& argv);
 int run_verify(const Argv& argv);
 int run_digest(const Argv& argv);
 int run_bench(const Argv& argv);
+int run_bench_load(const Argv& argv);  // bench commands | bench http (cmd_bench_load.cc)
 int run_tick(const Argv& argv);
 int run_catalogue(const Argv& argv);
 int run_schema(const Argv& argv);
@@ -34,5 +35,6 @@ int run_projections(const Argv& argv);
 int run_audit_state(const Argv& argv);
 int run_publish(const Argv& argv);
 int run_tail(const Argv& argv);
+int run_serve(const Argv& argv);  // tools/mledger/cmd_serve.cc
 
 }  // namespace mledger::cli

@@ -29,8 +29,10 @@ Commands:
   bench append|replay  measure appending and replaying synthetic events
   bench rebuild        measure rebuilding every projection (events/s, peak memory)
   bench history        measure reading whole account histories
+  bench commands|http  measure commands embedded and through `mledger serve`
   publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
   tail --brokers B     print the published events (read_committed) as JSON lines
+  serve --key-file F   serve the ledger over HTTP (docs/api.md)
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   if (command == "projections") return run_projections(args);
   if (command == "publish") return run_publish(args);
   if (command == "tail") return run_tail(args);
+  if (command == "serve") return run_serve(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -46,14 +46,14 @@ Runtime::~Runtime() {
   log.reset();
 }
 
-StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir) {
+StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCommitOptions writer) {
   auto rt = std::make_unique<Runtime>();
   RocksDbOptions options;
   options.path = dir;
   auto log = RocksDbEventLog::open(options);
   if (!log.ok()) return Err{log.error()};
   rt->log = std::move(log.value());
-  rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, GroupCommitOptions{});
+  rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, std::move(writer));
   rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, LedgerOptions{});
 
   RocksDbProjectionStoreOptions store_options;

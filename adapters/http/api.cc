@@ -1,0 +1,615 @@
+#include "adapters/http/api.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <strings.h>
+
+#include "adapters/audit/account_export.h"
+#include "adapters/audit/ledger_digest.h"
+#include "adapters/http/access.h"
+#include "adapters/json/command_json.h"
+#include "adapters/projections/read_models.h"
+#include "domain/core/limits.h"
+
+namespace mledger::http {
+
+namespace {
+
+using nlohmann::json;
+namespace mj = mledger::json;
+
+enum class Endpoint {
+  healthz, readyz, metrics, commands, read_model, history, state, export_account, digest,
+  projections, projections_catch_up, projections_rebuild, projections_verify,
+};
+
+struct RouteInfo {
+  const char* label;  // the metrics label and docs/api.md's name
+  const char* method;
+  Audience audience;
+  std::set<std::string> query;  // the parameters it takes
+};
+
+const RouteInfo& info(Endpoint e) {
+  static const std::map<Endpoint, RouteInfo> kRoutes = {
+      {Endpoint::healthz, {"/healthz", "GET", Audience::anyone, {}}},
+      {Endpoint::readyz, {"/readyz", "GET", Audience::anyone, {}}},
+      {Endpoint::metrics, {"/metrics", "GET", Audience::operators, {}}},
+      {Endpoint::commands, {"/v1/commands", "POST", Audience::command_issuers, {}}},
+      {Endpoint::read_model, {"/v1/accounts/{id}/{read_model}", "GET", Audience::account_readers, {"from_seq", "limit"}}},
+      {Endpoint::history, {"/v1/accounts/{id}/history", "GET", Audience::auditors, {"from_seq", "limit", "from", "to"}}},
+      {Endpoint::state, {"/v1/accounts/{id}/state", "GET", Audience::auditors, {"at_seq", "as_of", "clock"}}},
+      {Endpoint::export_account, {"/v1/accounts/{id}/export", "GET", Audience::auditors, {}}},
+      {Endpoint::digest, {"/v1/digest", "GET", Audience::auditors, {"seq"}}},
+      {Endpoint::projections, {"/v1/projections", "GET", Audience::operators, {}}},
+      {Endpoint::projections_catch_up, {"/v1/projections/catch-up", "POST", Audience::operators, {}}},
+      {Endpoint::projections_rebuild, {"/v1/projections/rebuild", "POST", Audience::operators, {}}},
+      {Endpoint::projections_verify, {"/v1/projections/verify", "POST", Audience::operators, {}}},
+  };
+  return kRoutes.at(e);
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding ('+' is a space in a query); nullopt for a bad escape or a
+// control character.
+std::optional<std::string> decode(std::string_view s, bool query) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (query && c == '+') {
+      c = ' ';
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
+    out += c;
+  }
+  return out;
+}
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 1;  // after the leading '/'
+  while (i <= path.size()) {
+    const size_t j = path.find('/', i);
+    out.push_back(path.substr(i, (j == std::string_view::npos ? path.size() : j) - i));
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+HttpResponse json_response(int status, const json& body, const std::string& route) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  r.route = route;
+  return r;
+}
+
+HttpResponse denied(const Denial& d, const std::string& route) {
+  return json_response(403, {{"error", d.code}, {"rule", d.rule}, {"message", d.message}}, route);
+}
+
+std::optional<uint64_t> to_number(const std::string& text) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(text);
+}
+
+
+}  // namespace
+
+struct Api::Screened {
+  Endpoint endpoint = Endpoint::healthz;
+  std::string route;
+  std::string account;
+  const ReadModel* model = nullptr;
+  std::map<std::string, std::string> query;
+  auth::TokenClaims token;
+};
+
+Api::Api(ApiParts parts, ApiOptions options)
+    : parts_(std::move(parts)),
+      options_(options),
+      commands_(parts_.metrics.counter("mledger_commands_total",
+                                       "Commands executed, by type and outcome "
+                                       "(accepted, duplicate, rejected, failed)",
+                                       {"type", "outcome"})),
+      rejections_(parts_.metrics.counter("mledger_rejections_total",
+                                         "Commands rejected, by rejection code", {"code"})),
+      command_latency_(parts_.metrics.histogram(
+          "mledger_command_duration_seconds",
+          "From a commands request's parse to its durable result", {"kind"},
+          latency_buckets_seconds())),
+      request_commands_(parts_.metrics.histogram("mledger_request_commands",
+                                                 "Commands per POST /v1/commands", {},
+                                                 size_buckets())),
+      auth_failures_(parts_.metrics.counter("mledger_auth_failures_total",
+                                            "Requests refused 401 or 403, by code", {"code"})) {}
+
+std::optional<HttpResponse> Api::screen(HttpRequest& request) {
+  // Route.
+  const std::vector<std::string_view> seg = segments(request.path);
+  Screened s;
+  std::optional<Endpoint> found;
+  if (seg.size() == 1 && seg[0] == "healthz") found = Endpoint::healthz;
+  else if (seg.size() == 1 && seg[0] == "readyz") found = Endpoint::readyz;
+  else if (seg.size() == 1 && seg[0] == "metrics") found = Endpoint::metrics;
+  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "commands") found = Endpoint::commands;
+  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "digest") found = Endpoint::digest;
+  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "projections") found = Endpoint::projections;
+  else if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "projections") {
+    if (seg[2] == "catch-up") found = Endpoint::projections_catch_up;
+    if (seg[2] == "rebuild") found = Endpoint::projections_rebuild;
+    if (seg[2] == "verify") found = Endpoint::projections_verify;
+  } else if (seg.size() == 4 && seg[0] == "v1" && seg[1] == "accounts") {
+    if (seg[3] == "history") found = Endpoint::history;
+    else if (seg[3] == "state") found = Endpoint::state;
+    else if (seg[3] == "export") found = Endpoint::export_account;
+    else if ((s.model = find_read_model(seg[3])) != nullptr) found = Endpoint::read_model;
+    auto account = decode(seg[2], false);
+    if (found && (!account || account->empty() || account->size() > limits::account_id_bytes_max)) {
+      return error_response(400, "bad_account_id",
+                            "the account id in the path must be 1 to 64 bytes, percent-encoded, "
+                            "without control characters",
+                            info(*found).label);
+    }
+    if (account) s.account = std::move(*account);
+  }
+  if (!found) {
+    return error_response(404, "no_such_endpoint",
+                          "no endpoint " + request.path + " (see docs/api.md)");
+  }
+  s.endpoint = *found;
+  const RouteInfo& route = info(*found);
+  s.route = route.label;
+  if (request.method != route.method) {
+    HttpResponse r = error_response(405, "method_not_allowed",
+                                    std::string(route.label) + " takes " + route.method, s.route);
+    r.headers.emplace_back("Allow", route.method);
+    return r;
+  }
+
+  // Query: each parameter once, and only those the route takes.
+  if (!request.query.empty()) {
+    for (std::string_view rest = request.query; !rest.empty();) {
+      const size_t amp = rest.find('&');
+      const std::string_view pair = rest.substr(0, amp);
+      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+      if (pair.empty()) continue;
+      const size_t eq = pair.find('=');
+      auto name = decode(pair.substr(0, eq), true);
+      auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+      if (!name || !value) {
+        return error_response(400, "bad_query", "the query string has a bad percent-escape", s.route);
+      }
+      if (!route.query.contains(*name)) {
+        return error_response(400, "bad_query",
+                              std::string(route.label) + " takes no parameter '" + *name + "'", s.route);
+      }
+      if (!s.query.emplace(*name, std::move(*value)).second) {
+        return error_response(400, "bad_query", "parameter '" + *name + "' is given twice", s.route);
+      }
+    }
+  }
+
+  // Health needs no token and is answered here, on the event loop: a loop
+  // that answers is a live one.
+  if (*found == Endpoint::healthz) {
+    return json_response(200, {{"status", "ok"}}, s.route);
+  }
+  if (*found == Endpoint::readyz) return ready();
+
+  // Authentication.
+  auto refuse = [&](const auth::TokenRejection& r) {
+    auth_failures_.at({std::string(auth::token_problem_code(r.problem))}).add();
+    HttpResponse resp = error_response(401, auth::token_problem_code(r.problem), r.message, s.route);
+    resp.headers.emplace_back("WWW-Authenticate",
+                              r.problem == auth::TokenProblem::missing
+                                  ? "Bearer realm=\"mledger\""
+                                  : "Bearer realm=\"mledger\", error=\"invalid_token\"");
+    return resp;
+  };
+  const std::string& header = request.authorization;
+  if (header.empty()) {
+    return refuse({auth::TokenProblem::missing, "this endpoint needs an Authorization: Bearer token"});
+  }
+  if (header.size() < 7 || strncasecmp(header.c_str(), "Bearer ", 7) != 0) {
+    return refuse({auth::TokenProblem::malformed, "the Authorization header must be 'Bearer TOKEN'"});
+  }
+  const int64_t now_s = parts_.clock.now().micros_since_epoch / 1'000'000;
+  auto verified = auth::verify_token(parts_.key, std::string_view(header).substr(7), now_s);
+  if (const auto* r = std::get_if<auth::TokenRejection>(&verified)) return refuse(*r);
+  s.token = std::move(std::get<auth::TokenClaims>(verified));
+
+  // Authorization.
+  if (auto d = check_access(route.audience, s.token, s.account)) {
+    auth_failures_.at({d->code}).add();
+    return denied(*d, s.route);
+  }
+  if (*found == Endpoint::metrics) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = parts_.metrics.render();
+    r.route = s.route;
+    return r;
+  }
+  if (*found == Endpoint::commands &&
+      request.content_type.compare(0, 16, "application/json") != 0) {
+    return error_response(415, "unsupported_media_type",
+                          "send commands as Content-Type: application/json", s.route);
+  }
+  request.context = std::make_shared<Screened>(std::move(s));
+  return std::nullopt;
+}
+
+HttpResponse Api::handle(HttpRequest& request) {
+  const auto& s = *std::any_cast<std::shared_ptr<Screened>&>(request.context);
+  switch (s.endpoint) {
+    case Endpoint::commands: return commands(s, request.body);
+    case Endpoint::read_model: return read_model(s);
+    case Endpoint::history: return history(s);
+    case Endpoint::state: return state(s);
+    case Endpoint::export_account: return export_account(s);
+    case Endpoint::digest: return digest(s);
+    case Endpoint::projections: return projections_status();
+    case Endpoint::projections_catch_up:
+    case Endpoint::projections_rebuild:
+    case Endpoint::projections_verify: return projections_run(s, request.body);
+    case Endpoint::healthz:
+    case Endpoint::readyz:
+    case Endpoint::metrics: break;  // answered by screen()
+  }
+  return error_response(500, "internal", "unrouted request", s.route);
+}
+
+HttpResponse Api::failure(const Status& status, const std::string& route) {
+  const bool busy = status.code() == StatusCode::unavailable || status.code() == StatusCode::limit_exceeded;
+  HttpResponse r = error_response(503, busy ? "unavailable" : "storage_failed",
+                                  status.to_string(), route);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+void Api::count(const Command& command, std::string_view outcome, std::string_view code) {
+  commands_.at({std::string(command_type_name(command.body)), std::string(outcome)}).add();
+  if (!code.empty()) rejections_.at({std::string(code)}).add();
+}
+
+HttpResponse Api::commands(const Screened& s, const std::string& body) {
+  const auto start = std::chrono::steady_clock::now();
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !(doc.is_object() || doc.is_array())) {
+    return error_response(400, "malformed_json",
+                          "the body must be one command (a JSON object) or a JSON array of commands",
+                          s.route);
+  }
+  const bool batch = doc.is_array();
+  if (batch && (doc.empty() || doc.size() > options_.batch_commands_max)) {
+    return error_response(doc.empty() ? 400 : 413, doc.empty() ? "empty_batch" : "batch_too_large",
+                          "a batch holds 1 to " + std::to_string(options_.batch_commands_max) +
+                              " commands; this one holds " + std::to_string(doc.size()),
+                          s.route);
+  }
+  // Parse and check every command before running any.
+  const Instant now = parts_.clock.now();
+  std::vector<mj::ParsedCommand> parsed;
+  json problems = json::array();
+  const size_t n = batch ? doc.size() : 1;
+  parsed.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const json& one = batch ? doc[i] : doc;
+    auto p = mj::parse_command(one.dump(-1, ' ', false, json::error_handler_t::replace), now);
+    if (!p.ok()) {
+      problems.push_back(batch ? "commands[" + std::to_string(i) + "]: " + p.error().message()
+                               : p.error().message());
+      continue;
+    }
+    parsed.push_back(std::move(*p));
+  }
+  if (!problems.empty()) {
+    return json_response(400,
+                         {{"error", "malformed_command"},
+                          {"message", problems[0]},
+                          {"problems", problems}},
+                         s.route);
+  }
+  for (const auto& p : parsed) {
+    if (auto d = check_command(s.token, p.command)) {
+      auth_failures_.at({d->code}).add();
+      return denied(*d, s.route);
+    }
+  }
+  request_commands_.at({}).observe(static_cast<double>(n));
+
+  std::vector<StatusOr<CommandResult>> results;
+  if (batch) {
+    std::vector<BatchItem> items;
+    items.reserve(n);
+    for (const auto& p : parsed) items.push_back(BatchItem{&p.command, p.digest});
+    results = parts_.ledger.execute_batch(items);
+  } else {
+    results.push_back(parts_.ledger.execute(parsed[0].command, parsed[0].digest));
+  }
+  command_latency_.at({batch ? "batch" : "single"})
+      .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+
+  json out = json::array();
+  bool any_failed = false;
+  for (size_t i = 0; i < n; ++i) {
+    const Command& c = parsed[i].command;
+    json j;
+    if (!results[i].ok()) {
+      any_failed = true;
+      count(c, "failed", "");
+      j = {{"status", "failed"}, {"error", results[i].error().to_string()}};
+    } else {
+      const CommandResult& r = *results[i];
+      j = mj::result_to_json(r);
+      count(c, j["status"].get<std::string>(),
+            r.rejection ? std::string(code_name(r.rejection->code)) : std::string());
+    }
+    j["command_id"] = c.context.command_id;
+    out.push_back(std::move(j));
+  }
+  if (!batch) {
+    json& one = out[0];
+    const std::string status = one["status"];
+    if (status == "failed") return failure(results[0].error(), s.route);
+    return json_response(status == "rejected" ? 422 : 200, one, s.route);
+  }
+  HttpResponse r = json_response(any_failed ? 503 : 200, {{"results", std::move(out)}}, s.route);
+  if (any_failed) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+HttpResponse Api::read_model(const Screened& s) {
+  uint64_t from_seq = 0, limit = 100;
+  if (s.query.contains("from_seq") || s.query.contains("limit")) {
+    if (!s.model->projection.empty()) {
+      return error_response(400, "bad_query", "from_seq and limit are for the timeline only", s.route);
+    }
+    auto f = s.query.contains("from_seq") ? to_number(s.query.at("from_seq")) : std::optional<uint64_t>(0);
+    auto l = s.query.contains("limit") ? to_number(s.query.at("limit")) : std::optional<uint64_t>(100);
+    if (!f || !l || *l == 0 || *l > kTimelineEntriesMax) {
+      return error_response(400, "bad_query",
+                            "from_seq must be a number and limit a number from 1 to " +
+                                std::to_string(kTimelineEntriesMax),
+                            s.route);
+    }
+    from_seq = *f;
+    limit = *l;
+  }
+  auto answer = query_read_model(parts_.log, parts_.store, parts_.engine, *s.model, s.account,
+                                 from_seq, static_cast<size_t>(limit));
+  if (!answer.ok()) return failure(answer.error(), s.route);
+  if (!answer->has_value()) {
+    return error_response(404, "account_not_found", "no events concern account " + s.account, s.route);
+  }
+  return json_response(200, **answer, s.route);
+}
+
+HttpResponse Api::history(const Screened& s) {
+  std::optional<uint64_t> from_seq = 0, limit = 100;
+  if (s.query.contains("from_seq")) from_seq = to_number(s.query.at("from_seq"));
+  if (s.query.contains("limit")) limit = to_number(s.query.at("limit"));
+  std::optional<Instant> from_t, to_t;
+  bool times_ok = true;
+  if (s.query.contains("from")) times_ok = (from_t = parse_rfc3339(s.query.at("from"))).has_value();
+  if (times_ok && s.query.contains("to")) times_ok = (to_t = parse_rfc3339(s.query.at("to"))).has_value();
+  if (!from_seq || !limit || *limit == 0 || *limit > options_.history_events_max || !times_ok ||
+      (from_t && to_t && *from_t >= *to_t)) {
+    return error_response(400, "bad_query",
+                          "from_seq must be a number, limit from 1 to " +
+                              std::to_string(options_.history_events_max) +
+                              ", from and to RFC 3339 times with from before to",
+                          s.route);
+  }
+  json events = json::array();
+  uint64_t next = *from_seq, scanned = 0;
+  bool exhausted = false;
+  while (events.size() < *limit && scanned < options_.history_scan_events_max) {
+    auto page = parts_.log.read_account(s.account, next, 1024);
+    if (!page.ok()) return failure(page.error(), s.route);
+    if (page->empty()) {
+      exhausted = true;
+      break;
+    }
+    for (const RecordedEvent& e : *page) {
+      next = e.seq + 1;
+      ++scanned;
+      const Instant at = e.metadata.recorded_at;
+      if ((!from_t || at >= *from_t) && (!to_t || at < *to_t)) events.push_back(mj::event_to_json(e));
+      if (events.size() == *limit) break;
+    }
+  }
+  if (!exhausted) {  // is there anything after `next`?
+    auto more = parts_.log.read_account(s.account, next, 1);
+    if (!more.ok()) return failure(more.error(), s.route);
+    exhausted = more->empty();
+  }
+  return json_response(200,
+                       {{"account_id", s.account},
+                        {"events", std::move(events)},
+                        {"next_from_seq", exhausted ? json() : json(next)}},
+                       s.route);
+}
+
+HttpResponse Api::state(const Screened& s) {
+  AsOf until;
+  const bool by_seq = s.query.contains("at_seq");
+  if (by_seq == s.query.contains("as_of")) {
+    return error_response(400, "bad_query", "give exactly one of at_seq and as_of", s.route);
+  }
+  if (by_seq) {
+    until.at_seq = to_number(s.query.at("at_seq"));
+    if (!until.at_seq || *until.at_seq == 0) {
+      return error_response(400, "bad_query", "at_seq must be a sequence number from 1", s.route);
+    }
+  } else {
+    until.as_of = parse_rfc3339(s.query.at("as_of"));
+    if (!until.as_of) {
+      return error_response(400, "bad_query",
+                            "as_of must be an RFC 3339 time such as 2026-01-05T09:00:00Z", s.route);
+    }
+  }
+  if (s.query.contains("clock")) {
+    const std::string& clock = s.query.at("clock");
+    if (clock != "business" && clock != "recorded") {
+      return error_response(400, "bad_query", "clock must be business or recorded", s.route);
+    }
+    until.recorded_clock = clock == "recorded";
+  }
+  auto folded = fold_account_as_of(parts_.log, s.account, until);
+  if (!folded.ok()) return failure(folded.error(), s.route);
+  if (folded->events_folded == 0) {
+    return error_response(404, "no_events_then",
+                          "no events of account " + s.account + " at that point", s.route);
+  }
+  return json_response(200, account_as_of_json(*folded, s.account, until), s.route);
+}
+
+HttpResponse Api::export_account(const Screened& s) {
+  auto head = parts_.log.digest();
+  if (!head.ok()) return failure(head.error(), s.route);
+  auto first = parts_.log.read_account(s.account, 0, 1);
+  if (!first.ok()) return failure(first.error(), s.route);
+  if (first->empty()) {
+    return error_response(404, "account_not_found", "no events concern account " + s.account, s.route);
+  }
+  HttpResponse r;
+  r.content_type = "application/x-ndjson";
+  r.route = s.route;
+  ExportSummary summary;
+  Status written = mledger::export_account(
+      parts_.log, s.account, *head, parts_.clock.now(),
+      [&](std::string_view chunk) -> Status {
+        if (r.body.size() + chunk.size() > options_.export_bytes_max) {
+          return Status(StatusCode::limit_exceeded, "export_bytes_max");
+        }
+        r.body.append(chunk);
+        return Status();
+      },
+      &summary);
+  if (written.code() == StatusCode::limit_exceeded) {
+    return error_response(413, "export_too_large",
+                          "the export is larger than " + std::to_string(options_.export_bytes_max) +
+                              " bytes; use mledger audit export",
+                          s.route);
+  }
+  if (!written.ok()) return failure(written, s.route);
+  return r;
+}
+
+HttpResponse Api::digest(const Screened& s) {
+  std::optional<uint64_t> seq;
+  if (s.query.contains("seq")) {
+    seq = to_number(s.query.at("seq"));
+    if (!seq) return error_response(400, "bad_query", "seq must be a sequence number", s.route);
+  }
+  auto d = digest_at(parts_.log, seq);
+  if (!d.ok()) {
+    if (d.error().code() == StatusCode::not_found) {
+      return error_response(404, "no_such_event", d.error().message(), s.route);
+    }
+    if (d.error().code() == StatusCode::corruption) {
+      return error_response(500, "corrupt_event", d.error().message(), s.route);
+    }
+    return failure(d.error(), s.route);
+  }
+  return json_response(200, mj::digest_to_json(*d), s.route);
+}
+
+HttpResponse Api::projections_status() {
+  const std::string route = info(Endpoint::projections).label;
+  auto status = parts_.engine.status();
+  if (!status.ok()) return failure(status.error(), route);
+  json list = json::array();
+  for (const ProjectionStatus& p : *status) {
+    json j = {{"name", p.name}, {"version", p.version}, {"state", p.state},
+              {"head_seq", p.head_seq}, {"lag", p.lag}, {"size_bytes", p.size_bytes}};
+    if (p.live) j["checkpoint_seq"] = p.live->checkpoint.seq;
+    if (p.building) j["building_checkpoint_seq"] = p.building->checkpoint.seq;
+    list.push_back(std::move(j));
+  }
+  return json_response(200, {{"projections", std::move(list)}}, route);
+}
+
+HttpResponse Api::projections_run(const Screened& s, const std::string& body) {
+  std::vector<std::string> names;
+  if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    json doc = json::parse(body, nullptr, false);
+    const bool shaped = !doc.is_discarded() && doc.is_object() && doc.size() <= 1 &&
+                        (doc.empty() || (doc.contains("projections") && doc["projections"].is_array()));
+    if (!shaped || s.endpoint == Endpoint::projections_catch_up) {
+      return error_response(400, "malformed_json",
+                            s.endpoint == Endpoint::projections_catch_up
+                                ? "catch-up takes no body"
+                                : "the body is empty or {\"projections\": [NAME, ...]}",
+                            s.route);
+    }
+    for (const json& n : doc.value("projections", json::array())) {
+      if (!n.is_string()) {
+        return error_response(400, "malformed_json", "projection names are strings", s.route);
+      }
+      if (parts_.engine.find(n.get<std::string>()) == nullptr) {
+        return error_response(400, "no_such_projection",
+                              "no projection named '" + n.get<std::string>() + "'", s.route);
+      }
+      names.push_back(n.get<std::string>());
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  json out;
+  if (s.endpoint == Endpoint::projections_verify) {
+    auto diffs = parts_.engine.verify(names, nullptr);
+    if (!diffs.ok()) return failure(diffs.error(), s.route);
+    json list = json::array();
+    bool same = true;
+    for (const ProjectionDifferences& d : *diffs) {
+      same = same && d.differing == 0;
+      list.push_back({{"name", d.name}, {"at_seq", d.at_seq}, {"compared", d.compared},
+                      {"differing", d.differing}, {"first_differing", d.first_differing}});
+    }
+    out = {{"consistent", same}, {"projections", std::move(list)}};
+  } else {
+    Status st = s.endpoint == Endpoint::projections_rebuild ? parts_.engine.rebuild(names, nullptr)
+                                                            : parts_.engine.catch_up(nullptr);
+    if (!st.ok()) return failure(st, s.route);
+    out = {{"done", s.endpoint == Endpoint::projections_rebuild ? "rebuild" : "catch-up"}};
+  }
+  out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return json_response(200, out, s.route);
+}
+
+HttpResponse Api::ready() {
+  const std::string route = info(Endpoint::readyz).label;
+  auto head = parts_.log.digest();
+  const uint64_t head_seq = head.ok() ? head->seq : 0;
+  const uint64_t projected = parts_.projector.caught_up_to();
+  const uint64_t lag = head_seq > projected ? head_seq - projected : 0;
+  json j = {{"head_seq", head_seq}, {"projections_lag", lag}};
+  std::string why;
+  if (parts_.server.draining.load()) why = "shutting down";
+  else if (!head.ok()) why = "the log cannot be read: " + head.error().to_string();
+  else if (lag > options_.ready_lag_events_max) why = "the projections are " + std::to_string(lag) + " events behind";
+  j["ready"] = why.empty();
+  if (!why.empty()) j["reason"] = why;
+  return json_response(why.empty() ? 200 : 503, j, route);
+}
+
+}  // namespace mledger::http

@@ -1,0 +1,93 @@
+#pragma once
+// Api: the ledger's HTTP/JSON API (docs/api.md) as an HttpHandler.
+//
+//   GET  /healthz, /readyz                      anyone
+//   GET  /metrics                               operator
+//   POST /v1/commands                           partner users (own account), service
+//   GET  /v1/accounts/{id}/{read model}         the account's users, auditors
+//   GET  /v1/accounts/{id}/history|state|export auditors
+//   GET  /v1/digest                             auditors
+//   GET  /v1/projections                        operator
+//   POST /v1/projections/catch-up|rebuild|verify operator
+//
+// Every route but health needs "Authorization: Bearer TOKEN" (401 with the
+// token problem's code otherwise) and the right audience (403 with the rule's
+// code, access.h). A request refused for any reason writes nothing.
+//
+// Commands: the body is one command or a JSON array of them (at most
+// batch_commands_max), in the JSON form of `mledger exec`. Every command is
+// parsed and checked against the token before any runs: a malformed one
+// (400) or a foreign one (403) fails the whole request. A batch runs with
+// Ledger::execute_batch (each command sees the ones before it). A response is
+// sent only once its commands' events are durable.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "adapters/auth/bearer_token.h"
+#include "adapters/http/http_server.h"
+#include "adapters/http/metrics.h"
+#include "adapters/ledger/ledger.h"
+#include "adapters/projections/projection_engine.h"
+#include "adapters/projections/projection_store.h"
+#include "adapters/projections/projector.h"
+#include "adapters/rocksdb/rocksdb_event_log.h"
+#include "domain/ports/clock.h"
+
+namespace mledger::http {
+
+struct ApiOptions {
+  size_t batch_commands_max = 1000;
+  size_t history_events_max = 1000;      // per page
+  size_t history_scan_events_max = 100'000;  // events looked at per page with a time window
+  size_t export_bytes_max = 256 << 20;   // larger: use `mledger audit export`
+  uint64_t ready_lag_events_max = 100'000;  // projections further behind: not ready
+};
+
+// What the API serves from; all must outlive it.
+struct ApiParts {
+  Ledger& ledger;
+  RocksDbEventLog& log;
+  ProjectionStore& store;
+  ProjectionEngine& engine;
+  Projector& projector;
+  Clock& clock;
+  const auth::SigningKey& key;
+  Metrics& metrics;
+  const ServerCounters& server;
+  // The publisher's lag in events, when one runs in this process.
+  std::function<std::optional<uint64_t>()> publish_lag;
+};
+
+class Api final : public HttpHandler {
+ public:
+  Api(ApiParts parts, ApiOptions options);
+
+  std::optional<HttpResponse> screen(HttpRequest& request) override;
+  HttpResponse handle(HttpRequest& request) override;
+
+ private:
+  struct Screened;
+  HttpResponse commands(const Screened& s, const std::string& body);
+  HttpResponse read_model(const Screened& s);
+  HttpResponse history(const Screened& s);
+  HttpResponse state(const Screened& s);
+  HttpResponse export_account(const Screened& s);
+  HttpResponse digest(const Screened& s);
+  HttpResponse projections_status();
+  HttpResponse projections_run(const Screened& s, const std::string& body);
+  HttpResponse ready();
+  HttpResponse failure(const Status& status, const std::string& route);
+  void count(const Command& command, std::string_view outcome, std::string_view code);
+
+  ApiParts parts_;
+  const ApiOptions options_;
+  Family<Counter>& commands_;
+  Family<Counter>& rejections_;
+  Family<Histogram>& command_latency_;
+  Family<Histogram>& request_commands_;
+  Family<Counter>& auth_failures_;
+};
+
+}  // namespace mledger::http

@@ -1,0 +1,117 @@
+#pragma once
+// HttpServer: HTTP/1.1 on kj-http (Cap'n Proto's), with every limit named
+// and a pool of worker threads for handlers that block.
+//
+// One event-loop thread (the one calling run()) accepts connections, parses
+// requests and writes responses. For each request it first calls
+// HttpHandler::screen() with the request line and headers (no body yet): a
+// response from screen() is sent at once and the body is never read (auth
+// failures, unknown routes, cheap endpoints). Otherwise the body is read, up
+// to limits.body_bytes_max, and HttpHandler::handle() runs on one of
+// limits.workers threads; the response is written when it returns.
+//
+// Limits, each answered with a JSON error and the handler never called:
+//   header_bytes_max     request line + headers         -> 431
+//   body_bytes_max       by Content-Length or as read   -> 413
+//   body_timeout         the body must arrive within it -> 408
+//   header_timeout       the headers must arrive within it (connection closed)
+//   idle_timeout         a kept-alive connection with no request is closed
+//   connections_max      more open connections: 503 and close
+//   queue_requests_max   requests waiting for a worker: 503 with Retry-After
+//
+// Shutdown: run() returns after SIGTERM or SIGINT (captured by
+// capture_stop_signals() in main() before any thread starts): it stops
+// accepting, lets every request in flight finish and be answered (up to
+// drain_timeout), closes idle connections, and joins the workers.
+//
+// Nothing here throws out of run(); kj's exceptions stay inside this file.
+
+#include <any>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/http/metrics.h"
+#include "domain/core/status.h"
+
+namespace mledger::http {
+
+struct HttpLimits {
+  size_t body_bytes_max = 4 << 20;
+  size_t header_bytes_max = 16 << 10;
+  size_t connections_max = 1024;
+  size_t queue_requests_max = 4096;
+  size_t workers = 64;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds drain_timeout{30'000};
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query, not decoded
+  std::string query;   // after '?', not decoded
+  std::string authorization;
+  std::string content_type;
+  std::string body;
+  std::any context;  // set by screen(), read by handle()
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. WWW-Authenticate
+  std::string route;  // the metrics label: a route pattern, never a raw path
+};
+
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  // Event-loop thread; must not block. nullopt: read the body and handle().
+  virtual std::optional<HttpResponse> screen(HttpRequest& request) = 0;
+  // A worker thread; may block. Never throws.
+  virtual HttpResponse handle(HttpRequest& request) = 0;
+};
+
+// A JSON error body: {"error": code, "message": message}.
+HttpResponse error_response(int status, std::string_view code, std::string_view message,
+                            std::string route = "");
+
+// Blocks SIGTERM and SIGINT in this thread (and so in every thread started
+// after it), so that run() receives them. Call first thing in main().
+void capture_stop_signals();
+
+struct ServerCounters {
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> requests_in_flight{0};
+  std::atomic<uint64_t> queued{0};
+  std::atomic<bool> draining{false};
+};
+
+class HttpServer {
+ public:
+  // `counters` is shared with the handler (readiness reads `draining`).
+  HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& counters, HttpLimits limits);
+
+  // Listens on `address` ("127.0.0.1:8080"; port 0 picks a free port), calls
+  // `listening` with the bound port, and serves until SIGTERM or SIGINT, then
+  // drains (see above). Fails with invalid_argument for a bad address and
+  // io_error when it cannot listen.
+  [[nodiscard]] Status run(const std::string& address, const std::function<void(uint16_t)>& listening);
+
+ private:
+  class Impl;
+  HttpHandler& handler_;
+  Metrics& metrics_;
+  ServerCounters& counters_;
+  const HttpLimits limits_;
+};
+
+}  // namespace mledger::http

@@ -1,0 +1,199 @@
+// Many clients at once over real HTTP (issue 6): 32 clients redeeming the same
+// key, exactly one succeeds (R-KEY: a key is redeemed once, ever); and
+// SIGTERM under load: every command that got a success response is in the
+// log after the server has stopped.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/http/server_process.h"
+
+namespace mledger::testing {
+namespace {
+
+// An issued subscription key of the account that is neither redeemed nor replaced.
+std::string unredeemed_key(const nlohmann::json& keys_view) {
+  const nlohmann::json& issued = keys_view["data"]["issued"];
+  for (const auto& k : issued) {
+    if (k.value("kind", "") == "subscription" && !k.contains("redemption") &&
+        k.value("replaced_by_key_id", "").empty()) {
+      return k.value("key_id", "");
+    }
+  }
+  return "";
+}
+
+TEST(HttpConcurrency, thirty_two_clients_redeem_one_key_and_exactly_one_succeeds) {
+  LedgerDir ledger("mledger-http-redeem");
+  auto server = ServerProcess::start(ledger, {"--workers", "64"});
+  ASSERT_NE(server, nullptr);
+  const std::string auditor = ledger.token(ActorKind::auditor, "aud-1");
+  const auto view = server->call("GET", "/v1/accounts/contoso-fr/keys", auditor);
+  ASSERT_EQ(view.status, 200) << view.body;
+  const std::string key = unredeemed_key(body_json(view));
+  ASSERT_FALSE(key.empty()) << "the demo has no unredeemed subscription key: " << view.body;
+
+  const std::string token = ledger.token(ActorKind::user, "u-anna", "contoso-fr");
+  constexpr int kClients = 32;
+  std::vector<std::unique_ptr<http::HttpClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(server->client());
+  std::atomic<int> ready{0};
+  std::vector<http::ClientResponse> answers(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string body =
+          nlohmann::json{{"command_id", "race-" + std::to_string(i)},
+                         {"type", "redeem_key"},
+                         {"account_id", "contoso-fr"},
+                         {"actor", {{"kind", "user"}, {"account_id", "contoso-fr"}, {"user_id", "u-anna"}}},
+                         {"now", "2026-06-01T10:00:00Z"},
+                         {"data", {{"key", key}, {"mode", "add_seats"}}}}
+              .dump();
+      ready.fetch_add(1);
+      while (ready.load() < kClients) std::this_thread::yield();  // all start together
+      auto r = clients[i]->request("POST", "/v1/commands",
+                                   {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                                   body);
+      if (r.ok()) answers[i] = *r;
+    });
+  }
+  for (auto& t : threads) t.join();
+  int accepted = 0, rejected = 0;
+  std::set<std::string> codes;
+  for (const auto& a : answers) {
+    if (a.status == 200) {
+      ++accepted;
+      EXPECT_EQ(body_json(a)["status"], "accepted") << a.body;
+    } else {
+      EXPECT_EQ(a.status, 422) << a.body;
+      ++rejected;
+      codes.insert(body_json(a).value("code", ""));
+    }
+  }
+  EXPECT_EQ(accepted, 1);
+  EXPECT_EQ(rejected, kClients - 1);
+  EXPECT_EQ(codes.size(), 1u) << "every loser is refused for the same reason";
+  // The log agrees: the key shows one redemption.
+  const auto after = body_json(server->call("GET", "/v1/accounts/contoso-fr/keys", auditor));
+  int redemptions = 0;
+  for (const auto& k : after["data"]["issued"]) {
+    if (k.value("key_id", "") == key && k.contains("redemption")) ++redemptions;
+  }
+  EXPECT_EQ(redemptions, 1) << after.dump();
+  EXPECT_EQ(server->terminate(), 0);
+}
+
+std::string enroll(const std::string& account) {
+  return nlohmann::json{
+      {"command_id", "enroll-" + account},
+      {"type", "enroll_partner_account"},
+      {"account_id", account},
+      {"actor", {{"kind", "user"}, {"account_id", account}, {"user_id", "u-admin"}}},
+      {"now", "2026-01-05T09:00:00Z"},
+      {"data",
+       {{"legal_name", "Company " + account},
+        {"address", {{"line1", "1 Main Street"}, {"city", "Berlin"}, {"postal_code", "10117"}, {"country", "DE"}}},
+        {"phone", "3020145000"},
+        {"primary_contact", {{"first_name", "Ada"}, {"last_name", "Admin"}, {"email", "admin@" + account + ".example"}}}}}}
+      .dump();
+}
+
+std::string add_user(const std::string& account, const std::string& id) {
+  return nlohmann::json{{"command_id", id},
+                        {"type", "add_user"},
+                        {"account_id", account},
+                        {"actor", {{"kind", "user"}, {"account_id", account}, {"user_id", "u-admin"}}},
+                        {"data", {{"user_id", "u-" + id}, {"email", id + "@x.example"}, {"display_name", id}}}}
+      .dump();
+}
+
+TEST(HttpShutdown, sigterm_under_load_loses_no_acknowledged_command) {
+  LedgerDir ledger("mledger-http-sigterm", /*seed=*/false);
+  auto server = ServerProcess::start(ledger);
+  ASSERT_NE(server, nullptr);
+  constexpr int kSingles = 12, kBatchers = 4, kBatch = 20;
+  std::mutex mu;
+  std::set<std::string> acked;
+  std::atomic<int> enrolled{0};
+  std::atomic<uint64_t> answered{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kSingles + kBatchers; ++c) {
+    threads.emplace_back([&, c] {
+      const std::string account = "sigterm-" + std::to_string(c);
+      const std::string token =
+          "Bearer " + ledger.token(ActorKind::user, "u-admin", account);
+      auto client = server->client();
+      const std::vector<std::pair<std::string, std::string>> headers = {
+          {"Authorization", token}, {"Content-Type", "application/json"}};
+      auto r = client->request("POST", "/v1/commands", headers, enroll(account));
+      ASSERT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.error().to_string());
+      enrolled.fetch_add(1);
+      for (int n = 0;; ++n) {
+        std::vector<std::string> ids;
+        std::string body;
+        if (c < kSingles) {
+          ids.push_back(account + "-" + std::to_string(n));
+          body = add_user(account, ids[0]);
+        } else {
+          body = "[";
+          for (int k = 0; k < kBatch; ++k) {
+            ids.push_back(account + "-" + std::to_string(n) + "-" + std::to_string(k));
+            body += (k ? "," : "") + add_user(account, ids.back());
+          }
+          body += "]";
+        }
+        auto answer = client->request("POST", "/v1/commands", headers, body);
+        if (!answer.ok() || answer->status != 200) {
+          // Shutting down: this connection is closed; a new one is refused.
+          auto again = http::HttpClient::connect("127.0.0.1", server->port);
+          if (!again.ok()) return;
+          client = std::move(again.value());
+          if (answer.ok() && answer->status != 503) ADD_FAILURE() << answer->body;
+          continue;
+        }
+        answered.fetch_add(1);
+        std::lock_guard lock(mu);
+        if (c < kSingles) {
+          acked.insert(ids[0]);
+        } else {
+          const auto results = body_json(*answer)["results"];
+          for (size_t k = 0; k < results.size(); ++k) {
+            if (results[k]["status"] == "accepted") acked.insert(ids[k]);
+          }
+        }
+      }
+    });
+  }
+  while (enrolled.load() < kSingles + kBatchers) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (answered.load() < 300) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server->terminate(), 0) << "a clean shutdown under load";
+  for (auto& t : threads) t.join();
+  ASSERT_GT(acked.size(), 300u);
+
+  // Every acknowledged command is in the log, read back by the CLI.
+  std::set<std::string> logged;
+  for (int c = 0; c < kSingles + kBatchers; ++c) {
+    const Run h = run("history --data " + ledger.data + " --account sigterm-" + std::to_string(c) + " --json");
+    ASSERT_EQ(h.exit_code, 0) << h.out;
+    std::istringstream lines(h.out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto e = nlohmann::json::parse(line, nullptr, false);
+      if (!e.is_discarded()) logged.insert(e["metadata"]["command_id"].get<std::string>());
+    }
+  }
+  size_t missing = 0;
+  for (const auto& id : acked) missing += logged.contains(id) ? 0 : 1;
+  EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged commands";
+  // And the chain is whole.
+  const Run v = run("verify --data " + ledger.data);
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+}
+
+}  // namespace
+}  // namespace mledger::testing

@@ -1,0 +1,167 @@
+#pragma once
+// A real `mledger serve` for tests: a fresh ledger directory seeded with the
+// demo (docs/demo/*.jsonl through `mledger exec`), a signing key, and the
+// server started on a free loopback port. Requests go over real HTTP
+// (adapters/http/http_client.h); tokens are signed with the same key.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "adapters/auth/bearer_token.h"
+#include "adapters/http/http_client.h"
+#include "tests/support/run_cli.h"
+
+namespace mledger::testing {
+
+// A temporary directory holding a ledger (seeded with the demo) and a key.
+struct LedgerDir {
+  std::string dir;
+  std::string data;
+  std::string key_file;
+
+  explicit LedgerDir(const std::string& name, bool seed = true) {
+    dir = (std::filesystem::temp_directory_path() /
+           (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand())))
+              .string();
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    data = dir + "/data";
+    key_file = dir + "/key";
+    const Run k = run("token keygen --key-file " + key_file);
+    EXPECT_EQ(k.exit_code, 0) << k.out;
+    if (seed) {
+      for (const char* f : {"scenario.jsonl", "company-year.jsonl"}) {
+        const Run r = run("exec --data " + data + " " + std::string(MLEDGER_SOURCE_DIR) + "/docs/demo/" + f);
+        EXPECT_EQ(r.exit_code, 0) << r.out;
+      }
+    }
+  }
+  ~LedgerDir() { std::filesystem::remove_all(dir); }
+
+  std::string token(ActorKind kind, const std::string& user, const std::string& account = "",
+                    int64_t ttl_s = 3600) const {
+    auto key = auth::SigningKey::load(key_file);
+    EXPECT_TRUE(key.ok());
+    auth::TokenClaims c;
+    c.kind = kind;
+    c.user_id = user;
+    c.account_id = account;
+    c.issued_at_s = std::time(nullptr) - 10;
+    c.expires_at_s = c.issued_at_s + ttl_s;
+    c.token_id = "test-" + user;
+    return auth::issue_token(*key, c);
+  }
+};
+
+class ServerProcess {
+ public:
+  // Starts `mledger serve` on 127.0.0.1:0 and waits for its "listening on" line.
+  static std::unique_ptr<ServerProcess> start(const LedgerDir& ledger,
+                                              const std::vector<std::string>& extra = {}) {
+    int out[2];
+    if (::pipe(out) != 0) return nullptr;
+    std::vector<std::string> args = {MLEDGER_BINARY, "serve", "--listen", "127.0.0.1:0",
+                                     "--data", ledger.data, "--key-file", ledger.key_file};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    auto server = std::unique_ptr<ServerProcess>(new ServerProcess(pid, out[0]));
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out[0], POLLIN, 0};
+      if (::poll(&p, 1, 1000) <= 0) continue;
+      char buf[256];
+      const ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    const std::string prefix = "listening on http://127.0.0.1:";
+    const size_t at = line.find(prefix);
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "mledger serve did not start: '" << line << "'";
+      return nullptr;
+    }
+    server->port = static_cast<uint16_t>(std::atoi(line.c_str() + at + prefix.size()));
+    return server;
+  }
+
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(stdout_);
+  }
+
+  // SIGTERM, then waits (up to `wait`) for the exit code; -1 if it did not exit.
+  int terminate(std::chrono::seconds wait = std::chrono::seconds(60)) {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  std::unique_ptr<http::HttpClient> client() const {
+    auto c = http::HttpClient::connect("127.0.0.1", port);
+    EXPECT_TRUE(c.ok()) << c.error().to_string();
+    return c.ok() ? std::move(c.value()) : nullptr;
+  }
+
+  // One request on a new connection.
+  http::ClientResponse call(const std::string& method, const std::string& target,
+                            const std::string& token, const std::string& body = "") const {
+    auto c = client();
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+    auto r = c->request(method, target, headers, body);
+    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << r.error().to_string();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+
+  uint16_t port = 0;
+
+ private:
+  ServerProcess(pid_t pid, int out) : pid_(pid), stdout_(out) {}
+  pid_t pid_;
+  int stdout_;
+};
+
+inline nlohmann::json body_json(const http::ClientResponse& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+}  // namespace mledger::testing

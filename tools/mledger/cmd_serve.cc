@@ -1,0 +1,238 @@
+// mledger serve: the ledger as an HTTP/JSON server (docs/api.md).
+//
+// Wires the RocksDB ledger (single group-commit writer), the projections and
+// their projector, the signing key, the metrics, the API, an optional Kafka
+// publisher, and the HTTP server; runs until SIGTERM or SIGINT, then drains
+// and closes in order: requests, publisher, projections, writer, log.
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "adapters/auth/bearer_token.h"
+#include "adapters/http/api.h"
+#include "adapters/http/http_server.h"
+#include "adapters/kafka/kafka_publisher.h"
+#include "adapters/kafka/routing.h"
+#include "tools/mledger/args.h"
+#include "tools/mledger/commands.h"
+#include "tools/mledger/runtime.h"
+
+namespace mledger::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: mledger serve --key-file FILE [--listen HOST:PORT] [--data DIR]
+                     [--brokers HOST:PORT [--topic-prefix P]] [limits...]
+
+Serves the ledger in DIR (created if missing) over HTTP/1.1: commands, read
+models, the auditors' endpoints, operations, /metrics, /healthz and /readyz
+(docs/api.md). Every endpoint but health needs a bearer token signed with the
+key in FILE (`mledger token keygen`, `mledger token issue`). Prints
+"listening on http://HOST:PORT" once it accepts connections.
+
+With --brokers, publishes every event to Kafka from inside the server
+(exactly once, as `mledger publish --follow`; docs/kafka.md).
+
+Limits (each has a safe default; over one: a 4xx and nothing written):
+  --body-bytes-max N       request body (default 4194304)
+  --header-bytes-max N     request line and headers (default 16384)
+  --batch-commands-max N   commands in one request (default 1000)
+  --connections-max N      open connections (default 1024)
+  --queue-max N            requests waiting for a worker (default 4096)
+  --workers N              threads running requests (default 64)
+  --header-timeout-ms N    headers must arrive within (default 10000)
+  --body-timeout-ms N      the body must arrive within (default 30000)
+  --idle-timeout-ms N      a kept-alive connection may idle (default 30000)
+  --drain-timeout-ms N     on SIGTERM, wait for requests in flight (default 30000)
+
+SIGTERM or SIGINT: stop accepting, answer every request in flight (its
+commands durable), stop publishing, bring the projections up to date, close.
+Exit: 0 after a clean shutdown; 2 bad usage or key file; 3 storage or
+listening failure.
+)";
+
+struct Limit {
+  const char* flag;
+  uint64_t fallback, min, max;
+};
+
+}  // namespace
+
+int run_serve(const Argv& argv) {
+  http::capture_stop_signals();  // before any thread: every thread then leaves them to the server
+
+  static const Limit kLimits[] = {
+      {"body-bytes-max", 4 << 20, 1024, 1ull << 30},  {"header-bytes-max", 16 << 10, 1024, 64 << 10},
+      {"batch-commands-max", 1000, 1, 10000},          {"connections-max", 1024, 1, 100000},
+      {"queue-max", 4096, 1, 1 << 20},                 {"workers", 64, 1, 1024},
+      {"header-timeout-ms", 10000, 10, 3600000},       {"body-timeout-ms", 30000, 10, 3600000},
+      {"idle-timeout-ms", 30000, 10, 3600000},         {"drain-timeout-ms", 30000, 10, 3600000},
+  };
+  std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix"};
+  for (const Limit& l : kLimits) value_options.insert(l.flag);
+  Args args;
+  if (!args.parse(argv, value_options, {"help"}) || !args.positionals().empty()) {
+    std::fprintf(stderr, "mledger serve: %s\n\n%s",
+                 args.error().empty() ? "unexpected argument" : args.error().c_str(), kHelp);
+    return kExitUsage;
+  }
+  if (args.flag("help")) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  std::map<std::string, uint64_t> limit;
+  for (const Limit& l : kLimits) {
+    uint64_t v = 0;
+    if (!args.number(l.flag, l.fallback, &v) || v < l.min || v > l.max) {
+      std::fprintf(stderr, "mledger serve: --%s must be a number from %llu to %llu\n", l.flag,
+                   static_cast<unsigned long long>(l.min), static_cast<unsigned long long>(l.max));
+      return kExitUsage;
+    }
+    limit[l.flag] = v;
+  }
+  const auto key_file = args.value("key-file");
+  if (!key_file) {
+    std::fprintf(stderr, "mledger serve: --key-file is required (create one with mledger token keygen)\n");
+    return kExitUsage;
+  }
+  auto key = auth::SigningKey::load(*key_file);
+  if (!key.ok()) {
+    std::fprintf(stderr, "mledger serve: %s\n", key.error().message().c_str());
+    return kExitUsage;
+  }
+  const std::string brokers = args.value_or("brokers", "");
+  kafka::PublisherOptions publisher_options;
+  if (!brokers.empty()) {
+    if (Status s = kafka::check_brokers(brokers); !s.ok()) {
+      std::fprintf(stderr, "mledger serve: %s\n", s.message().c_str());
+      return kExitUsage;
+    }
+    publisher_options.brokers = brokers;
+    publisher_options.follow = true;
+    publisher_options.topic_prefix = args.value_or("topic-prefix", "mledger");
+    if (!kafka::valid_topic_prefix(publisher_options.topic_prefix)) {
+      std::fprintf(stderr, "mledger serve: bad --topic-prefix (1..100 of A-Z a-z 0-9 . _ -)\n");
+      return kExitUsage;
+    }
+  }
+
+  http::Metrics metrics;
+  auto& batch_requests = metrics.histogram("mledger_append_batch_commands",
+                                           "Commands per durable write of the single writer", {},
+                                           http::size_buckets());
+  auto& batch_events = metrics.histogram("mledger_append_batch_events",
+                                         "Events per durable write of the single writer", {},
+                                         http::size_buckets());
+  auto& requests_series = batch_requests.at({});
+  auto& events_series = batch_events.at({});
+  GroupCommitOptions writer_options;
+  writer_options.on_batch = [&](size_t requests, size_t events) {
+    requests_series.observe(static_cast<double>(requests));
+    events_series.observe(static_cast<double>(events));
+  };
+  const std::string dir = args.value_or("data", "mledger-data");
+  auto opened = open_runtime(dir, writer_options);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "mledger serve: %s\n", opened.error().to_string().c_str());
+    return kExitFailure;
+  }
+  Runtime& rt = **opened;
+  if (!rt.projector) {
+    std::fprintf(stderr, "mledger serve: another process holds the projections of %s; stop it first\n",
+                 dir.c_str());
+    return kExitFailure;
+  }
+
+  // Kafka, from inside the server.
+  std::atomic<bool> stop_publishing{false};
+  std::atomic<uint64_t> publish_lag{0};
+  std::atomic<bool> publishing{false};
+  std::unique_ptr<kafka::KafkaPublisher> publisher;
+  std::thread publisher_thread;
+  Status publisher_result;
+  if (!brokers.empty()) {
+    publisher = std::make_unique<kafka::KafkaPublisher>(
+        *rt.log, publisher_options, [&](const kafka::PublisherStatus& s) { publish_lag.store(s.lag()); });
+    publishing.store(true);
+    publisher_thread = std::thread([&] {
+      publisher_result = publisher->run(stop_publishing);
+      publishing.store(false);
+    });
+  }
+
+  http::ServerCounters counters;
+  metrics.gauge("mledger_log_head_seq", "The sequence number of the log's last event", [&] {
+    auto d = rt.log->digest();
+    return d.ok() ? static_cast<double>(d->seq) : 0.0;
+  });
+  metrics.gauge("mledger_projection_lag_events", "Events appended but not yet in the projections", [&] {
+    auto d = rt.log->digest();
+    const uint64_t at = rt.projector->caught_up_to();
+    return d.ok() && d->seq > at ? static_cast<double>(d->seq - at) : 0.0;
+  });
+  if (publisher) {
+    metrics.gauge("mledger_publish_lag_events", "Events appended but not yet committed to Kafka",
+                  [&] { return static_cast<double>(publish_lag.load()); });
+  }
+  metrics.gauge("mledger_http_connections_open", "Open HTTP connections",
+                [&] { return static_cast<double>(counters.connections_open.load()); });
+  metrics.gauge("mledger_http_requests_in_flight", "Requests handed to a worker, not yet answered",
+                [&] { return static_cast<double>(counters.requests_in_flight.load()); });
+  metrics.gauge("mledger_http_queued_requests", "Requests waiting for a worker",
+                [&] { return static_cast<double>(counters.queued.load()); });
+  metrics.counter_reader("mledger_append_batches_total", "Durable writes of the single writer",
+                         [&] { return static_cast<double>(rt.writer->stats().batches); });
+  metrics.counter_reader("mledger_appended_events_total", "Events appended by this process",
+                         [&] { return static_cast<double>(rt.writer->stats().events); });
+
+  http::ApiOptions api_options;
+  api_options.batch_commands_max = limit["batch-commands-max"];
+  http::Api api(http::ApiParts{*rt.ledger, *rt.log, *rt.projection_store, *rt.projection_engine,
+                               *rt.projector, rt.clock, *key, metrics, counters,
+                               [&]() -> std::optional<uint64_t> {
+                                 if (!publisher) return std::nullopt;
+                                 return publish_lag.load();
+                               }},
+                api_options);
+  http::HttpLimits limits;
+  limits.body_bytes_max = limit["body-bytes-max"];
+  limits.header_bytes_max = limit["header-bytes-max"];
+  limits.connections_max = limit["connections-max"];
+  limits.queue_requests_max = limit["queue-max"];
+  limits.workers = limit["workers"];
+  limits.header_timeout = std::chrono::milliseconds(limit["header-timeout-ms"]);
+  limits.body_timeout = std::chrono::milliseconds(limit["body-timeout-ms"]);
+  limits.idle_timeout = std::chrono::milliseconds(limit["idle-timeout-ms"]);
+  limits.drain_timeout = std::chrono::milliseconds(limit["drain-timeout-ms"]);
+  http::HttpServer server(api, metrics, counters, limits);
+
+  const std::string listen = args.value_or("listen", "127.0.0.1:8080");
+  Status served = server.run(listen, [&](uint16_t port) {
+    const std::string host = listen.substr(0, listen.rfind(':'));
+    std::printf("listening on http://%s:%u\n", host.c_str(), static_cast<unsigned>(port));
+    std::fflush(stdout);
+  });
+  int code = kExitOk;
+  if (!served.ok()) {
+    std::fprintf(stderr, "mledger serve: %s\n", served.to_string().c_str());
+    code = served.code() == StatusCode::invalid_argument ? kExitUsage : kExitFailure;
+  }
+  std::fprintf(stderr, "mledger serve: stopped accepting; requests answered; closing\n");
+  if (publisher_thread.joinable()) {
+    stop_publishing.store(true);
+    publisher_thread.join();
+    if (!publisher_result.ok()) {
+      std::fprintf(stderr, "mledger serve: publisher: %s\n", publisher_result.to_string().c_str());
+    }
+  }
+  publisher.reset();
+  rt.writer->stop();
+  if (Status s = rt.projector->stop(); !s.ok()) {
+    std::fprintf(stderr, "mledger serve: projections: %s\n", s.to_string().c_str());
+  }
+  return code;
+}
+
+}  // namespace mledger::cli
