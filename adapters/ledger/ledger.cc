@@ -1,6 +1,8 @@
 #include "adapters/ledger/ledger.h"
 
 #include <cassert>
+#include <future>
+#include <map>
 
 #include "adapters/ledger/log_aggregates.h"
 
@@ -44,21 +46,8 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
     if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
     if (!decision.ok()) return rejected(decision.error());
 
-    AppendRequest req;
-    req.command_id = ctx.command_id;
-    req.command_digest = digest;
-    req.metadata = EventMetadata{ctx.command_id,
-                                 ctx.correlation_id.empty() ? ctx.command_id : ctx.correlation_id,
-                                 ctx.causation_id, ctx.actor, clock_.now(), ctx.now};
-    req.expectations = aggregates.expectations();
-    for (Emitted& e : decision.value()) {
-      // A decision writes only to streams it read: that is what makes the
-      // expected versions cover everything it relied on.
-      assert(aggregates.was_read(e.stream) && "a decider wrote to a stream it did not read");
-      req.events.push_back(
-          NewEvent{std::move(e.stream), ids_.next_id(), std::move(e.account_ids), std::move(e.payload)});
-    }
-    auto outcome = writer_.append(std::move(req));
+    auto outcome =
+        writer_.append(request_for(command, digest, aggregates, std::move(decision.value())));
     if (!outcome.ok()) return Err{outcome.error()};
     switch (outcome->status) {
       case AppendStatus::appended:
@@ -78,6 +67,184 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
   return fail(StatusCode::unavailable, "command " + ctx.command_id + " lost " +
                                            std::to_string(options_.conflict_retries_max + 1) +
                                            " races for its streams; try again");
+}
+
+AppendRequest Ledger::request_for(const Command& command, const Hash256& digest,
+                                  const LogAggregates& aggregates, std::vector<Emitted> emitted) {
+  const CommandContext& ctx = command.context;
+  AppendRequest req;
+  req.command_id = ctx.command_id;
+  req.command_digest = digest;
+  req.metadata = EventMetadata{ctx.command_id,
+                               ctx.correlation_id.empty() ? ctx.command_id : ctx.correlation_id,
+                               ctx.causation_id, ctx.actor, clock_.now(), ctx.now};
+  req.expectations = aggregates.expectations();
+  for (Emitted& e : emitted) {
+    // A decision writes only to streams it read: that is what makes the
+    // expected versions cover everything it relied on.
+    assert(aggregates.was_read(e.stream) && "a decider wrote to a stream it did not read");
+    req.events.push_back(
+        NewEvent{std::move(e.stream), ids_.next_id(), std::move(e.account_ids), std::move(e.payload)});
+  }
+  return req;
+}
+
+// The state of an execute_batch() between rounds. Items before `from` are
+// settled; a round settles a prefix of the rest and says where the next starts.
+struct Ledger::Round {
+  size_t from = 0;
+  std::vector<std::optional<StatusOr<CommandResult>>> results;  // settled ones
+  std::vector<int> conflicts;  // per item: appends lost to another writer
+  std::optional<Status> failure;  // set: items from `from` on fail (the first with it)
+};
+
+std::vector<StatusOr<CommandResult>> Ledger::execute_batch(std::span<const BatchItem> items) {
+  std::vector<StatusOr<CommandResult>> out;
+  out.reserve(items.size());
+  if (items.size() > options_.batch_commands_max) {
+    const std::string why = "a batch holds at most " +
+                            std::to_string(options_.batch_commands_max) + " commands, this one " +
+                            std::to_string(items.size());
+    for (size_t i = 0; i < items.size(); ++i) out.push_back(fail(StatusCode::limit_exceeded, why));
+    return out;
+  }
+  Round round;
+  round.results.resize(items.size());
+  round.conflicts.assign(items.size(), 0);
+  while (round.from < items.size() && !round.failure) run_round(items, round);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i < round.from) {
+      assert(round.results[i].has_value());
+      out.push_back(std::move(*round.results[i]));
+    } else if (i == round.from) {
+      out.push_back(Err{*round.failure});
+    } else {
+      out.push_back(fail(StatusCode::unavailable,
+                         "not executed: an earlier command in the batch failed"));
+    }
+  }
+  return out;
+}
+
+void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
+  const size_t n = items.size();
+  auto& results = round.results;
+  // Where this round stops settling items: at `stop`, the next round starts
+  // (redo) or the batch fails (failure). n: everything settled.
+  size_t stop = n;
+  std::optional<Status> failure;
+  auto stop_at = [&](size_t i, std::optional<Status> why) {
+    if (i >= stop) return;
+    stop = i;
+    failure = std::move(why);
+  };
+
+  // Decide each item over the states the earlier ones leave; submit the
+  // accepted ones as one chain, without waiting.
+  LogAggregates aggregates(log_, options_.stream_events_max);
+  const auto chain = writer_.open_chain();
+  struct InFlight {
+    size_t index;
+    std::future<StatusOr<AppendOutcome>> outcome;
+  };
+  std::vector<InFlight> in_flight;
+  std::map<std::string, size_t, std::less<>> submitted;  // command id -> item
+  std::vector<std::pair<size_t, size_t>> duplicates;     // item -> the in-flight item it repeats
+  for (size_t k = round.from; k < n; ++k) {
+    const Command& command = *items[k].command;
+    const Hash256& digest = items[k].digest;
+    const std::string& id = command.context.command_id;
+    if (auto it = submitted.find(id); it != submitted.end()) {
+      if (items[it->second].digest == digest) {
+        duplicates.emplace_back(k, it->second);  // settled once the first is durable
+      } else {
+        results[k] = rejected(reused(id));
+      }
+      continue;
+    }
+    auto first = log_.find_command(id);
+    if (!first.ok()) {
+      stop_at(k, first.error());
+      break;
+    }
+    if (first->has_value()) {
+      if ((*first)->command_digest != digest) {
+        results[k] = rejected(reused(id));
+      } else {
+        CommandResult dup;
+        dup.kind = CommandResult::Kind::duplicate;
+        dup.events = std::move((*first)->events);
+        results[k] = std::move(dup);
+      }
+      continue;
+    }
+    aggregates.begin_decision();
+    Decision decision = decide(command, aggregates, options_.policy);
+    if (!aggregates.read_error().ok()) {
+      stop_at(k, aggregates.read_error());
+      break;
+    }
+    if (!decision.ok()) {
+      results[k] = rejected(decision.error());
+      continue;
+    }
+    AppendRequest req = request_for(command, digest, aggregates, std::move(decision.value()));
+    aggregates.apply_accepted(req.events, command.context.now);
+    in_flight.push_back(InFlight{k, writer_.submit(std::move(req), chain)});
+    submitted.emplace(id, k);
+  }
+
+  // Wait for every submitted request (all of them: none may outlive the
+  // round), settling items up to the first that was not appended. The chain
+  // guarantees that no request after it was appended either.
+  for (InFlight& f : in_flight) {
+    auto outcome = f.outcome.get();
+    if (f.index >= stop) continue;
+    const std::string& id = items[f.index].command->context.command_id;
+    if (!outcome.ok()) {
+      stop_at(f.index, outcome.error());
+      continue;
+    }
+    CommandResult r;
+    switch (outcome->status) {
+      case AppendStatus::appended:
+      case AppendStatus::duplicate:  // another caller executed the same command meanwhile
+        r.kind = outcome->status == AppendStatus::appended ? CommandResult::Kind::accepted
+                                                            : CommandResult::Kind::duplicate;
+        r.events = std::move(outcome->events);
+        results[f.index] = std::move(r);
+        // The later items were decided over this item's decision, not the
+        // other caller's: decide them again.
+        if (outcome->status == AppendStatus::duplicate) stop_at(f.index + 1, std::nullopt);
+        break;
+      case AppendStatus::command_id_reused:
+        results[f.index] = rejected(reused(id));
+        stop_at(f.index + 1, std::nullopt);
+        break;
+      case AppendStatus::conflict:
+        assert(!outcome->conflict_stream.empty() && "the first failure of a chain is its own");
+        if (++round.conflicts[f.index] > options_.conflict_retries_max) {
+          stop_at(f.index, Status(StatusCode::unavailable,
+                                  "command " + id + " lost " +
+                                      std::to_string(options_.conflict_retries_max + 1) +
+                                      " races for its streams; try again"));
+        } else {
+          stop_at(f.index, std::nullopt);  // decide it again, and every later one
+        }
+        break;
+    }
+  }
+  for (const auto& [dup, of] : duplicates) {
+    if (dup >= stop) continue;
+    assert(of < dup && results[of].has_value() && results[of]->ok());
+    CommandResult r;
+    r.kind = CommandResult::Kind::duplicate;
+    r.events = (*results[of])->events;
+    results[dup] = std::move(r);
+  }
+  for (size_t i = stop; i < n; ++i) results[i].reset();
+  round.from = stop;
+  round.failure = std::move(failure);
 }
 
 StatusOr<AccountState> Ledger::account_state(std::string_view account_id) {

@@ -14,6 +14,7 @@
 // command is decided afresh. Thread-safe.
 
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "adapters/writer/group_commit_writer.h"
@@ -31,6 +32,7 @@ struct LedgerOptions {
   DomainPolicy policy;
   int conflict_retries_max = 8;
   size_t stream_events_max = 1 << 20;  // longest stream the ledger will fold
+  size_t batch_commands_max = 10000;   // longest execute_batch()
 };
 
 struct CommandResult {
@@ -39,6 +41,13 @@ struct CommandResult {
   std::vector<EventPosition> events;  // accepted or duplicate
   std::optional<Rejection> rejection;  // rejected
 };
+
+struct BatchItem {
+  const Command* command = nullptr;
+  Hash256 digest{};
+};
+
+class LogAggregates;
 
 class Ledger {
  public:
@@ -49,12 +58,34 @@ class Ledger {
   // JSON) so that a reused command id with other content is caught.
   [[nodiscard]] StatusOr<CommandResult> execute(const Command& command, const Hash256& digest);
 
+  // Executes `items` with the outcome of executing them one by one, in order, with
+  // execute(): each command is decided over the state left by the earlier ones. But the
+  // appends are pipelined: every accepted command's request is submitted to the writer
+  // without waiting for the previous to be durable, so a batch costs about one synced
+  // write. A command whose append conflicts (another writer moved a stream it read), and
+  // every later one, is decided again in order on the new state. Results are in `items`'
+  // order; each is ready only when its events are durable. A command id that appears twice
+  // in the batch: the second is a duplicate of the first (same digest) or rejected
+  // command_id_reused_with_different_content. After an infrastructure failure, that item
+  // and every later one carry the failure (later ones: unavailable, "not executed: an
+  // earlier command in the batch failed") and are not executed.
+  // At most batch_commands_max items (more: every item fails limit_exceeded, nothing done).
+  [[nodiscard]] std::vector<StatusOr<CommandResult>> execute_batch(std::span<const BatchItem> items);
+
   // Current states, folded from the log (for `mledger tick` and read paths).
   [[nodiscard]] StatusOr<AccountState> account_state(std::string_view account_id);
   [[nodiscard]] StatusOr<MergePairState> merge_pair_state(std::string_view a, std::string_view b);
   [[nodiscard]] StatusOr<OfferCatalogue> catalogue();
 
  private:
+  struct Round;
+  // One pass of execute_batch over items [from, end): decides each over the
+  // batch's kept states, submits the accepted ones as one chain, then waits.
+  void run_round(std::span<const BatchItem> items, Round& round);
+  // The append request for an accepted decision over `aggregates`.
+  AppendRequest request_for(const Command& command, const Hash256& digest,
+                            const LogAggregates& aggregates, std::vector<Emitted> emitted);
+
   EventLog& log_;
   GroupCommitWriter& writer_;
   Clock& clock_;

@@ -1,5 +1,7 @@
 #include "adapters/ledger/log_aggregates.h"
 
+#include <cassert>
+
 #include "domain/core/streams.h"
 
 namespace mledger {
@@ -42,7 +44,10 @@ void fold(State& s, const EventPayload& p, Instant at) {
 
 template <class State>
 const State& LogAggregates::load(std::map<std::string, State>& cache, const std::string& stream) {
-  if (auto it = cache.find(stream); it != cache.end()) return it->second;
+  if (auto it = cache.find(stream); it != cache.end()) {
+    if (versions_.contains(stream)) read_.insert(stream);
+    return it->second;
+  }
   State state;
   if constexpr (std::is_same_v<State, OfferCatalogue>) state = default_offer_catalogue();
   auto events = read_whole_stream(log_, stream, max_);
@@ -51,6 +56,7 @@ const State& LogAggregates::load(std::map<std::string, State>& cache, const std:
   } else {
     for (const auto& e : *events) fold(state, e.payload, e.metadata.occurred_at);
     versions_[stream] = events->size();
+    read_.insert(stream);
   }
   return cache.emplace(stream, std::move(state)).first->second;
 }
@@ -71,9 +77,27 @@ const OfferCatalogue& LogAggregates::catalogue() {
 
 std::vector<StreamExpectation> LogAggregates::expectations() const {
   std::vector<StreamExpectation> out;
-  out.reserve(versions_.size());
-  for (const auto& [stream, version] : versions_) out.push_back({stream, version});
+  out.reserve(read_.size());
+  for (const std::string& stream : read_) out.push_back({stream, versions_.at(stream)});
   return out;
+}
+
+void LogAggregates::apply_accepted(const std::vector<NewEvent>& events, Instant occurred_at) {
+  auto fold_into = [&](auto& cache, const NewEvent& e) {
+    auto it = cache.find(e.stream);
+    if (it == cache.end()) return false;
+    fold(it->second, e.payload, occurred_at);
+    return true;
+  };
+  for (const NewEvent& e : events) {
+    assert(read_.contains(e.stream) && "an accepted event's stream was not read");
+    const bool folded = fold_into(accounts_, e) || fold_into(keys_, e) ||
+                        fold_into(tenants_, e) || fold_into(merges_, e) ||
+                        fold_into(catalogue_, e);
+    assert(folded);
+    (void)folded;
+    ++versions_[e.stream];
+  }
 }
 
 }  // namespace mledger

@@ -107,11 +107,20 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
   batch.head = head;
   batch.outcomes.resize(requests.size());
   std::map<std::string, CommandRecord, std::less<>> batch_commands;
+  std::set<uint64_t> broken_chains;  // chains with a request not appended in this batch
 
   for (size_t i = 0; i < requests.size(); ++i) {
     const AppendRequest& req = requests[i];
     assert(check_append_request(req).ok());
     AppendOutcome& outcome = batch.outcomes[i];
+    if (req.chain != 0 && broken_chains.contains(req.chain)) {
+      outcome.status = AppendStatus::conflict;  // decided over events that were not appended
+      continue;
+    }
+    // Every exit below but the last leaves the request unappended.
+    const auto not_appended = [&] {
+      if (req.chain != 0) broken_chains.insert(req.chain);
+    };
 
     // Idempotency: earlier in this batch, then the log.
     std::optional<CommandRecord> known;
@@ -129,6 +138,7 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
       } else {
         outcome.status = AppendStatus::command_id_reused;
       }
+      not_appended();
       continue;
     }
 
@@ -154,7 +164,10 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
       }
       current[x.stream] = actual;
     }
-    if (conflicted) continue;
+    if (conflicted) {
+      not_appended();
+      continue;
+    }
 
     // Seal the events into the chain.
     for (size_t k = 0; k < req.events.size(); ++k) {

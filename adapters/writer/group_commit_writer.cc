@@ -13,6 +13,13 @@ std::future<StatusOr<AppendOutcome>> ready(Status status) {
   p.set_value(Err{std::move(status)});
   return p.get_future();
 }
+
+// The outcome of a chained request after an earlier one of its chain was not appended.
+AppendOutcome chain_broken() {
+  AppendOutcome out;
+  out.status = AppendStatus::conflict;
+  return out;
+}
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(EventLog& log, GroupCommitOptions options)
@@ -21,20 +28,52 @@ GroupCommitWriter::GroupCommitWriter(EventLog& log, GroupCommitOptions options)
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
 std::future<StatusOr<AppendOutcome>> GroupCommitWriter::submit(AppendRequest request) {
-  if (Status s = check_append_request(request); !s.ok()) return ready(std::move(s));
+  return submit(std::move(request), nullptr);
+}
+
+std::shared_ptr<AppendChain> GroupCommitWriter::open_chain() {
+  std::lock_guard lock(mu_);
+  auto chain = std::make_shared<AppendChain>();
+  chain->id = ++chains_opened_;
+  return chain;
+}
+
+std::future<StatusOr<AppendOutcome>> GroupCommitWriter::submit(
+    AppendRequest request, const std::shared_ptr<AppendChain>& chain) {
+  // A request refused here breaks its chain: the later ones were decided over it.
+  auto refuse = [&](Status s) {
+    if (chain) {
+      std::lock_guard lock(mu_);
+      chain->broken = true;
+    }
+    return ready(std::move(s));
+  };
+  request.chain = chain ? chain->id : 0;
+  if (Status s = check_append_request(request); !s.ok()) return refuse(std::move(s));
   // Encoding is the costly part of an append and needs no order: do it here,
   // on the caller's thread, and leave the writer only the chain.
   if (request.encoded_bodies.empty()) {
-    if (Status s = encode_bodies(request); !s.ok()) return ready(std::move(s));
+    if (Status s = encode_bodies(request); !s.ok()) return refuse(std::move(s));
   }
   std::unique_lock lock(mu_);
-  if (stopping_) return ready(Status(StatusCode::unavailable, "the writer is stopping"));
+  if (chain && chain->broken) {
+    // Not queued: it cannot be applied anyway.
+    lock.unlock();
+    std::promise<StatusOr<AppendOutcome>> p;
+    p.set_value(chain_broken());
+    return p.get_future();
+  }
+  if (stopping_) {
+    if (chain) chain->broken = true;
+    return ready(Status(StatusCode::unavailable, "the writer is stopping"));
+  }
   if (queue_.size() >= options_.queue_requests_max) {
+    if (chain) chain->broken = true;
     return ready(Status(StatusCode::limit_exceeded,
                         "append queue is full (queue_requests_max = " +
                             std::to_string(options_.queue_requests_max) + ")"));
   }
-  queue_.push_back(Pending{std::move(request), {}});
+  queue_.push_back(Pending{std::move(request), {}, chain});
   auto future = queue_.back().promise.get_future();
   lock.unlock();
   wake_.notify_one();
@@ -58,6 +97,7 @@ GroupCommitStats GroupCommitWriter::stats() const {
 
 void GroupCommitWriter::run() {
   std::vector<Pending> batch;
+  std::vector<Pending> skipped;  // of a chain broken in an earlier batch
   std::vector<AppendRequest> requests;
   for (;;) {
     {
@@ -68,11 +108,22 @@ void GroupCommitWriter::run() {
       while (!queue_.empty() && batch.size() < options_.batch_requests_max &&
              (batch.empty() ||
               events + queue_.front().request.events.size() <= options_.batch_events_max)) {
+        if (queue_.front().chain && queue_.front().chain->broken) {
+          skipped.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+          continue;
+        }
         events += queue_.front().request.events.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      stats_.requests += skipped.size();
     }
+    for (Pending& p : skipped) {
+      p.promise.set_value(chain_broken());
+    }
+    skipped.clear();
+    if (batch.empty()) continue;
     requests.clear();
     for (Pending& p : batch) requests.push_back(std::move(p.request));
     const auto t0 = std::chrono::steady_clock::now();
@@ -90,6 +141,12 @@ void GroupCommitWriter::run() {
         stats_.events += events;
       } else {
         ++stats_.failed_batches;
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (batch[i].chain &&
+            (!outcomes.ok() || outcomes.value()[i].status != AppendStatus::appended)) {
+          batch[i].chain->broken = true;
+        }
       }
     }
     if (outcomes.ok() && options_.on_batch) options_.on_batch(batch.size(), events);

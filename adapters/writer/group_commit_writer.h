@@ -8,6 +8,15 @@
 // at once with limit_exceeded (nothing queued). A malformed request fails at
 // once with invalid_argument. After stop() (or destruction) submit() fails
 // with unavailable; requests queued before stop() are still written.
+//
+// Chains (for pipelining): a caller that decides a request over the events of
+// its own earlier requests, before those are durable, submits them all with
+// one chain. Requests of a chain are applied in submission order, and once one
+// of them is not appended (conflict, duplicate, id reused, a failed submit or
+// write), no later one is: each fails with AppendStatus::conflict and an empty
+// conflict_stream. So a chained request is never applied over a state that
+// lacks the events it was decided over, even if another writer's events now
+// stand at the same stream versions.
 
 #include <atomic>
 #include <condition_variable>
@@ -15,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -39,6 +49,12 @@ struct GroupCommitStats {
   uint64_t append_micros = 0;  // time spent inside EventLog::append_batch
 };
 
+// A chain's state; only the writer reads or changes it (under its lock).
+struct AppendChain {
+  uint64_t id = 0;
+  bool broken = false;
+};
+
 class GroupCommitWriter {
  public:
   GroupCommitWriter(EventLog& log, GroupCommitOptions options);
@@ -47,6 +63,12 @@ class GroupCommitWriter {
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
 
   [[nodiscard]] std::future<StatusOr<AppendOutcome>> submit(AppendRequest request);
+
+  // A new chain (see above). Thread-safe; one caller submits to it at a time.
+  [[nodiscard]] std::shared_ptr<AppendChain> open_chain();
+  // submit() as part of `chain` (request.chain is set here).
+  [[nodiscard]] std::future<StatusOr<AppendOutcome>> submit(
+      AppendRequest request, const std::shared_ptr<AppendChain>& chain);
 
   // submit() and wait.
   [[nodiscard]] StatusOr<AppendOutcome> append(AppendRequest request) {
@@ -62,6 +84,7 @@ class GroupCommitWriter {
   struct Pending {
     AppendRequest request;
     std::promise<StatusOr<AppendOutcome>> promise;
+    std::shared_ptr<AppendChain> chain;  // may be null
   };
   void run();
 
@@ -72,6 +95,7 @@ class GroupCommitWriter {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   GroupCommitStats stats_;
+  uint64_t chains_opened_ = 0;
   std::thread thread_;
 };
 

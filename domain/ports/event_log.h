@@ -39,6 +39,12 @@ struct AppendRequest {
   // the single writer only patches positions and extends the chain. An
   // implementation encodes the events itself when this is empty.
   std::vector<std::string> encoded_bodies;
+  // Pipelining (see GroupCommitWriter::open_chain): requests of one
+  // append_batch() call with the same nonzero `chain` were decided each over
+  // the events of the earlier ones. Once one of them is not appended
+  // (conflict, duplicate, id reused), the later ones are not applied either:
+  // they report conflict with an empty conflict_stream. 0: no chain.
+  uint64_t chain = 0;
 };
 
 struct EventPosition {
@@ -55,7 +61,8 @@ enum class AppendStatus {
   appended,         // the events are durable; `events` says where they are
   duplicate,        // the command id was appended before with the same digest:
                     // nothing written, `events` is the first outcome
-  conflict,         // a stream was not at its expected version: nothing written
+  conflict,         // a stream was not at its expected version, or an earlier
+                    // request of its chain was not appended: nothing written
   command_id_reused // the command id was used before for different content
 };
 
