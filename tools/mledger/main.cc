@@ -31,6 +31,7 @@ Commands:
   bench history        measure reading whole account histories
   publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
   tail --brokers B     print the published events (read_committed) as JSON lines
+  token keygen|issue   make a signing key; issue a bearer token for the HTTP server
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   if (command == "projections") return run_projections(args);
   if (command == "publish") return run_publish(args);
   if (command == "tail") return run_tail(args);
+  if (command == "token") return run_token(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
