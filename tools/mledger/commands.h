@@ -36,5 +36,6 @@ int run_audit_state(const Argv& argv);
 int run_publish(const Argv& argv);
 int run_tail(const Argv& argv);
 int run_serve(const Argv& argv);  // tools/mledger/cmd_serve.cc
+int run_token(const Argv& argv);  // keygen | issue: bearer tokens for the HTTP server
 
 }  // namespace mledger::cli

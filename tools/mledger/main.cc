@@ -33,6 +33,7 @@ Commands:
   publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
   tail --brokers B     print the published events (read_committed) as JSON lines
   serve --key-file F   serve the ledger over HTTP (docs/api.md)
+  token keygen|issue   make a signing key; issue a bearer token for the HTTP server
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
   if (command == "publish") return run_publish(args);
   if (command == "tail") return run_tail(args);
   if (command == "serve") return run_serve(args);
+  if (command == "token") return run_token(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -1,0 +1,235 @@
+// mledger token (keygen | issue): the signing key of the HTTP server's bearer
+// tokens, and tokens signed with it (adapters/auth/bearer_token.h). Neither
+// opens the ledger. The key is never printed, not even in an error.
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/auth/bearer_token.h"
+#include "adapters/system/random_ids.h"
+#include "adapters/system/system_clock.h"
+#include "domain/account/enroll.h"
+#include "domain/core/limits.h"
+#include "tools/mledger/commands.h"
+#include "tools/mledger/subcommand.h"
+
+namespace mledger::cli {
+
+namespace {
+
+constexpr uint64_t kTtlSecondsDefault = 3600;
+constexpr uint64_t kTtlSecondsMax = 31'536'000;  // one year
+
+constexpr const char* kTokenHelp = R"(usage: mledger token keygen --key-file FILE      make a new signing key
+       mledger token issue --key-file FILE ...   issue a bearer token signed with it
+
+The HTTP server authenticates requests by bearer tokens: HMAC-SHA256 signed
+JWTs (docs/cli.md#bearer-tokens). `mledger token <subcommand> --help` explains
+each.
+)";
+
+constexpr const char* kKeygenHelp = R"(usage: mledger token keygen --key-file FILE [--json]
+
+Writes a new signing key to FILE: 32 random bytes as 64 hex digits and a
+newline, with mode 0600. Refuses to overwrite an existing FILE. The key is
+never printed; keep FILE readable by the server's user only.
+
+Exit: 0 written; 2 bad usage or FILE exists; 3 FILE could not be written.
+)";
+
+constexpr const char* kIssueHelp = R"(usage: mledger token issue --key-file FILE --kind user|auditor|operator|service
+                           --user ID [--account ID] [--roles R1,R2,...]
+                           [--ttl-seconds N] [--json]
+
+Prints a bearer token signed with the key in FILE, on one line (--json:
+{"token": ..., "claims": {...}}). FILE must not be readable by group or
+others (chmod 600).
+  --kind K         who the token speaks for: a partner `user` of an account,
+                   or a system principal (`auditor`, `operator`, `service`)
+  --user ID        the user or principal id ("sub"), 1..128 characters of
+                   A-Z a-z 0-9 . _ : -
+  --account ID     the user's partner account ("acct"); required for
+                   --kind user, refused for the other kinds
+  --roles R1,R2    the user's roles (informational: the ledger authorizes by
+                   the roles it recorded), e.g. account_admin,admin_agent;
+                   users only
+  --ttl-seconds N  valid for N seconds from now (default 3600, at most
+                   31536000)
+
+Exit: 0 issued; 2 bad usage, or the key file is missing, unreadable, too
+loosely permitted or of the wrong size.
+)";
+
+// The domain's identifier form: [A-Za-z0-9._:-], 1..max bytes.
+bool is_principal_id(const std::string& s) {
+  if (s.empty() || s.size() > limits::user_id_bytes_max) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Parses "r1,r2"; nullopt (with *problem) on an empty or unknown name.
+std::optional<std::vector<Role>> parse_roles(const std::string& text, std::string* problem) {
+  std::vector<Role> roles;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string name = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    const std::optional<Role> role = parse_role(name);
+    if (!role) {
+      *problem = name.empty() ? "--roles has an empty role name"
+                              : "--roles names an unknown role '" + name + "'";
+      return std::nullopt;
+    }
+    roles.push_back(*role);
+    if (roles.size() > limits::roles_per_actor_max) {
+      *problem = "--roles names more than " + std::to_string(limits::roles_per_actor_max) + " roles";
+      return std::nullopt;
+    }
+    if (comma == std::string::npos) return roles;
+    start = comma + 1;
+  }
+}
+
+std::string known_roles() {
+  std::string out;
+  for (std::string_view r : enum_names(Role{})) out += (out.empty() ? "" : ", ") + std::string(r);
+  return out;
+}
+
+nlohmann::json claims_json(const auth::TokenClaims& c) {
+  nlohmann::json j = {{"kind", std::string(actor_kind_name(c.kind))}, {"sub", c.user_id}};
+  if (c.kind == ActorKind::user) {
+    j["acct"] = c.account_id;
+    nlohmann::json roles = nlohmann::json::array();
+    for (Role r : c.roles) roles.push_back(std::string(role_name(r)));
+    j["roles"] = std::move(roles);
+  }
+  j["iat"] = c.issued_at_s;
+  j["exp"] = c.expires_at_s;
+  j["jti"] = c.token_id;
+  return j;
+}
+
+int keygen(const Argv& argv) {
+  const char* name = "token keygen";
+  Args args;
+  int code = 0;
+  if (!parse_subcommand(name, kKeygenHelp, argv, {"key-file"}, {}, 0, &args, &code)) return code;
+  const std::optional<std::string> path = args.value("key-file");
+  if (!path || path->empty()) return usage_error(name, "--key-file FILE is required", kKeygenHelp);
+  const Status written = auth::write_new_key_file(*path);
+  if (!written.ok()) {
+    return report_failure(name, written,
+                          written.code() == StatusCode::io_error ? kExitFailure : kExitUsage);
+  }
+  if (args.flag("json")) {
+    std::printf("%s\n", nlohmann::json({{"key_file", *path}, {"mode", "0600"}}).dump().c_str());
+  } else {
+    std::printf("wrote a new signing key to %s (mode 0600)\n", path->c_str());
+  }
+  return kExitOk;
+}
+
+// The claims the flags ask for, without iat/exp/jti; nullopt after printing a usage error.
+std::optional<auth::TokenClaims> claims_from_flags(const char* name, const Args& args, int* code) {
+  auto usage = [&](const std::string& problem) {
+    *code = usage_error(name, problem, kIssueHelp);
+    return std::nullopt;
+  };
+  auth::TokenClaims claims;
+  const std::optional<std::string> kind = args.value("kind");
+  if (!kind) return usage("--kind is required (user, auditor, operator or service)");
+  const std::optional<ActorKind> parsed_kind = parse_actor_kind(*kind);
+  if (!parsed_kind) {
+    return usage("--kind must be user, auditor, operator or service, not '" + *kind + "'");
+  }
+  claims.kind = *parsed_kind;
+  const std::optional<std::string> user = args.value("user");
+  if (!user) return usage("--user ID is required");
+  if (!is_principal_id(*user)) {
+    return usage("--user must be 1.." + std::to_string(limits::user_id_bytes_max) +
+                 " characters of A-Z a-z 0-9 . _ : -");
+  }
+  claims.user_id = *user;
+  const std::optional<std::string> account = args.value("account");
+  const std::optional<std::string> roles = args.value("roles");
+  if (claims.kind != ActorKind::user) {
+    if (account) return usage("--account is for --kind user only");
+    if (roles) return usage("--roles is for --kind user only");
+    return claims;
+  }
+  if (!account) return usage("--account ID is required for --kind user");
+  if (!is_valid_account_id(*account)) {
+    return usage("--account must be 1.." + std::to_string(limits::account_id_bytes_max) +
+                 " characters of A-Z a-z 0-9 - _ .");
+  }
+  claims.account_id = *account;
+  if (roles) {
+    std::string problem;
+    std::optional<std::vector<Role>> parsed = parse_roles(*roles, &problem);
+    if (!parsed) return usage(problem + " (known roles: " + known_roles() + ")");
+    claims.roles = std::move(*parsed);
+  }
+  return claims;
+}
+
+int issue(const Argv& argv) {
+  const char* name = "token issue";
+  Args args;
+  int code = 0;
+  if (!parse_subcommand(name, kIssueHelp, argv,
+                        {"key-file", "kind", "user", "account", "roles", "ttl-seconds"}, {}, 0, &args,
+                        &code)) {
+    return code;
+  }
+  const std::optional<std::string> path = args.value("key-file");
+  if (!path || path->empty()) return usage_error(name, "--key-file FILE is required", kIssueHelp);
+  std::optional<auth::TokenClaims> claims = claims_from_flags(name, args, &code);
+  if (!claims) return code;
+  uint64_t ttl_s = 0;
+  if (!args.number("ttl-seconds", kTtlSecondsDefault, &ttl_s)) {
+    return usage_error(name, args.error(), kIssueHelp);
+  }
+  if (ttl_s == 0 || ttl_s > kTtlSecondsMax) {
+    return usage_error(name, "--ttl-seconds must be 1.." + std::to_string(kTtlSecondsMax),
+                       kIssueHelp);
+  }
+  StatusOr<auth::SigningKey> key = auth::SigningKey::load(*path);
+  if (!key.ok()) return report_failure(name, key.error(), kExitUsage);
+
+  claims->issued_at_s = SystemClock().now().micros_since_epoch / kMicrosPerSecond;
+  claims->expires_at_s = claims->issued_at_s + static_cast<int64_t>(ttl_s);
+  claims->token_id = RandomUuidSource().next_id();
+  const std::string token = auth::issue_token(*key, *claims);
+  if (args.flag("json")) {
+    std::printf("%s\n", nlohmann::json({{"token", token}, {"claims", claims_json(*claims)}}).dump().c_str());
+  } else {
+    std::printf("%s\n", token.c_str());
+  }
+  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int run_token(const Argv& argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    std::fputs(kTokenHelp, argv.empty() ? stderr : stdout);
+    return argv.empty() ? kExitUsage : kExitOk;
+  }
+  const std::string& what = argv[0];
+  const Argv rest(argv.begin() + 1, argv.end());
+  if (what == "keygen") return keygen(rest);
+  if (what == "issue") return issue(rest);
+  std::fprintf(stderr, "mledger token: unknown subcommand '%s'\n\n%s", what.c_str(), kTokenHelp);
+  return kExitUsage;
+}
+
+}  // namespace mledger::cli
