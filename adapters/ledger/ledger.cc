@@ -17,6 +17,12 @@ CommandResult rejected(Rejection r) {
   return out;
 }
 
+// execute_batch() hands the writer accepted requests in groups of this many:
+// queued together, a group goes into one write, so a batch of n commands
+// takes at most about n / kSubmitGroupMax writes, and the first group is
+// durable while later ones are decided.
+constexpr size_t kSubmitGroupMax = 64;
+
 Rejection reused(const std::string& command_id) {
   return Rejection{RejectionCode::command_id_reused_with_different_content,
                    "command id " + command_id + " was used before for a different command (R-LED-02)"};
@@ -140,7 +146,7 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
   };
 
   // Decide each item over the states the earlier ones leave; submit the
-  // accepted ones as one chain, without waiting.
+  // accepted ones as one chain, in groups, without waiting for durability.
   LogAggregates aggregates(log_, options_.stream_events_max);
   const auto chain = writer_.open_chain();
   struct InFlight {
@@ -148,6 +154,17 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
     std::future<StatusOr<AppendOutcome>> outcome;
   };
   std::vector<InFlight> in_flight;
+  std::vector<AppendRequest> group;
+  std::vector<size_t> group_items;
+  auto submit_group = [&] {
+    if (group.empty()) return;
+    auto futures = writer_.submit_chained(std::move(group), chain);
+    for (size_t g = 0; g < futures.size(); ++g) {
+      in_flight.push_back(InFlight{group_items[g], std::move(futures[g])});
+    }
+    group.clear();
+    group_items.clear();
+  };
   std::map<std::string, size_t, std::less<>> submitted;  // command id -> item
   std::vector<std::pair<size_t, size_t>> duplicates;     // item -> the in-flight item it repeats
   for (size_t k = round.from; k < n; ++k) {
@@ -190,9 +207,12 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
     }
     AppendRequest req = request_for(command, digest, aggregates, std::move(decision.value()));
     aggregates.apply_accepted(req.events, command.context.now);
-    in_flight.push_back(InFlight{k, writer_.submit(std::move(req), chain)});
+    group.push_back(std::move(req));
+    group_items.push_back(k);
     submitted.emplace(id, k);
+    if (group.size() >= kSubmitGroupMax) submit_group();
   }
+  submit_group();
 
   // Wait for every submitted request (all of them: none may outlive the
   // round), settling items up to the first that was not appended. The chain

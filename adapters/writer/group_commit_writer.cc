@@ -1,5 +1,6 @@
 #include "adapters/writer/group_commit_writer.h"
 
+#include <cassert>
 #include <chrono>
 #include <vector>
 
@@ -28,7 +29,29 @@ GroupCommitWriter::GroupCommitWriter(EventLog& log, GroupCommitOptions options)
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
 std::future<StatusOr<AppendOutcome>> GroupCommitWriter::submit(AppendRequest request) {
-  return submit(std::move(request), nullptr);
+  if (Status s = check_append_request(request); !s.ok()) return ready(std::move(s));
+  // Encoding is the costly part of an append and needs no order: do it here,
+  // on the caller's thread, and leave the writer only the chain.
+  if (request.encoded_bodies.empty()) {
+    if (Status s = encode_bodies(request); !s.ok()) return ready(std::move(s));
+  }
+  std::unique_lock lock(mu_);
+  if (Status s = refusal_locked(1); !s.ok()) return ready(std::move(s));
+  queue_.push_back(Pending{std::move(request), {}, nullptr});
+  auto future = queue_.back().promise.get_future();
+  lock.unlock();
+  wake_.notify_one();
+  return future;
+}
+
+Status GroupCommitWriter::refusal_locked(size_t requests) const {
+  if (stopping_) return Status(StatusCode::unavailable, "the writer is stopping");
+  if (queue_.size() + requests > options_.queue_requests_max) {
+    return Status(StatusCode::limit_exceeded, "append queue is full (queue_requests_max = " +
+                                                  std::to_string(options_.queue_requests_max) +
+                                                  ")");
+  }
+  return Status::Ok();
 }
 
 std::shared_ptr<AppendChain> GroupCommitWriter::open_chain() {
@@ -38,46 +61,55 @@ std::shared_ptr<AppendChain> GroupCommitWriter::open_chain() {
   return chain;
 }
 
-std::future<StatusOr<AppendOutcome>> GroupCommitWriter::submit(
-    AppendRequest request, const std::shared_ptr<AppendChain>& chain) {
-  // A request refused here breaks its chain: the later ones were decided over it.
-  auto refuse = [&](Status s) {
-    if (chain) {
-      std::lock_guard lock(mu_);
-      chain->broken = true;
+std::vector<std::future<StatusOr<AppendOutcome>>> GroupCommitWriter::submit_chained(
+    std::vector<AppendRequest> requests, const std::shared_ptr<AppendChain>& chain) {
+  assert(chain != nullptr);
+  std::vector<std::future<StatusOr<AppendOutcome>>> out;
+  out.reserve(requests.size());
+  // Check and encode on the caller's thread; a request refused here breaks
+  // the chain, and the later ones are not queued (they were decided over it).
+  size_t accepted = requests.size();
+  Status refused;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    AppendRequest& r = requests[i];
+    r.chain = chain->id;
+    refused = check_append_request(r);
+    if (refused.ok() && r.encoded_bodies.empty()) refused = encode_bodies(r);
+    if (!refused.ok()) {
+      accepted = i;
+      break;
     }
-    return ready(std::move(s));
-  };
-  request.chain = chain ? chain->id : 0;
-  if (Status s = check_append_request(request); !s.ok()) return refuse(std::move(s));
-  // Encoding is the costly part of an append and needs no order: do it here,
-  // on the caller's thread, and leave the writer only the chain.
-  if (request.encoded_bodies.empty()) {
-    if (Status s = encode_bodies(request); !s.ok()) return refuse(std::move(s));
   }
   std::unique_lock lock(mu_);
-  if (chain && chain->broken) {
-    // Not queued: it cannot be applied anyway.
-    lock.unlock();
-    std::promise<StatusOr<AppendOutcome>> p;
-    p.set_value(chain_broken());
-    return p.get_future();
+  const bool was_broken = chain->broken || chain->refused;
+  if (!was_broken && accepted > 0) {
+    if (Status s = refusal_locked(accepted); !s.ok()) {
+      refused = std::move(s);
+      accepted = 0;
+    }
   }
-  if (stopping_) {
-    if (chain) chain->broken = true;
-    return ready(Status(StatusCode::unavailable, "the writer is stopping"));
+  if (!was_broken) {
+    for (size_t i = 0; i < accepted; ++i) {
+      queue_.push_back(Pending{std::move(requests[i]), {}, chain});
+      out.push_back(queue_.back().promise.get_future());
+    }
   }
-  if (queue_.size() >= options_.queue_requests_max) {
-    if (chain) chain->broken = true;
-    return ready(Status(StatusCode::limit_exceeded,
-                        "append queue is full (queue_requests_max = " +
-                            std::to_string(options_.queue_requests_max) + ")"));
-  }
-  queue_.push_back(Pending{std::move(request), {}, chain});
-  auto future = queue_.back().promise.get_future();
+  // The requests queued before the refused one still go; no later one may.
+  if (accepted < requests.size()) chain->refused = true;
   lock.unlock();
-  wake_.notify_one();
-  return future;
+  if (!was_broken && accepted > 0) wake_.notify_one();
+  // The refused one gets the reason; after it, and on a chain broken
+  // before, each request gets the outcome of an unappended chain.
+  for (size_t i = out.size(); i < requests.size(); ++i) {
+    if (!was_broken && i == accepted) {
+      out.push_back(ready(refused));
+    } else {
+      std::promise<StatusOr<AppendOutcome>> p;
+      p.set_value(chain_broken());
+      out.push_back(p.get_future());
+    }
+  }
+  return out;
 }
 
 void GroupCommitWriter::stop() {

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "domain/ports/event_log.h"
 
@@ -52,7 +53,8 @@ struct GroupCommitStats {
 // A chain's state; only the writer reads or changes it (under its lock).
 struct AppendChain {
   uint64_t id = 0;
-  bool broken = false;
+  bool broken = false;   // a queued request was not appended: skip the rest
+  bool refused = false;  // a request was refused at submit: queue no more
 };
 
 class GroupCommitWriter {
@@ -66,9 +68,13 @@ class GroupCommitWriter {
 
   // A new chain (see above). Thread-safe; one caller submits to it at a time.
   [[nodiscard]] std::shared_ptr<AppendChain> open_chain();
-  // submit() as part of `chain` (request.chain is set here).
-  [[nodiscard]] std::future<StatusOr<AppendOutcome>> submit(
-      AppendRequest request, const std::shared_ptr<AppendChain>& chain);
+  // submit() for each request, in order, as the next requests of `chain`
+  // (request.chain is set here), all queued at once so that the writer takes
+  // them together. One future per request. A request refused (malformed,
+  // queue full, stopping) gets that Status, and the later ones the outcome
+  // of an unappended chain.
+  [[nodiscard]] std::vector<std::future<StatusOr<AppendOutcome>>> submit_chained(
+      std::vector<AppendRequest> requests, const std::shared_ptr<AppendChain>& chain);
 
   // submit() and wait.
   [[nodiscard]] StatusOr<AppendOutcome> append(AppendRequest request) {
@@ -87,6 +93,8 @@ class GroupCommitWriter {
     std::shared_ptr<AppendChain> chain;  // may be null
   };
   void run();
+  // Why `requests` more cannot be queued now (ok: they can).
+  Status refusal_locked(size_t requests) const;
 
   EventLog& log_;
   const GroupCommitOptions options_;
