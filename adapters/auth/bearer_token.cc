@@ -312,7 +312,8 @@ StatusOr<SigningKey> SigningKey::from_bytes(std::string bytes) {
 }
 
 StatusOr<SigningKey> SigningKey::load(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: a FIFO must not hang the open (it is refused below as not a regular file).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) return fail(StatusCode::not_found, "key file " + path + " does not exist");

@@ -446,6 +446,12 @@ TEST_F(KeyFile, refuses_missing_short_long_and_shared_files) {
   auto directory = SigningKey::load(dir_.path());
   ASSERT_FALSE(directory.ok());
   EXPECT_EQ(directory.error().code(), StatusCode::invalid_argument);
+  // A FIFO is refused at once, not waited on.
+  const std::string fifo = dir_.sub("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto from_fifo = SigningKey::load(fifo);
+  ASSERT_FALSE(from_fifo.ok());
+  EXPECT_EQ(from_fifo.error().code(), StatusCode::invalid_argument);
 }
 
 TEST_F(KeyFile, from_bytes_checks_the_size) {
