@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <strings.h>
 
@@ -38,7 +39,7 @@ const RouteInfo& info(Endpoint e) {
       {Endpoint::readyz, {"/readyz", "GET", Audience::anyone, {}}},
       {Endpoint::metrics, {"/metrics", "GET", Audience::operators, {}}},
       {Endpoint::commands, {"/v1/commands", "POST", Audience::command_issuers, {}}},
-      {Endpoint::read_model, {"/v1/accounts/{id}/{read_model}", "GET", Audience::account_readers, {"from_seq", "limit"}}},
+      {Endpoint::read_model, {"/v1/accounts/{id}/{read_model}", "GET", Audience::account_readers, {"from_seq", "limit", "min_seq"}}},
       {Endpoint::history, {"/v1/accounts/{id}/history", "GET", Audience::auditors, {"from_seq", "limit", "from", "to"}}},
       {Endpoint::state, {"/v1/accounts/{id}/state", "GET", Audience::auditors, {"at_seq", "as_of", "clock"}}},
       {Endpoint::export_account, {"/v1/accounts/{id}/export", "GET", Audience::auditors, {}}},
@@ -345,6 +346,7 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
   } else {
     results.push_back(parts_.ledger.execute(parsed[0].command, parsed[0].digest));
   }
+  parts_.projector.notify();  // fold the new events now, not at the next poll
   command_latency_.at({batch ? "batch" : "single"})
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
@@ -379,6 +381,26 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
 
 HttpResponse Api::read_model(const Screened& s) {
   uint64_t from_seq = 0, limit = 100;
+  if (s.query.contains("min_seq")) {
+    // Read your writes: wait until the projections hold event min_seq.
+    const auto min_seq = to_number(s.query.at("min_seq"));
+    if (!min_seq) return error_response(400, "bad_query", "min_seq must be a sequence number", s.route);
+    const auto deadline = std::chrono::steady_clock::now() + options_.read_wait_max;
+    parts_.projector.notify();
+    while (parts_.projector.caught_up_to() < *min_seq) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        HttpResponse r = error_response(
+            503, "projections_behind",
+            "the projections have not reached event " + std::to_string(*min_seq) + " within " +
+                std::to_string(options_.read_wait_max.count()) + " ms (they hold up to " +
+                std::to_string(parts_.projector.caught_up_to()) + ")",
+            s.route);
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   if (s.query.contains("from_seq") || s.query.contains("limit")) {
     if (!s.model->projection.empty()) {
       return error_response(400, "bad_query", "from_seq and limit are for the timeline only", s.route);

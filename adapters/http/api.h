@@ -22,6 +22,7 @@
 // sent only once its commands' events are durable.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 
@@ -43,6 +44,7 @@ struct ApiOptions {
   size_t history_scan_events_max = 100'000;  // events looked at per page with a time window
   size_t export_bytes_max = 256 << 20;   // larger: use `mledger audit export`
   uint64_t ready_lag_events_max = 100'000;  // projections further behind: not ready
+  std::chrono::milliseconds read_wait_max{2000};  // ?min_seq= waits at most this long
 };
 
 // What the API serves from; all must outlive it.

@@ -26,7 +26,9 @@ class AuthMatrix : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
   }
   static void TearDownTestSuite() {
-    if (server_ != nullptr) EXPECT_EQ(server_->terminate(), 0);
+    if (server_ != nullptr) {
+      EXPECT_EQ(server_->terminate(), 0);
+    }
     delete server_;
     delete ledger_;
   }
@@ -34,7 +36,7 @@ class AuthMatrix : public ::testing::Test {
   static std::string token(Caller c) {
     switch (c) {
       case none: return "";
-      case bad_token: return "not.a.token";
+      case bad_token: return "not-a-token";
       case user: return ledger_->token(ActorKind::user, "u-anna", kOwn);
       case auditor: return ledger_->token(ActorKind::auditor, "aud-1");
       case operator_: return ledger_->token(ActorKind::operator_, "ops-1");
@@ -73,7 +75,9 @@ class AuthMatrix : public ::testing::Test {
     }
     if (status == 403) {
       EXPECT_EQ(j.value("rule", ""), "R-ROLE-05") << r.body;
-      if (!code.empty()) EXPECT_EQ(j.value("error", ""), code) << r.body;
+      if (!code.empty()) {
+        EXPECT_EQ(j.value("error", ""), code) << r.body;
+      }
     }
   }
 

@@ -22,7 +22,9 @@ class Hostile : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
   }
   static void TearDownTestSuite() {
-    if (server_ != nullptr) EXPECT_EQ(server_->terminate(), 0);
+    if (server_ != nullptr) {
+      EXPECT_EQ(server_->terminate(), 0);
+    }
     delete server_;
     delete ledger_;
   }

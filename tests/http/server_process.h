@@ -61,8 +61,8 @@ struct LedgerDir {
     c.kind = kind;
     c.user_id = user;
     c.account_id = account;
-    c.issued_at_s = std::time(nullptr) - 10;
-    c.expires_at_s = c.issued_at_s + ttl_s;
+    c.expires_at_s = std::time(nullptr) + ttl_s;  // a negative ttl: expired that long ago
+    c.issued_at_s = std::min<int64_t>(std::time(nullptr) - 10, c.expires_at_s - 60);
     c.token_id = "test-" + user;
     return auth::issue_token(*key, c);
   }

@@ -31,7 +31,7 @@ std::string bench_enroll_json(uint64_t account) {
        {{"legal_name", "Bench Company " + id},
         {"address", {{"line1", "1 Main Street"}, {"city", "Berlin"}, {"postal_code", "10117"}, {"country", "DE"}}},
         {"phone", "3020145000"},
-        {"primary_contact", {{"first_name", "Ada"}, {"last_name", "Admin"}, {"email", "admin@" + id + ".example"}}}}}};
+        {"primary_contact", {{"first_name", "Ada"}, {"last_name", "Admin"}, {"email", "ada.admin@" + id + ".example"}}}}}};
   return j.dump();
 }
 

@@ -14,6 +14,7 @@
 #include "adapters/http/api.h"
 #include "adapters/http/http_server.h"
 #include "adapters/kafka/kafka_publisher.h"
+#include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
