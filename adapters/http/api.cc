@@ -625,6 +625,9 @@ HttpResponse Api::ready() {
   const uint64_t projected = parts_.projector.caught_up_to();
   const uint64_t lag = head_seq > projected ? head_seq - projected : 0;
   json j = {{"head_seq", head_seq}, {"projections_lag", lag}};
+  if (parts_.publish_lag) {
+    if (const std::optional<uint64_t> publish = parts_.publish_lag()) j["publish_lag"] = *publish;
+  }
   std::string why;
   if (parts_.server.draining.load()) why = "shutting down";
   else if (!head.ok()) why = "the log cannot be read: " + head.error().to_string();

@@ -58,7 +58,8 @@ struct ApiParts {
   const auth::SigningKey& key;
   Metrics& metrics;
   const ServerCounters& server;
-  // The publisher's lag in events, when one runs in this process.
+  // The publisher's lag in events, when one runs in this process (shown by
+  // /readyz; publishing behind does not make the server unready).
   std::function<std::optional<uint64_t>()> publish_lag;
 };
 

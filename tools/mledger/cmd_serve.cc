@@ -149,17 +149,34 @@ int run_serve(const Argv& argv) {
   // Kafka, from inside the server.
   std::atomic<bool> stop_publishing{false};
   std::atomic<uint64_t> publish_lag{0};
+  std::atomic<bool> broker_ok{false};
   std::atomic<bool> publishing{false};
-  std::unique_ptr<kafka::KafkaPublisher> publisher;
   std::thread publisher_thread;
-  Status publisher_result;
   if (!brokers.empty()) {
-    publisher = std::make_unique<kafka::KafkaPublisher>(
-        *rt.log, publisher_options, [&](const kafka::PublisherStatus& s) { publish_lag.store(s.lag()); });
-    publishing.store(true);
+    // Until the publisher reports, nothing is known to be on Kafka.
+    auto head = rt.log->digest();
+    publish_lag.store(head.ok() ? head->seq : 0);
     publisher_thread = std::thread([&] {
-      publisher_result = publisher->run(stop_publishing);
-      publishing.store(false);
+      // A fatal producer error (fenced, a refused cursor) ends one run; the
+      // next resumes from the cursor on Kafka, after a backoff up to 30 s.
+      std::chrono::milliseconds backoff(500);
+      while (!stop_publishing.load()) {
+        publishing.store(true);
+        kafka::KafkaPublisher publisher(*rt.log, publisher_options, [&](const kafka::PublisherStatus& s) {
+          publish_lag.store(s.lag());
+          broker_ok.store(s.broker_ok);
+        });
+        const Status result = publisher.run(stop_publishing);
+        publishing.store(false);
+        if (stop_publishing.load()) break;
+        std::fprintf(stderr, "mledger serve: publisher stopped: %s; restarting in %lld ms\n",
+                     result.to_string().c_str(), static_cast<long long>(backoff.count()));
+        for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop_publishing.load();
+             waited += std::chrono::milliseconds(50)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+      }
     });
   }
 
@@ -173,9 +190,13 @@ int run_serve(const Argv& argv) {
     const uint64_t at = rt.projector->caught_up_to();
     return d.ok() && d->seq > at ? static_cast<double>(d->seq - at) : 0.0;
   });
-  if (publisher) {
+  if (!brokers.empty()) {
     metrics.gauge("mledger_publish_lag_events", "Events appended but not yet committed to Kafka",
                   [&] { return static_cast<double>(publish_lag.load()); });
+    metrics.gauge("mledger_publisher_running", "1 while the publisher runs (0: it stopped on a fatal error)",
+                  [&] { return publishing.load() ? 1.0 : 0.0; });
+    metrics.gauge("mledger_publish_broker_up", "1 when the publisher's last Kafka operation succeeded",
+                  [&] { return broker_ok.load() ? 1.0 : 0.0; });
   }
   metrics.gauge("mledger_http_connections_open", "Open HTTP connections",
                 [&] { return static_cast<double>(counters.connections_open.load()); });
@@ -193,7 +214,7 @@ int run_serve(const Argv& argv) {
   http::Api api(http::ApiParts{*rt.ledger, *rt.log, *rt.projection_store, *rt.projection_engine,
                                *rt.projector, rt.clock, *key, metrics, counters,
                                [&]() -> std::optional<uint64_t> {
-                                 if (!publisher) return std::nullopt;
+                                 if (brokers.empty()) return std::nullopt;
                                  return publish_lag.load();
                                }},
                 api_options);
@@ -224,11 +245,7 @@ int run_serve(const Argv& argv) {
   if (publisher_thread.joinable()) {
     stop_publishing.store(true);
     publisher_thread.join();
-    if (!publisher_result.ok()) {
-      std::fprintf(stderr, "mledger serve: publisher: %s\n", publisher_result.to_string().c_str());
-    }
   }
-  publisher.reset();
   rt.writer->stop();
   if (Status s = rt.projector->stop(); !s.ok()) {
     std::fprintf(stderr, "mledger serve: projections: %s\n", s.to_string().c_str());
