@@ -41,11 +41,11 @@ std::optional<Denial> check_access(Audience audience, const auth::TokenClaims& t
       if (kind == ActorKind::operator_) return std::nullopt;
       return deny("actor_not_allowed", who(token) + " may not run operations: they are the operator's");
     case Audience::command_issuers:
-      if (kind == ActorKind::user || kind == ActorKind::service) return std::nullopt;
-      return deny("actor_not_allowed",
-                  who(token) + " issues no commands: " +
-                      (kind == ActorKind::auditor ? "an auditor writes nothing"
-                                                  : "an operator runs operations only"));
+      if (kind != ActorKind::auditor) return std::nullopt;  // which commands: check_command
+      return deny("actor_not_allowed", who(token) + " issues no commands: an auditor writes nothing");
+    case Audience::service:
+      if (kind == ActorKind::service) return std::nullopt;
+      return deny("actor_not_allowed", who(token) + " may not run the clock's commands: they are the service's");
   }
   return deny("actor_not_allowed", "unknown audience");
 }
@@ -60,6 +60,10 @@ std::optional<Denial> check_command(const auth::TokenClaims& token, const Comman
                     actor.user_id + (actor.account_id.empty() ? "" : "@" + actor.account_id) +
                     " but the token is " + who(token) +
                     (token.account_id.empty() ? "" : "@" + token.account_id));
+  }
+  if (token.kind == ActorKind::operator_ && targets_account(command.body)) {
+    return deny("actor_not_allowed", "command " + id + " is a business command; an operator issues only "
+                                                      "the catalogue's (change_offer_catalogue)");
   }
   if (token.kind == ActorKind::user &&
       (!targets_account(command.body) || command.context.account_id != token.account_id)) {

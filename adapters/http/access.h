@@ -1,8 +1,9 @@
 #pragma once
 // Who may call which endpoint (docs/api.md, "Access"): R-ROLE-05 at the API's
 // edge. A partner user reaches only its own account; the auditor reads every
-// account and writes nothing; the operator runs operations only; the service
-// and partner users issue commands. The ledger still checks each command
+// account and writes nothing; the operator runs operations (and changes the
+// offer catalogue, its one command); the service and partner users issue
+// commands. The ledger still checks each command
 // against its permission table (domain/access/permissions.h) with the roles
 // it has recorded: this check comes first and is about the token alone.
 
@@ -20,7 +21,8 @@ enum class Audience {
   account_readers,   // the account's own partner users, and auditors
   auditors,          // history, state as of, export, digest
   operators,         // projections, metrics
-  command_issuers,   // partner users (for their own account) and the service
+  command_issuers,   // partner users (own account), the service, the operator (catalogue only)
+  service,           // the clock's commands (POST /v1/tick)
 };
 
 struct Denial {
@@ -34,8 +36,8 @@ std::optional<Denial> check_access(Audience audience, const auth::TokenClaims& t
                                    std::string_view account_id);
 
 // A command sent with `token`: its actor must be the token's subject (same
-// kind, user id and, for partner users, account), and a partner user's command
-// must target the token's account.
+// kind, user id and, for partner users, account); a partner user's command
+// must target the token's account; an operator's must be the catalogue's.
 std::optional<Denial> check_command(const auth::TokenClaims& token, const Command& command);
 
 }  // namespace mledger::http

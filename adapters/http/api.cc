@@ -10,8 +10,10 @@
 #include "adapters/audit/account_export.h"
 #include "adapters/audit/ledger_digest.h"
 #include "adapters/http/access.h"
+#include "adapters/ledger/deadline_runner.h"
 #include "adapters/json/command_json.h"
 #include "adapters/projections/read_models.h"
+#include "domain/access/permissions.h"
 #include "domain/core/limits.h"
 
 namespace mledger::http {
@@ -23,7 +25,7 @@ namespace mj = mledger::json;
 
 enum class Endpoint {
   healthz, readyz, metrics, commands, read_model, history, state, export_account, digest,
-  projections, projections_catch_up, projections_rebuild, projections_verify,
+  projections, projections_catch_up, projections_rebuild, projections_verify, tick,
 };
 
 struct RouteInfo {
@@ -48,6 +50,7 @@ const RouteInfo& info(Endpoint e) {
       {Endpoint::projections_catch_up, {"/v1/projections/catch-up", "POST", Audience::operators, {}}},
       {Endpoint::projections_rebuild, {"/v1/projections/rebuild", "POST", Audience::operators, {}}},
       {Endpoint::projections_verify, {"/v1/projections/verify", "POST", Audience::operators, {}}},
+      {Endpoint::tick, {"/v1/tick", "POST", Audience::service, {"now"}}},
   };
   return kRoutes.at(e);
 }
@@ -98,6 +101,14 @@ HttpResponse json_response(int status, const json& body, const std::string& rout
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   r.route = route;
   return r;
+}
+
+// "application/json", any case, parameters (charset) allowed.
+bool is_json_media_type(std::string_view content_type) {
+  const std::string_view type = content_type.substr(0, content_type.find(';'));
+  const size_t end = type.find_last_not_of(" \t");
+  return end != std::string_view::npos && end + 1 == 16 &&
+         strncasecmp(type.data(), "application/json", 16) == 0;
 }
 
 HttpResponse denied(const Denial& d, const std::string& route) {
@@ -152,6 +163,7 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
   else if (seg.size() == 1 && seg[0] == "metrics") found = Endpoint::metrics;
   else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "commands") found = Endpoint::commands;
   else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "digest") found = Endpoint::digest;
+  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "tick") found = Endpoint::tick;
   else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "projections") found = Endpoint::projections;
   else if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "projections") {
     if (seg[2] == "catch-up") found = Endpoint::projections_catch_up;
@@ -249,8 +261,7 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
     r.route = s.route;
     return r;
   }
-  if (*found == Endpoint::commands &&
-      request.content_type.compare(0, 16, "application/json") != 0) {
+  if (*found == Endpoint::commands && !is_json_media_type(request.content_type)) {
     return error_response(415, "unsupported_media_type",
                           "send commands as Content-Type: application/json", s.route);
   }
@@ -271,6 +282,7 @@ HttpResponse Api::handle(HttpRequest& request) {
     case Endpoint::projections_catch_up:
     case Endpoint::projections_rebuild:
     case Endpoint::projections_verify: return projections_run(s, request.body);
+    case Endpoint::tick: return tick(s);
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::metrics: break;  // answered by screen()
@@ -287,41 +299,54 @@ HttpResponse Api::failure(const Status& status, const std::string& route) {
 }
 
 void Api::count(const Command& command, std::string_view outcome, std::string_view code) {
-  commands_.at({std::string(command_type_name(command.body)), std::string(outcome)}).add();
+  count_type(command_type_name(command.body), outcome, code);
+}
+
+void Api::count_type(std::string_view type, std::string_view outcome, std::string_view code) {
+  commands_.at({std::string(type), std::string(outcome)}).add();
   if (!code.empty()) rejections_.at({std::string(code)}).add();
 }
 
 HttpResponse Api::commands(const Screened& s, const std::string& body) {
   const auto start = std::chrono::steady_clock::now();
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !(doc.is_object() || doc.is_array())) {
-    return error_response(400, "malformed_json",
-                          "the body must be one command (a JSON object) or a JSON array of commands",
-                          s.route);
-  }
-  const bool batch = doc.is_array();
-  if (batch && (doc.empty() || doc.size() > options_.batch_commands_max)) {
-    return error_response(doc.empty() ? 400 : 413, doc.empty() ? "empty_batch" : "batch_too_large",
-                          "a batch holds 1 to " + std::to_string(options_.batch_commands_max) +
-                              " commands; this one holds " + std::to_string(doc.size()),
-                          s.route);
-  }
-  // Parse and check every command before running any.
   const Instant now = parts_.clock.now();
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  const bool batch = first != std::string::npos && body[first] == '[';
+  const HttpResponse not_json = error_response(
+      400, "malformed_json", "the body must be one command (a JSON object) or a JSON array of commands",
+      s.route);
   std::vector<mj::ParsedCommand> parsed;
   json problems = json::array();
-  const size_t n = batch ? doc.size() : 1;
-  parsed.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    const json& one = batch ? doc[i] : doc;
-    auto p = mj::parse_command(one.dump(-1, ' ', false, json::error_handler_t::replace), now);
+  if (!batch) {
+    // One command: parse_command reads the body itself (one parse, not two).
+    if (first == std::string::npos || body[first] != '{') return not_json;
+    auto p = mj::parse_command(body, now);
     if (!p.ok()) {
-      problems.push_back(batch ? "commands[" + std::to_string(i) + "]: " + p.error().message()
-                               : p.error().message());
-      continue;
+      if (!json::accept(body)) return not_json;
+      problems.push_back(p.error().message());
+    } else {
+      parsed.push_back(std::move(*p));
     }
-    parsed.push_back(std::move(*p));
+  } else {
+    json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) return not_json;
+    if (doc.empty() || doc.size() > options_.batch_commands_max) {
+      return error_response(doc.empty() ? 400 : 413, doc.empty() ? "empty_batch" : "batch_too_large",
+                            "a batch holds 1 to " + std::to_string(options_.batch_commands_max) +
+                                " commands; this one holds " + std::to_string(doc.size()),
+                            s.route);
+    }
+    parsed.reserve(doc.size());
+    for (size_t i = 0; i < doc.size(); ++i) {
+      auto p = mj::parse_command(doc[i].dump(-1, ' ', false, json::error_handler_t::replace), now);
+      if (!p.ok()) {
+        problems.push_back("commands[" + std::to_string(i) + "]: " + p.error().message());
+        continue;
+      }
+      parsed.push_back(std::move(*p));
+    }
   }
+  // Every command is parsed and checked before any runs.
   if (!problems.empty()) {
     return json_response(400,
                          {{"error", "malformed_command"},
@@ -329,6 +354,7 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
                           {"problems", problems}},
                          s.route);
   }
+  const size_t n = parsed.size();
   for (const auto& p : parsed) {
     if (auto d = check_command(s.token, p.command)) {
       auth_failures_.at({d->code}).add();
@@ -346,7 +372,6 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
   } else {
     results.push_back(parts_.ledger.execute(parsed[0].command, parsed[0].digest));
   }
-  parts_.projector.notify();  // fold the new events now, not at the next poll
   command_latency_.at({batch ? "batch" : "single"})
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
@@ -379,8 +404,64 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
   return r;
 }
 
+std::optional<HttpResponse> Api::unrecorded_reader(const Screened& s) {
+  if (s.token.kind != ActorKind::user) return std::nullopt;
+  auto live = parts_.engine.live("accounts");
+  if (!live.ok()) return failure(live.error(), s.route);
+  projections::AccountDocs docs;
+  docs.accounts.account_id = s.account;
+  auto loaded = load_document(parts_.store, *live, s.account, docs);
+  if (!loaded.ok()) return failure(loaded.error(), s.route);
+  if (recorded_roles(docs.accounts, s.token.user_id) != nullptr) return std::nullopt;
+  auth_failures_.at({"user_not_in_account"}).add();
+  return denied(Denial{"user_not_in_account", "R-ROLE-05",
+                       "the ledger records no user " + s.token.user_id + " in account " + s.account +
+                           " (as of event " + std::to_string(live->checkpoint.seq) + ")"},
+                s.route);
+}
+
+HttpResponse Api::tick(const Screened& s) {
+  Instant now = parts_.clock.now();
+  if (s.query.contains("now")) {
+    auto t = parse_rfc3339(s.query.at("now"));
+    if (!t) return error_response(400, "bad_query", "now must be an RFC 3339 time", s.route);
+    now = *t;
+  }
+  json results = json::array();
+  uint64_t issued = 0, rejected = 0;
+  constexpr size_t kResultsShownMax = 1000;
+  const Status walked = issue_due_commands(parts_.ledger, parts_.log, now, s.token.user_id,
+                                           [&](const DueOutcome& o) {
+                                             ++issued;
+                                             const bool no = o.result->kind == CommandResult::Kind::rejected;
+                                             rejected += no ? 1 : 0;
+                                             count_type(o.type,
+                                                        no ? "rejected"
+                                                           : o.result->kind == CommandResult::Kind::duplicate
+                                                                 ? "duplicate"
+                                                                 : "accepted",
+                                                        no ? code_name(o.result->rejection->code) : "");
+                                             if (results.size() < kResultsShownMax) {
+                                               json j = mj::result_to_json(*o.result);
+                                               j["command_id"] = o.command_id;
+                                               j["type"] = o.type;
+                                               results.push_back(std::move(j));
+                                             }
+                                           });
+  json out = {{"now", format_rfc3339(now)}, {"issued", issued}, {"rejected", rejected},
+              {"results", std::move(results)}, {"results_truncated", issued > kResultsShownMax}};
+  if (!walked.ok()) {
+    out["error"] = walked.to_string();
+    HttpResponse r = json_response(503, out, s.route);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  return json_response(200, out, s.route);
+}
+
 HttpResponse Api::read_model(const Screened& s) {
-  uint64_t from_seq = 0, limit = 100;
+  if (auto refused = unrecorded_reader(s)) return std::move(*refused);
+  uint64_t from_seq = 0, limit = 1000;
   if (s.query.contains("min_seq")) {
     // Read your writes: wait until the projections hold event min_seq.
     const auto min_seq = to_number(s.query.at("min_seq"));
@@ -406,7 +487,7 @@ HttpResponse Api::read_model(const Screened& s) {
       return error_response(400, "bad_query", "from_seq and limit are for the timeline only", s.route);
     }
     auto f = s.query.contains("from_seq") ? to_number(s.query.at("from_seq")) : std::optional<uint64_t>(0);
-    auto l = s.query.contains("limit") ? to_number(s.query.at("limit")) : std::optional<uint64_t>(100);
+    auto l = s.query.contains("limit") ? to_number(s.query.at("limit")) : std::optional<uint64_t>(1000);
     if (!f || !l || *l == 0 || *l > kTimelineEntriesMax) {
       return error_response(400, "bad_query",
                             "from_seq must be a number and limit a number from 1 to " +
@@ -440,6 +521,11 @@ HttpResponse Api::history(const Screened& s) {
                               std::to_string(options_.history_events_max) +
                               ", from and to RFC 3339 times with from before to",
                           s.route);
+  }
+  auto exists = parts_.log.read_account(s.account, 0, 1);
+  if (!exists.ok()) return failure(exists.error(), s.route);
+  if (exists->empty()) {
+    return error_response(404, "account_not_found", "no events concern account " + s.account, s.route);
   }
   json events = json::array();
   uint64_t next = *from_seq, scanned = 0;
@@ -490,6 +576,7 @@ HttpResponse Api::state(const Screened& s) {
     }
   }
   if (s.query.contains("clock")) {
+    if (by_seq) return error_response(400, "bad_query", "clock goes with as_of, not at_seq", s.route);
     const std::string& clock = s.query.at("clock");
     if (clock != "business" && clock != "recorded") {
       return error_response(400, "bad_query", "clock must be business or recorded", s.route);
@@ -577,10 +664,10 @@ HttpResponse Api::projections_run(const Screened& s, const std::string& body) {
     json doc = json::parse(body, nullptr, false);
     const bool shaped = !doc.is_discarded() && doc.is_object() && doc.size() <= 1 &&
                         (doc.empty() || (doc.contains("projections") && doc["projections"].is_array()));
-    if (!shaped || s.endpoint == Endpoint::projections_catch_up) {
+    if (!shaped || (s.endpoint == Endpoint::projections_catch_up && !doc.empty())) {
       return error_response(400, "malformed_json",
                             s.endpoint == Endpoint::projections_catch_up
-                                ? "catch-up takes no body"
+                                ? "catch-up takes no body (or {})"
                                 : "the body is empty or {\"projections\": [NAME, ...]}",
                             s.route);
     }

@@ -3,12 +3,14 @@
 //
 //   GET  /healthz, /readyz                      anyone
 //   GET  /metrics                               operator
-//   POST /v1/commands                           partner users (own account), service
+//   POST /v1/commands                           partner users (own account), service,
+//                                               operator (the catalogue's command only)
 //   GET  /v1/accounts/{id}/{read model}         the account's users, auditors
 //   GET  /v1/accounts/{id}/history|state|export auditors
 //   GET  /v1/digest                             auditors
 //   GET  /v1/projections                        operator
 //   POST /v1/projections/catch-up|rebuild|verify operator
+//   POST /v1/tick                               service (the clock's commands)
 //
 // Every route but health needs "Authorization: Bearer TOKEN" (401 with the
 // token problem's code otherwise) and the right audience (403 with the rule's
@@ -80,9 +82,14 @@ class Api final : public HttpHandler {
   HttpResponse digest(const Screened& s);
   HttpResponse projections_status();
   HttpResponse projections_run(const Screened& s, const std::string& body);
+  HttpResponse tick(const Screened& s);
+  // A partner user's token reads its account only while the ledger records
+  // the user there (a removed user's token stops reading at once).
+  std::optional<HttpResponse> unrecorded_reader(const Screened& s);
   HttpResponse ready();
   HttpResponse failure(const Status& status, const std::string& route);
   void count(const Command& command, std::string_view outcome, std::string_view code);
+  void count_type(std::string_view type, std::string_view outcome, std::string_view code);
 
   ApiParts parts_;
   const ApiOptions options_;

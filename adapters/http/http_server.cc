@@ -266,7 +266,8 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
 
   HttpResponse too_large(uint64_t length) {
     return error_response(413, "body_too_large",
-                          (length ? "the body is " + std::to_string(length) + " bytes" : std::string("the body is longer than that")) +
+                          (length ? "the body is " + std::to_string(length) + " bytes"
+                                  : std::string("the body passed the limit while it was read")) +
                               "; the limit is " + std::to_string(outer_.limits_.body_bytes_max) + " bytes");
   }
 

@@ -159,6 +159,37 @@ TEST_F(AuthMatrix, commands_come_from_partner_users_for_their_own_account_and_th
   }
 }
 
+TEST_F(AuthMatrix, the_clock_is_the_services) {
+  for (Caller c : {none, bad_token, user, auditor, operator_, service}) {
+    const int expected = c == none || c == bad_token ? 401 : c == service ? 200 : 403;
+    expect("POST", "/v1/tick?now=2026-06-01T00:00:00Z", c, expected, "", "actor_not_allowed");
+  }
+}
+
+TEST_F(AuthMatrix, the_operator_changes_the_catalogue_and_nothing_else) {
+  // The catalogue in force, sent back as the operator's command.
+  const mledger::testing::Run shown = run("catalogue show --data " + ledger_->data);
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  nlohmann::json catalogue = nlohmann::json::parse(shown.out, nullptr, false);
+  ASSERT_FALSE(catalogue.is_discarded()) << shown.out;
+  catalogue["version"] = "matrix-2";
+  const nlohmann::json change = {{"command_id", "matrix-catalogue"},
+                                 {"type", "change_offer_catalogue"},
+                                 {"actor", {{"kind", "operator"}, {"user_id", "ops-1"}}},
+                                 {"data", {{"catalogue", catalogue}}}};
+  const auto r = server_->call("POST", "/v1/commands", token(operator_), change.dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body_json(r).value("status", ""), "accepted") << r.body;
+  expect("POST", "/v1/commands", operator_, 403, command(operator_, kOwn), "actor_not_allowed");
+}
+
+TEST_F(AuthMatrix, a_token_reads_only_while_the_ledger_records_its_user) {
+  const std::string stranger = ledger_->token(ActorKind::user, "u-nobody", kOwn);
+  const auto r = server_->call("GET", std::string("/v1/accounts/") + kOwn + "/profile", stranger);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(body_json(r).value("error", ""), "user_not_in_account") << r.body;
+}
+
 TEST_F(AuthMatrix, a_command_must_name_the_tokens_subject_as_its_actor) {
   // u-anna's token carrying a command signed as another user of the same account.
   nlohmann::json j = nlohmann::json::parse(command(user, kOwn));

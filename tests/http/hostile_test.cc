@@ -180,10 +180,18 @@ TEST_F(Hostile, unknown_paths_methods_queries_and_media_types_are_named) {
   expect_error(server_->call("GET", "/v1/accounts/" + std::string(65, 'a') + "/profile", auditor), 400,
                "bad_account_id");
   expect_error(server_->call("GET", "/v1/accounts/nobody/profile", auditor), 404, "account_not_found");
+  expect_error(server_->call("GET", "/v1/accounts/nobody/history", auditor), 404, "account_not_found");
+  expect_error(server_->call("GET", "/v1/accounts/contoso-fr/state?at_seq=9&clock=business", auditor), 400,
+               "bad_query");
   auto c = server_->client();
   auto m = c->request("POST", "/v1/commands", {{"Authorization", "Bearer " + user_token()}}, add_user("hostile-m"));
   ASSERT_TRUE(m.ok());
   expect_error(*m, 415, "unsupported_media_type");
+  auto x = c->request("POST", "/v1/commands",
+                      {{"Authorization", "Bearer " + user_token()}, {"Content-Type", "application/jsonx"}},
+                      add_user("hostile-x"));
+  ASSERT_TRUE(x.ok());
+  expect_error(*x, 415, "unsupported_media_type");
 }
 
 TEST_F(Hostile, connections_over_the_limit_get_503) {

@@ -38,6 +38,8 @@ with each account's admin's token (signed with FILE, the server's key).
 
 Load options:
   --accounts A   partner accounts (default 1000)
+  --account-offset K  use accounts K..K+A-1 (so that runs side by side start
+                 from accounts of the same size; `commands` enrolls 0..K+A-1)
   --clients C    client threads (default 64)
   --requests N   requests in all (default 20000)
   --batch B      commands per request (default 1: one command, not an array)
@@ -50,14 +52,14 @@ milliseconds, and the outcomes (accepted, rejected, failed).
 )";
 
 struct Load {
-  uint64_t accounts = 1000, clients = 64, requests = 20000, batch = 1, rate = 0;
+  uint64_t accounts = 1000, clients = 64, requests = 20000, batch = 1, rate = 0, offset = 0;
   std::string run;
 };
 
 bool parse_load(Args& args, Load* load) {
   if (!args.number("accounts", 1000, &load->accounts) || !args.number("clients", 64, &load->clients) ||
       !args.number("requests", 20000, &load->requests) || !args.number("batch", 1, &load->batch) ||
-      !args.number("rate", 0, &load->rate)) {
+      !args.number("rate", 0, &load->rate) || !args.number("account-offset", 0, &load->offset)) {
     std::fprintf(stderr, "mledger bench: %s\n", args.error().c_str());
     return false;
   }
@@ -101,7 +103,7 @@ nlohmann::json drive(const Load& load, const char* mode, Outcomes& o, Send send)
           std::this_thread::sleep_until(scheduled);
         }
         // Request i: account i mod A (consecutive requests spread over accounts).
-        const uint64_t account = i % load.accounts;
+        const uint64_t account = load.offset + i % load.accounts;
         if (!send(c, account, i * load.batch)) break;
         mine.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - scheduled).count());
       }
@@ -140,7 +142,7 @@ void note_failure(Outcomes& o, const std::string& what) {
 
 int bench_commands(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "accounts", "clients", "requests", "batch", "rate", "run"},
+  if (!args.parse(argv, {"data", "accounts", "clients", "requests", "batch", "rate", "run", "account-offset"},
                   {"seed-only", "help"})) {
     std::fprintf(stderr, "mledger bench commands: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
@@ -154,9 +156,9 @@ int bench_commands(const Argv& argv) {
   }
   Ledger& ledger = *(*rt)->ledger;
   // Enroll the accounts (idempotent), 1000 at a time.
-  for (uint64_t a = 0; a < load.accounts;) {
+  for (uint64_t a = 0; a < load.offset + load.accounts;) {
     std::vector<json::ParsedCommand> parsed;
-    for (; a < load.accounts && parsed.size() < 1000; ++a) {
+    for (; a < load.offset + load.accounts && parsed.size() < 1000; ++a) {
       auto p = json::parse_command(bench_enroll_json(a), (*rt)->clock.now());
       if (!p.ok()) {
         std::fprintf(stderr, "mledger bench commands: %s\n", p.error().to_string().c_str());
@@ -214,7 +216,7 @@ int bench_commands(const Argv& argv) {
 
 int bench_http(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"url", "key-file", "accounts", "clients", "requests", "batch", "rate", "run"},
+  if (!args.parse(argv, {"url", "key-file", "accounts", "clients", "requests", "batch", "rate", "run", "account-offset"},
                   {"help"})) {
     std::fprintf(stderr, "mledger bench http: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
@@ -236,10 +238,10 @@ int bench_http(const Argv& argv) {
     return kExitUsage;
   }
   // One token per account: its admin's.
-  std::vector<std::string> auth(load.accounts);
+  std::vector<std::string> auth(load.offset + load.accounts);
   const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
-  for (uint64_t a = 0; a < load.accounts; ++a) {
+  for (uint64_t a = load.offset; a < load.offset + load.accounts; ++a) {
     auth::TokenClaims c;
     c.kind = ActorKind::user;
     c.user_id = bench_admin_id(a);

@@ -9,6 +9,7 @@
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
+#include "adapters/ledger/log_aggregates.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/describe.h"
@@ -53,17 +54,22 @@ int run_catalogue(const Argv& argv) {
   }
   const std::string dir = args.value_or("data", "mledger-data");
   if (pos[0] == "show") {
-    auto rt = open_runtime(dir);
-    if (!rt.ok()) {
-      std::fprintf(stderr, "mledger catalogue: %s\n", rt.error().to_string().c_str());
+    // Read-only: it may run beside a writer (a server); no ledger yet: the defaults.
+    auto log = open_log_read_only(dir);
+    if (!log.ok() && log.error().code() != StatusCode::not_found) {
+      std::fprintf(stderr, "mledger catalogue: %s\n", log.error().to_string().c_str());
       return kExitFailure;
     }
-    auto catalogue = (*rt)->ledger->catalogue();
-    if (!catalogue.ok()) {
-      std::fprintf(stderr, "mledger catalogue: %s\n", catalogue.error().to_string().c_str());
-      return kExitFailure;
+    OfferCatalogue catalogue = default_offer_catalogue();
+    if (log.ok()) {
+      LogAggregates aggregates(**log, LedgerOptions{}.stream_events_max);
+      catalogue = aggregates.catalogue();
+      if (!aggregates.read_error().ok()) {
+        std::fprintf(stderr, "mledger catalogue: %s\n", aggregates.read_error().to_string().c_str());
+        return kExitFailure;
+      }
     }
-    std::printf("%s\n", json::offer_catalogue_to_json(*catalogue).dump(2).c_str());
+    std::printf("%s\n", json::offer_catalogue_to_json(catalogue).dump(2).c_str());
     return kExitOk;
   }
 

@@ -241,7 +241,7 @@ int run_serve(const Argv& argv) {
     std::fprintf(stderr, "mledger serve: %s\n", served.to_string().c_str());
     code = served.code() == StatusCode::invalid_argument ? kExitUsage : kExitFailure;
   }
-  std::fprintf(stderr, "mledger serve: stopped accepting; requests answered; closing\n");
+  if (served.ok()) std::fprintf(stderr, "mledger serve: stopped accepting; requests answered; closing\n");
   if (publisher_thread.joinable()) {
     stop_publishing.store(true);
     publisher_thread.join();

@@ -8,10 +8,8 @@
 #include <cstdio>
 #include <string>
 
-#include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
-#include "domain/core/streams.h"
-#include "domain/decide/deadlines.h"
+#include "adapters/ledger/deadline_runner.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/describe.h"
@@ -33,8 +31,6 @@ Each command's id names what fell due ("tick:<type>:<account>:<item>"), so a
 second run writes nothing new. Prints one line per command.
 Exit: 0 done; 1 some command was rejected; 2 bad usage; 3 storage failure.
 )";
-
-constexpr size_t kPage = 1024;
 
 }  // namespace
 
@@ -66,74 +62,21 @@ int run_tick(const Argv& argv) {
   Runtime& r = **rt;
   int exit_code = kExitOk;
   size_t issued = 0;
-
-  auto run = [&](const DueCommand& due) -> bool {
-    Command command;
-    command.context.actor = Actor{ActorKind::service, "", "mledger-tick", {}};
-    command.context.account_id = due.account_id;
-    command.context.now = now;
-    const std::string type(command_type_name(due.body));
-    command.context.command_id = "tick:" + type + ":" + due.account_id + ":" + due.item;
-    if (command.context.command_id.size() > 128) {
-      command.context.command_id = "tick:" + to_hex(sha256({command.context.command_id}));
-    }
-    command.body = due.body;
-    // The digest leaves out `now`: a rerun at another time is the same command.
-    const Hash256 digest = sha256({command.context.command_id, type, due.account_id, due.item});
-    auto result = r.ledger->execute(command, digest);
-    if (!result.ok()) {
-      std::fprintf(stderr, "mledger tick: %s: %s\n", command.context.command_id.c_str(),
-                   result.error().to_string().c_str());
-      return false;
-    }
+  const Status walked = issue_due_commands(*r.ledger, *r.log, now, "mledger-tick", [&](const DueOutcome& o) {
     ++issued;
-    if (result->kind == CommandResult::Kind::rejected) exit_code = kExitRejected;
+    if (o.result->kind == CommandResult::Kind::rejected) exit_code = kExitRejected;
     if (args.flag("json")) {
-      nlohmann::json j = json::result_to_json(*result);
-      j["command_id"] = command.context.command_id;
-      j["type"] = type;
+      nlohmann::json j = json::result_to_json(*o.result);
+      j["command_id"] = o.command_id;
+      j["type"] = o.type;
       std::printf("%s\n", j.dump().c_str());
     } else {
-      std::printf("%s: %s\n", command.context.command_id.c_str(), describe(*result).c_str());
+      std::printf("%s: %s\n", o.command_id.c_str(), describe(*o.result).c_str());
     }
-    return true;
-  };
-
-  for (const std::string_view prefix : {kAccountStreamPrefix, kMergePairStreamPrefix}) {
-    std::string after;
-    for (;;) {
-      auto page = r.log->list_streams(prefix, after, kPage);
-      if (!page.ok()) {
-        std::fprintf(stderr, "mledger tick: %s\n", page.error().to_string().c_str());
-        return kExitFailure;
-      }
-      for (const std::string& stream : *page) {
-        const std::string name = stream.substr(prefix.size());
-        std::vector<DueCommand> due;
-        if (prefix == kAccountStreamPrefix) {
-          auto state = r.ledger->account_state(name);
-          if (!state.ok()) {
-            std::fprintf(stderr, "mledger tick: %s\n", state.error().to_string().c_str());
-            return kExitFailure;
-          }
-          due = due_commands(*state, now);
-        } else {
-          const size_t plus = name.find('+');
-          if (plus == std::string::npos) continue;
-          auto state = r.ledger->merge_pair_state(name.substr(0, plus), name.substr(plus + 1));
-          if (!state.ok()) {
-            std::fprintf(stderr, "mledger tick: %s\n", state.error().to_string().c_str());
-            return kExitFailure;
-          }
-          due = due_commands(*state, now);
-        }
-        for (const DueCommand& d : due) {
-          if (!run(d)) return kExitFailure;
-        }
-      }
-      if (page->size() < kPage) break;
-      after = page->back();
-    }
+  });
+  if (!walked.ok()) {
+    std::fprintf(stderr, "mledger tick: %s\n", walked.to_string().c_str());
+    return kExitFailure;
   }
   std::fprintf(stderr, "mledger tick: %zu command(s) due at %s\n", issued, format_rfc3339(now).c_str());
   std::fflush(stdout);
