@@ -65,8 +65,10 @@ std::optional<Denial> check_command(const auth::TokenClaims& token, const Comman
     return deny("actor_not_allowed", "command " + id + " is a business command; an operator issues only "
                                                       "the catalogue's (change_offer_catalogue)");
   }
-  if (token.kind == ActorKind::user &&
-      (!targets_account(command.body) || command.context.account_id != token.account_id)) {
+  if (token.kind == ActorKind::user && !targets_account(command.body)) {
+    return deny("actor_not_allowed", "command " + id + " targets no account: it is the operator's");
+  }
+  if (token.kind == ActorKind::user && command.context.account_id != token.account_id) {
     return deny("not_own_account", "command " + id + " targets account " +
                                        command.context.account_id +
                                        "; a partner user acts only on its own account (" +

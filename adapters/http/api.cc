@@ -451,7 +451,9 @@ HttpResponse Api::tick(const Screened& s) {
   json out = {{"now", format_rfc3339(now)}, {"issued", issued}, {"rejected", rejected},
               {"results", std::move(results)}, {"results_truncated", issued > kResultsShownMax}};
   if (!walked.ok()) {
-    out["error"] = walked.to_string();
+    // The commands in `results` are durable; a rerun skips them (their ids).
+    out["error"] = "storage_failed";
+    out["message"] = walked.to_string();
     HttpResponse r = json_response(503, out, s.route);
     r.headers.emplace_back("Retry-After", "1");
     return r;
@@ -460,7 +462,6 @@ HttpResponse Api::tick(const Screened& s) {
 }
 
 HttpResponse Api::read_model(const Screened& s) {
-  if (auto refused = unrecorded_reader(s)) return std::move(*refused);
   uint64_t from_seq = 0, limit = 1000;
   if (s.query.contains("min_seq")) {
     // Read your writes: wait until the projections hold event min_seq.
@@ -482,6 +483,8 @@ HttpResponse Api::read_model(const Screened& s) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
+  // After the wait: a user added by event min_seq may read with it.
+  if (auto refused = unrecorded_reader(s)) return std::move(*refused);
   if (s.query.contains("from_seq") || s.query.contains("limit")) {
     if (!s.model->projection.empty()) {
       return error_response(400, "bad_query", "from_seq and limit are for the timeline only", s.route);

@@ -34,23 +34,37 @@ Ledger::Ledger(EventLog& log, GroupCommitWriter& writer, Clock& clock, IdSource&
                LedgerOptions options)
     : log_(log), writer_(writer), clock_(clock), ids_(ids), options_(std::move(options)) {}
 
+StatusOr<std::optional<CommandResult>> Ledger::earlier_outcome(const std::string& command_id,
+                                                                const Hash256& digest) {
+  auto first = log_.find_command(command_id);
+  if (!first.ok()) return Err{first.error()};
+  if (!first->has_value()) return std::optional<CommandResult>();
+  if ((*first)->command_digest != digest) return std::optional<CommandResult>(rejected(reused(command_id)));
+  CommandResult out;
+  out.kind = CommandResult::Kind::duplicate;
+  out.events = std::move((*first)->events);
+  return std::optional<CommandResult>(std::move(out));
+}
+
 StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& digest) {
   const CommandContext& ctx = command.context;
-  auto first = log_.find_command(ctx.command_id);
-  if (!first.ok()) return Err{first.error()};
-  if (first->has_value()) {
-    if ((*first)->command_digest != digest) return rejected(reused(ctx.command_id));
-    CommandResult out;
-    out.kind = CommandResult::Kind::duplicate;
-    out.events = std::move((*first)->events);
-    return out;
-  }
+  auto earlier = earlier_outcome(ctx.command_id, digest);
+  if (!earlier.ok()) return Err{earlier.error()};
+  if (earlier->has_value()) return std::move(**earlier);
 
   for (int attempt = 0; attempt <= options_.conflict_retries_max; ++attempt) {
     LogAggregates aggregates(log_, options_.stream_events_max);
     Decision decision = decide(command, aggregates, options_.policy);
     if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
-    if (!decision.ok()) return rejected(decision.error());
+    if (!decision.ok()) {
+      // The same command, sent twice at once, may have been appended between
+      // the look-up above and this decision (which then sees its effects):
+      // it is a duplicate, not a rejection.
+      auto raced = earlier_outcome(ctx.command_id, digest);
+      if (!raced.ok()) return Err{raced.error()};
+      if (raced->has_value()) return std::move(**raced);
+      return rejected(decision.error());
+    }
 
     auto outcome =
         writer_.append(request_for(command, digest, aggregates, std::move(decision.value())));
@@ -179,20 +193,13 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
       }
       continue;
     }
-    auto first = log_.find_command(id);
-    if (!first.ok()) {
-      stop_at(k, first.error());
+    auto earlier = earlier_outcome(id, digest);
+    if (!earlier.ok()) {
+      stop_at(k, earlier.error());
       break;
     }
-    if (first->has_value()) {
-      if ((*first)->command_digest != digest) {
-        results[k] = rejected(reused(id));
-      } else {
-        CommandResult dup;
-        dup.kind = CommandResult::Kind::duplicate;
-        dup.events = std::move((*first)->events);
-        results[k] = std::move(dup);
-      }
+    if (earlier->has_value()) {
+      results[k] = std::move(**earlier);
       continue;
     }
     aggregates.begin_decision();

@@ -78,6 +78,10 @@ class Ledger {
   [[nodiscard]] StatusOr<OfferCatalogue> catalogue();
 
  private:
+  // The outcome of an earlier execution of `command_id`: duplicate (same
+  // digest) or rejected as a reused id; nullopt when there was none.
+  StatusOr<std::optional<CommandResult>> earlier_outcome(const std::string& command_id,
+                                                         const Hash256& digest);
   struct Round;
   // One pass of execute_batch over items [from, end): decides each over the
   // batch's kept states, submits the accepted ones as one chain, then waits.

@@ -84,6 +84,65 @@ TEST(Ledger, R_LED_02_rejects_the_same_id_for_another_command) {
   EXPECT_EQ(rig.log.digest()->seq, 2u);
 }
 
+// A log whose first find_command() answers only after the log has grown: the
+// look-up of a command id saw nothing, then another execution of the same
+// command was appended before this one decided (a client retrying on a
+// timeout while its first request is still running).
+class LateLookupLog final : public EventLog {
+ public:
+  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
+    return inner.append_batch(r);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_stream(std::string_view s, uint64_t v, size_t n) override {
+    return inner.read_stream(s, v, n);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_global(uint64_t f, size_t n) override {
+    return inner.read_global(f, n);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_account(std::string_view a, uint64_t f, size_t n) override {
+    return inner.read_account(a, f, n);
+  }
+  StatusOr<uint64_t> stream_version(std::string_view s) override { return inner.stream_version(s); }
+  StatusOr<std::vector<std::string>> list_streams(std::string_view p, std::string_view a, size_t n) override {
+    return inner.list_streams(p, a, n);
+  }
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
+    auto found = inner.find_command(id);
+    if (!late.exchange(true)) {
+      while (inner.digest()->seq == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return found;
+  }
+  StatusOr<LogDigest> digest() override { return inner.digest(); }
+  StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
+    return inner.verify_chain(p);
+  }
+
+  MemoryEventLog inner;
+  std::atomic<bool> late{false};
+};
+
+TEST(Ledger, R_LED_02_the_same_command_twice_at_once_is_accepted_once_and_then_duplicate) {
+  LateLookupLog log;
+  FixedClock clock{Instant{1'767'603'600'000'000}};
+  SequentialIdSource ids{"evt-"};
+  GroupCommitWriter writer{log, GroupCommitOptions{}};
+  Ledger ledger{log, writer, clock, ids, LedgerOptions{}};
+  const Command c{testing::user_context("contoso", "u-contoso", "same-id"), testing::valid_enrollment()};
+  const Hash256 digest = sha256({"same-id"});
+  StatusOr<CommandResult> late = Err{Status(StatusCode::unavailable, "not run")};
+  std::thread slow([&] { late = ledger.execute(c, digest); });  // its look-up waits
+  while (!log.late.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto first = ledger.execute(c, digest);
+  slow.join();
+  ASSERT_TRUE(first.ok() && late.ok());
+  EXPECT_EQ(first->kind, CommandResult::Kind::accepted);
+  EXPECT_EQ(late->kind, CommandResult::Kind::duplicate)
+      << (late->rejection ? late->rejection->message : "");
+  EXPECT_EQ(late->events, first->events);
+  EXPECT_EQ(log.digest()->seq, 2u);
+}
+
 TEST(Ledger, R_ACC_01_concurrent_enrollments_of_one_account_exactly_one_wins) {
   Rig rig;
   constexpr int kClients = 16;
