@@ -95,21 +95,6 @@ std::optional<std::string> claims_problem(const TokenClaims& c) {
   return std::nullopt;
 }
 
-json claims_json(const TokenClaims& c) {
-  json j = json::object();
-  j["kind"] = std::string(actor_kind_name(c.kind));
-  j["sub"] = c.user_id;
-  if (c.kind == ActorKind::user) {
-    j["acct"] = c.account_id;
-    json roles = json::array();
-    for (Role r : c.roles) roles.push_back(std::string(role_name(r)));
-    j["roles"] = std::move(roles);
-  }
-  j["iat"] = c.issued_at_s;
-  j["exp"] = c.expires_at_s;
-  j["jti"] = c.token_id;
-  return j;
-}
 
 // Reads one member of a claims or header object; remembers how many were read so that
 // unknown ones are found by count. Never echoes values or unknown names.
@@ -361,11 +346,27 @@ std::string SigningKey::sign(std::string_view data) const {
 // ---------------------------------------------------------------------------
 // Tokens
 
+nlohmann::json claims_to_json(const TokenClaims& c) {
+  json j = json::object();
+  j["kind"] = std::string(actor_kind_name(c.kind));
+  j["sub"] = c.user_id;
+  if (c.kind == ActorKind::user) {
+    j["acct"] = c.account_id;
+    json roles = json::array();
+    for (Role r : c.roles) roles.push_back(std::string(role_name(r)));
+    j["roles"] = std::move(roles);
+  }
+  j["iat"] = c.issued_at_s;
+  j["exp"] = c.expires_at_s;
+  j["jti"] = c.token_id;
+  return j;
+}
+
 std::string issue_token(const SigningKey& key, const TokenClaims& claims) {
   const std::optional<std::string> problem = claims_problem(claims);
   assert(!problem && "issue_token: claims not well formed");
   (void)problem;
-  std::string token = base64url_encode(kHeaderText) + "." + base64url_encode(claims_json(claims).dump());
+  std::string token = base64url_encode(kHeaderText) + "." + base64url_encode(claims_to_json(claims).dump());
   const std::string signature = key.sign(token);
   token += "." + signature;
   assert(token.size() <= kTokenBytesMax);

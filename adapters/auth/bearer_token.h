@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "domain/core/actor.h"
 #include "domain/core/status.h"
 
@@ -73,6 +75,10 @@ class SigningKey {
 // header.payload.signature, signature = HMAC-SHA256(key, header "." payload).
 // Asserts the claims are well formed (a bug otherwise).
 std::string issue_token(const SigningKey& key, const TokenClaims& claims);
+
+// The claims as the token carries them: {"kind","sub","acct","roles","iat","exp","jti"}
+// ("acct" and "roles" for users only).
+nlohmann::json claims_to_json(const TokenClaims& claims);
 
 // Verifies signature (constant time, CRYPTO_memcmp), then the header (alg must be exactly
 // HS256: "none" and anything else is malformed), then the claims (strict: required

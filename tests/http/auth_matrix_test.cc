@@ -18,20 +18,11 @@ const char* kCallerNames[] = {"none", "bad_token", "user", "auditor", "operator"
 constexpr const char* kOwn = "contoso-fr";    // u-anna's account
 constexpr const char* kOther = "contoso-de";
 
-class AuthMatrix : public ::testing::Test {
+class AuthMatrix : public ServerSuite<AuthMatrix> {
+ public:
+  static constexpr const char* kName = "mledger-http-matrix";
+
  protected:
-  static void SetUpTestSuite() {
-    ledger_ = new LedgerDir("mledger-http-matrix");
-    server_ = ServerProcess::start(*ledger_).release();
-    ASSERT_NE(server_, nullptr);
-  }
-  static void TearDownTestSuite() {
-    if (server_ != nullptr) {
-      EXPECT_EQ(server_->terminate(), 0);
-    }
-    delete server_;
-    delete ledger_;
-  }
 
   static std::string token(Caller c) {
     switch (c) {
@@ -80,13 +71,7 @@ class AuthMatrix : public ::testing::Test {
       }
     }
   }
-
-  static LedgerDir* ledger_;
-  static ServerProcess* server_;
 };
-
-LedgerDir* AuthMatrix::ledger_ = nullptr;
-ServerProcess* AuthMatrix::server_ = nullptr;
 
 TEST_F(AuthMatrix, health_needs_no_token) {
   for (Caller c : {none, bad_token, user, auditor, operator_, service}) {

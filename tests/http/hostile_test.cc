@@ -11,23 +11,15 @@
 namespace mledger::testing {
 namespace {
 
-class Hostile : public ::testing::Test {
+class Hostile : public ServerSuite<Hostile> {
+ public:
+  static constexpr const char* kName = "mledger-http-hostile";
+  static std::vector<std::string> server_args() {
+    return {"--body-bytes-max", "65536", "--header-bytes-max", "4096", "--batch-commands-max", "10",
+            "--body-timeout-ms", "300", "--header-timeout-ms", "300", "--connections-max", "8"};
+  }
+
  protected:
-  static void SetUpTestSuite() {
-    ledger_ = new LedgerDir("mledger-http-hostile");
-    server_ = ServerProcess::start(*ledger_, {"--body-bytes-max", "65536", "--header-bytes-max", "4096",
-                                              "--batch-commands-max", "10", "--body-timeout-ms", "300",
-                                              "--header-timeout-ms", "300", "--connections-max", "8"})
-                  .release();
-    ASSERT_NE(server_, nullptr);
-  }
-  static void TearDownTestSuite() {
-    if (server_ != nullptr) {
-      EXPECT_EQ(server_->terminate(), 0);
-    }
-    delete server_;
-    delete ledger_;
-  }
   void SetUp() override { digest_before_ = digest(); }
   void TearDown() override { EXPECT_EQ(digest(), digest_before_) << "a refused request wrote"; }
 
@@ -50,13 +42,8 @@ class Hostile : public ::testing::Test {
     EXPECT_FALSE(j.value("message", "").empty()) << r.body;
   }
 
-  static LedgerDir* ledger_;
-  static ServerProcess* server_;
   std::string digest_before_;
 };
-
-LedgerDir* Hostile::ledger_ = nullptr;
-ServerProcess* Hostile::server_ = nullptr;
 
 TEST_F(Hostile, bad_json_is_400_and_names_the_problem) {
   expect_error(server_->call("POST", "/v1/commands", user_token(), "{\"command_id\": "), 400, "malformed_json");

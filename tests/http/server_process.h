@@ -160,6 +160,29 @@ class ServerProcess {
   int stdout_;
 };
 
+// A test suite sharing one server: `Suite::kName` names its directory and
+// `Suite::server_args()` adds flags to `mledger serve`.
+template <class Suite>
+class ServerSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ledger_ = new LedgerDir(Suite::kName);
+    server_ = ServerProcess::start(*ledger_, Suite::server_args()).release();
+    ASSERT_NE(server_, nullptr);
+  }
+  static void TearDownTestSuite() {
+    if (server_ != nullptr) {
+      EXPECT_EQ(server_->terminate(), 0) << "a clean shutdown";
+    }
+    delete server_;
+    delete ledger_;
+  }
+  static std::vector<std::string> server_args() { return {}; }
+
+  static inline LedgerDir* ledger_ = nullptr;
+  static inline ServerProcess* server_ = nullptr;
+};
+
 inline nlohmann::json body_json(const http::ClientResponse& r) {
   return nlohmann::json::parse(r.body, nullptr, false);
 }

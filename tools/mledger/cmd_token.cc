@@ -104,19 +104,6 @@ std::string known_roles() {
   return out;
 }
 
-nlohmann::json claims_json(const auth::TokenClaims& c) {
-  nlohmann::json j = {{"kind", std::string(actor_kind_name(c.kind))}, {"sub", c.user_id}};
-  if (c.kind == ActorKind::user) {
-    j["acct"] = c.account_id;
-    nlohmann::json roles = nlohmann::json::array();
-    for (Role r : c.roles) roles.push_back(std::string(role_name(r)));
-    j["roles"] = std::move(roles);
-  }
-  j["iat"] = c.issued_at_s;
-  j["exp"] = c.expires_at_s;
-  j["jti"] = c.token_id;
-  return j;
-}
 
 int keygen(const Argv& argv) {
   const char* name = "token keygen";
@@ -210,7 +197,7 @@ int issue(const Argv& argv) {
   claims->token_id = RandomUuidSource().next_id();
   const std::string token = auth::issue_token(*key, *claims);
   if (args.flag("json")) {
-    std::printf("%s\n", nlohmann::json({{"token", token}, {"claims", claims_json(*claims)}}).dump().c_str());
+    std::printf("%s\n", nlohmann::json({{"token", token}, {"claims", auth::claims_to_json(*claims)}}).dump().c_str());
   } else {
     std::printf("%s\n", token.c_str());
   }
