@@ -111,6 +111,11 @@ bool is_json_media_type(std::string_view content_type) {
          strncasecmp(type.data(), "application/json", 16) == 0;
 }
 
+// Who a token speaks for, as the access log shows it: "user:u-anna@contoso-fr".
+std::string principal_of(const auth::TokenClaims& t) {
+  return std::string(actor_kind_name(t.kind)) + ":" + t.user_id + (t.account_id.empty() ? "" : "@" + t.account_id);
+}
+
 HttpResponse denied(const Denial& d, const std::string& route) {
   return json_response(403, {{"error", d.code}, {"rule", d.rule}, {"message", d.message}}, route);
 }
@@ -250,20 +255,26 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
   s.token = std::move(std::get<auth::TokenClaims>(verified));
 
   // Authorization.
+  const std::string principal = principal_of(s.token);
   if (auto d = check_access(route.audience, s.token, s.account)) {
     auth_failures_.at({d->code}).add();
-    return denied(*d, s.route);
+    HttpResponse r = denied(*d, s.route);
+    r.principal = principal;
+    return r;
   }
   if (*found == Endpoint::metrics) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = parts_.metrics.render();
     r.route = s.route;
+    r.principal = principal;
     return r;
   }
   if (*found == Endpoint::commands && !is_json_media_type(request.content_type)) {
-    return error_response(415, "unsupported_media_type",
-                          "send commands as Content-Type: application/json", s.route);
+    HttpResponse r = error_response(415, "unsupported_media_type",
+                                    "send commands as Content-Type: application/json", s.route);
+    r.principal = principal;
+    return r;
   }
   request.context = std::make_shared<Screened>(std::move(s));
   return std::nullopt;
@@ -271,8 +282,14 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
 
 HttpResponse Api::handle(HttpRequest& request) {
   const auto& s = *std::any_cast<std::shared_ptr<Screened>&>(request.context);
+  HttpResponse r = route_request(s, request.body);
+  r.principal = principal_of(s.token);
+  return r;
+}
+
+HttpResponse Api::route_request(const Screened& s, const std::string& body) {
   switch (s.endpoint) {
-    case Endpoint::commands: return commands(s, request.body);
+    case Endpoint::commands: return commands(s, body);
     case Endpoint::read_model: return read_model(s);
     case Endpoint::history: return history(s);
     case Endpoint::state: return state(s);
@@ -281,7 +298,7 @@ HttpResponse Api::handle(HttpRequest& request) {
     case Endpoint::projections: return projections_status();
     case Endpoint::projections_catch_up:
     case Endpoint::projections_rebuild:
-    case Endpoint::projections_verify: return projections_run(s, request.body);
+    case Endpoint::projections_verify: return projections_run(s, body);
     case Endpoint::tick: return tick(s);
     case Endpoint::healthz:
     case Endpoint::readyz:

@@ -74,6 +74,7 @@ class Api final : public HttpHandler {
 
  private:
   struct Screened;
+  HttpResponse route_request(const Screened& s, const std::string& body);
   HttpResponse commands(const Screened& s, const std::string& body);
   HttpResponse read_model(const Screened& s);
   HttpResponse history(const Screened& s);

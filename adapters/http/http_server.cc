@@ -201,7 +201,7 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
 
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                             kj::AsyncInputStream& body, Response& response) override {
-    const auto start = std::chrono::steady_clock::now();
+    const Begun start{std::chrono::steady_clock::now(), method};
     const HttpLimits& limits = outer_.limits_;
     // url and headers are gone after the first read of the body: copy first.
     size_t header_bytes = url.size() + 16;
@@ -257,6 +257,12 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
   }
 
  private:
+  // When and how a request began: for latency and the access log.
+  struct Begun {
+    std::chrono::steady_clock::time_point at;
+    kj::HttpMethod method;
+  };
+
   static kj::HttpServerSettings settings(const HttpLimits& limits) {
     kj::HttpServerSettings s;
     s.headerTimeout = kj::MILLISECONDS * limits.header_timeout.count();
@@ -271,7 +277,7 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
                               "; the limit is " + std::to_string(outer_.limits_.body_bytes_max) + " bytes");
   }
 
-  kj::Promise<void> dispatch(Response& response, std::chrono::steady_clock::time_point start,
+  kj::Promise<void> dispatch(Response& response, Begun start,
                              HttpRequest req) {
     auto paf = kj::newPromiseAndCrossThreadFulfiller<HttpResponse>();
     Job job{std::move(req), kj::mv(paf.fulfiller)};
@@ -288,12 +294,15 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
     });
   }
 
-  kj::Promise<void> send(Response& response, std::chrono::steady_clock::time_point start,
-                         HttpResponse r) {
+  kj::Promise<void> send(Response& response, Begun start, HttpResponse r) {
     const std::string route = r.route.empty() ? "other" : r.route;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start.at).count();
     requests_.at({route, std::to_string(r.status)}).add();
-    latency_.at({route}).observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    latency_.at({route}).observe(seconds);
+    if (outer_.access_log_) {
+      const std::string method = to_string(start.method);
+      outer_.access_log_(AccessRecord{method, route, r.status, seconds, r.body.size(), r.principal});
+    }
     kj::HttpHeaders headers(table_);
     headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::StringPtr(r.content_type.c_str()));
     for (const auto& [name, value] : r.headers) {
@@ -322,8 +331,12 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
 #pragma GCC diagnostic pop
 
 HttpServer::HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& counters,
-                       HttpLimits limits)
-    : handler_(handler), metrics_(metrics), counters_(counters), limits_(limits) {}
+                       HttpLimits limits, std::function<void(const AccessRecord&)> access_log)
+    : handler_(handler),
+      metrics_(metrics),
+      counters_(counters),
+      limits_(limits),
+      access_log_(std::move(access_log)) {}
 
 Status HttpServer::run(const std::string& address, const std::function<void(uint16_t)>& listening) {
   Status result;

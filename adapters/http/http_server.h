@@ -69,6 +69,17 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. WWW-Authenticate
   std::string route;  // the metrics label: a route pattern, never a raw path
+  std::string principal;  // who asked ("user:u-anna@contoso-fr"), for the access log; may be empty
+};
+
+// One line of the access log: a request and its answer.
+struct AccessRecord {
+  std::string_view method;
+  std::string_view route;  // the pattern, as in the metrics
+  int status = 0;
+  double seconds = 0;      // from the headers' arrival to the answer
+  size_t response_bytes = 0;
+  std::string_view principal;
 };
 
 class HttpHandler {
@@ -98,7 +109,10 @@ struct ServerCounters {
 class HttpServer {
  public:
   // `counters` is shared with the handler (readiness reads `draining`).
-  HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& counters, HttpLimits limits);
+  // `access_log`, when set, is called on the event-loop thread for every
+  // answer (it must not block for long); it never sees tokens or bodies.
+  HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& counters, HttpLimits limits,
+             std::function<void(const AccessRecord&)> access_log = {});
 
   // Listens on `address` ("127.0.0.1:8080"; port 0 picks a free port), calls
   // `listening` with the bound port, and serves until SIGTERM or SIGINT, then
@@ -112,6 +126,7 @@ class HttpServer {
   Metrics& metrics_;
   ServerCounters& counters_;
   const HttpLimits limits_;
+  const std::function<void(const AccessRecord&)> access_log_;
 };
 
 }  // namespace mledger::http

@@ -209,7 +209,12 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
       break;
     }
     if (!decision.ok()) {
-      results[k] = rejected(decision.error());
+      auto raced = earlier_outcome(id, digest);  // a twin sent at once may have landed meanwhile
+      if (!raced.ok()) {
+        stop_at(k, raced.error());
+        break;
+      }
+      results[k] = raced->has_value() ? std::move(**raced) : rejected(decision.error());
       continue;
     }
     AppendRequest req = request_for(command, digest, aggregates, std::move(decision.value()));

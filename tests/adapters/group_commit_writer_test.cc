@@ -10,6 +10,7 @@
 #include "adapters/writer/group_commit_writer.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/forwarding_log.h"
 
 namespace mledger {
 namespace {
@@ -83,39 +84,19 @@ TEST(GroupCommitWriter, malformed_request_fails_alone_and_at_once) {
 
 // A log whose appends wait until the test opens the gate: the writer is held
 // inside its first batch while the queue fills.
-class GatedLog final : public EventLog {
+class GatedLog final : public testing::ForwardingLog {
  public:
+  GatedLog() : ForwardingLog(memory_) {}
   StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
     entered_.store(true);
     gate_.wait();
     return inner_.append_batch(r);
   }
-  StatusOr<std::vector<RecordedEvent>> read_stream(std::string_view s, uint64_t v, size_t n) override {
-    return inner_.read_stream(s, v, n);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_global(uint64_t f, size_t n) override {
-    return inner_.read_global(f, n);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_account(std::string_view a, uint64_t f, size_t n) override {
-    return inner_.read_account(a, f, n);
-  }
-  StatusOr<uint64_t> stream_version(std::string_view s) override { return inner_.stream_version(s); }
-  StatusOr<std::vector<std::string>> list_streams(std::string_view p, std::string_view a,
-                                                  size_t n) override {
-    return inner_.list_streams(p, a, n);
-  }
-  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
-    return inner_.find_command(id);
-  }
-  StatusOr<LogDigest> digest() override { return inner_.digest(); }
-  StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
-    return inner_.verify_chain(p);
-  }
   void open() { opener_.set_value(); }
   bool entered() const { return entered_.load(); }
 
  private:
-  MemoryEventLog inner_;
+  MemoryEventLog memory_;
   std::promise<void> opener_;
   std::shared_future<void> gate_ = opener_.get_future().share();
   std::atomic<bool> entered_{false};

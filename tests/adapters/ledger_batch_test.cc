@@ -17,6 +17,7 @@
 #include "adapters/system/system_clock.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/forwarding_log.h"
 
 namespace mledger {
 namespace {
@@ -24,41 +25,15 @@ namespace {
 enum class LogKind { memory, rocksdb };
 
 // Delegates to another log; find_command fails for one command id.
-class FailingLog final : public EventLog {
+class FailingLog final : public testing::ForwardingLog {
  public:
-  explicit FailingLog(EventLog& inner) : inner_(inner) {}
+  explicit FailingLog(EventLog& inner) : ForwardingLog(inner) {}
   std::string fail_find_of;
 
-  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
-    return inner_.append_batch(r);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_stream(std::string_view s, uint64_t from,
-                                                   size_t max) override {
-    return inner_.read_stream(s, from, max);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_global(uint64_t from, size_t max) override {
-    return inner_.read_global(from, max);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_account(std::string_view a, uint64_t from,
-                                                    size_t max) override {
-    return inner_.read_account(a, from, max);
-  }
-  StatusOr<uint64_t> stream_version(std::string_view s) override { return inner_.stream_version(s); }
-  StatusOr<std::vector<std::string>> list_streams(std::string_view p, std::string_view after,
-                                                  size_t max) override {
-    return inner_.list_streams(p, after, max);
-  }
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
     if (id == fail_find_of) return fail(StatusCode::io_error, "injected read failure");
     return inner_.find_command(id);
   }
-  StatusOr<LogDigest> digest() override { return inner_.digest(); }
-  StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
-    return inner_.verify_chain(p);
-  }
-
- private:
-  EventLog& inner_;
 };
 
 // A fresh ledger over a fresh log of the given kind.

@@ -14,6 +14,7 @@
 #include "adapters/system/system_clock.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/forwarding_log.h"
 
 namespace mledger {
 namespace {
@@ -88,37 +89,18 @@ TEST(Ledger, R_LED_02_rejects_the_same_id_for_another_command) {
 // look-up of a command id saw nothing, then another execution of the same
 // command was appended before this one decided (a client retrying on a
 // timeout while its first request is still running).
-class LateLookupLog final : public EventLog {
+class LateLookupLog final : public testing::ForwardingLog {
  public:
-  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
-    return inner.append_batch(r);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_stream(std::string_view s, uint64_t v, size_t n) override {
-    return inner.read_stream(s, v, n);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_global(uint64_t f, size_t n) override {
-    return inner.read_global(f, n);
-  }
-  StatusOr<std::vector<RecordedEvent>> read_account(std::string_view a, uint64_t f, size_t n) override {
-    return inner.read_account(a, f, n);
-  }
-  StatusOr<uint64_t> stream_version(std::string_view s) override { return inner.stream_version(s); }
-  StatusOr<std::vector<std::string>> list_streams(std::string_view p, std::string_view a, size_t n) override {
-    return inner.list_streams(p, a, n);
-  }
+  LateLookupLog() : ForwardingLog(memory) {}
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
-    auto found = inner.find_command(id);
+    auto found = memory.find_command(id);
     if (!late.exchange(true)) {
-      while (inner.digest()->seq == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      while (memory.digest()->seq == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return found;
   }
-  StatusOr<LogDigest> digest() override { return inner.digest(); }
-  StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
-    return inner.verify_chain(p);
-  }
 
-  MemoryEventLog inner;
+  MemoryEventLog memory;
   std::atomic<bool> late{false};
 };
 

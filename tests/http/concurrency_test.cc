@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -218,6 +219,42 @@ TEST(HttpShutdown, sigterm_under_load_loses_no_acknowledged_command) {
   // And the chain is whole.
   const mledger::testing::Run v = run("verify --data " + ledger.data);
   EXPECT_EQ(v.exit_code, 0) << v.out;
+}
+
+}  // namespace
+}  // namespace mledger::testing
+
+namespace mledger::testing {
+namespace {
+
+// --access-log: one JSON line per answer, with the route pattern and the
+// principal, and never the token itself.
+TEST(HttpAccessLog, one_line_per_answer_without_tokens) {
+  LedgerDir ledger("mledger-http-access-log");
+  const std::string log_path = ledger.dir + "/serve.err";
+  auto server = ServerProcess::start(ledger, {"--access-log"}, log_path);
+  ASSERT_NE(server, nullptr);
+  const std::string token = ledger.token(ActorKind::user, "u-anna", "contoso-fr");
+  ASSERT_EQ(server->call("GET", "/v1/accounts/contoso-fr/profile", token).status, 200);
+  ASSERT_EQ(server->call("GET", "/v1/accounts/contoso-de/profile", token).status, 403);
+  ASSERT_EQ(server->call("GET", "/v1/digest", "forged." + token.substr(7)).status, 401);
+  ASSERT_EQ(server->terminate(), 0);
+  std::ifstream in(log_path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_EQ(line.find(token.substr(token.rfind('.') + 1)), std::string::npos) << "a token was logged";
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.contains("route")) lines.push_back(j);
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["route"], "/v1/accounts/{id}/{read_model}");
+  EXPECT_EQ(lines[0]["method"], "GET");
+  EXPECT_EQ(lines[0]["status"], 200);
+  EXPECT_EQ(lines[0]["principal"], "user:u-anna@contoso-fr");
+  EXPECT_EQ(lines[1]["status"], 403);
+  EXPECT_EQ(lines[1]["principal"], "user:u-anna@contoso-fr");
+  EXPECT_EQ(lines[2]["status"], 401);
+  EXPECT_EQ(lines[2]["principal"], "");
 }
 
 }  // namespace

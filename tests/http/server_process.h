@@ -71,8 +71,10 @@ struct LedgerDir {
 class ServerProcess {
  public:
   // Starts `mledger serve` on 127.0.0.1:0 and waits for its "listening on" line.
+  // `stderr_path`: where the server's standard error goes (inherited when empty).
   static std::unique_ptr<ServerProcess> start(const LedgerDir& ledger,
-                                              const std::vector<std::string>& extra = {}) {
+                                              const std::vector<std::string>& extra = {},
+                                              const std::string& stderr_path = "") {
     int out[2];
     if (::pipe(out) != 0) return nullptr;
     std::vector<std::string> args = {MLEDGER_BINARY, "serve", "--listen", "127.0.0.1:0",
@@ -81,6 +83,10 @@ class ServerProcess {
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::dup2(out[1], STDOUT_FILENO);
+      if (!stderr_path.empty()) {
+        const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (err >= 0) ::dup2(err, STDERR_FILENO);
+      }
       ::close(out[0]);
       ::close(out[1]);
       std::vector<char*> argv;

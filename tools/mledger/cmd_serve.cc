@@ -6,9 +6,13 @@
 // and closes in order: requests, publisher, projections, writer, log.
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "adapters/auth/bearer_token.h"
 #include "adapters/http/api.h"
@@ -16,6 +20,7 @@
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
+#include "domain/core/time.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
@@ -25,7 +30,7 @@ namespace mledger::cli {
 namespace {
 
 constexpr const char* kHelp = R"(usage: mledger serve --key-file FILE [--listen HOST:PORT] [--data DIR]
-                     [--brokers HOST:PORT [--topic-prefix P]] [limits...]
+                     [--brokers HOST:PORT [--topic-prefix P]] [--access-log] [limits...]
 
 Serves the ledger in DIR (created if missing) over HTTP/1.1: commands, read
 models, the auditors' endpoints, operations, /metrics, /healthz and /readyz
@@ -35,6 +40,9 @@ key in FILE (`mledger token keygen`, `mledger token issue`). Prints
 
 With --brokers, publishes every event to Kafka from inside the server
 (exactly once, as `mledger publish --follow`; docs/kafka.md).
+With --access-log, writes one JSON line per answer to standard error: time,
+method, route (the pattern, not the path), status, ms, bytes, principal
+(never a token or a body).
 
 Limits (each has a safe default; over one: a 4xx and nothing written):
   --body-bytes-max N       request body (default 4194304)
@@ -63,6 +71,8 @@ struct Limit {
 
 int run_serve(const Argv& argv) {
   http::capture_stop_signals();  // before any thread: every thread then leaves them to the server
+  // A client that hangs up while its answer is written is an EPIPE, not the end of the server.
+  (void)::signal(SIGPIPE, SIG_IGN);
 
   static const Limit kLimits[] = {
       {"body-bytes-max", 4 << 20, 1024, 1ull << 30},  {"header-bytes-max", 16 << 10, 1024, 64 << 10},
@@ -74,7 +84,7 @@ int run_serve(const Argv& argv) {
   std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix"};
   for (const Limit& l : kLimits) value_options.insert(l.flag);
   Args args;
-  if (!args.parse(argv, value_options, {"help"}) || !args.positionals().empty()) {
+  if (!args.parse(argv, value_options, {"access-log", "help"}) || !args.positionals().empty()) {
     std::fprintf(stderr, "mledger serve: %s\n\n%s",
                  args.error().empty() ? "unexpected argument" : args.error().c_str(), kHelp);
     return kExitUsage;
@@ -228,7 +238,21 @@ int run_serve(const Argv& argv) {
   limits.body_timeout = std::chrono::milliseconds(limit["body-timeout-ms"]);
   limits.idle_timeout = std::chrono::milliseconds(limit["idle-timeout-ms"]);
   limits.drain_timeout = std::chrono::milliseconds(limit["drain-timeout-ms"]);
-  http::HttpServer server(api, metrics, counters, limits);
+  // --access-log: one JSON line per answer on stderr (never a token or a body).
+  std::function<void(const http::AccessRecord&)> access_log;
+  if (args.flag("access-log")) {
+    access_log = [&rt](const http::AccessRecord& a) {
+      const nlohmann::json line = {{"time", format_rfc3339(rt.clock.now())},
+                                   {"method", a.method},
+                                   {"route", a.route},
+                                   {"status", a.status},
+                                   {"ms", a.seconds * 1000},
+                                   {"bytes", a.response_bytes},
+                                   {"principal", a.principal}};
+      std::fprintf(stderr, "%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    };
+  }
+  http::HttpServer server(api, metrics, counters, limits, std::move(access_log));
 
   const std::string listen = args.value_or("listen", "127.0.0.1:8080");
   Status served = server.run(listen, [&](uint16_t port) {

@@ -1,0 +1,42 @@
+#pragma once
+// An EventLog that forwards every call to another: tests derive from it and
+// override the one call they make late, slow or failing.
+
+#include "domain/ports/event_log.h"
+
+namespace mledger::testing {
+
+class ForwardingLog : public EventLog {
+ public:
+  explicit ForwardingLog(EventLog& inner) : inner_(inner) {}
+
+  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
+    return inner_.append_batch(r);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_stream(std::string_view s, uint64_t from, size_t max) override {
+    return inner_.read_stream(s, from, max);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_global(uint64_t from, size_t max) override {
+    return inner_.read_global(from, max);
+  }
+  StatusOr<std::vector<RecordedEvent>> read_account(std::string_view a, uint64_t from, size_t max) override {
+    return inner_.read_account(a, from, max);
+  }
+  StatusOr<uint64_t> stream_version(std::string_view s) override { return inner_.stream_version(s); }
+  StatusOr<std::vector<std::string>> list_streams(std::string_view p, std::string_view after,
+                                                  size_t max) override {
+    return inner_.list_streams(p, after, max);
+  }
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
+    return inner_.find_command(id);
+  }
+  StatusOr<LogDigest> digest() override { return inner_.digest(); }
+  StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
+    return inner_.verify_chain(p);
+  }
+
+ protected:
+  EventLog& inner_;
+};
+
+}  // namespace mledger::testing
