@@ -23,24 +23,14 @@
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "tests/support/run_cli.h"
 
 namespace mledger::kafka::testing {
 
-struct Run {
-  int exit_code;
-  std::string out;
-};
+using mledger::testing::Run;
 
 // Runs a shell command line; stdout and stderr together.
-inline Run run(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+inline Run run(const std::string& cmd) { return mledger::testing::shell(cmd + " 2>&1"); }
 
 inline Run mledger(const std::string& args) { return run(std::string(MLEDGER_BINARY) + " " + args); }
 
