@@ -32,7 +32,12 @@ Rejection reused(const std::string& command_id) {
 
 Ledger::Ledger(EventLog& log, GroupCommitWriter& writer, Clock& clock, IdSource& ids,
                LedgerOptions options)
-    : log_(log), writer_(writer), clock_(clock), ids_(ids), options_(std::move(options)) {}
+    : log_(log),
+      writer_(writer),
+      clock_(clock),
+      ids_(ids),
+      options_(std::move(options)),
+      cache_(options_.aggregate_cache_streams_max) {}
 
 StatusOr<std::optional<CommandResult>> Ledger::earlier_outcome(const std::string& command_id,
                                                                 const Hash256& digest) {
@@ -53,7 +58,7 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
   if (earlier->has_value()) return std::move(**earlier);
 
   for (int attempt = 0; attempt <= options_.conflict_retries_max; ++attempt) {
-    LogAggregates aggregates(log_, options_.stream_events_max);
+    LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
     Decision decision = decide(command, aggregates, options_.policy);
     if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
     if (!decision.ok()) {
@@ -66,9 +71,11 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
       return rejected(decision.error());
     }
 
-    auto outcome =
-        writer_.append(request_for(command, digest, aggregates, std::move(decision.value())));
+    AppendRequest request = request_for(command, digest, aggregates, std::move(decision.value()));
+    aggregates.apply_accepted(request.events, ctx.now);
+    auto outcome = writer_.append(std::move(request));
     if (!outcome.ok()) return Err{outcome.error()};
+    if (outcome->status == AppendStatus::appended) aggregates.remember_durable();
     switch (outcome->status) {
       case AppendStatus::appended:
       case AppendStatus::duplicate: {
@@ -161,7 +168,7 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
 
   // Decide each item over the states the earlier ones leave; submit the
   // accepted ones as one chain, in groups, without waiting for durability.
-  LogAggregates aggregates(log_, options_.stream_events_max);
+  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
   const auto chain = writer_.open_chain();
   struct InFlight {
     size_t index;
@@ -229,8 +236,10 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
   // Wait for every submitted request (all of them: none may outlive the
   // round), settling items up to the first that was not appended. The chain
   // guarantees that no request after it was appended either.
+  bool appended_all = true;
   for (InFlight& f : in_flight) {
     auto outcome = f.outcome.get();
+    if (!outcome.ok() || outcome->status != AppendStatus::appended) appended_all = false;
     if (f.index >= stop) continue;
     const std::string& id = items[f.index].command->context.command_id;
     if (!outcome.ok()) {
@@ -266,6 +275,9 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
         break;
     }
   }
+  // Every request this round submitted was appended: the kept states are the
+  // log's, and later commands may start from them.
+  if (appended_all) aggregates.remember_durable();
   for (const auto& [dup, of] : duplicates) {
     if (dup >= stop) continue;
     assert(of < dup && results[of].has_value() && results[of]->ok());
@@ -280,21 +292,21 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
 }
 
 StatusOr<AccountState> Ledger::account_state(std::string_view account_id) {
-  LogAggregates aggregates(log_, options_.stream_events_max);
+  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
   AccountState state = aggregates.account(account_id);
   if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
   return state;
 }
 
 StatusOr<MergePairState> Ledger::merge_pair_state(std::string_view a, std::string_view b) {
-  LogAggregates aggregates(log_, options_.stream_events_max);
+  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
   MergePairState state = aggregates.merge_pair(a, b);
   if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
   return state;
 }
 
 StatusOr<OfferCatalogue> Ledger::catalogue() {
-  LogAggregates aggregates(log_, options_.stream_events_max);
+  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
   OfferCatalogue c = aggregates.catalogue();
   if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
   return c;

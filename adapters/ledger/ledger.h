@@ -12,11 +12,18 @@
 // rejected (a business rule said no: nothing written). Infrastructure failures
 // are a Status. Rejected commands leave no trace, so a retried rejected
 // command is decided afresh. Thread-safe.
+//
+// Folded states are cached between commands (LedgerOptions::
+// aggregate_cache_streams_max): a decision folds only the events appended to
+// its streams since the cached version, and an accepted command's states are
+// cached at their new versions once durable. The cache never decides: the
+// events after a cached version are always read first.
 
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "adapters/ledger/aggregate_cache.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "domain/commands/command.h"
 #include "domain/core/rejection.h"
@@ -33,6 +40,9 @@ struct LedgerOptions {
   int conflict_retries_max = 8;
   size_t stream_events_max = 1 << 20;  // longest stream the ledger will fold
   size_t batch_commands_max = 10000;   // longest execute_batch()
+  // Folded states kept between commands (adapters/ledger/aggregate_cache.h),
+  // least recently used evicted; 0 folds every stream from its start each time.
+  size_t aggregate_cache_streams_max = 20000;
 };
 
 struct CommandResult {
@@ -77,6 +87,8 @@ class Ledger {
   [[nodiscard]] StatusOr<MergePairState> merge_pair_state(std::string_view a, std::string_view b);
   [[nodiscard]] StatusOr<OfferCatalogue> catalogue();
 
+  [[nodiscard]] AggregateCacheStats aggregate_cache_stats() const { return cache_.stats(); }
+
  private:
   // The outcome of an earlier execution of `command_id`: duplicate (same
   // digest) or rejected as a reused id; nullopt when there was none.
@@ -95,6 +107,7 @@ class Ledger {
   Clock& clock_;
   IdSource& ids_;
   LedgerOptions options_;
+  AggregateCache cache_;
 };
 
 }  // namespace mledger

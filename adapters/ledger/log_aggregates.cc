@@ -6,23 +6,25 @@
 
 namespace mledger {
 
-StatusOr<std::vector<RecordedEvent>> read_whole_stream(EventLog& log, const std::string& stream,
-                                                       size_t events_max) {
+StatusOr<std::vector<RecordedEvent>> read_stream_after(EventLog& log, const std::string& stream,
+                                                       uint64_t after_version, size_t events_max) {
   std::vector<RecordedEvent> all;
   for (;;) {
-    auto chunk = log.read_stream(stream, all.size() + 1, 4096);
+    const uint64_t next = after_version + all.size() + 1;
+    auto chunk = log.read_stream(stream, next, 4096);
     if (!chunk.ok()) return Err{chunk.error()};
     if (chunk->empty()) return all;
-    if (all.size() + chunk->size() > events_max) {
+    if (next - 1 + chunk->size() > events_max) {
       return fail(StatusCode::limit_exceeded,
                   "stream " + stream + " is longer than stream_events_max");
     }
     for (auto& e : *chunk) {
       // Check after reading: the stream index must agree with the events.
-      if (e.stream != stream || e.version != all.size() + 1) {
+      const uint64_t expected = after_version + all.size() + 1;
+      if (e.stream != stream || e.version != expected) {
         return fail(StatusCode::corruption, "stream " + stream +
                                                 " index is out of order at version " +
-                                                std::to_string(all.size() + 1));
+                                                std::to_string(expected));
       }
       all.push_back(std::move(e));
     }
@@ -43,22 +45,35 @@ void fold(State& s, const EventPayload& p, Instant at) {
 }  // namespace
 
 template <class State>
-const State& LogAggregates::load(std::map<std::string, State>& cache, const std::string& stream) {
-  if (auto it = cache.find(stream); it != cache.end()) {
+const State& LogAggregates::load(std::map<std::string, State>& states, const std::string& stream) {
+  if (auto it = states.find(stream); it != states.end()) {
     if (versions_.contains(stream)) read_.insert(stream);
     return it->second;
   }
   State state;
-  if constexpr (std::is_same_v<State, OfferCatalogue>) state = default_offer_catalogue();
-  auto events = read_whole_stream(log_, stream, max_);
+  uint64_t version = 0;
+  std::optional<CachedAggregate> cached;
+  if (cache_) cached = cache_->find(stream);
+  if (cached) {
+    assert(std::holds_alternative<State>(*cached->state) && "a stream's cached state has its type");
+    state = std::get<State>(*cached->state);
+    version = cached->version;
+  } else if constexpr (std::is_same_v<State, OfferCatalogue>) {
+    state = default_offer_catalogue();
+  }
+  auto events = read_stream_after(log_, stream, version, max_);
   if (!events.ok()) {
     if (error_.ok()) error_ = events.error();
   } else {
     for (const auto& e : *events) fold(state, e.payload, e.metadata.occurred_at);
-    versions_[stream] = events->size();
+    version += events->size();
+    versions_[stream] = version;
     read_.insert(stream);
+    if (cache_ && (!cached || !events->empty())) {
+      cache_->store(stream, CachedAggregate{std::make_shared<const AggregateState>(state), version});
+    }
   }
-  return cache.emplace(stream, std::move(state)).first->second;
+  return states.emplace(stream, std::move(state)).first->second;
 }
 
 const AccountState& LogAggregates::account(std::string_view id) {
@@ -97,7 +112,25 @@ void LogAggregates::apply_accepted(const std::vector<NewEvent>& events, Instant 
     assert(folded);
     (void)folded;
     ++versions_[e.stream];
+    applied_.insert(e.stream);
   }
+}
+
+template <class State>
+void LogAggregates::remember(const std::map<std::string, State>& states) {
+  for (const auto& [stream, state] : states) {
+    if (!applied_.contains(stream)) continue;  // stored as loaded, if at all
+    cache_->store(stream, CachedAggregate{std::make_shared<const AggregateState>(state), versions_.at(stream)});
+  }
+}
+
+void LogAggregates::remember_durable() {
+  if (!cache_) return;
+  remember(accounts_);
+  remember(keys_);
+  remember(tenants_);
+  remember(merges_);
+  remember(catalogue_);
 }
 
 }  // namespace mledger

@@ -46,6 +46,9 @@ Load options:
   --rate R       requests per second in all, paced (default: as fast as answered);
                  latency is measured from each request's scheduled time
   --run ID       names this run's commands (default: from the clock)
+  --aggregate-cache-streams S  (`commands` only) folded states the ledger
+                 keeps between commands (default 20000; 0: none, every
+                 command folds its streams from the start)
 
 Prints one JSON line: requests/s, commands/s, p50/p90/p99/max latency in
 milliseconds, and the outcomes (accepted, rejected, failed).
@@ -142,14 +145,21 @@ void note_failure(Outcomes& o, const std::string& what) {
 
 int bench_commands(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "accounts", "clients", "requests", "batch", "rate", "run", "account-offset"},
+  if (!args.parse(argv, {"data", "accounts", "clients", "requests", "batch", "rate", "run", "account-offset",
+                         "aggregate-cache-streams"},
                   {"seed-only", "help"})) {
     std::fprintf(stderr, "mledger bench commands: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
   Load load;
   if (!parse_load(args, &load)) return kExitUsage;
-  auto rt = open_runtime(args.value_or("data", "mledger-data"));
+  LedgerOptions ledger_options;
+  if (!args.number("aggregate-cache-streams", ledger_options.aggregate_cache_streams_max,
+                   &ledger_options.aggregate_cache_streams_max)) {
+    std::fprintf(stderr, "mledger bench commands: %s\n", args.error().c_str());
+    return kExitUsage;
+  }
+  auto rt = open_runtime(args.value_or("data", "mledger-data"), {}, ledger_options);
   if (!rt.ok()) {
     std::fprintf(stderr, "mledger bench commands: %s\n", rt.error().to_string().c_str());
     return kExitFailure;

@@ -55,6 +55,10 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
   --body-timeout-ms N      the body must arrive within (default 30000)
   --idle-timeout-ms N      a kept-alive connection may idle (default 30000)
   --drain-timeout-ms N     on SIGTERM, wait for requests in flight (default 30000)
+  --aggregate-cache-streams N  folded aggregate states kept in memory between
+                           commands, least recently used evicted (default
+                           20000; 0: every command folds its streams from the
+                           start)
 
 SIGTERM or SIGINT: stop accepting, answer every request in flight (its
 commands durable), stop publishing, bring the projections up to date, close.
@@ -80,6 +84,7 @@ int run_serve(const Argv& argv) {
       {"queue-max", 4096, 1, 1 << 20},                 {"workers", 64, 1, 1024},
       {"header-timeout-ms", 10000, 10, 3600000},       {"body-timeout-ms", 30000, 10, 3600000},
       {"idle-timeout-ms", 30000, 10, 3600000},         {"drain-timeout-ms", 30000, 10, 3600000},
+      {"aggregate-cache-streams", LedgerOptions{}.aggregate_cache_streams_max, 0, 10'000'000},
   };
   std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix"};
   for (const Limit& l : kLimits) value_options.insert(l.flag);
@@ -144,7 +149,9 @@ int run_serve(const Argv& argv) {
     events_series.observe(static_cast<double>(events));
   };
   const std::string dir = args.value_or("data", "mledger-data");
-  auto opened = open_runtime(dir, writer_options);
+  LedgerOptions ledger_options;
+  ledger_options.aggregate_cache_streams_max = limit["aggregate-cache-streams"];
+  auto opened = open_runtime(dir, writer_options, ledger_options);
   if (!opened.ok()) {
     std::fprintf(stderr, "mledger serve: %s\n", opened.error().to_string().c_str());
     return kExitFailure;

@@ -46,7 +46,8 @@ Runtime::~Runtime() {
   log.reset();
 }
 
-StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCommitOptions writer) {
+StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCommitOptions writer,
+                                                LedgerOptions ledger) {
   auto rt = std::make_unique<Runtime>();
   RocksDbOptions options;
   options.path = dir;
@@ -54,7 +55,7 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCom
   if (!log.ok()) return Err{log.error()};
   rt->log = std::move(log.value());
   rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, std::move(writer));
-  rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, LedgerOptions{});
+  rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, std::move(ledger));
 
   RocksDbProjectionStoreOptions store_options;
   store_options.path = projections_dir(dir);

@@ -42,7 +42,8 @@ struct Runtime {
 // Opens the ledger in `dir` for writing (creating it if needed), and its
 // projections if no other process holds them (a note on stderr otherwise).
 [[nodiscard]] StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir,
-                                                            GroupCommitOptions writer = {});
+                                                            GroupCommitOptions writer = {},
+                                                            LedgerOptions ledger = {});
 
 // What readers of the projections use: the log as a secondary instance (it
 // sees a writer's appends after catch_up(), so it may run beside one) and
