@@ -16,7 +16,9 @@ class Hostile : public ServerSuite<Hostile> {
   static constexpr const char* kName = "mledger-http-hostile";
   static std::vector<std::string> server_args() {
     return {"--body-bytes-max", "65536", "--header-bytes-max", "4096", "--batch-commands-max", "10",
-            "--body-timeout-ms", "300", "--header-timeout-ms", "300", "--connections-max", "8"};
+            // Short enough for the slow-sender tests, long enough that a
+            // test client preempted on a loaded machine is not cut off.
+            "--body-timeout-ms", "1500", "--header-timeout-ms", "1500", "--connections-max", "8"};
   }
 
  protected:
@@ -193,7 +195,7 @@ TEST_F(Hostile, connections_over_the_limit_get_503) {
   expect_error(*r, 503, "too_many_connections");
   open.clear();
   // Closed connections free their places.
-  for (int i = 0; i < 50 && server_->call("GET", "/healthz", "").status != 200; ++i) {
+  for (int i = 0; i < 500 && server_->call("GET", "/healthz", "").status != 200; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(server_->call("GET", "/healthz", "").status, 200);

@@ -77,8 +77,12 @@ class ServerProcess {
                                               const std::string& stderr_path = "") {
     int out[2];
     if (::pipe(out) != 0) return nullptr;
+    // A read's wait for the projections is long: under a loaded CI machine a
+    // synced projection commit may stall for seconds (the 503 is the server's
+    // answer to that, not what these tests are about).
     std::vector<std::string> args = {MLEDGER_BINARY, "serve", "--listen", "127.0.0.1:0",
-                                     "--data", ledger.data, "--key-file", ledger.key_file};
+                                     "--data", ledger.data, "--key-file", ledger.key_file,
+                                     "--read-wait-ms", "60000"};
     args.insert(args.end(), extra.begin(), extra.end());
     const pid_t pid = ::fork();
     if (pid == 0) {

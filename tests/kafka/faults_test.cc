@@ -51,7 +51,9 @@ TEST(PublishFaults, sigkill_at_random_points_loses_and_repeats_nothing) {
   const std::vector<std::string> args = {"publish", "--json", "--data", ledger, "--brokers", brokers,
                                          "--topic-prefix", prefix, "--partitions", "4",
                                          "--batch-events", "1000", "--status-interval-ms", "0"};
-  std::mt19937 rng(std::random_device{}());
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("random seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
   int kills = 0;
   uint64_t cursor_before = 0;
   int progressed = 0;
@@ -96,23 +98,23 @@ TEST(PublishFaults, a_second_publisher_with_the_same_id_fences_the_first) {
   ASSERT_LE(mledger("exec --data " + ledger + " " + scenario).exit_code, 1);
   const std::string prefix = unique_prefix("fence");
   auto follow = [&](const std::string& out) {
-    return spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
+    return std::make_unique<Child>(spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
                           "--topic-prefix", prefix, "--transactional-id", "fence-test",
                           "--status-interval-ms", "100"},
-                         out);
+                         out));
   };
   auto caught_up = [](const nlohmann::json& s) {
     return s.value("broker_ok", false) && field(s, "lag") == 0 && field(s, "head_seq") > 0;
   };
   const std::string out_a = dir.sub("a.out"), out_b = dir.sub("b.out");
-  const pid_t a = follow(out_a);
+  const auto a = follow(out_a);
   ASSERT_TRUE(wait_status(out_a, caught_up, 60s)) << read_text(out_a + ".err");
-  const pid_t b = follow(out_b);  // init_transactions fences a
+  const auto b = follow(out_b);  // init_transactions fences a
   ASSERT_TRUE(wait_status(out_b, caught_up, 60s)) << read_text(out_b + ".err");
   // New events: a learns it is fenced when it tries to publish them and exits 3.
   ASSERT_LE(mledger("exec --data " + ledger + " " + std::string(MLEDGER_SOURCE_DIR) +
                     "/docs/demo/company-year.jsonl").exit_code, 1);
-  const int status_a = wait_for(a);
+  const int status_a = a->wait();
   EXPECT_TRUE(WIFEXITED(status_a) && WEXITSTATUS(status_a) == 3) << read_text(out_a + ".err");
   auto log = open_ledger(ledger);
   ASSERT_TRUE(log);
@@ -120,8 +122,8 @@ TEST(PublishFaults, a_second_publisher_with_the_same_id_fences_the_first) {
   log.reset();
   ASSERT_TRUE(wait_status(out_b, [&](const nlohmann::json& s) { return field(s, "published_seq") == head; }, 60s))
       << read_text(out_b + ".err");
-  kill(b, SIGTERM);
-  const int status_b = wait_for(b);
+  kill(b->pid(), SIGTERM);
+  const int status_b = b->wait();
   EXPECT_TRUE(WIFEXITED(status_b) && WEXITSTATUS(status_b) == 0) << read_text(out_b + ".err");
   expect_exactly_once(read_all(brokers, prefix), ledger, prefix);
 }
@@ -156,16 +158,16 @@ TEST_F(BrokerRestart, broker_down_at_start_and_mid_stream_nothing_lost_or_repeat
 
   const std::string prefix = "restart";
   const std::string out = dir_.sub("publish.out");
-  const pid_t pid = spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
-                                   "--topic-prefix", prefix, "--partitions", "3", "--batch-events", "500",
-                                   "--status-interval-ms", "100"},
-                                  out);
+  Child publisher(spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
+                                 "--topic-prefix", prefix, "--partitions", "3", "--batch-events", "500",
+                                 "--status-interval-ms", "100"},
+                                out));
   // Down at start: the publisher keeps trying, reports it, shows the lag.
   ASSERT_TRUE(wait_status(out, [](const nlohmann::json& s) {
     return s.contains("broker_ok") && !s["broker_ok"].get<bool>() && field(s, "lag") == kEvents;
   }, 60s)) << read_text(out) << read_text(out + ".err");
   std::this_thread::sleep_for(2s);
-  ASSERT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the publisher exited while the broker was down";
+  ASSERT_EQ(waitpid(publisher.pid(), nullptr, WNOHANG), 0) << "the publisher exited while the broker was down";
 
   // The ledger keeps accepting commands meanwhile (another process writes).
   auto exec1 = mledger("exec --data " + ledger + " " + std::string(MLEDGER_SOURCE_DIR) + "/docs/demo/scenario.jsonl");
@@ -192,15 +194,15 @@ TEST_F(BrokerRestart, broker_down_at_start_and_mid_stream_nothing_lost_or_repeat
     return field(s, "head_seq") == head && !s.value("broker_ok", true);
   }, 60s)) << "the publisher did not see the new events or did not report the broker down: "
            << last_status(out).dump();
-  ASSERT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "the publisher exited while the broker was down";
+  ASSERT_EQ(waitpid(publisher.pid(), nullptr, WNOHANG), 0) << "the publisher exited while the broker was down";
 
   ASSERT_EQ(start_broker(), brokers);
   // The backlog drains.
   ASSERT_TRUE(wait_status(out, [&](const nlohmann::json& s) {
     return field(s, "published_seq") == head && field(s, "lag") == 0;
   }, 180s)) << last_status(out).dump() << read_text(out + ".err");
-  kill(pid, SIGTERM);
-  const int status = wait_for(pid);
+  kill(publisher.pid(), SIGTERM);
+  const int status = publisher.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(out + ".err");
   std::cerr << "broker stopped at published_seq " << at_stop << " of " << head << "\n";
   expect_exactly_once(read_all(brokers, prefix), ledger, prefix);

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -60,6 +61,32 @@ inline int wait_for(pid_t pid) {
   }
   return status;
 }
+
+// A spawned process that is killed (SIGKILL) and reaped if the test leaves
+// before waiting for it (a failed ASSERT), so that it cannot disturb the
+// tests after it.
+class Child {
+ public:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      (void)wait_for(pid_);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  // Waits for it to exit; its wait status.
+  int wait() {
+    const int status = wait_for(pid_);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+};
 
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

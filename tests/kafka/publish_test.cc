@@ -68,7 +68,7 @@ TEST_F(Publish, tail_prints_decoded_events_as_json_lines) {
   ASSERT_TRUE(log);
   const uint64_t n = log->digest()->seq;
   auto t = run(std::string(MLEDGER_BINARY) + " tail --brokers " + brokers_ + " --topic-prefix " + prefix +
-               " --from-beginning --idle-exit-ms 3000 2>/dev/null");
+               " --from-beginning --count " + std::to_string(n) + " --idle-exit-ms 60000 2>/dev/null");
   ASSERT_EQ(t.exit_code, 0) << t.out;
   std::istringstream lines(t.out);
   std::string line;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -58,6 +59,14 @@ int reap(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+// How long `args` takes to run to its end.
+std::chrono::milliseconds timed(const std::string& args) {
+  const auto start = std::chrono::steady_clock::now();
+  RunResult r = run(args);
+  EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.out;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
 }
 
 std::vector<std::string> demo_lines() {
@@ -180,11 +189,18 @@ TEST_F(ProjectionsCli, as_of_state_equals_the_live_state_at_the_same_sequence) {
 
 TEST_F(ProjectionsCli, catch_up_killed_at_random_points_resumes_to_verified_projections) {
   bench_ledger(150000, 500);
+  // The kills land at points drawn from how long a whole catch-up takes on
+  // this machine now (timed on a copy), so they land midway whether the
+  // machine is idle or loaded.
+  const std::string probe = dir_.sub("probe");
+  std::filesystem::copy(ledger(), probe, std::filesystem::copy_options::recursive);
+  const auto whole = timed("projections catch-up --checkpoint-every 20000 --data " + probe);
+  std::filesystem::remove_all(probe);
   std::mt19937 rng(20261121);
   int interrupted = 0;
   for (int round = 0; round < 6; ++round) {
     const pid_t pid = spawn({"projections", "catch-up", "--checkpoint-every", "20000", "--data", ledger()});
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 1500));
+    std::this_thread::sleep_for(whole * (5 + rng() % 45) / 100);
     kill(pid, SIGKILL);
     if (reap(pid) == -SIGKILL) ++interrupted;
   }
@@ -201,13 +217,16 @@ TEST_F(ProjectionsCli, catch_up_killed_at_random_points_resumes_to_verified_proj
 TEST_F(ProjectionsCli, rebuild_killed_at_random_points_resumes_while_commands_are_accepted) {
   bench_ledger(150000, 500);
   ASSERT_EQ(run("projections catch-up " + data()).exit_code, 0);
+  // Kill points are drawn from how long a whole rebuild takes here and now:
+  // after its first commit (20000 of 150000 events) and before its end.
+  const auto whole = timed("projections rebuild --checkpoint-every 20000 " + data());
   const json before = status();
   std::mt19937 rng(1121);
   bool resumed_midway = false;
   const auto lines = demo_lines();
   for (int round = 0; round < 6; ++round) {
     const pid_t pid = spawn({"projections", "rebuild", "--checkpoint-every", "20000", "--data", ledger()});
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 1500));
+    std::this_thread::sleep_for(whole * (20 + rng() % 35) / 100);
     // The ledger accepts commands while the rebuild holds the projections.
     if (round < 3) exec_lines(lines, round * 4, round * 4 + 4);
     kill(pid, SIGKILL);

@@ -55,6 +55,8 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
   --body-timeout-ms N      the body must arrive within (default 30000)
   --idle-timeout-ms N      a kept-alive connection may idle (default 30000)
   --drain-timeout-ms N     on SIGTERM, wait for requests in flight (default 30000)
+  --read-wait-ms N         a read with ?min_seq= waits for the projections at
+                           most this long, then 503 (default 2000)
   --aggregate-cache-streams N  folded aggregate states kept in memory between
                            commands, least recently used evicted (default
                            20000; 0: every command folds its streams from the
@@ -84,6 +86,7 @@ int run_serve(const Argv& argv) {
       {"queue-max", 4096, 1, 1 << 20},                 {"workers", 64, 1, 1024},
       {"header-timeout-ms", 10000, 10, 3600000},       {"body-timeout-ms", 30000, 10, 3600000},
       {"idle-timeout-ms", 30000, 10, 3600000},         {"drain-timeout-ms", 30000, 10, 3600000},
+      {"read-wait-ms", 2000, 0, 600000},
       {"aggregate-cache-streams", LedgerOptions{}.aggregate_cache_streams_max, 0, 10'000'000},
   };
   std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix"};
@@ -165,14 +168,14 @@ int run_serve(const Argv& argv) {
 
   // Kafka, from inside the server.
   std::atomic<bool> stop_publishing{false};
-  std::atomic<uint64_t> publish_lag{0};
+  // The last seq the publisher reported committed to Kafka. The lag is
+  // computed from it and the log's head when asked, so it is never less than
+  // the truth (a report of lag 0 from before the latest appends would be).
+  std::atomic<uint64_t> published_seq{0};
   std::atomic<bool> broker_ok{false};
   std::atomic<bool> publishing{false};
   std::thread publisher_thread;
   if (!brokers.empty()) {
-    // Until the publisher reports, nothing is known to be on Kafka.
-    auto head = rt.log->digest();
-    publish_lag.store(head.ok() ? head->seq : 0);
     publisher_thread = std::thread([&] {
       // A fatal producer error (fenced, a refused cursor) ends one run; the
       // next resumes from the cursor on Kafka, after a backoff up to 30 s.
@@ -180,7 +183,7 @@ int run_serve(const Argv& argv) {
       while (!stop_publishing.load()) {
         publishing.store(true);
         kafka::KafkaPublisher publisher(*rt.log, publisher_options, [&](const kafka::PublisherStatus& s) {
-          publish_lag.store(s.lag());
+          published_seq.store(s.published_seq);
           broker_ok.store(s.broker_ok);
         });
         const Status result = publisher.run(stop_publishing);
@@ -197,6 +200,11 @@ int run_serve(const Argv& argv) {
     });
   }
 
+  auto publish_lag = [&]() -> uint64_t {
+    auto d = rt.log->digest();
+    const uint64_t published = published_seq.load();
+    return d.ok() && d->seq > published ? d->seq - published : 0;
+  };
   http::ServerCounters counters;
   metrics.gauge("mledger_log_head_seq", "The sequence number of the log's last event", [&] {
     auto d = rt.log->digest();
@@ -209,7 +217,7 @@ int run_serve(const Argv& argv) {
   });
   if (!brokers.empty()) {
     metrics.gauge("mledger_publish_lag_events", "Events appended but not yet committed to Kafka",
-                  [&] { return static_cast<double>(publish_lag.load()); });
+                  [&] { return static_cast<double>(publish_lag()); });
     metrics.gauge("mledger_publisher_running", "1 while the publisher runs (0: it stopped on a fatal error)",
                   [&] { return publishing.load() ? 1.0 : 0.0; });
     metrics.gauge("mledger_publish_broker_up", "1 when the publisher's last Kafka operation succeeded",
@@ -228,11 +236,12 @@ int run_serve(const Argv& argv) {
 
   http::ApiOptions api_options;
   api_options.batch_commands_max = limit["batch-commands-max"];
+  api_options.read_wait_max = std::chrono::milliseconds(limit["read-wait-ms"]);
   http::Api api(http::ApiParts{*rt.ledger, *rt.log, *rt.projection_store, *rt.projection_engine,
                                *rt.projector, rt.clock, *key, metrics, counters,
                                [&]() -> std::optional<uint64_t> {
                                  if (brokers.empty()) return std::nullopt;
-                                 return publish_lag.load();
+                                 return publish_lag();
                                }},
                 api_options);
   http::HttpLimits limits;
