@@ -203,5 +203,26 @@ TEST_F(AuthMatrix, refusals_are_counted_in_the_metrics) {
   EXPECT_NE(m.body.find("mledger_projection_lag_events"), std::string::npos);
 }
 
+// A metric's value in a /metrics body (-1 when absent).
+double metric(const std::string& body, const std::string& series) {
+  const size_t at = body.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stod(body.substr(at + series.size() + 2));
+}
+
+TEST_F(AuthMatrix, the_aggregate_cache_shows_in_the_metrics) {
+  const auto m0 = server_->call("GET", "/metrics", token(operator_));
+  ASSERT_EQ(m0.status, 200);
+  const double hits_before = metric(m0.body, "mledger_aggregate_cache_hits_total");
+  ASSERT_GE(hits_before, 0) << m0.body;
+  // Two commands on one account: the second starts from the first's state.
+  expect("POST", "/v1/commands", user, 200, command(user, kOwn));
+  expect("POST", "/v1/commands", user, 200, command(user, kOwn));
+  const auto m = server_->call("GET", "/metrics", token(operator_));
+  EXPECT_GT(metric(m.body, "mledger_aggregate_cache_hits_total"), hits_before) << m.body;
+  EXPECT_GE(metric(m.body, "mledger_aggregate_cache_streams"), 1) << m.body;
+  EXPECT_GE(metric(m.body, "mledger_aggregate_cache_misses_total"), 1) << m.body;
+  EXPECT_EQ(metric(m.body, "mledger_aggregate_cache_evictions_total"), 0) << m.body;
+}
+
 }  // namespace
 }  // namespace mledger::testing

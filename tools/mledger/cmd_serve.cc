@@ -233,6 +233,17 @@ int run_serve(const Argv& argv) {
                          [&] { return static_cast<double>(rt.writer->stats().batches); });
   metrics.counter_reader("mledger_appended_events_total", "Events appended by this process",
                          [&] { return static_cast<double>(rt.writer->stats().events); });
+  metrics.counter_reader("mledger_aggregate_cache_hits_total",
+                         "Aggregate loads that started from a cached folded state",
+                         [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().hits); });
+  metrics.counter_reader("mledger_aggregate_cache_misses_total",
+                         "Aggregate loads that folded their stream from the start",
+                         [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().misses); });
+  metrics.counter_reader("mledger_aggregate_cache_evictions_total",
+                         "Cached folded states evicted (least recently used) to stay within the limit",
+                         [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().evictions); });
+  metrics.gauge("mledger_aggregate_cache_streams", "Folded aggregate states in the cache",
+                [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().streams); });
 
   http::ApiOptions api_options;
   api_options.batch_commands_max = limit["batch-commands-max"];
