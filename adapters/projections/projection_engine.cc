@@ -1,6 +1,5 @@
 #include "adapters/projections/projection_engine.h"
 
-#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <condition_variable>
@@ -253,6 +252,8 @@ Status ProjectionEngine::catch_up(const ProgressFn& progress) {
   if (!gens.ok()) return gens.error();
   std::vector<Target> targets;
   std::vector<uint64_t> to_promote;
+  std::map<uint64_t, std::unique_ptr<Folder>> kept = std::move(kept_);
+  kept_.clear();  // given back below only if this catch-up succeeds
   for (const auto& p : projections_) {
     const Generation* live = find_generation(*gens, p->name(), GenerationRole::live);
     bool usable = live != nullptr && live->version == p->version();
@@ -263,6 +264,7 @@ Status ProjectionEngine::catch_up(const ProgressFn& progress) {
     }
     if (usable) {
       targets.push_back(target(p.get(), *live, *head_seq));
+      if (auto k = kept.find(live->id); k != kept.end()) targets.back().folder = std::move(k->second);
       continue;
     }
     auto building = building_generation(*p, *gens, *head_seq);
@@ -273,6 +275,12 @@ Status ProjectionEngine::catch_up(const ProgressFn& progress) {
   if (Status s = fold(targets, "catch-up", progress); !s.ok()) return s;
   for (uint64_t id : to_promote) {
     if (Status s = store_.promote(id); !s.ok()) return s;
+  }
+  if (options_.kept_bytes_max > 0) {
+    for (auto& t : targets) {  // all live now (a promoted generation keeps its id)
+      t.folder->trim(options_.kept_bytes_max);
+      kept_.emplace(t.generation.id, std::move(t.folder));
+    }
   }
   return Status::Ok();
 }

@@ -25,9 +25,15 @@
 //
 // Memory: at most 5 x `read_batch_events` decoded events, `dirty_bytes_max`
 // of changed documents and, per generation being folded, `cached_bytes_max`
-// of documents (sizes as stored) are held, however long the log.
+// of documents (sizes as stored) are held, however long the log; between
+// catch-ups, `kept_bytes_max` per live generation.
+//
+// Only this engine writes the live generations of its store (the store is
+// opened by one process), so documents kept from the last catch-up are the
+// stored ones; a fold that fails drops them all.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,6 +62,10 @@ struct ProjectionEngineOptions {
   double commit_every_seconds = 10;
   size_t dirty_bytes_max = 256 << 20;  // changed documents (all generations) before a commit
   size_t cached_bytes_max = 256 << 20;  // documents kept per generation after a commit
+  // Documents of each live generation kept decoded from one catch_up() to the
+  // next (so a live projector does not read and decode them again every
+  // time); 0 keeps none.
+  size_t kept_bytes_max = 32 << 20;
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
   std::function<Status()> refresh_log;
@@ -131,6 +141,9 @@ class ProjectionEngine {
   std::vector<std::unique_ptr<StoredProjection>> projections_;
   ProjectionEngineOptions options_;
   std::mutex folding_;  // catch_up, rebuild and verify run one at a time
+  // The folders (document caches) of live generations, by generation id,
+  // between catch-ups. Guarded by folding_.
+  std::map<uint64_t, std::unique_ptr<Folder>> kept_;
 };
 
 }  // namespace mledger

@@ -56,7 +56,8 @@ std::map<std::string, ProjectionStatus> status_by_name(ProjectionEngine& engine)
   return out;
 }
 
-// A store that fails every commit after the first `commits_allowed`.
+// A store that fails every commit after the first `commits_allowed` (more
+// may be allowed later), and counts the documents read.
 class FailingStore final : public ProjectionStore {
  public:
   FailingStore(ProjectionStore& inner, int commits_allowed) : inner_(inner), left_(commits_allowed) {}
@@ -64,7 +65,10 @@ class FailingStore final : public ProjectionStore {
   StatusOr<Generation> create_generation(std::string_view p, uint32_t v, GenerationRole r) override {
     return inner_.create_generation(p, v, r);
   }
-  StatusOr<std::optional<std::string>> get(uint64_t g, std::string_view k) override { return inner_.get(g, k); }
+  StatusOr<std::optional<std::string>> get(uint64_t g, std::string_view k) override {
+    ++gets_;
+    return inner_.get(g, k);
+  }
   Status scan(uint64_t g, std::string_view from,
               const std::function<bool(std::string_view, std::string_view)>& fn) override {
     return inner_.scan(g, from, fn);
@@ -76,10 +80,13 @@ class FailingStore final : public ProjectionStore {
   Status promote(uint64_t g) override { return inner_.promote(g); }
   Status drop(uint64_t g) override { return inner_.drop(g); }
   StatusOr<uint64_t> size_bytes(uint64_t g) override { return inner_.size_bytes(g); }
+  void allow(int commits) { left_ = commits; }
+  int gets() const { return gets_; }
 
  private:
   ProjectionStore& inner_;
   int left_;
+  int gets_ = 0;
 };
 
 ProjectionEngineOptions small_batches() {
@@ -132,6 +139,51 @@ TEST(ProjectionEngine, small_batches_and_a_tiny_cache_give_the_same_documents_as
   auto diffs = b.verify({}, {});
   ASSERT_TRUE(diffs.ok());
   for (const auto& d : *diffs) EXPECT_EQ(d.differing, 0u) << d.name;
+}
+
+TEST(ProjectionEngine, live_documents_are_kept_decoded_from_one_catch_up_to_the_next) {
+  MemoryEventLog log;
+  fill(log, 100, 10);
+  MemoryProjectionStore kept_store, plain_store;
+  FailingStore kept_spy(kept_store, 1000), plain_spy(plain_store, 1000);
+  ProjectionEngineOptions none;
+  none.kept_bytes_max = 0;
+  ProjectionEngine kept(kept_spy, log, all_stored_projections());
+  ProjectionEngine plain(plain_spy, log, all_stored_projections(), none);
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_TRUE(kept.catch_up({}).ok());
+    ASSERT_TRUE(plain.catch_up({}).ok());
+    const int kept_reads = kept_spy.gets(), plain_reads = plain_spy.gets();
+    fill(log, 30, 10, "r" + std::to_string(round) + "-");  // the same ten accounts again
+    ASSERT_TRUE(kept.catch_up({}).ok());
+    ASSERT_TRUE(plain.catch_up({}).ok());
+    EXPECT_EQ(kept_spy.gets(), kept_reads) << "kept documents were read again";
+    EXPECT_GT(plain_spy.gets(), plain_reads);
+    EXPECT_EQ(live_documents(kept_store), live_documents(plain_store));
+  }
+  auto diffs = kept.verify({}, {});
+  ASSERT_TRUE(diffs.ok());
+  for (const auto& d : *diffs) EXPECT_EQ(d.differing, 0u) << d.name;
+}
+
+TEST(ProjectionEngine, a_catch_up_that_fails_drops_its_kept_documents) {
+  MemoryEventLog log;
+  fill(log, 60, 6);
+  MemoryProjectionStore store, reference_store;
+  FailingStore spy(store, 1);
+  ProjectionEngine engine(spy, log, all_stored_projections());
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  fill(log, 20, 6, "more-");
+  // The fold changes the kept documents, then its commit fails: they hold
+  // events the store does not. Folded again on top, they would hold them twice.
+  ASSERT_FALSE(engine.catch_up({}).ok());
+  spy.allow(1000);
+  const int reads = spy.gets();
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  EXPECT_GT(spy.gets(), reads) << "the documents were not read again from the store";
+  ProjectionEngine reference(reference_store, log, all_stored_projections());
+  ASSERT_TRUE(reference.catch_up({}).ok());
+  EXPECT_EQ(live_documents(store), live_documents(reference_store));
 }
 
 TEST(ProjectionEngine, an_interrupted_rebuild_resumes_from_its_checkpoint_and_leaves_live_untouched) {
@@ -274,7 +326,10 @@ TEST(ProjectionEngine, a_document_that_does_not_decode_stops_the_fold_with_a_nam
   std::vector<DocumentWrite> bad{{engine.live("accounts")->id, "acct-1", "not json"}};
   ASSERT_TRUE(store.commit(bad, {}).ok());
   fill(log, 2, 2, "later");
-  Status s = engine.catch_up({});
+  // A new engine (the next process: the one that wrote keeps its documents
+  // decoded, as only it writes them) meets the damage when it reads.
+  ProjectionEngine reopened(store, log, all_stored_projections());
+  Status s = reopened.catch_up({});
   ASSERT_EQ(s.code(), StatusCode::corruption);
   EXPECT_NE(s.message().find("accounts document of acct-1"), std::string::npos) << s.message();
 }
