@@ -1,7 +1,7 @@
 #pragma once
 // Api: the ledger's HTTP/JSON API (docs/api.md) as an HttpHandler.
 //
-//   GET  /healthz, /readyz                      anyone
+//   GET  /healthz, /readyz                      anyone (readiness.h decides /readyz)
 //   GET  /metrics                               operator
 //   POST /v1/commands                           partner users (own account), service,
 //                                               operator (the catalogue's command only)
@@ -36,6 +36,7 @@
 #include "adapters/projections/projection_store.h"
 #include "adapters/projections/projector.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/writer/group_commit_writer.h"
 #include "domain/ports/clock.h"
 
 namespace mledger::http {
@@ -52,6 +53,7 @@ struct ApiOptions {
 // What the API serves from; all must outlive it.
 struct ApiParts {
   Ledger& ledger;
+  const GroupCommitWriter& writer;  // the ledger's writer: /readyz reads its health()
   RocksDbEventLog& log;
   ProjectionStore& store;
   ProjectionEngine& engine;

@@ -20,6 +20,7 @@
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
+#include "adapters/system/system_clock.h"
 #include "domain/core/time.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
@@ -218,10 +219,16 @@ int run_serve(const Argv& argv) {
                          [&] { return static_cast<double>(rt.writer->stats().batches); });
   metrics.counter_reader("mledger_appended_events_total", "Events appended by this process",
                          [&] { return static_cast<double>(rt.writer->stats().events); });
+  metrics.counter_reader("mledger_append_failed_batches_total", "Durable writes of the single writer that failed",
+                         [&] { return static_cast<double>(rt.writer->stats().failed_batches); });
+  metrics.gauge("mledger_writer_failed_writes",
+                "Durable writes failed in a row since the last that succeeded (0: writing works; "
+                "above 0: /readyz answers 503 writer_failing)",
+                [&] { return static_cast<double>(rt.writer->health().consecutive_failed_writes); });
 
   http::ApiOptions api_options;
   api_options.batch_commands_max = limit["batch-commands-max"];
-  http::Api api(http::ApiParts{*rt.ledger, *rt.log, *rt.projection_store, *rt.projection_engine,
+  http::Api api(http::ApiParts{*rt.ledger, *rt.writer, *rt.log, *rt.projection_store, *rt.projection_engine,
                                *rt.projector, rt.clock, *key, metrics, counters,
                                [&]() -> std::optional<uint64_t> {
                                  if (brokers.empty()) return std::nullopt;
