@@ -254,6 +254,10 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
   auto verified = auth::verify_token(parts_.key, std::string_view(header).substr(7), now_s);
   if (const auto* r = std::get_if<auth::TokenRejection>(&verified)) return refuse(*r);
   s.token = std::move(std::get<auth::TokenClaims>(verified));
+  // After the signature: a forged token naming a revoked jti is a bad signature.
+  if (parts_.revocations != nullptr && parts_.revocations->contains(s.token.token_id)) {
+    return refuse({auth::TokenProblem::revoked, "the token has been revoked"});
+  }
 
   // Authorization.
   const std::string principal = principal_of(s.token);
