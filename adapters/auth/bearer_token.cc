@@ -273,6 +273,7 @@ std::string_view token_problem_code(TokenProblem problem) {
     case TokenProblem::bad_signature: return "token_bad_signature";
     case TokenProblem::expired: return "token_expired";
     case TokenProblem::not_yet_valid: return "token_not_yet_valid";
+    case TokenProblem::revoked: return "token_revoked";
   }
   assert(false && "unknown TokenProblem");
   return "token_malformed";
@@ -373,8 +374,15 @@ std::string issue_token(const SigningKey& key, const TokenClaims& claims) {
   return token;
 }
 
-std::variant<TokenClaims, TokenRejection> verify_token(const SigningKey& key,
-                                                       std::string_view token, int64_t now_s) {
+namespace {
+
+// A token cut at its dots; each part non-empty and of the base64url alphabet.
+struct TokenParts {
+  std::string_view header, payload, signature;
+  std::string_view signed_text;  // header "." payload
+};
+
+std::variant<TokenParts, TokenRejection> split_token(std::string_view token) {
   if (token.empty()) return reject(TokenProblem::missing, "no token was given");
   if (token.size() > kTokenBytesMax) {
     return reject(TokenProblem::malformed,
@@ -385,10 +393,9 @@ std::variant<TokenClaims, TokenRejection> verify_token(const SigningKey& key,
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
     return reject(TokenProblem::malformed, "the token is not three parts separated by '.'");
   }
-  const std::string_view header = token.substr(0, dot1);
-  const std::string_view payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
-  const std::string_view signature = token.substr(dot2 + 1);
-  for (std::string_view part : {header, payload, signature}) {
+  TokenParts p{token.substr(0, dot1), token.substr(dot1 + 1, dot2 - dot1 - 1), token.substr(dot2 + 1),
+               token.substr(0, dot2)};
+  for (std::string_view part : {p.header, p.payload, p.signature}) {
     if (part.empty()) return reject(TokenProblem::malformed, "the token has an empty part");
     for (char ch : part) {
       if (!is_base64url_char(ch)) {
@@ -396,24 +403,42 @@ std::variant<TokenClaims, TokenRejection> verify_token(const SigningKey& key,
       }
     }
   }
+  return p;
+}
 
-  const std::string expected = key.sign(token.substr(0, dot2));
-  if (signature.size() != expected.size() ||
-      CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0) {
-    return reject(TokenProblem::bad_signature, "the token's signature does not verify");
-  }
-
+// The header and the claims of a split token (the signature is not looked at).
+std::variant<TokenClaims, TokenRejection> decode_claims(const TokenParts& parts) {
   json header_json;
-  if (auto p = decode_part(header, "header", &header_json)) {
+  if (auto p = decode_part(parts.header, "header", &header_json)) {
     return reject(TokenProblem::malformed, *p);
   }
   if (auto p = header_problem(header_json)) return reject(TokenProblem::malformed, *p);
   json claims_doc;
-  if (auto p = decode_part(payload, "payload", &claims_doc)) {
+  if (auto p = decode_part(parts.payload, "payload", &claims_doc)) {
     return reject(TokenProblem::malformed, *p);
   }
   TokenClaims claims;
   if (auto p = read_claims(claims_doc, &claims)) return reject(TokenProblem::malformed, *p);
+  return claims;
+}
+
+}  // namespace
+
+std::variant<TokenClaims, TokenRejection> verify_token(const SigningKey& key,
+                                                       std::string_view token, int64_t now_s) {
+  auto split = split_token(token);
+  if (auto* r = std::get_if<TokenRejection>(&split)) return std::move(*r);
+  const TokenParts& parts = std::get<TokenParts>(split);
+
+  const std::string expected = key.sign(parts.signed_text);
+  if (parts.signature.size() != expected.size() ||
+      CRYPTO_memcmp(parts.signature.data(), expected.data(), expected.size()) != 0) {
+    return reject(TokenProblem::bad_signature, "the token's signature does not verify");
+  }
+
+  auto decoded = decode_claims(parts);
+  if (std::holds_alternative<TokenRejection>(decoded)) return decoded;
+  const TokenClaims& claims = std::get<TokenClaims>(decoded);
 
   if (now_s >= claims.expires_at_s) return reject(TokenProblem::expired, "the token has expired");
   // iat - now_s in unsigned arithmetic: the true difference is below 2^64, a signed one may overflow.
@@ -422,7 +447,13 @@ std::variant<TokenClaims, TokenRejection> verify_token(const SigningKey& key,
           static_cast<uint64_t>(kClockSkewMax_s)) {
     return reject(TokenProblem::not_yet_valid, "the token was issued in the future");
   }
-  return claims;
+  return decoded;
+}
+
+std::variant<TokenClaims, TokenRejection> read_unverified_claims(std::string_view token) {
+  auto split = split_token(token);
+  if (auto* r = std::get_if<TokenRejection>(&split)) return std::move(*r);
+  return decode_claims(std::get<TokenParts>(split));
 }
 
 // ---------------------------------------------------------------------------

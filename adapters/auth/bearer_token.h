@@ -35,8 +35,11 @@ struct TokenClaims {
   friend bool operator==(const TokenClaims&, const TokenClaims&) = default;
 };
 
-enum class TokenProblem { missing, malformed, bad_signature, expired, not_yet_valid };
-// "token_missing", "token_malformed", "token_bad_signature", "token_expired", "token_not_yet_valid"
+// revoked: never found by verify_token; the server's revocation list
+// (revocation_list.h) names the token's jti.
+enum class TokenProblem { missing, malformed, bad_signature, expired, not_yet_valid, revoked };
+// "token_missing", "token_malformed", "token_bad_signature", "token_expired",
+// "token_not_yet_valid", "token_revoked"
 std::string_view token_problem_code(TokenProblem problem);
 
 struct TokenRejection {
@@ -95,6 +98,13 @@ nlohmann::json claims_to_json(const TokenClaims& claims);
 // no other claim; 0 <= iat < exp. Header: "alg" and optionally "typ":"JWT", nothing else.
 std::variant<TokenClaims, TokenRejection> verify_token(const SigningKey& key,
                                                        std::string_view token, int64_t now_s);
+
+// The claims of a token whose signature is NOT checked (no key needed): for
+// `mledger token revoke`, which only reads the jti and exp of a token its user
+// holds. Checks everything verify_token checks but the signature and the time:
+// the shape (missing / malformed as above), the header, the claims. Never
+// trust the result for access; never throws.
+std::variant<TokenClaims, TokenRejection> read_unverified_claims(std::string_view token);
 
 // Writes a new random key (32 random bytes from RAND_bytes, as 64 lowercase hex chars +
 // "\n") to `path` with mode 0600, refusing to overwrite an existing file (O_EXCL).

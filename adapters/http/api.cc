@@ -10,6 +10,7 @@
 #include "adapters/audit/account_export.h"
 #include "adapters/audit/ledger_digest.h"
 #include "adapters/http/access.h"
+#include "adapters/http/readiness.h"
 #include "adapters/ledger/deadline_runner.h"
 #include "adapters/json/command_json.h"
 #include "adapters/projections/read_models.h"
@@ -253,6 +254,10 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
   auto verified = auth::verify_token(parts_.key, std::string_view(header).substr(7), now_s);
   if (const auto* r = std::get_if<auth::TokenRejection>(&verified)) return refuse(*r);
   s.token = std::move(std::get<auth::TokenClaims>(verified));
+  // After the signature: a forged token naming a revoked jti is a bad signature.
+  if (parts_.revocations != nullptr && parts_.revocations->contains(s.token.token_id)) {
+    return refuse({auth::TokenProblem::revoked, "the token has been revoked"});
+  }
 
   // Authorization.
   const std::string principal = principal_of(s.token);
@@ -726,22 +731,17 @@ HttpResponse Api::projections_run(const Screened& s, const std::string& body) {
 }
 
 HttpResponse Api::ready() {
-  const std::string route = info(Endpoint::readyz).label;
+  ReadinessInputs in;
   auto head = parts_.log.digest();
-  const uint64_t head_seq = head.ok() ? head->seq : 0;
-  const uint64_t projected = parts_.projector.caught_up_to();
-  const uint64_t lag = head_seq > projected ? head_seq - projected : 0;
-  json j = {{"head_seq", head_seq}, {"projections_lag", lag}};
-  if (parts_.publish_lag) {
-    if (const std::optional<uint64_t> publish = parts_.publish_lag()) j["publish_lag"] = *publish;
-  }
-  std::string why;
-  if (parts_.server.draining.load()) why = "shutting down";
-  else if (!head.ok()) why = "the log cannot be read: " + head.error().to_string();
-  else if (lag > options_.ready_lag_events_max) why = "the projections are " + std::to_string(lag) + " events behind";
-  j["ready"] = why.empty();
-  if (!why.empty()) j["reason"] = why;
-  return json_response(why.empty() ? 200 : 503, j, route);
+  in.draining = parts_.server.draining.load();
+  if (head.ok()) in.head_seq = head->seq;
+  else in.log_read = head.error();
+  in.projected_seq = parts_.projector.caught_up_to();
+  in.lag_events_max = options_.ready_lag_events_max;
+  in.writer = parts_.writer.health();
+  if (parts_.publish_lag) in.publish_lag = parts_.publish_lag();
+  const Readiness r = decide_readiness(in);
+  return json_response(r.http_status, r.body, info(Endpoint::readyz).label);
 }
 
 }  // namespace mledger::http

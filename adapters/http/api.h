@@ -1,7 +1,7 @@
 #pragma once
 // Api: the ledger's HTTP/JSON API (docs/api.md) as an HttpHandler.
 //
-//   GET  /healthz, /readyz                      anyone
+//   GET  /healthz, /readyz                      anyone (readiness.h decides /readyz)
 //   GET  /metrics                               operator
 //   POST /v1/commands                           partner users (own account), service,
 //                                               operator (the catalogue's command only)
@@ -13,7 +13,8 @@
 //   POST /v1/tick                               service (the clock's commands)
 //
 // Every route but health needs "Authorization: Bearer TOKEN" (401 with the
-// token problem's code otherwise) and the right audience (403 with the rule's
+// token problem's code otherwise, token_revoked when a verified token's jti
+// is on the revocation list) and the right audience (403 with the rule's
 // code, access.h). A request refused for any reason writes nothing.
 //
 // Commands: the body is one command or a JSON array of them (at most
@@ -29,6 +30,7 @@
 #include <functional>
 
 #include "adapters/auth/bearer_token.h"
+#include "adapters/auth/revocation_watcher.h"
 #include "adapters/http/http_server.h"
 #include "adapters/http/metrics.h"
 #include "adapters/ledger/ledger.h"
@@ -36,6 +38,7 @@
 #include "adapters/projections/projection_store.h"
 #include "adapters/projections/projector.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/writer/group_commit_writer.h"
 #include "domain/ports/clock.h"
 
 namespace mledger::http {
@@ -52,6 +55,7 @@ struct ApiOptions {
 // What the API serves from; all must outlive it.
 struct ApiParts {
   Ledger& ledger;
+  const GroupCommitWriter& writer;  // the ledger's writer: /readyz reads its health()
   RocksDbEventLog& log;
   ProjectionStore& store;
   ProjectionEngine& engine;
@@ -63,6 +67,8 @@ struct ApiParts {
   // The publisher's lag in events, when one runs in this process (shown by
   // /readyz; publishing behind does not make the server unready).
   std::function<std::optional<uint64_t>()> publish_lag;
+  // Tokens refused with 401 token_revoked although they verify (null: none).
+  const auth::RevocationWatcher* revocations = nullptr;
 };
 
 class Api final : public HttpHandler {

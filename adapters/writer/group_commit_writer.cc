@@ -127,6 +127,11 @@ GroupCommitStats GroupCommitWriter::stats() const {
   return stats_;
 }
 
+WriterHealth GroupCommitWriter::health() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
 void GroupCommitWriter::run() {
   std::vector<Pending> batch;
   std::vector<Pending> skipped;  // of a chain broken in an earlier batch
@@ -171,8 +176,11 @@ void GroupCommitWriter::run() {
       stats_.requests += batch.size();
       if (outcomes.ok()) {
         stats_.events += events;
+        health_ = WriterHealth{};
       } else {
         ++stats_.failed_batches;
+        if (health_.consecutive_failed_writes++ == 0) health_.failing_since_batch = stats_.batches;
+        health_.last_failure = outcomes.error();
       }
       for (size_t i = 0; i < batch.size(); ++i) {
         if (batch[i].chain &&

@@ -50,6 +50,24 @@ struct GroupCommitStats {
   uint64_t append_micros = 0;  // time spent inside EventLog::append_batch
 };
 
+// Whether durable writes are failing now: for readiness checks and metrics.
+// A write is one EventLog::append_batch of the writer; it failed when the log
+// returned a Status (not when it answered a request with a conflict or a
+// duplicate). Nothing is known until the first write: a writer that has not
+// written reports not failing.
+struct WriterHealth {
+  // Writes failed in a row since the last one that succeeded (or since the
+  // start); 0 when the most recent write succeeded or none was made.
+  uint64_t consecutive_failed_writes = 0;
+  // The most recent write's failure; ok() when consecutive_failed_writes is 0.
+  Status last_failure;
+  // The value of GroupCommitStats::batches when the first of the failed run
+  // was made (1-based); 0 when not failing.
+  uint64_t failing_since_batch = 0;
+
+  bool failing() const { return consecutive_failed_writes > 0; }
+};
+
 // A chain's state; only the writer reads or changes it (under its lock).
 struct AppendChain {
   uint64_t id = 0;
@@ -85,6 +103,9 @@ class GroupCommitWriter {
   void stop();
 
   GroupCommitStats stats() const;
+  // Whether the most recent durable write failed (see WriterHealth).
+  // Thread-safe; a short lock, no I/O.
+  [[nodiscard]] WriterHealth health() const;
 
  private:
   struct Pending {
@@ -103,6 +124,7 @@ class GroupCommitWriter {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   GroupCommitStats stats_;
+  WriterHealth health_;
   uint64_t chains_opened_ = 0;
   std::thread thread_;
 };

@@ -117,6 +117,32 @@ TEST(BearerToken, problem_codes) {
   EXPECT_EQ(token_problem_code(TokenProblem::bad_signature), "token_bad_signature");
   EXPECT_EQ(token_problem_code(TokenProblem::expired), "token_expired");
   EXPECT_EQ(token_problem_code(TokenProblem::not_yet_valid), "token_not_yet_valid");
+  EXPECT_EQ(token_problem_code(TokenProblem::revoked), "token_revoked");
+}
+
+// `mledger token revoke` reads a token's claims without the key: the shape,
+// header and claims are checked as by verify_token, the signature and time not.
+TEST(BearerToken, unverified_claims_check_all_but_the_signature_and_time) {
+  const std::string token = issue_token(key_of(kKeyBytes), user_claims());
+  auto other_key = read_unverified_claims(issue_token(key_of(kKeyBytes + "-other"), user_claims()));
+  ASSERT_TRUE(std::holds_alternative<TokenClaims>(other_key));
+  EXPECT_EQ(std::get<TokenClaims>(other_key), user_claims());
+  EXPECT_EQ(std::get<TokenClaims>(read_unverified_claims(token)), user_claims());
+
+  TokenClaims expired = user_claims();
+  expired.issued_at_s = 1;
+  expired.expires_at_s = 2;
+  EXPECT_EQ(std::get<TokenClaims>(read_unverified_claims(issue_token(key_of(kKeyBytes), expired))).expires_at_s, 2);
+
+  EXPECT_EQ(problem_of(read_unverified_claims("")), TokenProblem::missing);
+  for (const std::string& bad : {std::string("garbage"), std::string("a.b"), std::string("a..c"),
+                                std::string("a.b.c.d"), std::string("a!.b.c"), std::string(5000, 'a'),
+                                craft(R"({"alg":"none"})", claims_to_json(user_claims()).dump()),
+                                craft(kHeader, "not json"),
+                                craft(kHeader, R"({"kind":"user","sub":"u"})"),
+                                craft(kHeader, R"({"kind":"auditor","sub":"a","iat":1,"exp":2,"jti":"j","acct":"x"})")}) {
+    EXPECT_EQ(problem_of(read_unverified_claims(bad)), TokenProblem::malformed) << bad.substr(0, 80);
+  }
 }
 
 TEST(BearerToken, round_trip_for_each_kind) {

@@ -124,6 +124,60 @@ TEST(GroupCommitWriter, full_queue_refuses_instead_of_growing) {
   EXPECT_EQ(log.digest()->seq, 5u);  // c0..c4; the refused c5 was never written
 }
 
+// A log whose appends fail while the test says so (a full disk, a RocksDB
+// background error), and succeed otherwise.
+class SwitchableLog final : public testing::ForwardingLog {
+ public:
+  SwitchableLog() : ForwardingLog(memory_) {}
+  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
+    if (failing_.load()) return fail(StatusCode::io_error, "No space left on device");
+    return inner_.append_batch(r);
+  }
+  void set_failing(bool f) { failing_.store(f); }
+
+ private:
+  MemoryEventLog memory_;
+  std::atomic<bool> failing_{false};
+};
+
+TEST(GroupCommitWriter, health_reports_failed_writes_in_a_row_until_one_succeeds) {
+  SwitchableLog log;
+  GroupCommitWriter writer(log, GroupCommitOptions{});
+  EXPECT_FALSE(writer.health().failing()) << "nothing written yet: not failing";
+
+  ASSERT_TRUE(writer.append(user_added_request("c0", "s0", 0, "a")).ok());
+  EXPECT_FALSE(writer.health().failing());
+  EXPECT_TRUE(writer.health().last_failure.ok());
+
+  log.set_failing(true);
+  for (int i = 1; i <= 3; ++i) {
+    auto r = writer.append(user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), StatusCode::io_error);
+    const WriterHealth h = writer.health();
+    EXPECT_TRUE(h.failing());
+    EXPECT_EQ(h.consecutive_failed_writes, static_cast<uint64_t>(i));
+    EXPECT_EQ(h.last_failure.code(), StatusCode::io_error);
+    EXPECT_EQ(h.last_failure.message(), "No space left on device");
+    EXPECT_EQ(h.failing_since_batch, 2u) << "the first failed write was the second batch";
+  }
+  EXPECT_EQ(writer.stats().failed_batches, 3u);
+
+  // A conflict is an answer, not a failed write: once writing works, health is back.
+  log.set_failing(false);
+  ASSERT_TRUE(writer.append(user_added_request("c4", "s4", 0, "a")).ok());
+  WriterHealth h = writer.health();
+  EXPECT_FALSE(h.failing());
+  EXPECT_EQ(h.consecutive_failed_writes, 0u);
+  EXPECT_TRUE(h.last_failure.ok());
+  EXPECT_EQ(h.failing_since_batch, 0u);
+  auto conflict = writer.append(user_added_request("c5", "s4", 0, "a"));
+  ASSERT_TRUE(conflict.ok());
+  EXPECT_EQ(conflict->status, AppendStatus::conflict);
+  EXPECT_FALSE(writer.health().failing());
+  EXPECT_EQ(log.digest()->seq, 2u);  // c0 and c4; nothing of the failed writes
+}
+
 TEST(GroupCommitWriter, stop_writes_what_was_queued_then_refuses) {
   MemoryEventLog log;
   GroupCommitWriter writer(log, GroupCommitOptions{});

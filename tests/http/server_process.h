@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,9 +73,13 @@ class ServerProcess {
  public:
   // Starts `mledger serve` on 127.0.0.1:0 and waits for its "listening on" line.
   // `stderr_path`: where the server's standard error goes (inherited when empty).
+  // `file_bytes_max` > 0: no file the server writes may grow past it
+  // (RLIMIT_FSIZE, SIGXFSZ ignored): the write that would is an EFBIG, as
+  // on a full disk.
   static std::unique_ptr<ServerProcess> start(const LedgerDir& ledger,
                                               const std::vector<std::string>& extra = {},
-                                              const std::string& stderr_path = "") {
+                                              const std::string& stderr_path = "",
+                                              uint64_t file_bytes_max = 0) {
     int out[2];
     if (::pipe(out) != 0) return nullptr;
     // A read's wait for the projections is long: under a loaded CI machine a
@@ -93,6 +98,11 @@ class ServerProcess {
       }
       ::close(out[0]);
       ::close(out[1]);
+      if (file_bytes_max > 0) {
+        ::signal(SIGXFSZ, SIG_IGN);  // kept across execv
+        const rlimit limit{file_bytes_max, file_bytes_max};
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
+      }
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);

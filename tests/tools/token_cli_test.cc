@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
 #include <variant>
@@ -185,3 +186,114 @@ TEST_F(TokenCli, bad_key_files_are_usage_errors_naming_the_path) {
 }
 
 }  // namespace
+
+// `mledger token revoke`: lists a token's jti and exp in the revocation file
+// without the key, once, in a file made 0600; garbage is refused naming the
+// problem and writes nothing.
+class TokenRevokeCli : public TokenCli {
+ protected:
+  std::string issue(const std::string& extra = "") {
+    auto r = run("token issue --key-file " + key_ + " --kind user --user u-alice --account contoso " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    return mledger::testing::lines_of(r.out).at(0);
+  }
+  std::string list_ = dir_.sub("revoked-tokens");
+};
+
+TEST_F(TokenRevokeCli, revoke_writes_jti_and_exp_once_in_a_private_file) {
+  const std::string token = issue();
+  const auth::TokenClaims c = verified(token);
+  const std::string line = c.token_id + " " + std::to_string(c.expires_at_s) + "\n";
+
+  auto r = run("token revoke --revoked-tokens " + list_ + " " + token);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("revoked token " + c.token_id), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(token), std::string::npos) << "the token is not printed";
+  EXPECT_EQ(read_file(list_), line);
+  struct stat st {};
+  ASSERT_EQ(::stat(list_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  auto again = run("token revoke --json --revoked-tokens " + list_ + " " + token);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  const nlohmann::json j = nlohmann::json::parse(again.out);
+  EXPECT_EQ(j["added"], false);
+  EXPECT_EQ(j["jti"], c.token_id);
+  EXPECT_EQ(j["exp"], c.expires_at_s);
+  EXPECT_EQ(j["entries"], 1);
+  EXPECT_EQ(read_file(list_), line) << "no duplicate line";
+
+  // From stdin, and by id: each adds its line after the others.
+  const std::string second = issue();
+  const auth::TokenClaims c2 = verified(second);
+  auto piped = mledger::testing::shell("echo '" + second + "' | " + std::string(MLEDGER_BINARY) +
+                                       " token revoke --revoked-tokens " + list_ + " - 2>&1");
+  ASSERT_EQ(piped.exit_code, 0) << piped.out;
+  auto by_id = run("token revoke --revoked-tokens " + list_ + " --jti some-id --exp 4102444800");
+  ASSERT_EQ(by_id.exit_code, 0) << by_id.out;
+  EXPECT_EQ(read_file(list_), line + c2.token_id + " " + std::to_string(c2.expires_at_s) + "\n" +
+                                  "some-id 4102444800\n");
+}
+
+TEST_F(TokenRevokeCli, needs_no_key_but_refuses_what_is_not_a_token) {
+  // A token signed with another key is still a token: revoking it is safe.
+  ASSERT_EQ(run("token keygen --key-file " + dir_.sub("other-key")).exit_code, 0);
+  auto other = run("token issue --key-file " + dir_.sub("other-key") + " --kind auditor --user a-1");
+  ASSERT_EQ(other.exit_code, 0);
+  auto ok = run("token revoke --revoked-tokens " + list_ + " " + mledger::testing::lines_of(other.out)[0]);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  const std::string before = read_file(list_);
+
+  const std::string header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";  // {"alg":"HS256","typ":"JWT"}
+  const std::vector<std::pair<std::string, std::string>> garbage = {
+      {"not-a-token", "token_malformed"},
+      {"a.b", "three parts"},
+      {header + ".bm90IGpzb24.c2ln", "payload is not JSON"},           // "not json"
+      {header + ".eyJraW5kIjoidXNlciJ9.c2ln", "claim 'sub' is missing"},  // {"kind":"user"}
+      {"eyJhbGciOiJub25lIn0.eyJraW5kIjoidXNlciJ9.c2ln", "not HS256"},     // {"alg":"none"}
+  };
+  for (const auto& [token, says] : garbage) {
+    auto r = run("token revoke --revoked-tokens " + list_ + " '" + token + "'");
+    EXPECT_EQ(r.exit_code, 2) << token << ": " << r.out;
+    EXPECT_NE(r.out.find(says), std::string::npos) << token << ": " << r.out;
+  }
+  EXPECT_EQ(read_file(list_), before) << "nothing written";
+}
+
+TEST_F(TokenRevokeCli, bad_usage_a_malformed_list_and_an_expired_token) {
+  const std::string token = issue();
+  const std::vector<std::pair<std::string, std::string>> usage = {
+      {"token revoke " + token, "--revoked-tokens"},
+      {"token revoke --revoked-tokens " + list_, "missing argument"},
+      {"token revoke --revoked-tokens " + list_ + " --jti x", "--exp"},
+      {"token revoke --revoked-tokens " + list_ + " --jti x --exp soon", "--exp"},
+      {"token revoke --revoked-tokens " + list_ + " --jti x --exp 0", "--exp"},
+      {"token revoke --revoked-tokens " + list_ + " --jti '#x' --exp 4102444800", "--jti"},
+      {"token revoke --revoked-tokens " + list_ + " --jti 'a b' --exp 4102444800", "--jti"},
+      {"token revoke --revoked-tokens " + list_ + " --exp 4102444800 " + token, "--exp"},
+      {"token revoke --revoked-tokens " + list_ + " --jti x --exp 4102444800 " + token, "unexpected argument"},
+  };
+  for (const auto& [args, says] : usage) {
+    auto r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
+    EXPECT_NE(r.out.find(says), std::string::npos) << args << ": " << r.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(list_));
+
+  mledger::testing::write_file(list_, "# ops\nbroken-line\n");
+  auto malformed = run("token revoke --revoked-tokens " + list_ + " " + token);
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.out;
+  EXPECT_NE(malformed.out.find("revocation list " + list_ + " line 2"), std::string::npos) << malformed.out;
+  EXPECT_EQ(read_file(list_), "# ops\nbroken-line\n");
+
+  // An expired token needs no entry: nothing written, exit 0.
+  std::filesystem::remove(list_);
+  auto expired = run("token revoke --revoked-tokens " + list_ + " --jti old --exp 1000");
+  EXPECT_EQ(expired.exit_code, 0) << expired.out;
+  EXPECT_NE(expired.out.find("nothing written"), std::string::npos) << expired.out;
+  EXPECT_FALSE(std::filesystem::exists(list_));
+
+  auto nowhere = run("token revoke --revoked-tokens " + dir_.sub("no/such/dir/list") + " " + token);
+  EXPECT_EQ(nowhere.exit_code, 3) << nowhere.out;
+  EXPECT_NE(nowhere.out.find(dir_.sub("no/such/dir/list")), std::string::npos) << nowhere.out;
+}

@@ -15,11 +15,13 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/auth/bearer_token.h"
+#include "adapters/auth/revocation_watcher.h"
 #include "adapters/http/api.h"
 #include "adapters/http/http_server.h"
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
+#include "adapters/system/system_clock.h"
 #include "domain/core/time.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
@@ -30,7 +32,8 @@ namespace mledger::cli {
 namespace {
 
 constexpr const char* kHelp = R"(usage: mledger serve --key-file FILE [--listen HOST:PORT] [--data DIR]
-                     [--brokers HOST:PORT [--topic-prefix P]] [--access-log] [limits...]
+                     [--revoked-tokens FILE] [--brokers HOST:PORT [--topic-prefix P]]
+                     [--access-log] [limits...]
 
 Serves the ledger in DIR (created if missing) over HTTP/1.1: commands, read
 models, the auditors' endpoints, operations, /metrics, /healthz and /readyz
@@ -38,6 +41,11 @@ models, the auditors' endpoints, operations, /metrics, /healthz and /readyz
 key in FILE (`mledger token keygen`, `mledger token issue`). Prints
 "listening on http://HOST:PORT" once it accepts connections.
 
+With --revoked-tokens, refuses the tokens that FILE lists (401
+token_revoked; `mledger token revoke` adds them). FILE must exist (it may be
+empty); a malformed FILE stops the start. FILE is checked about once a second
+and read again when it changed; a version that does not load is reported on
+standard error and the list in force stays.
 With --brokers, publishes every event to Kafka from inside the server
 (exactly once, as `mledger publish --follow`; docs/kafka.md).
 With --access-log, writes one JSON line per answer to standard error: time,
@@ -64,7 +72,7 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
 
 SIGTERM or SIGINT: stop accepting, answer every request in flight (its
 commands durable), stop publishing, bring the projections up to date, close.
-Exit: 0 after a clean shutdown; 2 bad usage or key file; 3 storage or
+Exit: 0 after a clean shutdown; 2 bad usage, key file or revocation list; 3 storage or
 listening failure.
 )";
 
@@ -89,7 +97,8 @@ int run_serve(const Argv& argv) {
       {"read-wait-ms", 2000, 0, 600000},
       {"aggregate-cache-streams", LedgerOptions{}.aggregate_cache_streams_max, 0, 10'000'000},
   };
-  std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix"};
+  std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix",
+                                         "revoked-tokens"};
   for (const Limit& l : kLimits) value_options.insert(l.flag);
   Args args;
   if (!args.parse(argv, value_options, {"access-log", "help"}) || !args.positionals().empty()) {
@@ -120,6 +129,19 @@ int run_serve(const Argv& argv) {
   if (!key.ok()) {
     std::fprintf(stderr, "mledger serve: %s\n", key.error().message().c_str());
     return kExitUsage;
+  }
+  // The revocation list: loaded now (a bad file stops the start), then
+  // checked about once a second by its own thread (below).
+  SystemClock revocation_clock;
+  auto now_s = [&] { return revocation_clock.now().micros_since_epoch / kMicrosPerSecond; };
+  std::unique_ptr<auth::RevocationWatcher> revocations;
+  if (const auto path = args.value("revoked-tokens")) {
+    auto opened_list = auth::RevocationWatcher::open(*path, now_s());
+    if (!opened_list.ok()) {
+      std::fprintf(stderr, "mledger serve: --revoked-tokens: %s\n", opened_list.error().message().c_str());
+      return kExitUsage;
+    }
+    revocations = std::move(opened_list).value();
   }
   const std::string brokers = args.value_or("brokers", "");
   kafka::PublisherOptions publisher_options;
@@ -200,6 +222,34 @@ int run_serve(const Argv& argv) {
     });
   }
 
+  // Reloads the revocation list when its file changes; each distinct failure
+  // is reported once, and so is the recovery.
+  std::atomic<bool> stop_watching{false};
+  std::thread watcher_thread;
+  if (revocations) {
+    watcher_thread = std::thread([&] {
+      constexpr auto kTick = std::chrono::milliseconds(100);
+      constexpr int kTicksPerCheck = 10;  // about once a second
+      std::string reported;
+      for (int tick = 1; !stop_watching.load(); ++tick) {
+        std::this_thread::sleep_for(kTick);
+        if (tick % kTicksPerCheck != 0) continue;
+        StatusOr<bool> r = revocations->refresh(now_s());
+        if (!r.ok()) {
+          if (r.error().to_string() != reported) {
+            reported = r.error().to_string();
+            std::fprintf(stderr, "mledger serve: warning: the revocation list was not reloaded (%s); "
+                                 "the previous one stays in force\n", r.error().message().c_str());
+          }
+        } else if (*r || !reported.empty()) {
+          reported.clear();
+          std::fprintf(stderr, "mledger serve: revocation list %s reloaded: %zu tokens revoked\n",
+                       revocations->path().c_str(), revocations->current()->size());
+        }
+      }
+    });
+  }
+
   auto publish_lag = [&]() -> uint64_t {
     auto d = rt.log->digest();
     const uint64_t published = published_seq.load();
@@ -223,6 +273,10 @@ int run_serve(const Argv& argv) {
     metrics.gauge("mledger_publish_broker_up", "1 when the publisher's last Kafka operation succeeded",
                   [&] { return broker_ok.load() ? 1.0 : 0.0; });
   }
+  if (revocations) {
+    metrics.gauge("mledger_revoked_tokens", "Tokens on the revocation list in force (not yet expired)",
+                  [&] { return static_cast<double>(revocations->current()->size()); });
+  }
   metrics.gauge("mledger_http_connections_open", "Open HTTP connections",
                 [&] { return static_cast<double>(counters.connections_open.load()); });
   metrics.gauge("mledger_http_requests_in_flight", "Requests handed to a worker, not yet answered",
@@ -245,15 +299,23 @@ int run_serve(const Argv& argv) {
   metrics.gauge("mledger_aggregate_cache_streams", "Folded aggregate states in the cache",
                 [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().streams); });
 
+  metrics.counter_reader("mledger_append_failed_batches_total", "Durable writes of the single writer that failed",
+                         [&] { return static_cast<double>(rt.writer->stats().failed_batches); });
+  metrics.gauge("mledger_writer_failed_writes",
+                "Durable writes failed in a row since the last that succeeded (0: writing works; "
+                "above 0: /readyz answers 503 writer_failing)",
+                [&] { return static_cast<double>(rt.writer->health().consecutive_failed_writes); });
+
   http::ApiOptions api_options;
   api_options.batch_commands_max = limit["batch-commands-max"];
   api_options.read_wait_max = std::chrono::milliseconds(limit["read-wait-ms"]);
-  http::Api api(http::ApiParts{*rt.ledger, *rt.log, *rt.projection_store, *rt.projection_engine,
+  http::Api api(http::ApiParts{*rt.ledger, *rt.writer, *rt.log, *rt.projection_store, *rt.projection_engine,
                                *rt.projector, rt.clock, *key, metrics, counters,
                                [&]() -> std::optional<uint64_t> {
                                  if (brokers.empty()) return std::nullopt;
                                  return publish_lag();
-                               }},
+                               },
+                               revocations.get()},
                 api_options);
   http::HttpLimits limits;
   limits.body_bytes_max = limit["body-bytes-max"];
@@ -296,6 +358,10 @@ int run_serve(const Argv& argv) {
   if (publisher_thread.joinable()) {
     stop_publishing.store(true);
     publisher_thread.join();
+  }
+  if (watcher_thread.joinable()) {
+    stop_watching.store(true);
+    watcher_thread.join();
   }
   rt.writer->stop();
   if (Status s = rt.projector->stop(); !s.ok()) {

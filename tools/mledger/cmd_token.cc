@@ -1,8 +1,11 @@
-// mledger token (keygen | issue): the signing key of the HTTP server's bearer
-// tokens, and tokens signed with it (adapters/auth/bearer_token.h). Neither
+// mledger token (keygen | issue | revoke): the signing key of the HTTP
+// server's bearer tokens, tokens signed with it (adapters/auth/bearer_token.h),
+// and the server's revocation list (adapters/auth/revocation_list.h). None
 // opens the ledger. The key is never printed, not even in an error.
 
+#include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/auth/bearer_token.h"
+#include "adapters/auth/revocation_list.h"
 #include "adapters/system/random_ids.h"
 #include "adapters/system/system_clock.h"
 #include "domain/account/enroll.h"
 #include "domain/core/limits.h"
+#include "domain/core/time.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/subcommand.h"
 
@@ -26,6 +31,8 @@ constexpr uint64_t kTtlSecondsMax = 31'536'000;  // one year
 
 constexpr const char* kTokenHelp = R"(usage: mledger token keygen --key-file FILE      make a new signing key
        mledger token issue --key-file FILE ...   issue a bearer token signed with it
+       mledger token revoke --revoked-tokens FILE TOKEN
+                                                 list a token on the server's revocation list
 
 The HTTP server authenticates requests by bearer tokens: HMAC-SHA256 signed
 JWTs (docs/cli.md#bearer-tokens). `mledger token <subcommand> --help` explains
@@ -62,6 +69,29 @@ others (chmod 600).
 
 Exit: 0 issued; 2 bad usage, or the key file is missing, unreadable, too
 loosely permitted or of the wrong size.
+)";
+
+constexpr const char* kRevokeHelp = R"(usage: mledger token revoke --revoked-tokens FILE TOKEN [--json]
+       mledger token revoke --revoked-tokens FILE - [--json]     (the token on stdin)
+       mledger token revoke --revoked-tokens FILE --jti ID --exp SECONDS [--json]
+
+Adds the token to the revocation list FILE that `mledger serve
+--revoked-tokens FILE` reads (it refuses the token with 401 token_revoked
+within about a second). Writes the line "JTI EXP": the token's jti, and its
+exp in Unix seconds (the entry is dropped once the token has expired).
+Needs no key: the token's signature is not checked, but its shape and claims
+must be those of a token (a garbage TOKEN is refused). With --jti and --exp,
+lists that id without a token (ID as in the token's "jti").
+
+FILE is created with mode 0600 when missing. Otherwise it must be a valid
+list; it is rewritten whole (a temporary file renamed over it, its mode
+kept) keeping its comments, dropping the entries already expired, and adding
+the line unless the jti is listed already (running it twice adds one line).
+A token already expired needs no entry: nothing is written.
+
+Exit: 0 listed (or listed already, or expired); 2 bad usage, a garbage token,
+a malformed FILE or one at a limit (100000 entries, 16 MiB); 3 FILE could not
+be written.
 )";
 
 // The domain's identifier form: [A-Za-z0-9._:-], 1..max bytes.
@@ -204,6 +234,96 @@ int issue(const Argv& argv) {
   return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
+// The token's text: the argument, or one line of stdin for "-".
+std::optional<std::string> token_text(const std::string& arg) {
+  if (arg != "-") return arg;
+  std::string line;
+  int c;
+  while ((c = std::getchar()) != EOF && c != '\n') {
+    if (line.size() > auth::kTokenBytesMax + 1) return std::nullopt;
+    line.push_back(static_cast<char>(c));
+  }
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  return line;
+}
+
+int revoke(const Argv& argv) {
+  const char* name = "token revoke";
+  Args args;
+  int code = 0;
+  const bool by_id = std::find(argv.begin(), argv.end(), "--jti") != argv.end();
+  if (!parse_subcommand(name, kRevokeHelp, argv, {"revoked-tokens", "jti", "exp"}, {}, by_id ? 0 : 1,
+                        &args, &code)) {
+    return code;
+  }
+  const std::optional<std::string> path = args.value("revoked-tokens");
+  if (!path || path->empty()) return usage_error(name, "--revoked-tokens FILE is required", kRevokeHelp);
+  auth::RevokedToken entry;
+  if (by_id) {
+    uint64_t exp = 0;
+    if (!args.value("exp")) return usage_error(name, "--jti needs --exp SECONDS (the token's exp)", kRevokeHelp);
+    if (!args.number("exp", 0, &exp) || exp == 0 ||
+        exp > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return usage_error(name, "--exp must be the token's exp in Unix seconds (a positive number)", kRevokeHelp);
+    }
+    entry.token_id = *args.value("jti");
+    entry.expires_at_s = static_cast<int64_t>(exp);
+    if (std::string p = auth::revoked_token_id_problem(entry.token_id); !p.empty()) {
+      return usage_error(name, "--jti: " + p, kRevokeHelp);
+    }
+  } else {
+    if (args.value("exp")) return usage_error(name, "--exp goes with --jti, not with a token", kRevokeHelp);
+    const std::optional<std::string> token = token_text(args.positionals()[0]);
+    if (!token) return usage_error(name, "the token on stdin is longer than 4096 bytes", kRevokeHelp);
+    auto claims = auth::read_unverified_claims(*token);
+    if (const auto* r = std::get_if<auth::TokenRejection>(&claims)) {
+      return report_failure(name, Status(StatusCode::invalid_argument,
+                                         "not a token (" + std::string(auth::token_problem_code(r->problem)) +
+                                             "): " + r->message),
+                            kExitUsage);
+    }
+    const auth::TokenClaims& c = std::get<auth::TokenClaims>(claims);
+    entry = auth::RevokedToken{c.token_id, c.expires_at_s};
+    if (std::string p = auth::revoked_token_id_problem(entry.token_id); !p.empty()) {
+      return report_failure(name, Status(StatusCode::invalid_argument, "the token's jti cannot be listed: " + p),
+                            kExitUsage);
+    }
+  }
+
+  const int64_t now_s = SystemClock().now().micros_since_epoch / kMicrosPerSecond;
+  const std::string exp_text = format_rfc3339(Instant{entry.expires_at_s * kMicrosPerSecond});
+  nlohmann::json out = {{"file", *path}, {"jti", entry.token_id}, {"exp", entry.expires_at_s}};
+  if (entry.expires_at_s <= now_s) {
+    out["added"] = false;
+    out["expired"] = true;
+    if (args.flag("json")) {
+      std::printf("%s\n", out.dump().c_str());
+    } else {
+      std::printf("token %s expired at %s: it is refused as expired already; nothing written\n",
+                  entry.token_id.c_str(), exp_text.c_str());
+    }
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+  }
+  StatusOr<auth::RevocationAdded> added = auth::add_to_revocation_file(*path, entry, now_s);
+  if (!added.ok()) {
+    return report_failure(name, added.error(),
+                          added.error().code() == StatusCode::io_error ? kExitFailure : kExitUsage);
+  }
+  out["added"] = added->added;
+  out["expired"] = false;
+  out["dropped_expired"] = added->dropped;
+  out["entries"] = added->entries;
+  if (args.flag("json")) {
+    std::printf("%s\n", out.dump().c_str());
+  } else if (added->added) {
+    std::printf("revoked token %s (exp %s) in %s: %zu entries, %zu expired ones dropped\n",
+                entry.token_id.c_str(), exp_text.c_str(), path->c_str(), added->entries, added->dropped);
+  } else {
+    std::printf("token %s is revoked already in %s\n", entry.token_id.c_str(), path->c_str());
+  }
+  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 int run_token(const Argv& argv) {
@@ -215,6 +335,7 @@ int run_token(const Argv& argv) {
   const Argv rest(argv.begin() + 1, argv.end());
   if (what == "keygen") return keygen(rest);
   if (what == "issue") return issue(rest);
+  if (what == "revoke") return revoke(rest);
   std::fprintf(stderr, "mledger token: unknown subcommand '%s'\n\n%s", what.c_str(), kTokenHelp);
   return kExitUsage;
 }

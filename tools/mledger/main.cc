@@ -33,7 +33,7 @@ Commands:
   publish --brokers B  publish the events to Kafka exactly once (--follow: keep going)
   tail --brokers B     print the published events (read_committed) as JSON lines
   serve --key-file F   serve the ledger over HTTP (docs/api.md)
-  token keygen|issue   make a signing key; issue a bearer token for the HTTP server
+  token keygen|issue|revoke   a signing key, bearer tokens for the HTTP server, revoking one
 
 Common options:
   --data DIR           the ledger directory (default ./mledger-data)
