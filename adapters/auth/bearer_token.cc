@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/audit/base64.h"
+#include "adapters/system/file_writes.h"
 #include "domain/core/limits.h"
 
 namespace mledger::auth {
@@ -204,8 +205,10 @@ TokenRejection reject(TokenProblem problem, std::string message) {
 // ---------------------------------------------------------------------------
 // Files
 
-Status io_error(const std::string& what, const std::string& path, int err) {
-  return Status(StatusCode::io_error, what + " key file " + path + ": " + std::strerror(err));
+constexpr std::string_view kWhat = "key file";
+
+Status io_error(const std::string& doing, const std::string& path, int err) {
+  return file_io_error(doing, kWhat, path, err);
 }
 
 std::string mode_text(mode_t mode) {
@@ -240,28 +243,6 @@ StatusOr<std::string> read_key_bytes(int fd, const std::string& path) {
   std::string key(bytes.data(), have);
   OPENSSL_cleanse(bytes.data(), bytes.size());
   return key;
-}
-
-// Makes the new directory entry of `path` durable.
-Status sync_parent_directory(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("opening the directory of", path, errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : io_error("syncing the directory of", path, err);
-}
-
-Status write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("writing", path, errno);
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -486,7 +467,7 @@ Status write_new_key_file(const std::string& path) {
   }
   // The umask may have taken bits away; make the mode exactly 0600.
   Status status = ::fchmod(fd, 0600) == 0 ? Status::Ok() : io_error("setting the mode of", path, errno);
-  if (status.ok()) status = write_all(fd, text, path);
+  if (status.ok()) status = write_all(fd, text, kWhat, path);
   OPENSSL_cleanse(text.data(), text.size());
   if (status.ok() && ::fsync(fd) != 0) status = io_error("syncing", path, errno);
   if (::close(fd) != 0 && status.ok()) status = io_error("closing", path, errno);
@@ -494,7 +475,7 @@ Status write_new_key_file(const std::string& path) {
     ::unlink(path.c_str());  // best effort: a half-written key must not be used
     return status;
   }
-  return sync_parent_directory(path);
+  return sync_parent_directory(kWhat, path);
 }
 
 }  // namespace mledger::auth

@@ -13,6 +13,8 @@
 #include <optional>
 #include <vector>
 
+#include "adapters/system/file_writes.h"
+
 namespace mledger::auth {
 
 namespace {
@@ -105,8 +107,10 @@ Status each_line(std::string_view text, const std::string& source, F&& on_line) 
   return Status::Ok();
 }
 
-Status io_error(const std::string& what, const std::string& path, int err) {
-  return Status(StatusCode::io_error, what + " revocation list " + path + ": " + std::strerror(err));
+constexpr std::string_view kWhat = "revocation list";
+
+Status io_error(const std::string& doing, const std::string& path, int err) {
+  return file_io_error(doing, kWhat, path, err);
 }
 
 // Reads the open regular file `fd` whole, within kRevocationFileBytesMax.
@@ -131,16 +135,6 @@ StatusOr<std::string> read_all(int fd, const std::string& path) {
   return bytes;
 }
 
-Status write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("writing", path, errno);
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
 // `text` at `path`, whole or not at all: a temporary file beside it, synced,
 // renamed over it, the directory synced. The caller holds the file's lock.
 Status replace_file(const std::string& path, std::string_view text, mode_t mode) {
@@ -148,7 +142,7 @@ Status replace_file(const std::string& path, std::string_view text, mode_t mode)
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return io_error("creating the temporary file of", path, errno);
   Status s = ::fchmod(fd, mode) == 0 ? Status::Ok() : io_error("setting the mode of", tmp, errno);
-  if (s.ok()) s = write_all(fd, text, tmp);
+  if (s.ok()) s = write_all(fd, text, kWhat, tmp);
   if (s.ok() && ::fsync(fd) != 0) s = io_error("syncing", tmp, errno);
   if (::close(fd) != 0 && s.ok()) s = io_error("closing", tmp, errno);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = io_error("renaming over", path, errno);
@@ -156,14 +150,7 @@ Status replace_file(const std::string& path, std::string_view text, mode_t mode)
     ::unlink(tmp.c_str());
     return s;
   }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return io_error("opening the directory of", path, errno);
-  const int rc = ::fsync(dfd);
-  const int err = errno;
-  ::close(dfd);
-  return rc == 0 ? Status::Ok() : io_error("syncing the directory of", path, err);
+  return sync_parent_directory(kWhat, path);
 }
 
 // Opens `path` (creating it 0600 when missing) and locks it; retries when the

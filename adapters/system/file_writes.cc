@@ -1,0 +1,38 @@
+#include "adapters/system/file_writes.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace mledger {
+
+Status file_io_error(std::string_view doing, std::string_view what, const std::string& path, int err) {
+  return Status(StatusCode::io_error,
+                std::string(doing) + " " + std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+Status write_all(int fd, std::string_view bytes, std::string_view what, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return file_io_error("writing", what, path, errno);
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status sync_parent_directory(std::string_view what, const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return file_io_error("opening the directory of", what, path, errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : file_io_error("syncing the directory of", what, path, err);
+}
+
+}  // namespace mledger

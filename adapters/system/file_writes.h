@@ -1,0 +1,23 @@
+#pragma once
+// Small files written durably with POSIX calls (the signing key, the token
+// revocation list). Every error is io_error and reads
+// "DOING WHAT PATH: strerror", WHAT naming the kind of file for the reader
+// ("key file", "revocation list").
+
+#include <string>
+#include <string_view>
+
+#include "domain/core/status.h"
+
+namespace mledger {
+
+[[nodiscard]] Status file_io_error(std::string_view doing, std::string_view what, const std::string& path,
+                                   int err);
+
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR).
+[[nodiscard]] Status write_all(int fd, std::string_view bytes, std::string_view what, const std::string& path);
+
+// Makes `path`'s directory entry durable (fsync of its parent directory).
+[[nodiscard]] Status sync_parent_directory(std::string_view what, const std::string& path);
+
+}  // namespace mledger
