@@ -8,6 +8,10 @@ namespace mledger {
 
 StatusOr<std::vector<RecordedEvent>> read_stream_after(EventLog& log, const std::string& stream,
                                                        uint64_t after_version, size_t events_max) {
+  // Checked before reading too: from a cached state there may be nothing new to read.
+  if (after_version > events_max) {
+    return fail(StatusCode::limit_exceeded, "stream " + stream + " is longer than stream_events_max");
+  }
   std::vector<RecordedEvent> all;
   for (;;) {
     const uint64_t next = after_version + all.size() + 1;
