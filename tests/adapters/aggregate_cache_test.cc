@@ -100,18 +100,26 @@ std::string outcome_of(const StatusOr<CommandResult>& r) {
   return "?";
 }
 
+// A fresh in-memory log, its writer, and a ledger over them (deterministic
+// clock and ids, so equal command sequences give equal logs).
+struct Rig {
+  explicit Rig(LedgerOptions options = {}) : ledger(log, writer, clock, ids, std::move(options)) {}
+  MemoryEventLog log;
+  FixedClock clock{Instant{1'767'603'600'000'000}};
+  SequentialIdSource ids{"evt-"};
+  GroupCommitWriter writer{log, GroupCommitOptions{}};
+  Ledger ledger;
+};
+
 // Runs the demo three times on a fresh log with the given cache size, one by
 // one or a batch per pass: as written; again (every command a duplicate); and
 // under new command ids (decided over the states the first pass left: mostly
 // rejections, some accepted).
 DemoRun run_demo(size_t cache_streams, bool batch) {
-  MemoryEventLog log;
-  FixedClock clock{Instant{1'767'603'600'000'000}};
-  SequentialIdSource ids{"evt-"};
-  GroupCommitWriter writer{log, GroupCommitOptions{}};
   LedgerOptions options;
   options.aggregate_cache_streams_max = cache_streams;
-  Ledger ledger{log, writer, clock, ids, options};
+  Rig rig(options);
+  Ledger& ledger = rig.ledger;
   const auto demo = demo_commands();
   const auto again = demo_commands("-again");
   DemoRun run;
@@ -125,7 +133,7 @@ DemoRun run_demo(size_t cache_streams, bool batch) {
       for (const auto& c : commands) run.outcomes.push_back(outcome_of(ledger.execute(c.command, c.digest)));
     }
   }
-  auto digest = log.digest();
+  auto digest = rig.log.digest();
   EXPECT_TRUE(digest.ok());
   if (digest.ok()) run.digest = *digest;
   run.cache = ledger.aggregate_cache_stats();
@@ -169,14 +177,11 @@ TEST(LedgerAggregateCache, decides_the_demo_exactly_as_without_a_cache) {
 TEST(LedgerAggregateCache, the_stream_length_limit_holds_alike_with_and_without_a_cache) {
   std::vector<std::string> outcomes[2];
   for (const size_t streams : {size_t{0}, size_t{100}}) {
-    MemoryEventLog log;
-    FixedClock clock{Instant{1'767'603'600'000'000}};
-    SequentialIdSource ids{"evt-"};
-    GroupCommitWriter writer{log, GroupCommitOptions{}};
     LedgerOptions options;
     options.stream_events_max = 6;
     options.aggregate_cache_streams_max = streams;
-    Ledger ledger{log, writer, clock, ids, options};
+    Rig rig(options);
+    Ledger& ledger = rig.ledger;
     auto run = [&](const std::string& id, CommandBody body) {
       Command c{testing::user_context("contoso", "u-contoso", id), std::move(body)};
       return outcome_of(ledger.execute(c, sha256({id})));
@@ -195,13 +200,11 @@ TEST(LedgerAggregateCache, the_stream_length_limit_holds_alike_with_and_without_
   EXPECT_NE(outcomes[0].back().find("stream_events_max"), std::string::npos) << outcomes[0].back();
 }
 
+// Two ledgers, each with its own cache, over one log and writer.
 struct TwoLedgers {
-  MemoryEventLog log;
-  FixedClock clock{Instant{1'767'603'600'000'000}};
-  SequentialIdSource ids{"evt-"};
-  GroupCommitWriter writer{log, GroupCommitOptions{}};
-  Ledger a{log, writer, clock, ids, LedgerOptions{}};
-  Ledger b{log, writer, clock, ids, LedgerOptions{}};
+  Rig rig;
+  Ledger& a = rig.ledger;
+  Ledger b{rig.log, rig.writer, rig.clock, rig.ids, LedgerOptions{}};
   int next_id = 0;
 
   StatusOr<CommandResult> run(Ledger& ledger, CommandBody body) {
