@@ -14,7 +14,9 @@ namespace mledger::projections {
 struct AccountsProjection {
   using Doc = AccountState;
   static constexpr std::string_view kName = "accounts";
-  static constexpr uint32_t kVersion = 2;  // 2: company source, DUNS, validation, enrolled_at
+  // 2: company source, DUNS, validation, enrolled_at; 3: allocations' terms,
+  // users' licensing offers (issue 12)
+  static constexpr uint32_t kVersion = 3;
 
   // Events of the account's own stream.
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids) {

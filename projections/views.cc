@@ -25,7 +25,10 @@ ProfileView profile_view(const AccountState& a) {
   v.marketing_contact = a.marketing_contact;
   v.verification = a.verification;
   for (const auto& [id, u] : a.users) {
-    v.users.push_back({id, u.email, u.display_name, u.guest, u.roles});
+    auto offers = a.user_licensing_offers.find(id);
+    v.users.push_back({id, u.email, u.display_name, u.guest, u.roles,
+                       offers == a.user_licensing_offers.end() ? std::vector<LicensingOffer>{}
+                                                              : offers->second});
   }
   v.locations = a.locations;
   for (const auto& [id, t] : a.tenants) v.tenants.push_back({id, t.domain, t.primary});
@@ -40,7 +43,7 @@ MembershipsView memberships_view(const AccountState& a) {
   v.account_id = a.account_id;
   for (const auto& [offer, m] : a.memberships) {
     v.memberships.push_back({offer, m.order_id, m.status, m.anniversary, m.anniversary,
-                             plus_days(m.anniversary, kRenewalWindowDays), m.live()});
+                             period_end(m.anniversary, kRenewalWindowDays), m.live()});
   }
   return v;
 }
@@ -62,8 +65,13 @@ BenefitsView benefits_view(const AccountState& a) {
     const uint64_t taken = uint64_t{b.assigned} + b.used;
     b.available = al.ended || taken >= al.quantity ? 0 : al.quantity - static_cast<uint32_t>(taken);
     b.expiry = al.expiry;
+    b.term_ends = term_end(a, al);
+    b.usable_until = usable_until(a, al);
     b.ended = al.ended;
     b.credit_amount = al.credit_amount;
+    for (const auto& [request_id, r] : a.technical_requests) {
+      if (r.benefit_id == id) b.requests.push_back({request_id, r.completed, r.access_id, r.contract_id});
+    }
     v.benefits.push_back(std::move(b));
   }
   return v;
@@ -78,8 +86,10 @@ AssignmentsView assignments_view(const AccountState& a) {
       auto it = al.assignees.find(user_id);
       if (it == al.assignees.end()) continue;
       AssignmentView b{id, al.catalogue_benefit_id, al.kind, it->second, std::nullopt, al.expiry,
-                       al.ended};
-      if (al.kind == BenefitKind::visual_studio) b.reassignable_at = plus_days(it->second, kReassignDays);
+                       usable_until(a, al), al.ended};
+      if (al.kind == BenefitKind::visual_studio) {
+        b.reassignable_at = period_end(it->second, kReassignDays);
+      }
       ua.benefits.push_back(std::move(b));
     }
     v.users.push_back(std::move(ua));

@@ -18,7 +18,8 @@ struct AccountUserView {
   std::string display_name;
   bool guest = false;
   std::vector<Role> roles;
-  MLEDGER_FIELDS(user_id, email, display_name, guest, roles)
+  std::vector<LicensingOffer> licensing_offers;  // held outside the account (R-BEN-04)
+  MLEDGER_FIELDS(user_id, email, display_name, guest, roles, licensing_offers)
 };
 
 struct ProfileTenant {
@@ -78,6 +79,16 @@ struct MembershipsView {
   MLEDGER_FIELDS(account_id, memberships)
 };
 
+// R-TEC-01: a technical benefit's request; once completed, its Access ID and
+// Contract ID, visible to every user of the account.
+struct TechnicalRequestView {
+  std::string request_id;
+  bool completed = false;
+  std::string access_id;
+  std::string contract_id;
+  MLEDGER_FIELDS(request_id, completed, access_id, contract_id)
+};
+
 struct BenefitView {
   std::string benefit_id;
   std::string catalogue_benefit_id;
@@ -89,11 +100,15 @@ struct BenefitView {
   uint32_t assigned = 0;  // users holding a seat
   uint32_t used = 0;      // incidents, hours or requests used
   uint32_t available = 0;
-  Instant expiry;  // last day to activate (R-ORD-09)
+  Instant expiry;  // the expiry recorded at allocation (R-ORD-09)
+  Instant term_ends;     // the enrollment year's end: its membership's anniversary (R-MRG-05)
+  Instant usable_until;  // first instant it can no longer be used: the window's end (R-ORD-08)
   bool ended = false;
   Money credit_amount;
+  std::vector<TechnicalRequestView> requests;  // technical benefits (R-TEC-01)
   MLEDGER_FIELDS(benefit_id, catalogue_benefit_id, offer_id, order_id, kind, type, allocated,
-                 assigned, used, available, expiry, ended, credit_amount)
+                 assigned, used, available, expiry, term_ends, usable_until, ended, credit_amount,
+                 requests)
 };
 
 struct BenefitsView {
@@ -109,8 +124,10 @@ struct AssignmentView {
   Instant since;
   std::optional<Instant> reassignable_at;  // Visual Studio: 90 days after `since` (R-BEN-05)
   Instant expiry;
+  Instant usable_until;  // as in BenefitView
   bool ended = false;
-  MLEDGER_FIELDS(benefit_id, catalogue_benefit_id, kind, since, reassignable_at, expiry, ended)
+  MLEDGER_FIELDS(benefit_id, catalogue_benefit_id, kind, since, reassignable_at, expiry,
+                 usable_until, ended)
 };
 
 struct UserAssignments {

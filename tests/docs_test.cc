@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -193,6 +194,164 @@ TEST(Docs, every_command_example_in_commands_md_parses) {
   }
   EXPECT_TRUE(without.empty()) << "command types without a JSON example in docs/commands.md: "
                                << join(without);
+}
+
+// --- Per command: the codes its decider can return are the ones documented ---------
+// A static reading of the deciders (domain/decide/*.cc, domain/account/enroll.cc):
+// each top-level function's body names the RejectionCode values it can return
+// and the functions it calls; a command's codes are those of its `on(const X&`
+// overload and everything it calls, transitively (an over-approximation where
+// a helper serves several commands, so a helper's code is documented wherever
+// the helper runs). The permission check's codes are listed apart (Permission:).
+
+struct DeciderFunction {
+  std::string name;
+  std::string command;  // "UpdateCompanyInfo" for `on(const UpdateCompanyInfo&`
+  std::set<std::string> codes;
+  std::set<std::string> calls;
+};
+
+std::vector<DeciderFunction> decider_functions(const std::string& source) {
+  static const std::regex code_re(R"(RejectionCode::(\w+))");
+  static const std::regex call_re(R"(\b([A-Za-z_]\w*)\s*\()");
+  static const std::regex on_re(R"(^Verdict on\(const (\w+)&)");
+  std::vector<DeciderFunction> out;
+  std::string header, body;
+  bool in_body = false;
+  for (const std::string& line : lines_of(source)) {
+    if (in_body) {
+      if (line == "}") {
+        DeciderFunction f;
+        std::smatch m;
+        if (std::regex_search(header, m, on_re)) f.command = m[1];
+        if (std::regex_search(header, m, call_re)) f.name = m[1];
+        for (std::sregex_iterator it(body.begin(), body.end(), code_re), end; it != end; ++it) f.codes.insert((*it)[1]);
+        for (std::sregex_iterator it(body.begin(), body.end(), call_re), end; it != end; ++it) f.calls.insert((*it)[1]);
+        out.push_back(std::move(f));
+        in_body = false;
+        header.clear();
+        body.clear();
+      } else {
+        body += line + "\n";
+      }
+      continue;
+    }
+    const bool top = !line.empty() && !std::isspace(static_cast<unsigned char>(line[0]));
+    if (header.empty() && (!top || line.starts_with("#") || line.starts_with("/") || line.starts_with("}") ||
+                           line.starts_with("namespace") || line.starts_with("template") ||
+                           line.find('(') == std::string::npos)) {
+      continue;
+    }
+    header += line + " ";
+    if (line.ends_with("{")) in_body = true;
+    else if (line.ends_with(";")) header.clear();
+  }
+  return out;
+}
+
+std::string snake_case(const std::string& camel) {
+  std::string out;
+  for (char ch : camel) {
+    if (std::isupper(static_cast<unsigned char>(ch))) {
+      if (!out.empty()) out += '_';
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// command type -> the codes its decider can return.
+std::map<std::string, std::set<std::string>> decider_codes() {
+  std::vector<DeciderFunction> all;
+  const fs::path root(MLEDGER_SOURCE_DIR);
+  std::vector<fs::path> files = {root / "domain/account/enroll.cc"};
+  for (const auto& entry : fs::directory_iterator(root / "domain/decide")) {
+    if (entry.path().extension() == ".cc") files.push_back(entry.path());
+  }
+  for (const auto& file : files) {
+    for (auto& f : decider_functions(mledger::testing::read_file(file.string()))) all.push_back(std::move(f));
+  }
+  std::map<std::string, std::set<std::string>> out;
+  for (const DeciderFunction& root_fn : all) {
+    if (root_fn.command.empty()) continue;
+    std::set<std::string>& codes = out[snake_case(root_fn.command)];
+    std::set<std::string> seen;
+    std::vector<const DeciderFunction*> todo = {&root_fn};
+    while (!todo.empty()) {
+      const DeciderFunction* f = todo.back();
+      todo.pop_back();
+      codes.insert(f->codes.begin(), f->codes.end());
+      for (const std::string& call : f->calls) {
+        if (call == "on" || !seen.insert(call).second) continue;
+        for (const DeciderFunction& g : all) {
+          if (g.name == call && g.command.empty()) todo.push_back(&g);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// The section of commands.md for one command type: from its heading to the next.
+std::string command_section(const std::string& doc, const std::string& type) {
+  const std::string heading = "### `" + type + "`\n";
+  const size_t start = doc.find(heading);
+  if (start == std::string::npos) return "";
+  const size_t end = doc.find("\n#", start + heading.size());
+  return doc.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// The backticked rejection codes of the section's paragraph that starts with
+// `label` ("Rejections:", "Permission:", "Not a rejection:"), or of the table
+// that follows it.
+std::set<std::string> codes_under(const std::string& section, const std::string& label) {
+  std::set<std::string> out;
+  const size_t at = section.find(label);
+  if (at == std::string::npos) return out;
+  size_t end = section.find("\n\n", at);
+  if (end != std::string::npos && section.compare(end, 3, "\n\n|") == 0) end = section.find("\n\n", end + 2);
+  const std::string para = section.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  static const std::regex code_re("`([a-z0-9_]+)`");
+  for (std::sregex_iterator it(para.begin(), para.end(), code_re), e; it != e; ++it) {
+    const std::string name = (*it)[1];
+    for (mledger::RejectionCode known : mledger::all_rejection_codes()) {
+      if (mledger::code_name(known) == name) out.insert(name);
+    }
+  }
+  return out;
+}
+
+TEST(Docs, each_commands_rejections_in_commands_md_are_what_its_decider_can_return) {
+  const std::string doc = read_doc("docs/commands.md");
+  const auto scanned = decider_codes();
+  std::vector<std::string> problems;
+  for (std::string_view type_view : mledger::command_type_names()) {
+    const std::string type(type_view);
+    auto it = scanned.find(type);
+    if (it == scanned.end()) {
+      problems.push_back(type + ": no decider found in domain/decide");
+      continue;
+    }
+    const std::string section = command_section(doc, type);
+    const std::set<std::string> listed = codes_under(section, "Rejections:");
+    std::set<std::string> elsewhere = codes_under(section, "Permission:");
+    elsewhere.merge(codes_under(section, "Not a rejection:"));
+    for (const std::string& code : it->second) {
+      if (!listed.contains(code) && !elsewhere.contains(code)) {
+        problems.push_back(type + " can return `" + code + "`, not listed under Rejections");
+      }
+    }
+    for (const std::string& code : listed) {
+      if (!it->second.contains(code)) problems.push_back(type + " lists `" + code + "`, which its decider never returns");
+    }
+  }
+  EXPECT_TRUE(problems.empty()) << problems.size() << " mismatch(es):\n" << [&] {
+    std::string all;
+    for (const auto& p : problems) all += "  " + p + "\n";
+    return all;
+  }();
 }
 
 }  // namespace

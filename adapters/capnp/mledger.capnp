@@ -185,6 +185,7 @@ struct Payload {
     keyIssued @63 :KeyIssued;                                  # keys, key stream
     subscriptionChangedByKey @64 :SubscriptionChangedByKey;    # keys, account stream
     mergeInvitationCompleted @65 :MergeInvitationCompleted;    # merges, pair stream
+    userLicensingOfferRecorded @66 :UserLicensingOfferRecorded;  # accounts, account stream
   }
 }
 
@@ -319,6 +320,20 @@ struct BusinessInfoReviewed {    # R-ORD-08
 struct CompetencyAttained {      # R-ORD-01: Silver/Gold prerequisites
   level @0 :Text;                # "silver" | "gold"
   competency @1 :Text;
+}
+
+enum LicensingOffer {             # R-BEN-04
+  enterpriseAgreement @0;
+  cloudSolutionProvider @1;
+  azureInOpen @2;
+  azurePass @3;
+  actionPack @4;
+}
+
+struct UserLicensingOfferRecorded {  # R-BEN-04
+  userId @0 :Text;
+  offer @1 :LicensingOffer;
+  held @2 :Bool;                   # false: the user no longer holds it
 }
 
 struct MarketingContactAssigned {  # R-GTM-02
@@ -513,6 +528,7 @@ struct BenefitsAllocated {       # R-BEN-06, R-BEN-07
   creditAmount @7 :Money;        # credits only
   catalogueBenefitId @8 :Text;   # the benefit's id in the offer catalogue
   catalogueVersion @9 :Text;     # the catalogue in force when allocated
+  closedTerm @10 :Bool;          # moved by a merge from a term a renewal had closed (R-MRG-05)
 }
 
 struct BenefitAssigned {         # R-BEN-01..06

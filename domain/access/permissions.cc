@@ -22,6 +22,7 @@ const std::vector<Permission>& table() {
       {EnrollPartnerAccount::kName, K::user, {}, C::actor_not_allowed, true},
       {UpdateCompanyInfo::kName, K::user, {account_admin, business_profile_admin}},
       system(LockCompanyInfo::kName, K::service),
+      system(SyncCompanyInfo::kName, K::service),
       {SendVerificationEmail::kName, K::user, {account_admin}},
       system(ConfirmEmailOwnership::kName, K::service),
       system(AuthorizeVerification::kName, K::service),
@@ -58,6 +59,7 @@ const std::vector<Permission>& table() {
       {RequestReplacementKey::kName, K::user, {mpn_partner_admin}, C::role_cannot_handle_keys},
       system(RecordKeyActivation::kName, K::service),
       // benefits (R-BEN-01: the seed's stricter rule, global_admin only)
+      system(RecordUserLicensingOffer::kName, K::service),
       {AssignBenefit::kName, K::user, {}, C::role_cannot_assign_benefits},
       {UnassignBenefit::kName, K::user, {}, C::role_cannot_assign_benefits},
       {TransferBenefit::kName, K::user, {}, C::role_cannot_assign_benefits},

@@ -3,7 +3,40 @@
 #include <algorithm>
 #include <cassert>
 
+#include "domain/account/periods.h"
+
 namespace mledger {
+
+Instant benefit_expiry(BenefitKind kind, Instant anniversary) {
+  return kind == BenefitKind::visual_studio ? period_end(anniversary, kUserBenefitGraceDays)
+                                            : anniversary;
+}
+
+Instant term_anniversary_of_expiry(BenefitKind kind, Instant expiry) {
+  return kind == BenefitKind::visual_studio ? plus_days(expiry, -kUserBenefitGraceDays) : expiry;
+}
+
+Instant term_end(const AccountState& account, const Allocation& a) {
+  if (!a.current_term) return a.term_anniversary;
+  auto m = account.memberships.find(a.offer_id);
+  if (m == account.memberships.end() || !m->second.live()) return a.term_anniversary;
+  return std::max(a.term_anniversary, m->second.anniversary);
+}
+
+Instant usable_until(const AccountState& account, const Allocation& a) {
+  const int64_t days =
+      a.kind == BenefitKind::visual_studio ? kUserBenefitGraceDays : kRenewalWindowDays;
+  return period_end(term_end(account, a), days);
+}
+
+bool usable(const AccountState& account, const Allocation& a, Instant now) {
+  return !a.ended && now < usable_until(account, a);
+}
+
+bool holds(const AccountState& account, const Allocation& a, const std::string& user_id,
+           Instant now) {
+  return a.assignees.contains(user_id) && usable(account, a, now);
+}
 
 bool AccountUser::has_role(Role r) const {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
@@ -159,6 +192,13 @@ struct Apply {
     s.memberships.at(e.offer_id).status = MembershipStatus::renewal_window;
   }
   void operator()(const MembershipRenewed& e) {
+    // The renewal closes the term that ended at the previous anniversary; the
+    // renewal's own allocations follow this event.
+    for (auto& [id, a] : s.allocations) {
+      if (a.offer_id != e.offer_id || !a.current_term) continue;
+      a.current_term = false;
+      a.term_anniversary = std::max(a.term_anniversary, e.previous_anniversary);
+    }
     Membership& m = s.memberships.at(e.offer_id);
     m.order_id = e.order_id;
     m.anniversary = e.anniversary;
@@ -191,6 +231,8 @@ struct Apply {
     a.quantity = e.quantity;
     a.expiry = e.expiry;
     a.credit_amount = e.credit_amount;
+    a.term_anniversary = term_anniversary_of_expiry(e.kind, e.expiry);
+    a.current_term = !e.closed_term;
     s.allocations[e.benefit_id] = std::move(a);
   }
   void operator()(const BenefitAssigned& e) {
@@ -260,6 +302,14 @@ struct Apply {
   }
   void operator()(const AccountMergedAway& e) { s.merged_into = e.into_account_id; }
   void operator()(const OfferCatalogueChanged&) {}
+  void operator()(const UserLicensingOfferRecorded& e) {
+    std::vector<LicensingOffer>& offers = s.user_licensing_offers[e.user_id];
+    auto it = std::lower_bound(offers.begin(), offers.end(), e.offer);
+    const bool present = it != offers.end() && *it == e.offer;
+    if (e.held && !present) offers.insert(it, e.offer);
+    if (!e.held && present) offers.erase(it);
+    if (offers.empty()) s.user_licensing_offers.erase(e.user_id);
+  }
 };
 
 }  // namespace

@@ -101,7 +101,13 @@ struct Allocation {
   std::map<std::string, Instant> assignees;  // user id -> since (R-BEN-05)
   uint32_t used = 0;  // incidents, hours or requests used (technical kinds)
   bool ever_used = false;  // assigned, requested or consumed once (R-ORD-06)
-  MLEDGER_FIELDS(benefit_id, offer_id, order_id, catalogue_benefit_id, kind, type, quantity, expiry, credit_amount, ended, assignees, used, ever_used)
+  // The membership term the allocation belongs to (R-ORD-08, R-MRG-05). While
+  // `current_term`, the term ends at its membership's anniversary, which a
+  // merge may move; once a renewal (or a merge) closed it, at
+  // `term_anniversary`, the anniversary the term had when it closed.
+  Instant term_anniversary;
+  bool current_term = true;
+  MLEDGER_FIELDS(benefit_id, offer_id, order_id, catalogue_benefit_id, kind, type, quantity, expiry, credit_amount, ended, assignees, used, ever_used, term_anniversary, current_term)
   friend bool operator==(const Allocation&, const Allocation&) = default;
 };
 
@@ -164,6 +170,8 @@ struct AccountState {
   std::map<std::string, GoToMarketRequest> go_to_market_requests;  // by request id
   std::set<std::string> incidents;  // incident ids recorded
   std::map<std::string, KeySubscription> subscriptions;  // by product
+  // R-BEN-04: other licensing, prepaid and credit offers each user holds.
+  std::map<std::string, std::vector<LicensingOffer>> user_licensing_offers;  // by user id, sorted
 
   size_t global_admin_count() const;
   const Order* find_order(const std::string& order_id) const;
@@ -172,9 +180,33 @@ struct AccountState {
                  verification, users, locations, locations_added, tenants, default_email,
                  alternate_email, programs, suspended, last_business_review, competency_levels,
                  marketing_contact, orders, memberships, allocations, technical_requests,
-                 go_to_market_requests, incidents, subscriptions)
+                 go_to_market_requests, incidents, subscriptions, user_licensing_offers)
   friend bool operator==(const AccountState&, const AccountState&) = default;
 };
+
+// R-ORD-09: a benefit's expiry (the last day to activate it) for a term that
+// ends at `anniversary`: the anniversary itself, or for user-assigned Visual
+// Studio subscriptions 30 days after it. `term_anniversary_of_expiry` inverts it.
+Instant benefit_expiry(BenefitKind kind, Instant anniversary);
+Instant term_anniversary_of_expiry(BenefitKind kind, Instant expiry);
+
+// The anniversary that ends the allocation's membership term (its enrollment
+// year, R-BEN-04): its membership's anniversary while the term is current and
+// the membership live, else the term's own (R-ORD-08, R-MRG-05).
+Instant term_end(const AccountState& account, const Allocation& allocation);
+
+// The first instant at which the allocation can no longer be used: the end of
+// its term's renewal window (benefits continue during it, R-ORD-08), which is
+// also the end of Visual Studio's 30 days past the renewal date (R-ORD-09).
+Instant usable_until(const AccountState& account, const Allocation& allocation);
+
+// Whether the allocation can be used at `now`: not ended and before usable_until.
+bool usable(const AccountState& account, const Allocation& allocation, Instant now);
+
+// Whether `user_id` holds the allocation at `now`: assigned to them and usable.
+// Assignments of a term whose window has passed are history, not holdings.
+bool holds(const AccountState& account, const Allocation& allocation,
+           const std::string& user_id, Instant now);
 
 // Applies one event of the account's stream, which occurred at `at` (the
 // command's business time). Pure; total over EventPayload (events of other

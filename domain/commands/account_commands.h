@@ -39,6 +39,18 @@ struct UpdateCompanyInfo {
   MLEDGER_FIELDS(legal_name, address, phone)
 };
 
+// R-ACC-04, R-ACC-05 (service): the company information of a read-only
+// account, as corrected where it is managed (the presence that made it
+// read-only). While verification is rejected, each changed field counts as
+// corrected: the way out of a rejection that the partner cannot edit itself.
+struct SyncCompanyInfo {
+  static constexpr std::string_view kName = "sync_company_info";
+  std::optional<std::string> legal_name;
+  std::optional<PostalAddress> address;
+  std::optional<std::string> phone;
+  MLEDGER_FIELDS(legal_name, address, phone)
+};
+
 // R-ACC-04 (service): the company has a presence elsewhere.
 struct LockCompanyInfo {
   static constexpr std::string_view kName = "lock_company_info";

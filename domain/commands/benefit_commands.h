@@ -7,9 +7,20 @@
 
 #include "domain/core/fields.h"
 #include "domain/core/time.h"
+#include "domain/events/account_events.h"
 #include "domain/events/benefit_events.h"
 
 namespace mledger {
+
+// R-BEN-04 (service): a user of the account holds (or, with held = false, no
+// longer holds) another licensing, prepaid or credit offer.
+struct RecordUserLicensingOffer {
+  static constexpr std::string_view kName = "record_user_licensing_offer";
+  std::string user_id;
+  LicensingOffer offer = LicensingOffer::enterprise_agreement;
+  bool held = true;
+  MLEDGER_FIELDS(user_id, offer, held)
+};
 
 // R-BEN-01..06: `benefit_id` is an allocation's id (benefit_events.h).
 struct AssignBenefit {

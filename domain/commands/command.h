@@ -38,7 +38,9 @@ using CommandBody = std::variant<
     SendMergeInvitation, AcceptMergeInvitation, DeclineMergeInvitation, WithdrawMergeInvitation,
     ConfirmMerge, ExpireMergeInvitation,
     // catalogue
-    ChangeOfferCatalogue>;
+    ChangeOfferCatalogue,
+    // added later (members of the groups above)
+    SyncCompanyInfo, RecordUserLicensingOffer>;
 
 // "enroll_partner_account": the `type` of the command's JSON form.
 std::string_view command_type_name(const CommandBody& body);

@@ -54,6 +54,7 @@ namespace mledger {
   X(validated_address_incomplete, "R-ACC-03")                       \
   X(company_info_read_only, "R-ACC-04")                             \
   X(company_info_unchanged, "R-ACC-04")                             \
+  X(company_info_not_read_only, "R-ACC-04")                         \
   X(verification_email_resent_too_soon, "R-ACC-05")                 \
   X(verification_not_pending, "R-ACC-05")                           \
   X(email_ownership_not_confirmed, "R-ACC-05")                      \
@@ -89,6 +90,7 @@ namespace mledger {
   X(no_global_admin, "R-ORD-02")                                    \
   X(card_details_required, "R-ORD-03")                              \
   X(payment_declined_address_mismatch, "R-ORD-03")                  \
+  X(postal_code_invalid, "R-ORD-03")                                \
   X(card_details_not_allowed, "R-ORD-04")                           \
   X(order_not_found, "R-ORD-04")                                    \
   X(order_not_awaiting_payment, "R-ORD-04")                         \
@@ -136,6 +138,7 @@ namespace mledger {
   X(bulk_credit_not_removable, "R-BEN-04")                          \
   X(transfer_outside_enrollment_year, "R-BEN-04")                   \
   X(bulk_credit_not_combinable, "R-BEN-04")                         \
+  X(licensing_offer_unchanged, "R-BEN-04")                          \
   X(reassignment_too_soon, "R-BEN-05")                              \
   X(allocation_exhausted, "R-BEN-06")                               \
   X(benefit_not_found, "R-BEN-06")                                  \

@@ -71,9 +71,9 @@ Verdict check_role_grant(const Ctx& c, const std::vector<Role>& before,
   return std::nullopt;
 }
 
-bool holds_benefits(const AccountState& a, const std::string& user_id) {
+bool holds_benefits(const AccountState& a, const std::string& user_id, Instant now) {
   return std::any_of(a.allocations.begin(), a.allocations.end(), [&](const auto& kv) {
-    return !kv.second.ended && kv.second.assignees.contains(user_id);
+    return holds(a, kv.second, user_id, now);
   });
 }
 
@@ -114,13 +114,12 @@ Verdict on(const EnrollPartnerAccount& cmd, Ctx& c) {
   return std::nullopt;
 }
 
-Verdict on(const UpdateCompanyInfo& cmd, Ctx& c) {
+namespace {
+
+// The edit of update_company_info and sync_company_info, checked field by field.
+template <class Edit>
+Verdict edit_company_info(const Edit& cmd, Ctx& c) {
   const AccountState& a = c.account;
-  if (!a.company_info_presence.empty()) {
-    return reject(RejectionCode::company_info_read_only,
-                  "the company already has a presence (" + a.company_info_presence +
-                      "), so its information is read-only here, by design");
-  }
   CompanyInfoUpdated e{a.legal_name, a.address, a.phone, {}};
   if (cmd.legal_name) {
     if (is_blank(*cmd.legal_name)) {
@@ -147,6 +146,28 @@ Verdict on(const UpdateCompanyInfo& cmd, Ctx& c) {
   }
   c.to_account(std::move(e));
   return std::nullopt;
+}
+
+}  // namespace
+
+Verdict on(const UpdateCompanyInfo& cmd, Ctx& c) {
+  const AccountState& a = c.account;
+  if (!a.company_info_presence.empty()) {
+    return reject(RejectionCode::company_info_read_only,
+                  "the company already has a presence (" + a.company_info_presence +
+                      "), so its information is read-only here, by design; it is corrected "
+                      "there and recorded with sync_company_info");
+  }
+  return edit_company_info(cmd, c);
+}
+
+Verdict on(const SyncCompanyInfo& cmd, Ctx& c) {
+  if (c.account.company_info_presence.empty()) {
+    return reject(RejectionCode::company_info_not_read_only,
+                  "the company information is not read-only; its users edit it with "
+                  "update_company_info");
+  }
+  return edit_company_info(cmd, c);
 }
 
 Verdict on(const LockCompanyInfo& cmd, Ctx& c) {
@@ -233,7 +254,8 @@ Verdict on(const ResubmitVerification&, Ctx& c) {
   for (const auto& f : v.fields_to_correct) {
     if (!v.corrected_since_rejection.contains(f)) {
       return reject(RejectionCode::verification_fields_not_corrected,
-                    "field " + f + " must be corrected (update_company_info) before resubmitting");
+                    "field " + f + " must be corrected (update_company_info; sync_company_info by the " +
+                        "service for read-only company information) before resubmitting");
     }
   }
   c.to_account(AccountVerificationResubmitted{v.fields_to_correct});
@@ -272,7 +294,7 @@ Verdict on(const RemoveUser& cmd, Ctx& c) {
                     "only a global admin removes a global admin");
     }
   }
-  if (holds_benefits(c.account, cmd.user_id)) {
+  if (holds_benefits(c.account, cmd.user_id, c.now())) {
     return reject(RejectionCode::user_holds_benefits,
                   "user " + cmd.user_id + " holds assigned benefits; unassign or transfer them first");
   }

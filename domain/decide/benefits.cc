@@ -28,25 +28,37 @@ Verdict find_live(const Ctx& c, const std::string& benefit_id, const Allocation*
   return std::nullopt;
 }
 
+// R-ORD-08, R-ORD-09, R-MRG-05: usable until its term's renewal window ends.
 Verdict check_not_expired(const Ctx& c, const Allocation& a) {
-  if (c.now() > a.expiry) {
+  const Instant until = usable_until(c.account, a);
+  if (c.now() >= until) {
     return reject(RejectionCode::benefit_expired,
-                  "benefit " + a.benefit_id + " could be activated until " + format_rfc3339(a.expiry));
+                  "benefit " + a.benefit_id + " could be used until " + format_rfc3339(until) +
+                      ", the end of its membership year's renewal window");
   }
   return std::nullopt;
 }
 
-// R-BEN-04: a bulk credit is never combined with other credit offers of a user.
+// R-BEN-04: a bulk credit is never combined with other credit offers of a
+// user, nor with the licensing offers recorded for them. The same benefit of
+// the same membership in another year (its renewal) is not another offer.
 Verdict check_combinable(const Ctx& c, const Allocation& a, const std::string& user_id) {
   if (!is_credit(a.kind)) return std::nullopt;
+  const bool bulk = a.kind == BenefitKind::azure_bulk_credit;
+  if (auto held = c.account.user_licensing_offers.find(user_id);
+      bulk && held != c.account.user_licensing_offers.end()) {
+    return reject(RejectionCode::bulk_credit_not_combinable,
+                  "user " + user_id + " holds " + std::string(enum_name(held->second.front())) +
+                      "; an Azure bulk credit cannot be combined with other licensing offers");
+  }
   for (const auto& [id, other] : c.account.allocations) {
-    if (id == a.benefit_id || other.ended || !is_credit(other.kind)) continue;
-    if (!other.assignees.contains(user_id)) continue;
-    if (a.kind == BenefitKind::azure_bulk_credit || other.kind == BenefitKind::azure_bulk_credit) {
-      return reject(RejectionCode::bulk_credit_not_combinable,
-                    "user " + user_id + " holds " + other.benefit_id +
-                        "; an Azure bulk credit cannot be combined with other credit offers");
-    }
+    if (id == a.benefit_id || !is_credit(other.kind)) continue;
+    if (!holds(c.account, other, user_id, c.now())) continue;
+    if (!bulk && other.kind != BenefitKind::azure_bulk_credit) continue;
+    if (other.offer_id == a.offer_id && other.catalogue_benefit_id == a.catalogue_benefit_id) continue;
+    return reject(RejectionCode::bulk_credit_not_combinable,
+                  "user " + user_id + " holds " + other.benefit_id +
+                      "; an Azure bulk credit cannot be combined with other credit offers");
   }
   return std::nullopt;
 }
@@ -72,8 +84,8 @@ Verdict check_reassignable(const Ctx& c, const Allocation& a, const std::string&
 }
 
 // Live allocations of a membership's benefit, by catalogue id: the ones still
-// within their expiry first (after a renewal, this year's before last year's),
-// then by expiry.
+// within their enrollment year first (after a renewal, this year's before last
+// year's, which stays usable during the renewal window), then by term end.
 std::vector<const Allocation*> allocations_of(const Ctx& c, const std::string& offer_id,
                                                std::string_view catalogue_id) {
   std::vector<const Allocation*> out;
@@ -81,12 +93,38 @@ std::vector<const Allocation*> allocations_of(const Ctx& c, const std::string& o
     if (a.offer_id == offer_id && a.catalogue_benefit_id == catalogue_id && !a.ended) out.push_back(&a);
   }
   const Instant now = c.now();
-  std::stable_sort(out.begin(), out.end(), [now](const Allocation* x, const Allocation* y) {
-    const bool x_open = now <= x->expiry, y_open = now <= y->expiry;
+  const AccountState& s = c.account;
+  std::stable_sort(out.begin(), out.end(), [now, &s](const Allocation* x, const Allocation* y) {
+    const Instant x_end = term_end(s, *x), y_end = term_end(s, *y);
+    const bool x_open = now < x_end, y_open = now < y_end;
     if (x_open != y_open) return x_open;
-    return x->expiry < y->expiry;
+    return x_end < y_end;
   });
   return out;
+}
+
+// The allocation a use draws on: the first of `allocs` (allocations_of's
+// order) that can be used and has `needed` left. When none has, the rejection
+// is benefit_expired if one past its window still has some left; else none,
+// with *out null (the caller names its own exhaustion).
+Verdict pick_usable(const Ctx& c, const std::vector<const Allocation*>& allocs, uint32_t needed,
+                    const Allocation** out) {
+  const Allocation* expired = nullptr;
+  *out = nullptr;
+  for (const Allocation* a : allocs) {
+    if (a->quantity - std::min(a->used, a->quantity) < needed) continue;
+    if (usable(c.account, *a, c.now())) {
+      *out = a;
+      return std::nullopt;
+    }
+    if (expired == nullptr) expired = a;
+  }
+  return expired != nullptr ? check_not_expired(c, *expired) : std::nullopt;
+}
+
+std::vector<const Allocation*> of_kind(std::vector<const Allocation*> allocs, BenefitKind kind) {
+  std::erase_if(allocs, [kind](const Allocation* a) { return a->kind != kind; });
+  return allocs;
 }
 
 Verdict not_available(const std::string& benefit, const std::string& offer_id) {
@@ -96,6 +134,32 @@ Verdict not_available(const std::string& benefit, const std::string& offer_id) {
 }
 
 }  // namespace
+
+Verdict on(const RecordUserLicensingOffer& cmd, Ctx& c) {
+  const auto& recorded = c.account.user_licensing_offers;
+  const auto it = recorded.find(cmd.user_id);
+  const bool held = it != recorded.end() &&
+                    std::find(it->second.begin(), it->second.end(), cmd.offer) != it->second.end();
+  if (cmd.held && !c.account.users.contains(cmd.user_id)) {
+    return reject(RejectionCode::user_not_found,
+                  "user " + cmd.user_id.substr(0, 128) + " is not a user of the account");
+  }
+  if (held == cmd.held) {
+    return reject(RejectionCode::licensing_offer_unchanged,
+                  "user " + cmd.user_id.substr(0, 128) + (held ? " already holds " : " does not hold ") +
+                      std::string(enum_name(cmd.offer)));
+  }
+  if (cmd.held) {
+    for (const auto& [id, a] : c.account.allocations) {
+      if (a.kind != BenefitKind::azure_bulk_credit || !holds(c.account, a, cmd.user_id, c.now())) continue;
+      return reject(RejectionCode::bulk_credit_not_combinable,
+                    "user " + cmd.user_id + " holds the Azure bulk credit " + id + ", which cannot be "
+                    "combined with " + std::string(enum_name(cmd.offer)));
+    }
+  }
+  c.to_account(UserLicensingOfferRecorded{cmd.user_id, cmd.offer, cmd.held});
+  return std::nullopt;
+}
 
 Verdict on(const AssignBenefit& cmd, Ctx& c) {
   const Allocation* a = nullptr;
@@ -130,11 +194,11 @@ Verdict on(const UnassignBenefit& cmd, Ctx& c) {
     return reject(RejectionCode::benefit_not_assigned_to_user,
                   "user " + cmd.user_id.substr(0, 128) + " does not hold benefit " + cmd.benefit_id);
   }
-  if (a.kind == BenefitKind::azure_bulk_credit && !a.ended) {
+  if (a.kind == BenefitKind::azure_bulk_credit && usable(c.account, a, c.now())) {
     return reject(RejectionCode::bulk_credit_not_removable,
                   "an Azure bulk credit cannot be removed, only transferred to another user");
   }
-  if (!a.ended) {
+  if (usable(c.account, a, c.now())) {
     if (auto r = check_reassignable(c, a, cmd.user_id)) return r;
   }
   c.to_account(BenefitUnassigned{cmd.benefit_id, cmd.user_id});
@@ -157,10 +221,10 @@ Verdict on(const TransferBenefit& cmd, Ctx& c) {
     return reject(RejectionCode::benefit_already_assigned_to_user,
                   "user " + cmd.to_user_id + " already holds benefit " + cmd.benefit_id);
   }
-  if (a->kind == BenefitKind::azure_bulk_credit && c.now() > a->expiry) {
+  if (a->kind == BenefitKind::azure_bulk_credit && c.now() >= term_end(c.account, *a)) {
     return reject(RejectionCode::transfer_outside_enrollment_year,
                   "an Azure bulk credit is transferred only during the enrollment year, which ended " +
-                      format_rfc3339(a->expiry));
+                      format_rfc3339(term_end(c.account, *a)));
   }
   if (auto r = check_not_expired(c, *a)) return r;
   if (auto r = check_reassignable(c, *a, cmd.from_user_id)) return r;
@@ -182,22 +246,14 @@ Verdict on(const RequestTechnicalBenefit& cmd, Ctx& c) {
     return reject(RejectionCode::technical_benefit_already_requested,
                   "request " + cmd.request_id + " already exists");
   }
+  const auto allocs = of_kind(allocations_of(c, cmd.offer_id, cmd.benefit), BenefitKind::technical);
+  if (allocs.empty()) return not_available(cmd.benefit, cmd.offer_id);
   const Allocation* chosen = nullptr;
-  bool any = false;
-  for (const Allocation* a : allocations_of(c, cmd.offer_id, cmd.benefit)) {
-    if (a->kind != BenefitKind::technical) continue;
-    any = true;
-    if (a->used < a->quantity) {
-      chosen = a;
-      break;
-    }
-  }
-  if (!any) return not_available(cmd.benefit, cmd.offer_id);
+  if (auto r = pick_usable(c, allocs, 1, &chosen)) return r;
   if (chosen == nullptr) {
     return reject(RejectionCode::technical_benefit_already_requested,
                   cmd.benefit + " was already requested for this membership year");
   }
-  if (auto r = check_not_expired(c, *chosen)) return r;
   c.to_account(TechnicalBenefitRequested{chosen->benefit_id, cmd.request_id});
   return std::nullopt;
 }
@@ -230,12 +286,11 @@ Verdict on(const UseSupportIncident& cmd, Ctx& c) {
   }
   auto allocs = allocations_of(c, cmd.offer_id, catalogue_id);
   if (allocs.empty()) return not_available(std::string(catalogue_id), cmd.offer_id);
-  for (const Allocation* a : allocs) {
-    if (a->used < a->quantity) {
-      if (auto r = check_not_expired(c, *a)) return r;
-      c.to_account(SupportIncidentUsed{cmd.kind, cmd.incident_id, a->used + 1, a->quantity, a->benefit_id});
-      return std::nullopt;
-    }
+  const Allocation* a = nullptr;
+  if (auto r = pick_usable(c, allocs, 1, &a)) return r;
+  if (a != nullptr) {
+    c.to_account(SupportIncidentUsed{cmd.kind, cmd.incident_id, a->used + 1, a->quantity, a->benefit_id});
+    return std::nullopt;
   }
   return reject(RejectionCode::incident_quota_exhausted,
                 "the " + std::string(catalogue_id) + " of " + cmd.offer_id + " for this year are used up");
@@ -247,12 +302,11 @@ Verdict on(const UseAdvisoryHours& cmd, Ctx& c) {
   }
   auto allocs = allocations_of(c, cmd.offer_id, kAdvisoryHours);
   if (allocs.empty()) return not_available(std::string(kAdvisoryHours), cmd.offer_id);
-  for (const Allocation* a : allocs) {
-    if (a->quantity - std::min(a->used, a->quantity) >= cmd.hours) {
-      if (auto r = check_not_expired(c, *a)) return r;
-      c.to_account(AdvisoryHoursUsed{cmd.hours, a->used + cmd.hours, a->quantity, a->benefit_id});
-      return std::nullopt;
-    }
+  const Allocation* a = nullptr;
+  if (auto r = pick_usable(c, allocs, cmd.hours, &a)) return r;
+  if (a != nullptr) {
+    c.to_account(AdvisoryHoursUsed{cmd.hours, a->used + cmd.hours, a->quantity, a->benefit_id});
+    return std::nullopt;
   }
   return reject(RejectionCode::advisory_hours_exhausted,
                 std::to_string(cmd.hours) + " advisory hours exceed what is left of " + cmd.offer_id +
@@ -273,26 +327,19 @@ Verdict on(const RequestGoToMarketOffer& cmd, Ctx& c) {
     return reject(RejectionCode::go_to_market_offer_already_requested,
                   "request " + cmd.request_id + " already exists");
   }
-  const Allocation* chosen = nullptr;
-  bool any = false;
-  for (const Allocation* a : allocations_of(c, cmd.offer_id, cmd.go_to_market_offer)) {
-    if (a->kind != BenefitKind::go_to_market) continue;
-    any = true;
-    if (a->used < a->quantity) {
-      chosen = a;
-      break;
-    }
-  }
-  if (!any) {
+  const auto allocs =
+      of_kind(allocations_of(c, cmd.offer_id, cmd.go_to_market_offer), BenefitKind::go_to_market);
+  if (allocs.empty()) {
     return reject(RejectionCode::go_to_market_offer_not_in_membership,
                   cmd.go_to_market_offer.substr(0, 64) + " is not a go-to-market offer of the account's " +
                       cmd.offer_id.substr(0, 64) + " membership");
   }
+  const Allocation* chosen = nullptr;
+  if (auto r = pick_usable(c, allocs, 1, &chosen)) return r;
   if (chosen == nullptr) {
     return reject(RejectionCode::go_to_market_offer_already_requested,
                   cmd.go_to_market_offer + " was already requested for this membership year");
   }
-  if (auto r = check_not_expired(c, *chosen)) return r;
   c.to_account(GoToMarketOfferRequested{cmd.go_to_market_offer, cmd.request_id, chosen->benefit_id});
   return std::nullopt;
 }

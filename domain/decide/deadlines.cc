@@ -11,21 +11,21 @@ std::vector<DueCommand> due_commands(const AccountState& a, Instant now) {
   if (!a.enrolled || !a.merged_into.empty()) return due;
   for (const auto& [id, o] : a.orders) {
     if (o.payment_method == PaymentMethod::wire && o.status == OrderStatus::awaiting_payment &&
-        now >= plus_days(o.placed_at, kWireOrderDays)) {
+        !within_period(o.placed_at, kWireOrderDays, now)) {
       due.push_back({a.account_id, "order:" + id, ExpireWireOrder{id}});
     }
   }
   for (const auto& [offer, m] : a.memberships) {
     if (!m.live()) continue;
     const std::string year = std::to_string(m.anniversary.micros_since_epoch);
-    if (m.status == MembershipStatus::active && now > m.anniversary) {
+    if (m.status == MembershipStatus::active && now >= m.anniversary) {
       due.push_back({a.account_id, "membership:" + offer + ":" + year, OpenRenewalWindow{offer}});
     }
     const bool renewal_unpaid = std::any_of(a.orders.begin(), a.orders.end(), [&](const auto& o) {
       return o.second.offer_id == offer && o.second.renewal &&
              o.second.status == OrderStatus::awaiting_payment;
     });
-    if (now > plus_days(m.anniversary, kRenewalWindowDays) && !renewal_unpaid) {
+    if (!within_period(m.anniversary, kRenewalWindowDays, now) && !renewal_unpaid) {
       due.push_back({a.account_id, "membership:" + offer + ":" + year, LapseMembership{offer}});
     }
   }

@@ -60,6 +60,7 @@ bool is_identifier(std::string_view s, size_t max_bytes = 128);
 Verdict on(const EnrollPartnerAccount& cmd, Ctx& c);
 Verdict on(const UpdateCompanyInfo& cmd, Ctx& c);
 Verdict on(const LockCompanyInfo& cmd, Ctx& c);
+Verdict on(const SyncCompanyInfo& cmd, Ctx& c);
 Verdict on(const SendVerificationEmail& cmd, Ctx& c);
 Verdict on(const ConfirmEmailOwnership& cmd, Ctx& c);
 Verdict on(const AuthorizeVerification& cmd, Ctx& c);
@@ -93,6 +94,7 @@ Verdict on(const RedeemKey& cmd, Ctx& c);
 Verdict on(const RequestReplacementKey& cmd, Ctx& c);
 Verdict on(const RecordKeyActivation& cmd, Ctx& c);
 // domain/decide/benefits.cc
+Verdict on(const RecordUserLicensingOffer& cmd, Ctx& c);
 Verdict on(const AssignBenefit& cmd, Ctx& c);
 Verdict on(const UnassignBenefit& cmd, Ctx& c);
 Verdict on(const TransferBenefit& cmd, Ctx& c);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "domain/account/periods.h"
 #include "domain/decide/decide_support.h"
 
 namespace mledger::decide_detail {
@@ -10,7 +11,6 @@ namespace mledger::decide_detail {
 namespace {
 
 constexpr int64_t kKeyYearDays = 365;       // R-KEY-04: a key gives 12 months
-constexpr int64_t kReplacementDays = 30;    // R-KEY-05
 constexpr size_t kKeyLength = 25;           // R-KEY-05
 constexpr std::string_view kKeyAlphabet = "BCDFGHJKMPQRTVWXY2346789";
 
@@ -223,7 +223,7 @@ Verdict on(const RequestReplacementKey& cmd, Ctx& c) {
   if (!k.first_activation_at) {
     return reject(RejectionCode::key_not_activated, "the key was never activated");
   }
-  if (c.now() > plus_days(*k.first_activation_at, kReplacementDays)) {
+  if (!within_period(*k.first_activation_at, kReplacementDays, c.now())) {
     return reject(RejectionCode::replacement_window_closed,
                   "a replacement is issued within 30 days of the key's activation on " +
                       format_rfc3339(*k.first_activation_at));

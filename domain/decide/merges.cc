@@ -138,17 +138,46 @@ Verdict on(const ExpireMergeInvitation& cmd, Ctx& c) {
   return std::nullopt;
 }
 
-Verdict on(const ConfirmMerge& cmd, Ctx& c) {
-  const std::string& me = c.cmd.account_id;
-  const std::string& other = cmd.invitee_account_id;
-  const MergePairState* pair = nullptr;
-  if (auto r = find_invitation(c, me, other, cmd.invitation_id, &pair)) return r;
-  if (pair->status != InvitationStatus::accepted) {
-    return reject(RejectionCode::merge_invitation_not_accepted,
-                  "invitation " + cmd.invitation_id + " must be accepted by the invitee before the merge");
+namespace {
+
+// R-BEN-04: a user of both accounts never ends up holding an Azure bulk credit
+// with another credit or with a licensing offer recorded for them.
+Verdict check_credits_combinable(const Ctx& c, const AccountState& i, const AccountState& v,
+                                 const std::string& other) {
+  auto bulk_with_offers = [&](const AccountState& bulk_side, const AccountState& offer_side) -> Verdict {
+    for (const auto& [user, offers] : offer_side.user_licensing_offers) {
+      for (const auto& [id, a] : bulk_side.allocations) {
+        if (a.kind != BenefitKind::azure_bulk_credit || !holds(bulk_side, a, user, c.now())) continue;
+        return reject(RejectionCode::bulk_credit_not_combinable,
+                      "user " + user + " holds the Azure bulk credit " + id + " and " +
+                          std::string(enum_name(offers.front())) +
+                          "; the merge would combine them");
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto r = bulk_with_offers(i, v)) return r;
+  if (auto r = bulk_with_offers(v, i)) return r;
+  for (const auto& [vid, va] : v.allocations) {
+    if (!is_credit(va.kind)) continue;
+    for (const auto& [user, since] : va.assignees) {
+      if (!holds(v, va, user, c.now())) continue;
+      for (const auto& [iid, ia] : i.allocations) {
+        if (!is_credit(ia.kind) || !holds(i, ia, user, c.now())) continue;
+        if (va.kind == BenefitKind::azure_bulk_credit || ia.kind == BenefitKind::azure_bulk_credit) {
+          return reject(RejectionCode::bulk_credit_not_combinable,
+                        "user " + user + " holds " + iid + " here and " + vid + " in " + other +
+                            "; the merge would combine an Azure bulk credit with another credit");
+        }
+      }
+    }
   }
-  const AccountState& i = c.account;
-  const AccountState& v = c.agg.account(other);
+  return std::nullopt;
+}
+
+// What must be settled before the invitee's account can move in.
+Verdict check_mergeable(const Ctx& c, const AccountState& i, const AccountState& v,
+                        const std::string& other) {
   if (!v.merged_into.empty()) {
     return reject(RejectionCode::account_merged_away, other + " was already merged into " + v.merged_into);
   }
@@ -164,7 +193,6 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
                   other + " has unpaid wire orders or benefit requests in progress; the merge waits "
                   "until they are settled");
   }
-
   // One of each offer at a time (R-ORD-01): an unpaid order of the initiator
   // for an offer the invitee brings live would, once paid, make two.
   for (const auto& [id, o] : i.orders) {
@@ -175,40 +203,29 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
                         " brings a live " + o.offer_id + "; cancel it or let it be paid first");
     }
   }
-  // R-BEN-04: a user of both accounts never ends up holding a bulk credit
-  // with another credit.
-  for (const auto& [vid, va] : v.allocations) {
-    if (va.ended || !is_credit(va.kind)) continue;
-    for (const auto& [user, since] : va.assignees) {
-      for (const auto& [iid, ia] : i.allocations) {
-        if (ia.ended || !is_credit(ia.kind) || !ia.assignees.contains(user)) continue;
-        if (va.kind == BenefitKind::azure_bulk_credit || ia.kind == BenefitKind::azure_bulk_credit) {
-          return reject(RejectionCode::bulk_credit_not_combinable,
-                        "user " + user + " holds " + iid + " here and " + vid + " in " + other +
-                            "; the merge would combine an Azure bulk credit with another credit");
-        }
-      }
-    }
-  }
+  return check_credits_combinable(c, i, v, other);
+}
 
-  AccountsMerged merged;
-  merged.invitation_id = cmd.invitation_id;
-  merged.initiator_account_id = me;
-  merged.invitee_account_id = other;
-  const std::vector<std::string> both{me, other};
-
-  // The invitee's global account becomes a location; its locations move, ids kept.
-  c.to(account_stream(me), both, LocationAdded{other, v.legal_name, v.address});
-  merged.moved_location_ids.push_back(other);
+// The invitee's global account becomes a location; its locations move, ids kept.
+void move_locations(Ctx& c, const AccountState& v, const std::vector<std::string>& both,
+                    AccountsMerged& merged) {
+  const std::string& me = c.cmd.account_id;
+  c.to(account_stream(me), both, LocationAdded{v.account_id, v.legal_name, v.address});
+  merged.moved_location_ids.push_back(v.account_id);
   for (const Location& l : v.locations) {
     c.to(account_stream(me), both, LocationAdded{l.location_partner_id, l.name, l.address});
     merged.moved_location_ids.push_back(l.location_partner_id);
   }
-  // Users keep their roles.
+}
+
+// Users keep their roles; the same directory user in both accounts is one
+// person and keeps the roles it held in either (a guest only those a guest may
+// hold). The licensing offers recorded for them come along (R-BEN-04).
+void move_users(Ctx& c, const AccountState& i, const AccountState& v,
+                const std::vector<std::string>& both, AccountsMerged& merged) {
+  const std::string& me = c.cmd.account_id;
   for (const auto& [id, u] : v.users) {
     if (auto mine = i.users.find(id); mine != i.users.end()) {
-      // The same directory user in both accounts is one person: it keeps the
-      // roles it held in either (a guest keeps only the roles a guest may hold).
       std::vector<Role> roles = mine->second.roles;
       for (Role r : u.roles) {
         if (std::find(roles.begin(), roles.end(), r) == roles.end() &&
@@ -224,26 +241,53 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
     c.to(account_stream(me), both, UserAdded{me, id, u.email, u.display_name, u.guest, u.roles});
     merged.moved_user_ids.push_back(id);
   }
-  // Tenants are not merged: the result has both.
+  for (const auto& [user, offers] : v.user_licensing_offers) {
+    const auto mine = i.user_licensing_offers.find(user);
+    for (LicensingOffer o : offers) {
+      if (mine != i.user_licensing_offers.end() &&
+          std::find(mine->second.begin(), mine->second.end(), o) != mine->second.end()) {
+        continue;
+      }
+      c.to(account_stream(me), both, UserLicensingOfferRecorded{user, o, true});
+    }
+  }
+}
+
+// Tenants are not merged: the result has both.
+void move_tenants(Ctx& c, const AccountState& v, const std::vector<std::string>& both,
+                  AccountsMerged& merged) {
+  const std::string& me = c.cmd.account_id;
   for (const auto& [id, t] : v.tenants) {
     (void)c.agg.tenant(id);
     c.to(account_stream(me), both, TenantAssociated{id, t.domain, false});
     c.to(tenant_stream(id), both, TenantClaimed{id, me});
     merged.kept_tenant_ids.push_back(id);
   }
-  // Benefits of both stay until renewal.
+}
+
+// Benefits of both stay until renewal: the invitee's current ones join the
+// merged membership's term; those of a term a renewal closed keep its end.
+void move_benefits(Ctx& c, const AccountState& v, const std::vector<std::string>& both) {
+  const std::string& me = c.cmd.account_id;
   for (const auto& [id, a] : v.allocations) {
-    if (a.ended) continue;
+    if (!usable(v, a, c.now())) continue;
     const bool consumed = a.kind == BenefitKind::technical || a.kind == BenefitKind::go_to_market;
     BenefitsAllocated moved{id, a.offer_id, a.order_id, a.kind, a.type,
                             consumed ? a.quantity - std::min(a.used, a.quantity) : a.quantity,
-                            a.expiry, a.credit_amount, a.catalogue_benefit_id, "merged"};
+                            a.expiry, a.credit_amount, a.catalogue_benefit_id, "merged", false};
+    if (!a.current_term) {
+      moved.closed_term = true;
+      moved.expiry = benefit_expiry(a.kind, a.term_anniversary);
+    }
     c.to(account_stream(me), both, std::move(moved));
     for (const auto& [user, since] : a.assignees) {
       c.to(account_stream(me), both, BenefitAssigned{id, user, a.kind, since});
     }
   }
-  // Memberships: of two, the later anniversary is kept (R-MRG-05).
+}
+
+// Memberships: of two, the later anniversary is kept (R-MRG-05).
+void merge_memberships(const AccountState& i, const AccountState& v, AccountsMerged& merged) {
   for (const auto& [offer, m] : v.memberships) {
     if (!m.live()) continue;
     auto mine = i.memberships.find(offer);
@@ -262,6 +306,33 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
       merged.action_pack_anniversary = mine->second.anniversary;
     }
   }
+}
+
+}  // namespace
+
+Verdict on(const ConfirmMerge& cmd, Ctx& c) {
+  const std::string& me = c.cmd.account_id;
+  const std::string& other = cmd.invitee_account_id;
+  const MergePairState* pair = nullptr;
+  if (auto r = find_invitation(c, me, other, cmd.invitation_id, &pair)) return r;
+  if (pair->status != InvitationStatus::accepted) {
+    return reject(RejectionCode::merge_invitation_not_accepted,
+                  "invitation " + cmd.invitation_id + " must be accepted by the invitee before the merge");
+  }
+  const AccountState& i = c.account;
+  const AccountState& v = c.agg.account(other);
+  if (auto r = check_mergeable(c, i, v, other)) return r;
+
+  AccountsMerged merged;
+  merged.invitation_id = cmd.invitation_id;
+  merged.initiator_account_id = me;
+  merged.invitee_account_id = other;
+  const std::vector<std::string> both{me, other};
+  move_locations(c, v, both, merged);
+  move_users(c, i, v, both, merged);
+  move_tenants(c, v, both, merged);
+  move_benefits(c, v, both);
+  merge_memberships(i, v, merged);
   c.to(account_stream(me), both, std::move(merged));
   c.to(account_stream(other), {other, me}, AccountMergedAway{cmd.invitation_id, me});
   c.to(pair_of(me, other), both, MergeInvitationCompleted{cmd.invitation_id});

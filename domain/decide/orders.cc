@@ -5,6 +5,7 @@
 
 #include "domain/account/periods.h"
 #include "domain/account/enroll.h"
+#include "domain/core/postal_code.h"
 #include "domain/decide/decide_support.h"
 
 namespace mledger::decide_detail {
@@ -27,16 +28,28 @@ std::string normalized(std::string_view s, bool drop_spaces) {
   return out;
 }
 
-// R-ORD-03: the billing address matches the card's, and the postal codes correspond.
+// R-ORD-03: the billing address matches the card's, and the postal codes
+// correspond: the same code, in the form of the card's country.
 bool billing_matches_card(const PostalAddress& billing, const PostalAddress& card) {
   return normalized(billing.line1, false) == normalized(card.line1, false) &&
          normalized(billing.city, false) == normalized(card.city, false) &&
          normalized(billing.country, true) == normalized(card.country, true) &&
-         normalized(billing.postal_code, true) == normalized(card.postal_code, true);
+         normalized_postal_code(billing.postal_code) == normalized_postal_code(card.postal_code) &&
+         postal_code_fits(normalized(card.country, true), card.postal_code);
 }
 
+// R-ORD-03: the billing address's postal code has its country's form.
+Verdict check_billing_postal_code(const PostalAddress& billing) {
+  if (postal_code_fits(billing.country, billing.postal_code)) return std::nullopt;
+  return reject(RejectionCode::postal_code_invalid,
+                "billing postal code '" + billing.postal_code.substr(0, 16) + "' is not a postal code of " +
+                    billing.country + " (forms: " + std::string(*postal_code_forms(billing.country)) +
+                    ", 9 a digit, A a letter)");
+}
+
+// R-ORD-08: the window is the 30 days that start at the anniversary.
 bool in_renewal_window(const Membership& m, Instant now) {
-  return m.live() && now > m.anniversary && now <= plus_days(m.anniversary, kRenewalWindowDays);
+  return m.live() && now >= m.anniversary && within_period(m.anniversary, kRenewalWindowDays, now);
 }
 
 
@@ -53,7 +66,7 @@ void activate(Ctx& c, const std::string& order_id, const std::string& offer_id,
   const OfferSpec* offer = catalogue.find_offer(offer_id);
   auto m = c.account.memberships.find(offer_id);
   Instant anniversary;
-  if (m != c.account.memberships.end() && m->second.live() && c.now() > m->second.anniversary) {
+  if (m != c.account.memberships.end() && m->second.live() && c.now() >= m->second.anniversary) {
     anniversary = plus_days(m->second.anniversary, kYearDays);
     c.to_account(MembershipRenewed{offer_id, order_id, m->second.anniversary, anniversary});
   } else {
@@ -80,8 +93,7 @@ void allocate_benefits(Ctx& c, const OfferSpec& offer, const std::string& order_
     e.quantity = b.quantity;
     // R-ORD-09: the last day to activate; user-assigned benefits (Visual
     // Studio) stay usable 30 days past the renewal date.
-    e.expiry = b.kind == BenefitKind::visual_studio ? plus_days(anniversary, kUserBenefitGraceDays)
-                                                    : anniversary;
+    e.expiry = benefit_expiry(b.kind, anniversary);
     e.credit_amount = b.credit_amount;
     e.catalogue_benefit_id = b.benefit_id;
     e.catalogue_version = catalogue_version;
@@ -89,13 +101,106 @@ void allocate_benefits(Ctx& c, const OfferSpec& offer, const std::string& order_
   }
 }
 
-Verdict on(const PlaceOrder& cmd, Ctx& c) {
+namespace {
+
+// R-ORD-01, R-ORD-02, R-ORD-08: whether the account may buy `offer` now, and
+// whether the order renews its membership.
+Verdict check_purchasable(const Ctx& c, const OfferSpec& offer, bool* renewal) {
   const AccountState& a = c.account;
+  if (a.suspended) return reject(RejectionCode::account_suspended, "a suspended account cannot buy");
+  if (a.global_admin_count() == 0) {
+    return reject(RejectionCode::no_global_admin, "the account has no global admin; purchases need one");
+  }
+  const std::string& needed = offer.required_competency;
+  if (!needed.empty() && !a.competency_levels.contains("gold") &&
+      !(needed == "silver" && a.competency_levels.contains("silver"))) {
+    return reject(RejectionCode::competency_required, offer.offer_id + " needs a " + needed + " competency");
+  }
+  *renewal = false;
+  if (auto m = a.memberships.find(offer.offer_id); m != a.memberships.end() && m->second.live()) {
+    if (in_renewal_window(m->second, c.now())) {
+      *renewal = true;
+    } else if (c.now() < m->second.anniversary) {
+      return reject(RejectionCode::offer_already_active,
+                    offer.offer_id + " is already active until " + format_rfc3339(m->second.anniversary) +
+                        "; one of each offer at a time");
+    } else {
+      return reject(RejectionCode::renewal_window_closed,
+                    "the renewal window of " + offer.offer_id + " closed 30 days after " +
+                        format_rfc3339(m->second.anniversary));
+    }
+  }
+  for (const auto& [id, o] : a.orders) {
+    if (o.offer_id == offer.offer_id && o.status == OrderStatus::awaiting_payment) {
+      return reject(RejectionCode::offer_already_active,
+                    "order " + id + " for " + offer.offer_id + " awaits payment; cancel it first");
+    }
+  }
+  if (*renewal && (!a.last_business_review ||
+                   !within_period(*a.last_business_review, kReviewDays, c.now()))) {
+    return reject(RejectionCode::business_info_review_required,
+                  "renewal needs a global or account admin to have reviewed the business "
+                  "information in the last 30 days");
+  }
+  return std::nullopt;
+}
+
+// The OrderPlaced of an order that passed its checks, priced (R-ORD-07: a Gold
+// order that is not a renewal, while Silver is live, gets the upgrade discount).
+OrderPlaced priced_order(const Ctx& c, const PlaceOrder& cmd, const OfferSpec& offer, bool renewal) {
+  const AccountState& a = c.account;
+  OrderPlaced placed;
+  placed.order_id = cmd.order_id;
+  placed.offer_id = cmd.offer_id;
+  placed.payment_method = cmd.payment_method;
+  placed.list_price = offer.price;
+  placed.price = offer.price;
+  placed.billing_address = cmd.billing_address;
+  placed.placed_by_user_id = c.user();
+  placed.renewal = renewal;
+  if (renewal || offer.upgrade_from_offer_id.empty()) return placed;
+  auto from = a.memberships.find(offer.upgrade_from_offer_id);
+  if (from == a.memberships.end() || !from->second.live()) return placed;
+  placed.discount_percent = offer.upgrade_discount_percent;
+  // The Silver order becomes non-refundable; a Silver membership a merge
+  // brought in was bought by the other account, whose orders stay its own.
+  if (a.orders.contains(from->second.order_id)) placed.upgrade_from_order_id = from->second.order_id;
+  placed.price.amount_minor =
+      offer.price.amount_minor - offer.price.amount_minor * offer.upgrade_discount_percent / 100;
+  return placed;
+}
+
+// R-ORD-03, R-ORD-04: a card order is charged and activated at once, or
+// declined (and the decline recorded).
+Verdict charge_card(Ctx& c, const PlaceOrder& cmd, OrderPlaced placed) {
+  if (!cmd.card) {
+    return reject(RejectionCode::card_details_required, "a card order needs the card's details");
+  }
+  if (cmd.card->last4.size() != 4 ||
+      !std::all_of(cmd.card->last4.begin(), cmd.card->last4.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    return reject(RejectionCode::card_details_required, "card last4 must be 4 digits");
+  }
+  if (!billing_matches_card(cmd.billing_address, cmd.card->address)) {
+    c.to_account(OrderDeclined{cmd.order_id, cmd.offer_id,
+                               std::string(code_name(RejectionCode::payment_declined_address_mismatch))});
+    return std::nullopt;
+  }
+  const std::string upgrade_from = placed.upgrade_from_order_id;
+  const Money price = placed.price;
+  c.to_account(std::move(placed));
+  c.to_account(CardPaymentCharged{cmd.order_id, price, cmd.card->last4});
+  activate(c, cmd.order_id, cmd.offer_id, upgrade_from);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Verdict on(const PlaceOrder& cmd, Ctx& c) {
   if (!is_identifier(cmd.order_id, 64)) {
     return reject(RejectionCode::order_id_invalid,
                   "order id must be 1-64 letters, digits, '.', '_', ':' or '-'");
   }
-  if (a.orders.contains(cmd.order_id)) {
+  if (c.account.orders.contains(cmd.order_id)) {
     return reject(RejectionCode::order_already_exists, "order " + cmd.order_id + " already exists");
   }
   const OfferCatalogue& catalogue = c.agg.catalogue();
@@ -104,86 +209,12 @@ Verdict on(const PlaceOrder& cmd, Ctx& c) {
     return reject(RejectionCode::offer_unknown,
                   "offer '" + cmd.offer_id.substr(0, 64) + "' is not in the catalogue " + catalogue.version);
   }
-  if (a.suspended) return reject(RejectionCode::account_suspended, "a suspended account cannot buy");
-  if (a.global_admin_count() == 0) {
-    return reject(RejectionCode::no_global_admin, "the account has no global admin; purchases need one");
-  }
-  const std::string& needed = offer->required_competency;
-  if (!needed.empty() && !a.competency_levels.contains("gold") &&
-      !(needed == "silver" && a.competency_levels.contains("silver"))) {
-    return reject(RejectionCode::competency_required,
-                  offer->offer_id + " needs a " + needed + " competency");
-  }
   bool renewal = false;
-  if (auto m = a.memberships.find(cmd.offer_id); m != a.memberships.end() && m->second.live()) {
-    if (in_renewal_window(m->second, c.now())) {
-      renewal = true;
-    } else if (c.now() <= m->second.anniversary) {
-      return reject(RejectionCode::offer_already_active,
-                    cmd.offer_id + " is already active until " + format_rfc3339(m->second.anniversary) +
-                        "; one of each offer at a time");
-    } else {
-      return reject(RejectionCode::renewal_window_closed,
-                    "the renewal window of " + cmd.offer_id + " closed 30 days after " +
-                        format_rfc3339(m->second.anniversary));
-    }
-  }
-  for (const auto& [id, o] : a.orders) {
-    if (o.offer_id == cmd.offer_id && o.status == OrderStatus::awaiting_payment) {
-      return reject(RejectionCode::offer_already_active,
-                    "order " + id + " for " + cmd.offer_id + " awaits payment; cancel it first");
-    }
-  }
-  if (renewal && (!a.last_business_review ||
-                  *a.last_business_review < plus_days(c.now(), -kReviewDays))) {
-    return reject(RejectionCode::business_info_review_required,
-                  "renewal needs a global or account admin to have reviewed the business "
-                  "information in the last 30 days");
-  }
+  if (auto r = check_purchasable(c, *offer, &renewal)) return r;
   if (auto r = check_postal_address(cmd.billing_address, RejectionCode::address_incomplete)) return r;
-
-  OrderPlaced placed;
-  placed.order_id = cmd.order_id;
-  placed.offer_id = cmd.offer_id;
-  placed.payment_method = cmd.payment_method;
-  placed.list_price = offer->price;
-  placed.price = offer->price;
-  placed.billing_address = cmd.billing_address;
-  placed.placed_by_user_id = c.user();
-  placed.renewal = renewal;
-  if (!renewal && !offer->upgrade_from_offer_id.empty()) {
-    auto from = a.memberships.find(offer->upgrade_from_offer_id);
-    if (from != a.memberships.end() && from->second.live()) {
-      placed.discount_percent = offer->upgrade_discount_percent;
-      // The Silver order becomes non-refundable; a Silver membership a merge
-      // brought in was bought by the other account, whose orders stay its own.
-      if (a.orders.contains(from->second.order_id)) placed.upgrade_from_order_id = from->second.order_id;
-      placed.price.amount_minor =
-          offer->price.amount_minor - offer->price.amount_minor * offer->upgrade_discount_percent / 100;
-    }
-  }
-
-  if (cmd.payment_method == PaymentMethod::card) {
-    if (!cmd.card) {
-      return reject(RejectionCode::card_details_required, "a card order needs the card's details");
-    }
-    if (cmd.card->last4.size() != 4 ||
-        !std::all_of(cmd.card->last4.begin(), cmd.card->last4.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      return reject(RejectionCode::card_details_required, "card last4 must be 4 digits");
-    }
-    if (!billing_matches_card(cmd.billing_address, cmd.card->address)) {
-      // R-ORD-03: declined, and the decline is recorded.
-      c.to_account(OrderDeclined{cmd.order_id, cmd.offer_id,
-                                 std::string(code_name(RejectionCode::payment_declined_address_mismatch))});
-      return std::nullopt;
-    }
-    const std::string upgrade_from = placed.upgrade_from_order_id;
-    const Money price = placed.price;
-    c.to_account(std::move(placed));
-    c.to_account(CardPaymentCharged{cmd.order_id, price, cmd.card->last4});
-    activate(c, cmd.order_id, cmd.offer_id, upgrade_from);
-    return std::nullopt;
-  }
+  if (auto r = check_billing_postal_code(cmd.billing_address)) return r;
+  OrderPlaced placed = priced_order(c, cmd, *offer, renewal);
+  if (cmd.payment_method == PaymentMethod::card) return charge_card(c, cmd, std::move(placed));
   if (cmd.card) {
     return reject(RejectionCode::card_details_not_allowed, "a wire order carries no card");
   }
@@ -200,7 +231,7 @@ Verdict on(const RecordWirePayment& cmd, Ctx& c) {
                   "order " + cmd.order_id + " is not a wire order awaiting payment");
   }
   // Expired from the instant ExpireWireOrder may record it (R-ORD-04).
-  if (c.now() >= plus_days(o->placed_at, kWireOrderDays)) {
+  if (!within_period(o->placed_at, kWireOrderDays, c.now())) {
     return reject(RejectionCode::wire_order_expired,
                   "wire order " + cmd.order_id + " expired 30 days after it was placed");
   }
@@ -271,7 +302,7 @@ Verdict on(const RefundOrder& cmd, Ctx& c) {
                         " at a discount and awaits payment; cancel it first");
     }
   }
-  if (c.now() > plus_days(o->placed_at, kRefundDays)) {
+  if (!within_period(o->placed_at, kRefundDays, c.now())) {
     return reject(RejectionCode::refund_window_closed,
                   "a refund is requested within 30 days of purchase; order " + cmd.order_id +
                       " was placed " + format_rfc3339(o->placed_at));
@@ -303,10 +334,10 @@ Verdict on(const ExpireWireOrder& cmd, Ctx& c) {
     return reject(RejectionCode::order_not_awaiting_payment,
                   "order " + cmd.order_id + " is not a wire order awaiting payment");
   }
-  if (c.now() < plus_days(o->placed_at, kWireOrderDays)) {
+  if (within_period(o->placed_at, kWireOrderDays, c.now())) {
     return reject(RejectionCode::wire_order_not_yet_expired,
                   "wire order " + cmd.order_id + " expires at " +
-                      format_rfc3339(plus_days(o->placed_at, kWireOrderDays)));
+                      format_rfc3339(period_end(o->placed_at, kWireOrderDays)));
   }
   c.to_account(OrderExpired{cmd.order_id});
   return std::nullopt;
@@ -321,13 +352,13 @@ Verdict on(const OpenRenewalWindow& cmd, Ctx& c) {
     return reject(RejectionCode::renewal_window_already_open,
                   "the renewal window of " + cmd.offer_id + " is already open");
   }
-  if (c.now() <= m->second.anniversary) {
+  if (c.now() < m->second.anniversary) {
     return reject(RejectionCode::renewal_window_not_open,
-                  "the renewal window opens the day after the anniversary " +
+                  "the renewal window opens at the anniversary " +
                       format_rfc3339(m->second.anniversary));
   }
   c.to_account(EnrollmentYearEnded{cmd.offer_id, m->second.anniversary});
-  c.to_account(RenewalWindowOpened{cmd.offer_id, plus_days(m->second.anniversary, kRenewalWindowDays)});
+  c.to_account(RenewalWindowOpened{cmd.offer_id, period_end(m->second.anniversary, kRenewalWindowDays)});
   return std::nullopt;
 }
 
@@ -336,8 +367,8 @@ Verdict on(const LapseMembership& cmd, Ctx& c) {
   if (m == c.account.memberships.end() || !m->second.live()) {
     return reject(RejectionCode::membership_not_found, "no live membership of " + cmd.offer_id.substr(0, 64));
   }
-  const Instant window_end = plus_days(m->second.anniversary, kRenewalWindowDays);
-  if (c.now() <= window_end) {
+  const Instant window_end = period_end(m->second.anniversary, kRenewalWindowDays);
+  if (c.now() < window_end) {
     return reject(RejectionCode::membership_not_lapsable,
                   cmd.offer_id + " can still be renewed until " + format_rfc3339(window_end));
   }

@@ -246,6 +246,22 @@ struct MarketingContactAssigned {
   friend bool operator==(const MarketingContactAssigned&, const MarketingContactAssigned&) = default;
 };
 
+// R-BEN-04: the licensing, prepaid and credit offers a user may hold outside
+// the account's benefits; an Azure bulk credit is never combined with them.
+MLEDGER_ENUM(LicensingOffer, enterprise_agreement, cloud_solution_provider, azure_in_open,
+             azure_pass, action_pack)
+
+// R-BEN-04: the service records that a user of the account holds (or no longer
+// holds) another licensing, prepaid or credit offer.
+struct UserLicensingOfferRecorded {
+  static constexpr std::string_view kName = "UserLicensingOfferRecorded";
+  std::string user_id;
+  LicensingOffer offer = LicensingOffer::enterprise_agreement;
+  bool held = true;  // false: the user no longer holds it
+  MLEDGER_FIELDS(user_id, offer, held)
+  friend bool operator==(const UserLicensingOfferRecorded&, const UserLicensingOfferRecorded&) = default;
+};
+
 // R-ACC-07: which account a directory tenant belongs to. On the tenant's own
 // stream ("tenant-<id>"), so that two accounts never claim one tenant.
 struct TenantClaimed {

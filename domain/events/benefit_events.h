@@ -35,8 +35,11 @@ struct BenefitsAllocated {
   Money credit_amount;  // credits only
   std::string catalogue_benefit_id;
   std::string catalogue_version;  // the catalogue in force when allocated
+  // Moved by a merge from a membership term that a renewal had already closed:
+  // it stays usable to that term's window end, not to the merged anniversary.
+  bool closed_term = false;
   MLEDGER_FIELDS(benefit_id, offer_id, order_id, kind, type, quantity, expiry, credit_amount,
-                 catalogue_benefit_id, catalogue_version)
+                 catalogue_benefit_id, catalogue_version, closed_term)
   friend bool operator==(const BenefitsAllocated&, const BenefitsAllocated&) = default;
 };
 

@@ -45,7 +45,9 @@ using EventPayload = std::variant<
     MergeInvitationSent, MergeInvitationAccepted, MergeInvitationDeclined, MergeInvitationWithdrawn,
     MergeInvitationExpired, MergeInvitationCompleted, AccountsMerged, AccountMergedAway,
     // catalogue
-    OfferCatalogueChanged>;
+    OfferCatalogueChanged,
+    // added later (members of the groups above)
+    UserLicensingOfferRecorded>;
 
 // "PartnerAccountEnrolled": the type name on the wire, in headers and in JSON.
 std::string_view event_type_name(const EventPayload& payload);

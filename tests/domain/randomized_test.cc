@@ -214,16 +214,20 @@ std::vector<std::string> account_violations(const AccountState& s, Instant now) 
       out.push_back("allocation " + id + " used " + std::to_string(al.used) + " of a quantity of " +
                     std::to_string(al.quantity));
     }
-    if (is_credit(al.kind) && !al.ended) {
+    if (is_credit(al.kind) && usable(s, al, now)) {
       for (const auto& held : al.assignees) credits[held.first].push_back(&al);
     }
   }
-  // 6. A bulk credit is never held together with another credit by one user (R-BEN-04).
+  // 6. A bulk credit is never held together with another credit by one user
+  // (R-BEN-04); the same benefit of the same membership in the next year (its
+  // renewal, during last year's window) is not another credit.
   for (const auto& [user, held] : credits) {
     const bool bulk = std::any_of(held.begin(), held.end(), [](const Allocation* x) {
       return x->kind == BenefitKind::azure_bulk_credit;
     });
-    if (bulk && held.size() > 1) {
+    std::set<std::pair<std::string, std::string>> lines;
+    for (const Allocation* x : held) lines.insert({x->offer_id, x->catalogue_benefit_id});
+    if (bulk && lines.size() > 1) {
       std::string ids;
       for (const Allocation* x : held) ids += " " + x->benefit_id;
       out.push_back("user " + user + " holds an Azure bulk credit with other credits:" + ids);
@@ -245,7 +249,7 @@ std::vector<std::string> account_violations(const AccountState& s, Instant now) 
       out.push_back("a live " + offer + " membership (order " + m->second.order_id +
                     ") and an unpaid new order for the same offer");
     }
-    if (live && unpaid > unpaid_new && now <= m->second.anniversary) {
+    if (live && unpaid > unpaid_new && now < m->second.anniversary) {
       out.push_back("a live " + offer + " membership (order " + m->second.order_id + ", anniversary " +
                     format_rfc3339(m->second.anniversary) +
                     ") not due for renewal and an unpaid renewal order for the same offer");

@@ -89,6 +89,18 @@ class World : public Aggregates {
     return d;
   }
 
+  // Decides `body` as `run` would, and appends nothing: what the ledger would
+  // answer now (a probe of the model tests).
+  Decision probe(const std::string& account, const Actor& actor, CommandBody body) {
+    Command c;
+    c.context.command_id = "probe";
+    c.context.actor = actor;
+    c.context.account_id = account;
+    c.context.now = now;
+    c.body = std::move(body);
+    return decide(c, *this, policy);
+  }
+
   // Runs and fails the test unless accepted.
   std::vector<Emitted> must(const std::string& account, const Actor& actor, CommandBody body) {
     const std::string type(command_type_name(body));
