@@ -218,19 +218,22 @@ std::vector<DeciderFunction> decider_functions(const std::string& source) {
   std::vector<DeciderFunction> out;
   std::string header, body;
   bool in_body = false;
+  auto finish = [&] {
+    DeciderFunction f;
+    std::smatch m;
+    if (std::regex_search(header, m, on_re)) f.command = m[1];
+    if (std::regex_search(header, m, call_re)) f.name = m[1];
+    for (std::sregex_iterator it(body.begin(), body.end(), code_re), end; it != end; ++it) f.codes.insert((*it)[1]);
+    for (std::sregex_iterator it(body.begin(), body.end(), call_re), end; it != end; ++it) f.calls.insert((*it)[1]);
+    out.push_back(std::move(f));
+    in_body = false;
+    header.clear();
+    body.clear();
+  };
   for (const std::string& line : lines_of(source)) {
     if (in_body) {
       if (line == "}") {
-        DeciderFunction f;
-        std::smatch m;
-        if (std::regex_search(header, m, on_re)) f.command = m[1];
-        if (std::regex_search(header, m, call_re)) f.name = m[1];
-        for (std::sregex_iterator it(body.begin(), body.end(), code_re), end; it != end; ++it) f.codes.insert((*it)[1]);
-        for (std::sregex_iterator it(body.begin(), body.end(), call_re), end; it != end; ++it) f.calls.insert((*it)[1]);
-        out.push_back(std::move(f));
-        in_body = false;
-        header.clear();
-        body.clear();
+        finish();
       } else {
         body += line + "\n";
       }
@@ -243,8 +246,14 @@ std::vector<DeciderFunction> decider_functions(const std::string& source) {
       continue;
     }
     header += line + " ";
-    if (line.ends_with("{")) in_body = true;
-    else if (line.ends_with(";")) header.clear();
+    if (line.ends_with("}") && line.find('{') != std::string::npos) {  // a one-line function
+      body = line.substr(line.find('{'));
+      finish();
+    } else if (line.ends_with("{")) {
+      in_body = true;
+    } else if (line.ends_with(";")) {
+      header.clear();
+    }
   }
   return out;
 }

@@ -43,7 +43,7 @@ Group group_of_index(size_t i) {
   return Group::other;
 }
 static_assert(index_of<PartnerAccountEnrolled> == 0);
-static_assert(index_of<TenantReleased> + 1 == index_of<OrderPlaced>);
+static_assert(index_of<UserLicensingOfferRecorded> + 1 == index_of<OrderPlaced>);
 static_assert(index_of<EnrollmentYearEnded> + 1 == index_of<KeysRevealed>);
 static_assert(index_of<SubscriptionChangedByKey> + 1 == index_of<BenefitsAllocated>);
 static_assert(index_of<GoToMarketOfferExpired> + 1 == index_of<MergeInvitationSent>);

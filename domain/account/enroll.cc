@@ -58,7 +58,7 @@ std::optional<Rejection> check_phone_number(std::string_view phone) {
   return std::nullopt;
 }
 
-std::optional<Rejection> check_work_email(std::string_view email, const EnrollmentPolicy& policy) {
+std::optional<Rejection> check_email_address(std::string_view email) {
   const size_t at = email.find('@');
   const bool shaped = !email.empty() && email.size() <= limits::email_bytes_max &&
                       at != std::string_view::npos && at > 0 && at + 1 < email.size() &&
@@ -72,6 +72,13 @@ std::optional<Rejection> check_work_email(std::string_view email, const Enrollme
                      "work email '" + std::string(email.substr(0, 64)) +
                          "' is not an email address (R-ACC-01)");
   }
+  return std::nullopt;
+}
+
+std::optional<Rejection> check_work_email(std::string_view email, const EnrollmentPolicy& policy) {
+  if (auto r = check_email_address(email)) return r;
+  const size_t at = email.find('@');
+  const std::string domain = lower(email.substr(at + 1));
   if (policy.personal_email_domains.contains(domain)) {
     return rejection(RejectionCode::personal_email_not_supported,
                      "work email is at the personal mailbox domain " + domain +

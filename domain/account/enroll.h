@@ -25,6 +25,7 @@ EnrollDecision decide_enroll(const AccountState& state, const CommandContext& ct
 std::optional<Rejection> check_phone_number(std::string_view phone);          // R-ACC-02
 std::optional<Rejection> check_work_email(std::string_view email,
                                           const EnrollmentPolicy& policy);     // R-ACC-01
+std::optional<Rejection> check_email_address(std::string_view email);         // its shape only
 std::optional<Rejection> check_postal_address(const PostalAddress& address,
                                               RejectionCode incomplete_code);  // R-ACC-01
 bool is_valid_account_id(std::string_view account_id);

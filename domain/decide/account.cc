@@ -21,10 +21,7 @@ std::string lower(std::string_view s) {
 }
 
 // Only the shape of an address (no personal/role mailbox rules).
-Verdict check_email_shape(std::string_view email) {
-  static const EnrollmentPolicy kShapeOnly{{}, {}, {}};
-  return check_work_email(email, kShapeOnly);
-}
+Verdict check_email_shape(std::string_view email) { return check_email_address(email); }
 
 bool actor_has(const Ctx& c, Role r) {
   const auto* roles = recorded_roles(c.account, c.user());
@@ -240,7 +237,7 @@ Verdict on(const RejectVerification& cmd, Ctx& c) {
                         "' is not one of legal_name, address, phone (or is listed twice)");
     }
   }
-  if (auto r = check_text("reason", cmd.reason, 1000, false)) return r;
+  if (auto r = check_optional_text("reason", cmd.reason, 1000)) return r;
   c.to_account(AccountVerificationRejected{cmd.failed_check, cmd.fields_to_correct, cmd.reason});
   return std::nullopt;
 }
@@ -329,7 +326,7 @@ Verdict on(const AddLocation& cmd, Ctx& c) {
   if (is_blank(cmd.name)) {
     return reject(RejectionCode::location_name_required, "a location needs a name");
   }
-  if (auto r = check_text("name", cmd.name, limits::legal_name_bytes_max)) return r;
+  if (auto r = check_optional_text("name", cmd.name, limits::legal_name_bytes_max)) return r;
   if (auto r = check_postal_address(cmd.address, RejectionCode::address_incomplete)) return r;
   const std::string id = c.cmd.account_id + "/loc-" + std::to_string(c.account.locations_added + 1);
   c.to_account(LocationAdded{id, cmd.name, cmd.address});

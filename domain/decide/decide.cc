@@ -15,11 +15,14 @@ bool is_blank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch); });
 }
 
-Verdict check_text(std::string_view field, std::string_view value, size_t max_bytes,
-                   bool required) {
-  if (required && is_blank(value)) {
+Verdict check_text(std::string_view field, std::string_view value, size_t max_bytes) {
+  if (is_blank(value)) {
     return reject(RejectionCode::field_required, std::string(field) + " is empty");
   }
+  return check_optional_text(field, value, max_bytes);
+}
+
+Verdict check_optional_text(std::string_view field, std::string_view value, size_t max_bytes) {
   if (value.size() > max_bytes) {
     return reject(RejectionCode::field_too_long, std::string(field) + " is longer than " +
                                                      std::to_string(max_bytes) + " bytes");

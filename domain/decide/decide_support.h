@@ -40,8 +40,10 @@ struct Ctx {
 
 // Shared checks.
 bool is_blank(std::string_view s);
-Verdict check_text(std::string_view field, std::string_view value, size_t max_bytes,
-                   bool required = true);
+// A required text field (field_required when blank) and its length.
+Verdict check_text(std::string_view field, std::string_view value, size_t max_bytes);
+// An optional text field's length only (field_too_long).
+Verdict check_optional_text(std::string_view field, std::string_view value, size_t max_bytes);
 Verdict check_money(const Money& m);
 // R-BEN-04: Azure credits (monthly or bulk).
 inline bool is_credit(BenefitKind k) {

@@ -24,14 +24,19 @@ Verdict find_invitation(Ctx& c, const std::string& initiator, const std::string&
   return std::nullopt;
 }
 
-Verdict check_sent(const Ctx& c, const MergePairState& pair, bool check_expiry,
-                   bool or_accepted = false) {
+// The invitation waits for an answer (or, `or_accepted`, for the confirmation).
+Verdict check_sent(const MergePairState& pair, bool or_accepted = false) {
   if (pair.status != InvitationStatus::sent &&
       !(or_accepted && pair.status == InvitationStatus::accepted)) {
     return reject(RejectionCode::merge_invitation_not_pending,
                   "invitation " + pair.latest.invitation_id + " is no longer waiting for an answer");
   }
-  if (check_expiry && c.now() >= pair.latest.expires) {
+  return std::nullopt;
+}
+
+// R-MRG-03: an answer comes before the invitation's expiry.
+Verdict check_answered_in_time(const Ctx& c, const MergePairState& pair) {
+  if (c.now() >= pair.latest.expires) {
     return reject(RejectionCode::merge_invitation_expired,
                   "invitation " + pair.latest.invitation_id + " expired at " +
                       format_rfc3339(pair.latest.expires));
@@ -92,7 +97,8 @@ Verdict on(const AcceptMergeInvitation& cmd, Ctx& c) {
   if (auto r = find_invitation(c, cmd.initiator_account_id, c.cmd.account_id, cmd.invitation_id, &pair)) {
     return r;
   }
-  if (auto r = check_sent(c, *pair, true)) return r;
+  if (auto r = check_sent(*pair)) return r;
+  if (auto r = check_answered_in_time(c, *pair)) return r;
   c.to(pair_of(cmd.initiator_account_id, c.cmd.account_id),
        {cmd.initiator_account_id, c.cmd.account_id}, MergeInvitationAccepted{cmd.invitation_id});
   return std::nullopt;
@@ -103,8 +109,9 @@ Verdict on(const DeclineMergeInvitation& cmd, Ctx& c) {
   if (auto r = find_invitation(c, cmd.initiator_account_id, c.cmd.account_id, cmd.invitation_id, &pair)) {
     return r;
   }
-  if (auto r = check_sent(c, *pair, true)) return r;
-  if (auto r = check_text("reason", cmd.reason, 500, false)) return r;
+  if (auto r = check_sent(*pair)) return r;
+  if (auto r = check_answered_in_time(c, *pair)) return r;
+  if (auto r = check_optional_text("reason", cmd.reason, 500)) return r;
   c.to(pair_of(cmd.initiator_account_id, c.cmd.account_id),
        {cmd.initiator_account_id, c.cmd.account_id}, MergeInvitationDeclined{cmd.invitation_id, cmd.reason});
   return std::nullopt;
@@ -117,7 +124,7 @@ Verdict on(const WithdrawMergeInvitation& cmd, Ctx& c) {
   }
   // The initiator may withdraw until the merge is confirmed (also once
   // accepted), so an unconfirmed pair is never stuck.
-  if (auto r = check_sent(c, *pair, false, true)) return r;
+  if (auto r = check_sent(*pair, true)) return r;
   c.to(pair_of(c.cmd.account_id, cmd.invitee_account_id), {c.cmd.account_id, cmd.invitee_account_id},
        MergeInvitationWithdrawn{cmd.invitation_id});
   return std::nullopt;
@@ -128,7 +135,7 @@ Verdict on(const ExpireMergeInvitation& cmd, Ctx& c) {
   if (auto r = find_invitation(c, c.cmd.account_id, cmd.invitee_account_id, cmd.invitation_id, &pair)) {
     return r;
   }
-  if (auto r = check_sent(c, *pair, false)) return r;
+  if (auto r = check_sent(*pair)) return r;
   if (c.now() < pair->latest.expires) {
     return reject(RejectionCode::merge_invitation_not_yet_expired,
                   "invitation " + cmd.invitation_id + " expires at " + format_rfc3339(pair->latest.expires));

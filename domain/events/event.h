@@ -29,7 +29,7 @@ using EventPayload = std::variant<
     AccountVerificationResubmitted, UserAdded, UserRemoved, UserRolesChanged, LocationAdded,
     TenantAssociated, TenantRemoved, NotificationSettingsChanged, ProgramEnrolled, AccountSuspended,
     AccountReinstated, BusinessInfoReviewed, CompetencyAttained, MarketingContactAssigned,
-    TenantClaimed, TenantReleased,
+    TenantClaimed, TenantReleased, UserLicensingOfferRecorded,
     // orders and memberships
     OrderPlaced, OrderDeclined, CardPaymentCharged, WirePaymentRecorded, MembershipActivated,
     OrderExpired, OrderCancellationRequested, OrderCancelled, OrderRefunded, OrderMadeNonRefundable,
@@ -45,9 +45,7 @@ using EventPayload = std::variant<
     MergeInvitationSent, MergeInvitationAccepted, MergeInvitationDeclined, MergeInvitationWithdrawn,
     MergeInvitationExpired, MergeInvitationCompleted, AccountsMerged, AccountMergedAway,
     // catalogue
-    OfferCatalogueChanged,
-    // added later (members of the groups above)
-    UserLicensingOfferRecorded>;
+    OfferCatalogueChanged>;
 
 // "PartnerAccountEnrolled": the type name on the wire, in headers and in JSON.
 std::string_view event_type_name(const EventPayload& payload);
