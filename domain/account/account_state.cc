@@ -295,6 +295,15 @@ struct Apply {
   void operator()(const MergeInvitationExpired&) {}
   void operator()(const MergeInvitationCompleted&) {}
   void operator()(const AccountsMerged& e) {
+    // A year whose window had already passed stays over: the merged
+    // membership's later anniversary does not bring its benefits back.
+    for (const auto& m : e.memberships) {
+      for (auto& [id, a] : s.allocations) {
+        if (a.offer_id != m.offer_id || !a.current_term || at < usable_until(s, a)) continue;
+        a.current_term = false;
+        a.term_anniversary = term_end(s, a);
+      }
+    }
     for (const auto& m : e.memberships) {
       s.memberships[m.offer_id] = Membership{m.offer_id, m.order_id, m.anniversary,
                                              MembershipStatus::active};

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "domain/account/enroll.h"
+#include "domain/account/periods.h"
 #include "domain/decide/decide_support.h"
 
 namespace mledger::decide_detail {
@@ -293,12 +294,18 @@ void move_benefits(Ctx& c, const AccountState& v, const std::vector<std::string>
   }
 }
 
+// Whether a membership still holds at `now`: live, and its renewal window not
+// yet over (past it, it has lapsed by the rule even before the clock records it).
+bool holds_at(const Membership& m, Instant now) {
+  return m.live() && now < period_end(m.anniversary, kRenewalWindowDays);
+}
+
 // Memberships: of two, the later anniversary is kept (R-MRG-05).
-void merge_memberships(const AccountState& i, const AccountState& v, AccountsMerged& merged) {
+void merge_memberships(const Ctx& c, const AccountState& i, const AccountState& v, AccountsMerged& merged) {
   for (const auto& [offer, m] : v.memberships) {
-    if (!m.live()) continue;
+    if (!holds_at(m, c.now())) continue;
     auto mine = i.memberships.find(offer);
-    const bool i_has = mine != i.memberships.end() && mine->second.live();
+    const bool i_has = mine != i.memberships.end() && holds_at(mine->second, c.now());
     if (i_has && mine->second.anniversary >= m.anniversary) {
       if (offer == kActionPack) merged.action_pack_anniversary = mine->second.anniversary;
       continue;
@@ -339,7 +346,7 @@ Verdict on(const ConfirmMerge& cmd, Ctx& c) {
   move_users(c, i, v, both, merged);
   move_tenants(c, v, both, merged);
   move_benefits(c, v, both);
-  merge_memberships(i, v, merged);
+  merge_memberships(c, i, v, merged);
   c.to(account_stream(me), both, std::move(merged));
   c.to(account_stream(other), {other, me}, AccountMergedAway{cmd.invitation_id, me});
   c.to(pair_of(me, other), both, MergeInvitationCompleted{cmd.invitation_id});

@@ -61,18 +61,21 @@ struct ClosedTerm {
 struct OfferTerms {
   std::set<std::string> current;
   std::vector<ClosedTerm> closed;
+  Instant anniversary;  // the membership's, as the events set it
 };
 struct AccountTerms {
   std::map<std::string, OfferTerms> offers;
   std::set<std::string> ended;
+  std::map<std::string, Instant> own_anniversary;  // allocation -> its own term's
 };
 
 class Oracle {
  public:
-  void observe(const Emitted& e, const std::string& account) {
+  void observe(const Emitted& e, const std::string& account, Instant now) {
     const std::string owner = e.stream == account_stream(account) ? account : owner_of(e.stream);
     if (owner.empty()) return;
     AccountTerms& t = accounts_[owner];
+    now_ = now;
     std::visit([&](const auto& p) { on(t, p); }, e.payload);
   }
 
@@ -99,14 +102,36 @@ class Oracle {
     const std::string prefix = "account-";
     return stream.rfind(prefix, 0) == 0 ? stream.substr(prefix.size()) : "";
   }
-  void on(AccountTerms& t, const MembershipActivated& e) { t.offers[e.offer_id].current.clear(); }
+  void on(AccountTerms& t, const MembershipActivated& e) {
+    t.offers[e.offer_id].current.clear();
+    t.offers[e.offer_id].anniversary = e.anniversary;
+  }
   void on(AccountTerms& t, const MembershipRenewed& e) {
     OfferTerms& o = t.offers[e.offer_id];
     o.closed.push_back({o.current, plus_days(e.previous_anniversary, kRenewalWindowDays)});
     o.current.clear();
+    o.anniversary = e.anniversary;
+  }
+  // A year whose window had passed before the merge stays over; the others
+  // join the merged membership's year (R-MRG-05).
+  void on(AccountTerms& t, const AccountsMerged& e) {
+    for (const MergedMembership& m : e.memberships) {
+      OfferTerms& o = t.offers[m.offer_id];
+      for (auto it = o.current.begin(); it != o.current.end();) {
+        const Instant end = plus_days(std::max(t.own_anniversary[*it], o.anniversary), kRenewalWindowDays);
+        if (now_ < end) {
+          ++it;
+          continue;
+        }
+        o.closed.push_back({{*it}, end});
+        it = o.current.erase(it);
+      }
+      o.anniversary = m.anniversary;
+    }
   }
   void on(AccountTerms& t, const BenefitsAllocated& e) {
     OfferTerms& o = t.offers[e.offer_id];
+    t.own_anniversary[e.benefit_id] = term_anniversary_of_expiry(e.kind, e.expiry);
     if (!e.closed_term) {
       o.current.insert(e.benefit_id);
       return;
@@ -119,6 +144,7 @@ class Oracle {
   void on(AccountTerms&, const Other&) {}
 
   std::map<std::string, AccountTerms> accounts_;
+  Instant now_;
 };
 
 // --- The life --------------------------------------------------------------------
@@ -177,7 +203,7 @@ class Life {
     if (d.ok()) {
       ++n.second;
       for (const Emitted& e : d.value()) {
-        oracle_.observe(e, account);
+        oracle_.observe(e, account, w_.now);
         ++counts_.events[std::string(event_type_name(e.payload))];
         if (const auto* k = std::get_if<KeysRevealed>(&e.payload)) {
           for (const auto& id : k->key_ids) keys_.push_back({account, id});

@@ -1128,12 +1128,14 @@ class Fuzz {
     INVARIANT(since != al.assignees.end(), event << " of " << benefit_id << " from " << holder
                                                  << ", who does not hold it");
     if (since == al.assignees.end()) return;
+    // Once the benefit has ended or can no longer be used (R-ORD-09), it is history.
+    const bool live = usable(before, al, w_.now);
     if (!transfer && al.kind == BenefitKind::azure_bulk_credit) {
-      INVARIANT(al.ended, "BenefitUnassigned removes the live Azure bulk credit " << benefit_id << " from "
-                                                                                  << holder);
+      INVARIANT(!live, "BenefitUnassigned removes the live Azure bulk credit " << benefit_id << " from "
+                                                                                << holder);
     }
-    // R-BEN-05's choice: once the benefit has ended, unassigning is free.
-    if (al.kind == BenefitKind::visual_studio && (transfer || !al.ended)) {
+    // R-BEN-05's choice: once the benefit is history, unassigning is free.
+    if (al.kind == BenefitKind::visual_studio && (transfer || live)) {
       INVARIANT(w_.now >= plus_days(since->second, 90),
                 event << " of Visual Studio " << benefit_id << " from " << holder << " assigned at "
                       << format_rfc3339(since->second) << ", less than 90 days ago");

@@ -165,7 +165,7 @@ TEST_F(Cli, company_year_scenario_runs_through_exec) {
 TEST_F(Cli, R_ORD_04_rejects_an_unpaid_wire_order_through_tick_after_30_days_once) {
   auto f = file("wire.jsonl",
                 enroll_line("c1", "contoso") + "\n" +
-                    R"({"command_id":"o1","type":"place_order","account_id":"contoso","actor":{"kind":"user","account_id":"contoso","user_id":"u-1"},"now":"2026-01-05T10:00:00Z","data":{"order_id":"w1","offer_id":"action_pack","payment_method":"wire","billing_address":{"line1":"Main 1","city":"Berlin","country":"DE"}}})" "\n");
+                    R"({"command_id":"o1","type":"place_order","account_id":"contoso","actor":{"kind":"user","account_id":"contoso","user_id":"u-1"},"now":"2026-01-05T10:00:00Z","data":{"order_id":"w1","offer_id":"action_pack","payment_method":"wire","billing_address":{"line1":"Main 1","city":"Berlin","postal_code":"10115","country":"DE"}}})" "\n");
   ASSERT_EQ(run("exec " + data() + " " + f).exit_code, 0);
   auto early = run("tick --now 2026-02-03T10:00:00Z " + data());
   EXPECT_EQ(early.exit_code, 0) << early.out;

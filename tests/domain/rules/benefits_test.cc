@@ -474,7 +474,7 @@ TEST(Benefits, R_BEN_07_allows_a_user_with_only_ended_benefits_to_be_removed) {
 TEST(Benefits, R_BEN_07_rejects_assigning_after_the_expiry) {
   World w;
   given_action_pack(w);
-  w.now = day(366);  // past the expiry (day 365), not yet ended
+  w.now = day(395);  // past the expiry (day 365) and its renewal window, not yet ended
   EXPECT_FALSE(w.account("contoso").allocations.at(ap("office_365_e3")).ended);
   EXPECT_REJECTED_NOTHING_WRITTEN(w, w.run("contoso", alice(), AssignBenefit{ap("office_365_e3"), "bob"}),
                                   benefit_expired);

@@ -456,7 +456,7 @@ TEST(Keys, R_KEY_05_allows_one_replacement_within_30_days_of_first_activation) {
   w.must(kAcc, World::service(), RecordKeyActivation{key});
   w.now = day(5);
   w.must(kAcc, World::service(), RecordKeyActivation{key});
-  w.now = day(31);  // exactly 30 days after the first activation
+  w.now = plus_micros(day(31), -1);  // the last instant within 30 days of day 1
   auto d = w.run(kAcc, alice(), RequestReplacementKey{dashed(key)});
   EXPECT_ACCEPTED(d);
   ASSERT_EQ(emitted<ReplacementKeyIssued>(d).size(), 1u);
@@ -497,7 +497,7 @@ TEST(Keys, R_KEY_05_rejects_a_replacement_more_than_30_days_after_activation) {
   w.must(kAcc, World::service(), RecordKeyActivation{key});
   w.now = day(20);
   w.must(kAcc, World::service(), RecordKeyActivation{key});  // later activations do not restart it
-  w.now = plus_micros(day(31), 1);
+  w.now = day(31);  // first activation + 30 days: the period has ended
   const size_t before = w.appended;
   EXPECT_REJECTED(w.run(kAcc, alice(), RequestReplacementKey{key}), replacement_window_closed);
   EXPECT_EQ(w.appended, before);

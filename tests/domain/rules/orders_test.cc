@@ -562,7 +562,7 @@ TEST(Orders, R_ORD_06_allows_a_refund_within_30_days_of_an_unused_order) {
   World w = given_account();
   w.add_user(kAcc, "alice", "pam", {Role::mpn_partner_admin});
   w.buy(kAcc, "alice", "action_pack", "o1");
-  w.now = day(30);
+  w.now = plus_micros(day(30), -1);  // the last instant of [placed, placed + 30 days)
   auto d = w.run(kAcc, as("pam"), RefundOrder{"o1"});
   EXPECT_ACCEPTED(d);
   ASSERT_EQ(emitted<OrderRefunded>(d).size(), 1u);
@@ -605,7 +605,7 @@ TEST(Orders, R_ORD_06_rejects_a_refund_after_30_days) {
   // covers R-ORD-06
   World w = given_account();
   w.buy(kAcc, "alice", "action_pack", "o1");
-  w.now = plus_micros(day(30), 1);
+  w.now = day(30);  // placed + 30 days: the period has ended
   const size_t before = w.appended;
   EXPECT_REJECTED(w.run(kAcc, alice(), RefundOrder{"o1"}), refund_window_closed);
   EXPECT_EQ(w.appended, before);
@@ -814,17 +814,17 @@ TEST(Orders, R_ORD_08_allows_opening_the_renewal_window_after_the_anniversary) {
   EXPECT_TRUE(m.live());  // benefits continue during the window
 }
 
-TEST(Orders, R_ORD_08_rejects_opening_the_renewal_window_before_or_at_the_anniversary) {
-  // covers R-ORD-08
+TEST(Orders, R_ORD_08_rejects_opening_the_renewal_window_before_the_anniversary) {
+  // covers R-ORD-08: the window is [anniversary, anniversary + 30 days).
   World w = given_action_pack();
   const size_t before = w.appended;
   w.now = day(300);
   EXPECT_REJECTED(w.run(kAcc, World::service(), OpenRenewalWindow{"action_pack"}), renewal_window_not_open);
-  w.now = day(365);
+  w.now = plus_micros(day(365), -1);
   EXPECT_REJECTED(w.run(kAcc, World::service(), OpenRenewalWindow{"action_pack"}), renewal_window_not_open);
   EXPECT_REJECTED(w.run(kAcc, World::service(), OpenRenewalWindow{"silver"}), membership_not_found);
   EXPECT_EQ(w.appended, before);
-  w.now = day(366);
+  w.now = day(365);
   w.must(kAcc, World::service(), OpenRenewalWindow{"action_pack"});
   const size_t opened = w.appended;
   EXPECT_REJECTED(w.run(kAcc, World::service(), OpenRenewalWindow{"action_pack"}),
@@ -895,12 +895,14 @@ TEST(Orders, R_ORD_08_rejects_renewal_when_the_last_review_is_older_than_30_days
   EXPECT_EQ(w.account(kAcc).memberships.at("action_pack").anniversary, day(365));
 }
 
-TEST(Orders, R_ORD_08_allows_renewal_with_a_review_exactly_30_days_old) {
-  // covers R-ORD-08
+TEST(Orders, R_ORD_08_allows_renewal_with_a_review_within_the_last_30_days) {
+  // covers R-ORD-08: the review counts for [review, review + 30 days).
   World w = given_action_pack();
   w.now = day(340);
   w.must(kAcc, alice(), ReviewBusinessInfo{});
   w.now = day(370);
+  EXPECT_REJECTED(w.run(kAcc, alice(), card_order("o2", "action_pack")), business_info_review_required);
+  w.now = plus_micros(day(370), -1);
   EXPECT_ACCEPTED(w.run(kAcc, alice(), card_order("o2", "action_pack")));
   EXPECT_EQ(w.account(kAcc).memberships.at("action_pack").anniversary, day(730));
 }
@@ -951,7 +953,7 @@ TEST(Orders, R_ORD_08_rejects_a_lapse_before_the_window_closed) {
   const size_t before = w.appended;
   w.now = day(366);
   EXPECT_REJECTED(w.run(kAcc, World::service(), LapseMembership{"action_pack"}), membership_not_lapsable);
-  w.now = day(395);
+  w.now = plus_micros(day(395), -1);  // the window's last instant
   EXPECT_REJECTED(w.run(kAcc, World::service(), LapseMembership{"action_pack"}), membership_not_lapsable);
   EXPECT_REJECTED(w.run(kAcc, alice(), LapseMembership{"action_pack"}), actor_not_allowed);
   EXPECT_EQ(w.appended, before);
@@ -989,21 +991,21 @@ TEST(Orders, R_ORD_09_allows_visual_studio_until_30_days_after_the_anniversary) 
                         AssignBenefit{World::benefit(kAcc, "o1", "visual_studio_professional"), "bob"}));
 }
 
-TEST(Orders, R_ORD_09_allows_other_benefits_up_to_the_anniversary) {
-  // covers R-ORD-09
+TEST(Orders, R_ORD_09_allows_other_benefits_through_the_renewal_window) {
+  // covers R-ORD-09 with R-ORD-08: benefits continue during the window.
   World w = given_account();
   w.add_user(kAcc, "alice", "bob", {});
   w.buy(kAcc, "alice", "action_pack", "o1");
-  w.now = day(365);
+  w.now = plus_micros(day(395), -1);
   EXPECT_ACCEPTED(w.run(kAcc, alice(), AssignBenefit{World::benefit(kAcc, "o1", "office_365_e3"), "bob"}));
 }
 
-TEST(Orders, R_ORD_09_rejects_other_benefits_after_the_anniversary) {
+TEST(Orders, R_ORD_09_rejects_other_benefits_after_the_renewal_window) {
   // covers R-ORD-09
   World w = given_account();
   w.add_user(kAcc, "alice", "bob", {});
   w.buy(kAcc, "alice", "action_pack", "o1");
-  w.now = plus_micros(day(365), 1);
+  w.now = day(395);
   const size_t before = w.appended;
   EXPECT_REJECTED(w.run(kAcc, alice(), AssignBenefit{World::benefit(kAcc, "o1", "office_365_e3"), "bob"}),
                   benefit_expired);
@@ -1017,7 +1019,7 @@ TEST(Orders, R_ORD_09_rejects_visual_studio_more_than_30_days_after_the_annivers
   World w = given_account();
   w.add_user(kAcc, "alice", "bob", {});
   w.buy(kAcc, "alice", "action_pack", "o1");
-  w.now = plus_micros(day(395), 1);
+  w.now = day(395);
   const size_t before = w.appended;
   EXPECT_REJECTED(w.run(kAcc, alice(),
                         AssignBenefit{World::benefit(kAcc, "o1", "visual_studio_professional"), "bob"}),
@@ -1027,7 +1029,7 @@ TEST(Orders, R_ORD_09_rejects_visual_studio_more_than_30_days_after_the_annivers
 
 TEST(Orders, R_ORD_09_allows_the_renewed_allocations_after_the_old_ones_expired) {
   // covers R-ORD-09 with R-ORD-08: a renewal allocates benefits that expire at
-  // the new anniversary.
+  // the new anniversary; last year's end with last year's window.
   World w = given_account();
   w.competency(kAcc, "silver");
   w.add_user(kAcc, "alice", "bob", {});
@@ -1035,6 +1037,7 @@ TEST(Orders, R_ORD_09_allows_the_renewed_allocations_after_the_old_ones_expired)
   w.now = day(370);
   w.must(kAcc, alice(), ReviewBusinessInfo{});
   w.buy(kAcc, "alice", "silver", "o2");
+  w.now = day(395);
   EXPECT_REJECTED(w.run(kAcc, alice(), AssignBenefit{World::benefit(kAcc, "o1", "office_365_e3"), "bob"}),
                   benefit_expired);
   EXPECT_ACCEPTED(w.run(kAcc, alice(), AssignBenefit{World::benefit(kAcc, "o2", "office_365_e3"), "bob"}));
