@@ -13,6 +13,7 @@
 #include "adapters/http/readiness.h"
 #include "adapters/ledger/deadline_runner.h"
 #include "adapters/json/command_json.h"
+#include "adapters/json/strict_json.h"
 #include "adapters/projections/read_models.h"
 #include "domain/access/permissions.h"
 #include "domain/core/limits.h"
@@ -350,8 +351,17 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
       parsed.push_back(std::move(*p));
     }
   } else {
-    json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return not_json;
+    // Strictly (keys given twice, NUL bytes): the items are parsed again below
+    // from this parse's output, where such things no longer show.
+    json doc;
+    if (const Status strict = mj::parse_strict(body, &doc, "commands"); !strict.ok()) {
+      if (!json::accept(body)) return not_json;
+      return json_response(400,
+                           {{"error", "malformed_command"},
+                            {"message", strict.message()},
+                            {"problems", json::array({strict.message()})}},
+                           s.route);
+    }
     if (doc.empty() || doc.size() > options_.batch_commands_max) {
       return error_response(doc.empty() ? 400 : 413, doc.empty() ? "empty_batch" : "batch_too_large",
                             "a batch holds 1 to " + std::to_string(options_.batch_commands_max) +
@@ -446,7 +456,10 @@ HttpResponse Api::tick(const Screened& s) {
   Instant now = parts_.clock.now();
   if (s.query.contains("now")) {
     auto t = parse_rfc3339(s.query.at("now"));
-    if (!t) return error_response(400, "bad_query", "now must be an RFC 3339 time", s.route);
+    if (!t || !mj::in_command_time_range(*t)) {
+      return error_response(400, "bad_query", "now must be an RFC 3339 time " + std::string(mj::kCommandTimeRange),
+                            s.route);
+    }
     now = *t;
   }
   json results = json::array();
