@@ -13,9 +13,11 @@
 #include "adapters/http/readiness.h"
 #include "adapters/ledger/deadline_runner.h"
 #include "adapters/json/command_json.h"
+#include "adapters/json/strict_json.h"
 #include "adapters/projections/read_models.h"
 #include "domain/access/permissions.h"
 #include "domain/core/limits.h"
+#include "domain/core/result.h"
 
 namespace mledger::http {
 
@@ -128,6 +130,62 @@ std::optional<uint64_t> to_number(const std::string& text) {
   return std::stoull(text);
 }
 
+
+// The body of POST /v1/commands: one command or a batch, every command
+// parsed (and none run) before any answer but a refusal of the whole body.
+struct CommandsBody {
+  bool batch = false;
+  std::vector<mj::ParsedCommand> commands;
+};
+
+HttpResponse malformed_command(const json& problems, const std::string& route) {
+  return json_response(400, {{"error", "malformed_command"}, {"message", problems[0]}, {"problems", problems}},
+                       route);
+}
+
+Result<CommandsBody, HttpResponse> parse_commands_body(const std::string& body, Instant now, size_t batch_max,
+                                                       const std::string& route) {
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  CommandsBody out;
+  out.batch = first != std::string::npos && body[first] == '[';
+  const HttpResponse not_json = error_response(
+      400, "malformed_json", "the body must be one command (a JSON object) or a JSON array of commands", route);
+  if (!out.batch) {
+    // One command: parse_command reads the body itself (one parse, not two).
+    if (first == std::string::npos || body[first] != '{') return Err{not_json};
+    auto p = mj::parse_command(body, now);
+    if (!p.ok()) {
+      if (!json::accept(body)) return Err{not_json};
+      return Err{malformed_command(json::array({p.error().message()}), route)};
+    }
+    out.commands.push_back(std::move(*p));
+    return out;
+  }
+  // Strictly (keys given twice, NUL bytes): the items are parsed again below
+  // from this parse's output, where such things no longer show.
+  json doc;
+  if (const Status strict = mj::parse_strict(body, &doc, "commands"); !strict.ok()) {
+    if (!json::accept(body)) return Err{not_json};
+    return Err{malformed_command(json::array({strict.message()}), route)};
+  }
+  if (doc.empty() || doc.size() > batch_max) {
+    return Err{error_response(doc.empty() ? 400 : 413, doc.empty() ? "empty_batch" : "batch_too_large",
+                              "a batch holds 1 to " + std::to_string(batch_max) + " commands; this one holds " +
+                                  std::to_string(doc.size()),
+                              route)};
+  }
+  json problems = json::array();
+  for (size_t i = 0; i < doc.size(); ++i) {
+    auto p = mj::parse_command(doc[i].dump(-1, ' ', false, json::error_handler_t::replace), now);
+    if (p.ok()) {
+      out.commands.push_back(std::move(*p));
+    } else {
+      problems.push_back("commands[" + std::to_string(i) + "]: " + p.error().message());
+    }
+  }
+  if (!problems.empty()) return Err{malformed_command(problems, route)};
+  return out;
+}
 
 }  // namespace
 
@@ -331,51 +389,10 @@ void Api::count_type(std::string_view type, std::string_view outcome, std::strin
 
 HttpResponse Api::commands(const Screened& s, const std::string& body) {
   const auto start = std::chrono::steady_clock::now();
-  const Instant now = parts_.clock.now();
-  const size_t first = body.find_first_not_of(" \t\r\n");
-  const bool batch = first != std::string::npos && body[first] == '[';
-  const HttpResponse not_json = error_response(
-      400, "malformed_json", "the body must be one command (a JSON object) or a JSON array of commands",
-      s.route);
-  std::vector<mj::ParsedCommand> parsed;
-  json problems = json::array();
-  if (!batch) {
-    // One command: parse_command reads the body itself (one parse, not two).
-    if (first == std::string::npos || body[first] != '{') return not_json;
-    auto p = mj::parse_command(body, now);
-    if (!p.ok()) {
-      if (!json::accept(body)) return not_json;
-      problems.push_back(p.error().message());
-    } else {
-      parsed.push_back(std::move(*p));
-    }
-  } else {
-    json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return not_json;
-    if (doc.empty() || doc.size() > options_.batch_commands_max) {
-      return error_response(doc.empty() ? 400 : 413, doc.empty() ? "empty_batch" : "batch_too_large",
-                            "a batch holds 1 to " + std::to_string(options_.batch_commands_max) +
-                                " commands; this one holds " + std::to_string(doc.size()),
-                            s.route);
-    }
-    parsed.reserve(doc.size());
-    for (size_t i = 0; i < doc.size(); ++i) {
-      auto p = mj::parse_command(doc[i].dump(-1, ' ', false, json::error_handler_t::replace), now);
-      if (!p.ok()) {
-        problems.push_back("commands[" + std::to_string(i) + "]: " + p.error().message());
-        continue;
-      }
-      parsed.push_back(std::move(*p));
-    }
-  }
-  // Every command is parsed and checked before any runs.
-  if (!problems.empty()) {
-    return json_response(400,
-                         {{"error", "malformed_command"},
-                          {"message", problems[0]},
-                          {"problems", problems}},
-                         s.route);
-  }
+  auto read = parse_commands_body(body, parts_.clock.now(), options_.batch_commands_max, s.route);
+  if (!read.ok()) return std::move(read.error());
+  const bool batch = read->batch;
+  const std::vector<mj::ParsedCommand>& parsed = read->commands;
   const size_t n = parsed.size();
   for (const auto& p : parsed) {
     if (auto d = check_command(s.token, p.command)) {
@@ -446,7 +463,10 @@ HttpResponse Api::tick(const Screened& s) {
   Instant now = parts_.clock.now();
   if (s.query.contains("now")) {
     auto t = parse_rfc3339(s.query.at("now"));
-    if (!t) return error_response(400, "bad_query", "now must be an RFC 3339 time", s.route);
+    if (!t || !mj::in_command_time_range(*t)) {
+      return error_response(400, "bad_query", "now must be an RFC 3339 time " + std::string(mj::kCommandTimeRange),
+                            s.route);
+    }
     now = *t;
   }
   json results = json::array();

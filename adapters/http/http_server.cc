@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,8 @@
 #include <kj/compat/http.h>
 #include <kj/debug.h>
 #include <nlohmann/json.hpp>
+
+#include "adapters/http/framing_stream.h"
 
 namespace mledger::http {
 
@@ -34,9 +37,28 @@ const char* status_text(int status) {
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
   }
+}
+
+// Runs f(); what it threw, if it threw.
+template <class F>
+std::optional<std::string> failure_of(F&& f) {
+  try {
+    f();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  } catch (...) {
+    return std::string("an exception that is not a std::exception");
+  }
+}
+
+HttpResponse internal_error() {
+  return error_response(500, "internal", "the server failed to answer this request; the failure is in its log");
 }
 
 // A worker's job: the request, and where its response goes back to the loop.
@@ -48,8 +70,9 @@ struct Job {
 // A fixed set of threads taking jobs from one bounded queue.
 class WorkerPool {
  public:
-  WorkerPool(HttpHandler& handler, size_t workers, size_t queue_max, std::atomic<uint64_t>& queued)
-      : handler_(handler), queue_max_(queue_max), queued_(queued) {
+  WorkerPool(HttpHandler& handler, size_t workers, size_t queue_max, std::atomic<uint64_t>& queued,
+             const std::function<void(std::string_view)>& error_log)
+      : handler_(handler), queue_max_(queue_max), queued_(queued), error_log_(error_log) {
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
   }
   ~WorkerPool() { stop(); }
@@ -90,14 +113,24 @@ class WorkerPool {
         queue_.pop_front();
         queued_.store(queue_.size(), std::memory_order_relaxed);
       }
-      HttpResponse response = handler_.handle(job.request);
-      job.done->fulfill(std::move(response));
+      job.done->fulfill(handle_guarded(job.request));
     }
+  }
+
+  // handle(), with an exception out of it logged and answered 500.
+  HttpResponse handle_guarded(HttpRequest& request) {
+    HttpResponse response;
+    if (auto failure = failure_of([&] { response = handler_.handle(request); })) {
+      error_log_("internal error: handling " + request.method + " " + request.path + " threw: " + *failure);
+      return internal_error();
+    }
+    return response;
   }
 
   HttpHandler& handler_;
   const size_t queue_max_;
   std::atomic<uint64_t>& queued_;
+  const std::function<void(std::string_view)>& error_log_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
@@ -127,6 +160,15 @@ std::string to_string(kj::HttpMethod method) {
   return std::string(s.cStr(), s.size());
 }
 
+// A response as bytes on the wire, closing the connection: for answers sent
+// around kj-http (a framing problem, too many connections).
+std::string closing_response_bytes(const HttpResponse& r) {
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + status_text(r.status) + "\r\n" +
+                    "Content-Type: " + r.content_type + "\r\nConnection: close\r\n";
+  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
+  return out + "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+}
+
 }  // namespace
 
 HttpResponse error_response(int status, std::string_view code, std::string_view message,
@@ -144,11 +186,14 @@ void capture_stop_signals() {
   kj::UnixEventPort::captureSignal(SIGINT);
 }
 
-// The kj side: an HttpService over the handler, the accept loop and shutdown.
-// (kj's interfaces are destroyed through their concrete types.)
+// The kj side: the accept loop, a FramingStream and a service per connection,
+// kj-http's error handling, and shutdown. (kj's interfaces are destroyed
+// through their concrete types.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::ErrorHandler {
+class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
+                               private kj::HttpServerErrorHandler,
+                               private kj::HttpServerCallbacks {
  public:
   Impl(HttpServer& outer, kj::AsyncIoContext& io, const kj::HttpHeaderTable& table,
        kj::HttpHeaderId authorization)
@@ -157,10 +202,13 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
         table_(table),
         authorization_(authorization),
         timer_(io.provider->getTimer()),
-        server_(timer_, table, *this, settings(outer.limits_)),
+        error_log_(outer.error_log_ ? outer.error_log_ : [](std::string_view line) {
+          std::fprintf(stderr, "mledger serve: %.*s\n", static_cast<int>(line.size()), line.data());
+        }),
+        server_(timer_, table, [this](kj::AsyncIoStream& s) { return service_for(s); }, settings()),
         connections_(*this),
         pool_(outer.handler_, outer.limits_.workers, outer.limits_.queue_requests_max,
-              outer.counters_.queued),
+              outer.counters_.queued, error_log_),
         requests_(outer.metrics_.counter("mledger_http_requests_total",
                                          "HTTP requests answered, by route and status",
                                          {"route", "status"})),
@@ -175,22 +223,15 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
     return receiver.accept().then([this, &receiver](kj::Own<kj::AsyncIoStream> connection) {
       auto& open = outer_.counters_.connections_open;
       if (open.load() >= outer_.limits_.connections_max) {
-        refused_.at({}).add();
-        static const std::string kFull = [] {
-          const std::string body =
-              "{\"error\":\"too_many_connections\",\"message\":\"connections_max connections are "
-              "open; try again\"}\n";
-          return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                 "Connection: close\r\nRetry-After: 1\r\nContent-Length: " +
-                 std::to_string(body.size()) + "\r\n\r\n" + body;
-        }();
-        auto write = connection->write(kFull.data(), kFull.size());
-        connections_.add(timer_.timeoutAfter(kj::SECONDS, kj::mv(write)).attach(kj::mv(connection)));
+        refuse(kj::mv(connection));
       } else {
         open.fetch_add(1);
-        connections_.add(server_.listenHttp(kj::mv(connection)).attach(kj::defer([&open] {
-          open.fetch_sub(1);
-        })));
+        auto stream = kj::heap<FramingStream>(kj::mv(connection), outer_.limits_.header_bytes_max);
+        FramingStream& s = *stream;
+        connections_.add(server_.listenHttpCleanDrain(s)
+                             .then([](bool) {}, [](kj::Exception&&) {})
+                             .then([this, &s] { return end_connection(s); })
+                             .attach(kj::mv(stream), kj::defer([&open] { open.fetch_sub(1); })));
       }
       return accept_loop(receiver);
     });
@@ -199,21 +240,90 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
   kj::Promise<void> drain() { return server_.drain(); }
   void stop_workers() { pool_.stop(); }
 
-  kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
-                            kj::AsyncInputStream& body, Response& response) override {
-    const Begun start{std::chrono::steady_clock::now(), method};
-    const HttpLimits& limits = outer_.limits_;
-    // url and headers are gone after the first read of the body: copy first.
-    size_t header_bytes = url.size() + 16;
-    headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
-      header_bytes += name.size() + value.size() + 4;
-    });
-    if (header_bytes > limits.header_bytes_max) {
-      return send(response, start,
-                  error_response(431, "headers_too_large",
-                                 "the request line and headers are " + std::to_string(header_bytes) +
-                                     " bytes; the limit is " + std::to_string(limits.header_bytes_max)));
+ private:
+  // When and how a request began: for latency and the access log.
+  struct Begun {
+    std::chrono::steady_clock::time_point at;
+    kj::HttpMethod method;
+  };
+
+  // kj-http's view of one connection: each request goes to request() with
+  // the connection's stream.
+  class ConnectionService final : public kj::HttpService {
+   public:
+    ConnectionService(Impl& impl, FramingStream& stream) : impl_(impl), stream_(stream) {}
+    kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
+                              kj::AsyncInputStream& body, Response& response) override {
+      return impl_.request(stream_, method, url, headers, body, response);
     }
+
+   private:
+    Impl& impl_;
+    FramingStream& stream_;
+  };
+
+  kj::Own<kj::HttpService> service_for(kj::AsyncIoStream& connection) {
+    // accept_loop() hands kj-http nothing but FramingStreams.
+    return kj::heap<ConnectionService>(*this, static_cast<FramingStream&>(connection));
+  }
+
+  kj::HttpServerSettings settings() {
+    kj::HttpServerSettings s;
+    s.headerTimeout = kj::MILLISECONDS * outer_.limits_.header_timeout.count();
+    s.pipelineTimeout = kj::MILLISECONDS * outer_.limits_.idle_timeout.count();
+    s.errorHandler = static_cast<kj::HttpServerErrorHandler&>(*this);
+    s.callbacks = static_cast<kj::HttpServerCallbacks&>(*this);
+    return s;
+  }
+
+  // connections_max reached: 503 at once, and closed.
+  void refuse(kj::Own<kj::AsyncIoStream> connection) {
+    refused_.at({}).add();
+    static const std::string kFull = closing_response_bytes([] {
+      HttpResponse r = error_response(503, "too_many_connections", "connections_max connections are open; try again");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }());
+    auto write = connection->write(kFull.data(), kFull.size());
+    connections_.add(timer_.timeoutAfter(kj::SECONDS, kj::mv(write)).attach(kj::mv(connection)));
+  }
+
+  // After kj-http: a framing problem not answered yet is answered here, and a
+  // connection that ends on the server's side closes lingering.
+  kj::Promise<void> end_connection(FramingStream& stream) {
+    auto answer = kj::heap<std::string>();
+    if (const FramingProblem* p = stream.problem(); p != nullptr && !stream.answered()) {
+      const HttpResponse r = error_response(p->status, p->code, p->message);
+      account("-", r, 0);
+      *answer = closing_response_bytes(r);
+    }
+    if (answer->empty() && !stream.closing()) return kj::READY_NOW;
+    auto finished = stream.finish(timer_, kj::StringPtr(answer->c_str(), answer->size()), 2 * kj::SECONDS);
+    return finished.attach(kj::mv(answer));
+  }
+
+  kj::Promise<void> request(FramingStream& stream, kj::HttpMethod method, kj::StringPtr url,
+                            const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
+                            kj::HttpService::Response& response) {
+    const Begun start{std::chrono::steady_clock::now(), method};
+    // url and headers are gone after the first read of the body: copy first.
+    HttpRequest req = to_request(method, url, headers);
+    std::optional<HttpResponse> early;
+    if (auto failure = failure_of([&] { early = outer_.handler_.screen(req); })) {
+      error_log_("internal error: screening " + req.method + " " + req.path + " threw: " + *failure);
+      return send(stream, response, start, internal_error());
+    }
+    if (early) return send(stream, response, start, std::move(*early));
+    if (outer_.counters_.draining.load()) {
+      return send(stream, response, start, error_response(503, "shutting_down", "the server is shutting down"));
+    }
+    KJ_IF_MAYBE(length, body.tryGetLength()) {
+      if (*length > outer_.limits_.body_bytes_max) return send(stream, response, start, too_large(*length));
+    }
+    return read_body(stream, body, response, start, std::move(req));
+  }
+
+  HttpRequest to_request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers) {
     HttpRequest req;
     req.method = to_string(method);
     const std::string_view target(url.cStr(), url.size());
@@ -224,50 +334,39 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
     KJ_IF_MAYBE(v, headers.get(kj::HttpHeaderId::CONTENT_TYPE)) {
       req.content_type = std::string(v->cStr(), v->size());
     }
-    if (std::optional<HttpResponse> early = outer_.handler_.screen(req)) {
-      return send(response, start, std::move(*early));
-    }
-    if (outer_.counters_.draining.load()) {
-      return send(response, start, error_response(503, "shutting_down", "the server is shutting down"));
-    }
-    KJ_IF_MAYBE(length, body.tryGetLength()) {
-      if (*length > limits.body_bytes_max) {
-        return send(response, start, too_large(*length));
-      }
-    }
+    return req;
+  }
+
+  kj::Promise<void> read_body(FramingStream& stream, kj::AsyncInputStream& body,
+                              kj::HttpService::Response& response, Begun start, HttpRequest req) {
+    const HttpLimits& limits = outer_.limits_;
     auto state = kj::heap<std::pair<HttpRequest, std::string>>(std::move(req), std::string());
     auto reader = kj::heap<BodyReader>(BodyReader{body, state->second, limits.body_bytes_max, {}});
     auto reading = timer_.timeoutAfter(kj::MILLISECONDS * limits.body_timeout.count(), reader->read());
     return reading.attach(kj::mv(reader))
         .then(
-            [this, &response, start, state = kj::mv(state)](bool whole) mutable -> kj::Promise<void> {
-              if (!whole) return send(response, start, too_large(0));
+            [this, &stream, &response, start, state = kj::mv(state)](bool whole) mutable -> kj::Promise<void> {
+              if (!whole) return send(stream, response, start, too_large(0));
               state->first.body = std::move(state->second);
-              return dispatch(response, start, std::move(state->first));
+              return dispatch(stream, response, start, std::move(state->first));
             },
-            [this, &response, start](kj::Exception&& e) -> kj::Promise<void> {
-              if (e.getType() == kj::Exception::Type::OVERLOADED) {  // timeoutAfter's
-                return send(response, start,
-                            error_response(408, "body_timeout",
-                                           "the body did not arrive within " +
-                                               std::to_string(outer_.limits_.body_timeout.count()) + " ms"));
-              }
-              return kj::mv(e);  // the client went away: nothing to answer
+            [this, &stream, &response, start](kj::Exception&& e) -> kj::Promise<void> {
+              return body_failed(stream, response, start, kj::mv(e));
             });
   }
 
- private:
-  // When and how a request began: for latency and the access log.
-  struct Begun {
-    std::chrono::steady_clock::time_point at;
-    kj::HttpMethod method;
-  };
-
-  static kj::HttpServerSettings settings(const HttpLimits& limits) {
-    kj::HttpServerSettings s;
-    s.headerTimeout = kj::MILLISECONDS * limits.header_timeout.count();
-    s.pipelineTimeout = kj::MILLISECONDS * limits.idle_timeout.count();
-    return s;
+  kj::Promise<void> body_failed(FramingStream& stream, kj::HttpService::Response& response, Begun start,
+                                kj::Exception&& e) {
+    if (const FramingProblem* p = stream.problem()) {
+      return send(stream, response, start, error_response(p->status, p->code, p->message));
+    }
+    if (e.getType() == kj::Exception::Type::OVERLOADED) {  // timeoutAfter's
+      return send(stream, response, start,
+                  error_response(408, "body_timeout",
+                                 "the body did not arrive within " +
+                                     std::to_string(outer_.limits_.body_timeout.count()) + " ms"));
+    }
+    return kj::mv(e);  // the client went away: nothing to answer
   }
 
   HttpResponse too_large(uint64_t length) {
@@ -277,7 +376,7 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
                               "; the limit is " + std::to_string(outer_.limits_.body_bytes_max) + " bytes");
   }
 
-  kj::Promise<void> dispatch(Response& response, Begun start,
+  kj::Promise<void> dispatch(FramingStream& stream, kj::HttpService::Response& response, Begun start,
                              HttpRequest req) {
     auto paf = kj::newPromiseAndCrossThreadFulfiller<HttpResponse>();
     Job job{std::move(req), kj::mv(paf.fulfiller)};
@@ -285,33 +384,75 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
       HttpResponse busy = error_response(503, "overloaded",
                                          "queue_requests_max requests are waiting; try again");
       busy.headers.emplace_back("Retry-After", "1");
-      return send(response, start, std::move(busy));
+      return send(stream, response, start, std::move(busy));
     }
     outer_.counters_.requests_in_flight.fetch_add(1);
-    return paf.promise.then([this, &response, start](HttpResponse r) {
+    return paf.promise.then([this, &stream, &response, start](HttpResponse r) {
       outer_.counters_.requests_in_flight.fetch_sub(1);
-      return send(response, start, std::move(r));
+      return send(stream, response, start, std::move(r));
     });
   }
 
-  kj::Promise<void> send(Response& response, Begun start, HttpResponse r) {
+  kj::Promise<void> send(FramingStream& stream, kj::HttpService::Response& response, Begun start,
+                         HttpResponse r) {
+    account(to_string(start.method), r,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start.at).count());
+    stream.mark_answered();
+    return write_response(response, std::move(r), stream.closing());
+  }
+
+  // Metrics and the access log of one answer.
+  void account(std::string_view method, const HttpResponse& r, double seconds) {
     const std::string route = r.route.empty() ? "other" : r.route;
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start.at).count();
     requests_.at({route, std::to_string(r.status)}).add();
     latency_.at({route}).observe(seconds);
     if (outer_.access_log_) {
-      const std::string method = to_string(start.method);
       outer_.access_log_(AccessRecord{method, route, r.status, seconds, r.body.size(), r.principal});
     }
+  }
+
+  kj::Promise<void> write_response(kj::HttpService::Response& response, HttpResponse r, bool closing) {
     kj::HttpHeaders headers(table_);
     headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::StringPtr(r.content_type.c_str()));
     for (const auto& [name, value] : r.headers) {
       headers.add(kj::StringPtr(name.c_str()), kj::StringPtr(value.c_str()));
     }
     auto body = kj::heap<std::string>(std::move(r.body));
+    closing_now_ = closing;  // read by shouldClose() inside send()
     auto stream = response.send(static_cast<uint>(r.status), status_text(r.status), headers, body->size());
+    closing_now_ = false;
     auto written = stream->write(body->data(), body->size());
     return written.attach(kj::mv(stream), kj::mv(body));
+  }
+
+  // kj::HttpServerCallbacks: "Connection: close" on this answer.
+  bool shouldClose() override { return closing_now_; }
+
+  // kj::HttpServerErrorHandler: what kj-http would answer with its internals.
+  kj::Promise<void> handleClientProtocolError(kj::HttpHeaders::ProtocolError error,
+                                              kj::HttpService::Response& response) override {
+    error_log_("internal error: kj-http could not read a request that passed the framing check: " +
+               std::string(error.description.cStr()));
+    HttpResponse r = error_response(static_cast<int>(error.statusCode), "bad_request", "the request could not be read");
+    account("-", r, 0);
+    return write_response(response, std::move(r), true);
+  }
+  kj::Promise<void> handleApplicationError(kj::Exception exception,
+                                           kj::Maybe<kj::HttpService::Response&> response) override {
+    if (exception.getType() == kj::Exception::Type::DISCONNECTED) return kj::READY_NOW;  // the client left
+    error_log_("internal error: " + std::string(exception.getDescription().cStr()));
+    KJ_IF_MAYBE(r, response) {
+      HttpResponse failed = internal_error();
+      account("-", failed, 0);
+      return write_response(*r, std::move(failed), true);
+    }
+    return kj::READY_NOW;
+  }
+  kj::Promise<void> handleNoResponse(kj::HttpService::Response& response) override {
+    error_log_("internal error: a request was left without an answer");
+    HttpResponse failed = internal_error();
+    account("-", failed, 0);
+    return write_response(response, std::move(failed), true);
   }
 
   void taskFailed(kj::Exception&&) override {}  // a connection's end; nothing to do
@@ -321,6 +462,8 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
   const kj::HttpHeaderTable& table_;
   const kj::HttpHeaderId authorization_;
   kj::Timer& timer_;
+  const std::function<void(std::string_view)> error_log_;
+  bool closing_now_ = false;
   kj::HttpServer server_;
   kj::TaskSet connections_;
   WorkerPool pool_;
@@ -331,12 +474,14 @@ class HttpServer::Impl final : public kj::HttpService, private kj::TaskSet::Erro
 #pragma GCC diagnostic pop
 
 HttpServer::HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& counters,
-                       HttpLimits limits, std::function<void(const AccessRecord&)> access_log)
+                       HttpLimits limits, std::function<void(const AccessRecord&)> access_log,
+                       std::function<void(std::string_view)> error_log)
     : handler_(handler),
       metrics_(metrics),
       counters_(counters),
       limits_(limits),
-      access_log_(std::move(access_log)) {}
+      access_log_(std::move(access_log)),
+      error_log_(std::move(error_log)) {}
 
 Status HttpServer::run(const std::string& address, const std::function<void(uint16_t)>& listening) {
   Status result;

@@ -10,8 +10,16 @@
 // to limits.body_bytes_max, and HttpHandler::handle() runs on one of
 // limits.workers threads; the response is written when it returns.
 //
+// Framing (RFC 9112, strictly: request_framing.h, docs/api.md "HTTP
+// framing"): a request head or chunked body that is malformed or ambiguous is
+// answered with a JSON error (400; 501 for a method or transfer coding not
+// implemented; 505 for an HTTP version other than 1.0 and 1.1) and the
+// connection is closed; the handler never sees it. After an HTTP/1.0 request
+// or one with "Connection: close", the answer says "Connection: close" and
+// the connection is closed.
+//
 // Limits, each answered with a JSON error and the handler never called:
-//   header_bytes_max     request line + headers         -> 431
+//   header_bytes_max     request line + headers (raw)   -> 431, connection closed
 //   body_bytes_max       by Content-Length or as read   -> 413
 //   body_timeout         the body must arrive within it -> 408
 //   header_timeout       the headers must arrive within it (connection closed)
@@ -24,7 +32,11 @@
 // accepting, lets every request in flight finish and be answered (up to
 // drain_timeout), closes idle connections, and joins the workers.
 //
-// Nothing here throws out of run(); kj's exceptions stay inside this file.
+// Failures: an exception out of screen() or handle(), or a request kj-http
+// cannot read although its framing passed, is written to the error log (one
+// line: what failed, the method and path) and answered 500 {"error":
+// "internal"} without internals. Nothing here throws out of run(); kj's
+// exceptions stay inside the server.
 
 #include <any>
 #include <atomic>
@@ -33,6 +45,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -87,7 +100,8 @@ class HttpHandler {
   virtual ~HttpHandler() = default;
   // Event-loop thread; must not block. nullopt: read the body and handle().
   virtual std::optional<HttpResponse> screen(HttpRequest& request) = 0;
-  // A worker thread; may block. Never throws.
+  // A worker thread; may block. Should not throw (an exception is logged
+  // and answered 500, see above; so is one out of screen()).
   virtual HttpResponse handle(HttpRequest& request) = 0;
 };
 
@@ -111,8 +125,12 @@ class HttpServer {
   // `counters` is shared with the handler (readiness reads `draining`).
   // `access_log`, when set, is called on the event-loop thread for every
   // answer (it must not block for long); it never sees tokens or bodies.
+  // `error_log`, called with one line per failure answered 500 (see above),
+  // from the event loop or a worker thread (so it must be thread-safe); when
+  // unset the line goes to standard error.
   HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& counters, HttpLimits limits,
-             std::function<void(const AccessRecord&)> access_log = {});
+             std::function<void(const AccessRecord&)> access_log = {},
+             std::function<void(std::string_view)> error_log = {});
 
   // Listens on `address` ("127.0.0.1:8080"; port 0 picks a free port), calls
   // `listening` with the bound port, and serves until SIGTERM or SIGINT, then
@@ -127,6 +145,7 @@ class HttpServer {
   ServerCounters& counters_;
   const HttpLimits limits_;
   const std::function<void(const AccessRecord&)> access_log_;
+  const std::function<void(std::string_view)> error_log_;
 };
 
 }  // namespace mledger::http

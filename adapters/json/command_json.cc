@@ -12,6 +12,7 @@
 #include "domain/core/fields.h"
 #include "domain/core/limits.h"
 #include "adapters/json/fields_json.h"
+#include "adapters/json/strict_json.h"
 
 namespace mledger::json {
 
@@ -116,6 +117,7 @@ Status parse_into(const json& doc, Instant default_now, Command* out) {
   if (now) {
     auto t = parse_rfc3339(*now);
     if (!t) return f.error("now", "must be an RFC 3339 UTC time such as 2026-01-05T09:00:00Z");
+    if (!in_command_time_range(*t)) return f.error("now", "must be " + std::string(kCommandTimeRange));
     ctx.now = *t;
   } else {
     ctx.now = default_now;
@@ -132,21 +134,35 @@ Status parse_into(const json& doc, Instant default_now, Command* out) {
   return f.no_unknown();
 }
 
-// Parses a whole document within `max_bytes`; never throws.
+// Parses a whole document within `max_bytes`, strictly (strict_json.h); never throws.
 Status parse_document(std::string_view text, size_t max_bytes, std::string_view what, json* doc) {
   if (text.size() > max_bytes) {
     return Status(StatusCode::limit_exceeded, std::string(what) + " of " +
                                                   std::to_string(text.size()) + " bytes is over the " +
                                                   std::to_string(max_bytes) + "-byte limit");
   }
-  try {
-    *doc = json::parse(text);
-  } catch (const json::exception& e) {
-    // nlohmann's messages name the byte position and the problem (syntax,
-    // ill-formed UTF-8, ...).
-    std::string what_failed = e.what();
-    if (auto p = what_failed.find("] "); p != std::string::npos) what_failed = what_failed.substr(p + 2);
-    return Status(StatusCode::invalid_argument, "malformed JSON: " + what_failed);
+  return parse_strict(text, doc);
+}
+
+// Every Instant in `value` (a command's data) within the command time range.
+template <class M>
+Status check_times(const M& value, const std::string& path) {
+  if constexpr (std::is_same_v<M, Instant>) {
+    if (!in_command_time_range(value)) return field_error(path, "must be " + std::string(kCommandTimeRange));
+  } else if constexpr (is_optional<M>::value) {
+    if (value) return check_times(*value, path);
+  } else if constexpr (has_fields_v<M>) {
+    Status status;
+    M::for_each_field(value, [&](const char* name, const auto& member) {
+      if (status.ok()) status = check_times(member, path + "." + name);
+    });
+    return status;
+  } else if constexpr (is_vector<M>::value) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      MLEDGER_TRY(check_times(value[i], path + "[" + std::to_string(i) + "]"));
+    }
+  } else if constexpr (is_string_map<M>::value) {
+    for (const auto& [key, item] : value) MLEDGER_TRY(check_times(item, path + "." + key));
   }
   return Status::Ok();
 }
@@ -165,6 +181,8 @@ StatusOr<ParsedCommand> parse_command(std::string_view text, Instant default_now
   if (Status s = parse_document(text, kCommandBytesMax, "command", &doc); !s.ok()) return Err{s};
   ParsedCommand parsed;
   if (Status s = parse_into(doc, default_now, &parsed.command); !s.ok()) return Err{s};
+  const Status times = std::visit([](const auto& body) { return check_times(body, "data"); }, parsed.command.body);
+  if (!times.ok()) return Err{times};
   const std::string canonical = doc.dump();  // object keys are sorted: canonical
   parsed.digest = sha256({canonical});
   return parsed;

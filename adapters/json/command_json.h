@@ -9,10 +9,11 @@
 // enums as their snake_case names; Money as {"amount_minor": int, "currency":
 // "USD"}; nested structs as objects, vectors as arrays.
 //
-// Parsing is strict: unknown fields, missing fields, wrong types, invalid UTF-8
-// and over-long documents are errors (invalid_argument) whose message names the
-// field by its dotted path ("data.billing_address.city", "offers[1].name"). It
-// never throws. Absent is allowed for std::optional fields (null too), bool
+// Parsing is strict: unknown fields, missing fields, wrong types, invalid UTF-8,
+// over-long documents, keys given twice, NUL bytes (raw, or \u0000 in a
+// string: strict_json.h) and times out of range (below) are errors
+// (invalid_argument) whose message names the field by its dotted path
+// ("data.billing_address.city", "offers[1].name"). It never throws. Absent is allowed for std::optional fields (null too), bool
 // fields (false), vector fields (empty), and line2, region and postal_code of a
 // postal address (empty); every other field is required.
 
@@ -36,6 +37,19 @@ namespace mledger::json {
 inline constexpr size_t kCommandBytesMax = 64 * 1024;
 // A catalogue file; its event must still fit limits::event_bytes_max once encoded.
 inline constexpr size_t kCatalogueBytesMax = 256 * 1024;
+
+// The times a command may hold (its `now`, the times in its data), and the
+// `now` of POST /v1/tick: from 1970-01-01T00:00:00Z up to, not including,
+// 9000-01-01T00:00:00Z, which leaves room below year 10000 (which RFC 3339
+// cannot write) for the deadlines the rules derive from them. Outside it:
+// "field 'now' must be from 1970-01-01T00:00:00Z to 8999-12-31T23:59:59.999999Z".
+inline constexpr Instant kCommandTimeMin{0};
+inline constexpr Instant kCommandTimeEnd{221'845'392'000'000'000};  // 9000-01-01T00:00:00Z
+inline constexpr std::string_view kCommandTimeRange =
+    "from 1970-01-01T00:00:00Z to 8999-12-31T23:59:59.999999Z";
+[[nodiscard]] inline bool in_command_time_range(Instant t) {
+  return t >= kCommandTimeMin && t < kCommandTimeEnd;
+}
 
 struct ParsedCommand {
   Command command;

@@ -192,6 +192,11 @@ TEST(CommandJsonGeneric, instants_are_rfc3339) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(std::get<CompleteGoToMarketOffer>(r->command.body).expiry,
             *parse_rfc3339("2026-03-01T09:00:00Z"));
+  // Times in data keep to the range `now` keeps to (issue 14).
+  doc["data"]["expiry"] = "1677-09-21T00:12:43Z";
+  expect_error(doc, "field 'data.expiry' must be from 1970-01-01T00:00:00Z");
+  doc["data"]["expiry"] = "9999-12-31T23:59:59Z";
+  expect_error(doc, "field 'data.expiry' must be from 1970-01-01T00:00:00Z");
 }
 
 TEST(CommandJsonGeneric, uint32_must_be_an_integer_in_range) {

@@ -78,5 +78,37 @@ TEST(CommandJson, invalid_utf8_and_oversize_are_refused) {
   EXPECT_EQ(std::get<EnrollPartnerAccount>(r->command.body).legal_name, "Contoso Ärzte Łódź");
 }
 
+// Issue 14, part 5: what JSON allows but a ledger must not guess at.
+TEST(CommandJson, a_key_given_twice_is_refused_and_named) {
+  expect_error(with(kValid, R"("command_id":"c-1",)", R"("command_id":"c-1","command_id":"c-2",)"),
+               "field 'command_id' is given twice");
+  expect_error(with(kValid, R"("city":"Berlin")", R"("city":"Berlin","city":"Bonn")"),
+               "field 'data.address.city' is given twice");
+  expect_error(with(kValid, R"("kind":"user")", R"("kind":"user","kind":"user")"),
+               "field 'actor.kind' is given twice");
+  // The same name in different objects is fine.
+  EXPECT_TRUE(json::parse_command(kValid, Instant{}).ok());
+}
+
+TEST(CommandJson, nul_bytes_are_refused) {
+  expect_error(std::string(kValid) + std::string(1, '\0'), "NUL byte");
+  expect_error(std::string(kValid) + std::string("\0{}", 3), "NUL byte");
+  expect_error(with(kValid, "Contoso GmbH", "Contoso\\u0000GmbH"), "field 'data.legal_name' holds a NUL character");
+  expect_error(with(kValid, "u-alice", "u-\\u0000"), "field 'actor.user_id' holds a NUL character");
+  expect_error(with(kValid, R"("global_admin")", R"("global_admin\u0000")"), "field 'actor.roles[0]' holds a NUL character");
+  expect_error(with(kValid, R"("phone")", R"("ph\u0000one")"), "holds a NUL character");
+}
+
+TEST(CommandJson, times_outside_1970_to_8999_are_refused) {
+  for (const char* t : {"0000-01-01T00:00:00Z", "1677-09-21T00:12:43Z", "1969-12-31T23:59:59Z",
+                        "9000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1970-01-01T00:30:00+01:00"}) {
+    expect_error(with(kValid, "2026-01-05T09:00:00Z", t), "field 'now' must be from 1970-01-01T00:00:00Z");
+  }
+  for (const char* t : {"1970-01-01T00:00:00Z", "8999-12-31T23:59:59.999999Z"}) {
+    auto r = json::parse_command(with(kValid, "2026-01-05T09:00:00Z", t), Instant{});
+    EXPECT_TRUE(r.ok()) << t << ": " << r.error().to_string();
+  }
+}
+
 }  // namespace
 }  // namespace mledger
