@@ -690,6 +690,9 @@ void print_counts(const Counts& counts, size_t seeds, double seconds, size_t fai
     std::printf("  %-32s tried %7llu accepted %7llu\n", type.c_str(), static_cast<unsigned long long>(n.first),
                 static_cast<unsigned long long>(n.second));
   }
+  for (const auto& [type, n] : counts.events) {
+    std::printf("  event: %-45s %6llu\n", type.c_str(), static_cast<unsigned long long>(n));
+  }
   for (const auto& [code, n] : counts.rejections) {
     std::printf("  rejected: %-45s %6llu\n", code.c_str(), static_cast<unsigned long long>(n));
   }
@@ -714,7 +717,7 @@ TEST(Lifecycle, every_rule_holds_across_years_and_no_account_is_left_in_a_dead_e
   print_counts(counts, seeds.size(), seconds, failed);
   EXPECT_GT(counts.probes, 0u);
   if (seeds.size() >= kDefaultSeedCount) {
-    for (const char* e : {"MembershipRenewed", "MembershipLapsed", "AccountsMerged", "KeyRedeemed",
+    for (const char* e : {"MembershipRenewed", "MembershipLapsed", "AccountsMerged", "KeyRedeemed", "ReplacementKeyIssued",
                           "OrderRefunded", "AccountVerificationResubmitted", "UserLicensingOfferRecorded"}) {
       EXPECT_GT(counts.events[e], 0u) << "no " << e << " in any life: the generator misses a place";
     }
