@@ -8,14 +8,31 @@
 //   commands    command id                      -> CommandRecord (48 bytes)
 //   meta        "format"                        -> "1"
 // Every append_batch() is one WriteBatch across the families, written with
-// sync = true: when it returns OK the batch survives a crash or power loss.
-// The chain head is the last key of `events` (found again on open).
+// sync = true, then the head watermark (head_watermark.h, the file
+// ACKED-HEAD beside the database) is advanced and synced: when it returns OK
+// the batch survives a crash or power loss, and an open that finds fewer
+// events than the watermark refuses the log as damaged. The chain head is
+// the last key of `events` (found again on open).
+//
+// Damage is never skipped: open() fails with `corruption`, naming the
+// damaged file, when the write-ahead log holds a record that fails its
+// checksum or when acknowledged events are missing. An incomplete last
+// record (a crash in the middle of a write) is dropped only when the
+// watermark shows it was never acknowledged. RocksDB's own info log goes to
+// `info_sink` (WARN and above), never into the ledger's directory.
+//
+// After a failed write (a full disk) append_batch() fails with
+// `unavailable` until RocksDB's DB::Resume() succeeds, tried at most once a
+// second on the next appends: writes resume without a reopen once the disk
+// has room again.
 //
 // Thread safety: as the port says. Open a directory from one process at a
 // time (RocksDB's LOCK file enforces it); read_only opens may run beside it.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "domain/core/status.h"
 #include "domain/ports/event_log.h"
@@ -40,6 +57,8 @@ struct RocksDbOptions {
   // use (and at most 16 at open): right for a short-lived reader such as one
   // CLI command. Secondary instances always use -1.
   int max_open_files = -1;
+  // Where RocksDB's warnings and errors go, one line each (empty: stderr).
+  std::function<void(std::string_view)> info_sink;
 };
 
 class RocksDbEventLog final : public EventLog {

@@ -15,6 +15,7 @@
 #include "projections/all.h"
 #include "projections/views.h"
 #include "tools/mledger/commands.h"
+#include "tools/mledger/runtime.h"
 #include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
@@ -187,8 +188,19 @@ int run_verify(const Argv& argv) {
   Args args;
   int code = 0;
   if (!parse_subcommand("verify", kVerifyHelp, argv, {}, {}, 0, &args, &code)) return code;
-  auto log = open_read_only_for("verify", args);
-  if (!log) return kExitFailure;
+  auto opened = open_log_read_only(data_dir(args));
+  if (!opened.ok()) {
+    // A log that does not open whole is damaged: a finding, not a failure.
+    const bool damaged = opened.error().code() == StatusCode::corruption;
+    if (damaged && args.flag("json")) {
+      std::printf("%s\n", dump_text(nlohmann::json{{"intact", false}, {"problem", opened.error().message()}}).c_str());
+    } else if (damaged) {
+      std::printf("%s\n", opened.error().message().c_str());
+    }
+    if (damaged) return kExitRejected;
+    return report_failure("verify", opened.error(), kExitFailure);
+  }
+  auto& log = opened.value();
   const bool tty = isatty(STDERR_FILENO) == 1 && !args.flag("json");
   auto report = log->verify_chain([&](uint64_t n) {
     if (tty) std::fprintf(stderr, "\rverified %llu events", static_cast<unsigned long long>(n));
