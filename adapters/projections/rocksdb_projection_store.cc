@@ -14,6 +14,7 @@
 #include <shared_mutex>
 
 #include "adapters/rocksdb/info_log.h"
+#include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 
 namespace mledger {
@@ -225,6 +226,9 @@ StatusOr<std::unique_ptr<RocksDbProjectionStore>> RocksDbProjectionStore::open(
   db_options.max_total_wal_size = 128 << 20;
   // RocksDB's own LOG file stays off the disk (adapters/rocksdb/info_log.h).
   db_options.info_log = InfoLog::make("projections " + options.path);
+  db_options.listeners.push_back(make_manual_resume_listener());
+  // No preallocation (each new WAL would reserve 35 MiB): see the event log.
+  db_options.allow_fallocate = false;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions& cf_options = impl->cf_options;

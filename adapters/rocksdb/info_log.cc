@@ -33,8 +33,9 @@ void InfoLog::Logv(const rocksdb::InfoLogLevel level, const char* format, va_lis
   char buf[1024];
   const int n = std::vsnprintf(buf, sizeof buf, format, ap);
   if (n < 0) return;
-  const std::string_view line =
+  std::string_view line =
       without_source(std::string_view(buf, std::min(static_cast<size_t>(n), sizeof buf - 1)));
+  while (line.ends_with('\n')) line.remove_suffix(1);
   if (line.find(": dropping ") != std::string_view::npos) {
     std::lock_guard lock(mu_);
     if (first_damage_.empty()) first_damage_ = line;

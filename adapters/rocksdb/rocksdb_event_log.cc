@@ -22,6 +22,7 @@
 
 #include "adapters/rocksdb/head_watermark.h"
 #include "adapters/rocksdb/info_log.h"
+#include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 
 namespace mledger {
@@ -101,6 +102,7 @@ class RocksDbEventLog::Impl {
   std::unique_ptr<HeadWatermark> watermark;  // primary instances only
   bool write_failed = false;
   Status last_failure;
+  std::string resume_failure;  // why the last DB::Resume() failed
   std::chrono::steady_clock::time_point next_resume_at{};
 
   // Shared with readers.
@@ -255,6 +257,13 @@ class RocksDbEventLog::Impl {
     o.wal_recovery_mode = mode;
     // RocksDB's own LOG file stays off the ledger's disk (see info_log.h).
     o.info_log = info_log;
+    o.listeners.push_back(make_manual_resume_listener());
+    // No preallocation: RocksDB would reserve 1.1 write buffers (70 MiB) for
+    // each new WAL and 4 MiB for each MANIFEST, space the disk may not have
+    // to spare. Measured on a full 48 MiB disk: after space was freed, the
+    // projection store's new WAL took it all, and the ledger's flush (what
+    // DB::Resume() needs) failed again.
+    o.allow_fallocate = false;
     return o;
   }
 
@@ -407,17 +416,26 @@ class RocksDbEventLog::Impl {
   Status resume_writes() {
     const auto now = std::chrono::steady_clock::now();
     const std::string refused = "writes are refused since a write failed (" + last_failure.message() + ")";
-    if (now < next_resume_at) return Status(StatusCode::unavailable, refused + "; retried within 1 s");
+    if (now < next_resume_at) {
+      return Status(StatusCode::unavailable, refused + "; " +
+                                                 (resume_failure.empty() ? "" : resume_failure + "; ") +
+                                                 "tried again within 1 s");
+    }
     next_resume_at = now + std::chrono::seconds(1);
     if (rocksdb::Status s = db->Resume(); !s.ok()) {
-      return Status(StatusCode::unavailable, refused + "; resuming failed: " + s.ToString());
+      resume_failure = "resuming failed: " + s.ToString();
+      return Status(StatusCode::unavailable, refused + "; " + resume_failure);
     }
     stream_cache.clear();
     if (Status h = load_head(); !h.ok()) return h;
     if (watermark->current().seq < head.seq) {
-      if (Status w = watermark->advance(head); !w.ok()) return Status(StatusCode::unavailable, refused + "; " + w.message());
+      if (Status mark = watermark->advance(head); !mark.ok()) {
+        resume_failure = mark.message();
+        return Status(StatusCode::unavailable, refused + "; " + resume_failure);
+      }
     }
     write_failed = false;
+    resume_failure.clear();
     info_log->note("writes resumed after: " + last_failure.message());
     return Status::Ok();
   }
