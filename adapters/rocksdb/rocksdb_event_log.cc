@@ -21,9 +21,11 @@
 #include "adapters/log/chain_verifier.h"
 
 #include "adapters/rocksdb/head_watermark.h"
+#include "adapters/rocksdb/index_keys.h"
 #include "adapters/rocksdb/info_log.h"
 #include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
+#include "adapters/rocksdb/table_file_check.h"
 
 namespace mledger {
 
@@ -32,28 +34,9 @@ namespace {
 constexpr const char* kFamilies[] = {"default", "events", "streams", "by_account", "commands", "meta"};
 enum Family { kDefault, kEvents, kStreams, kByAccount, kCommands, kMeta, kFamilyCount };
 
-void put_be64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t get_be64(std::string_view s) {
-  assert(s.size() >= 8);
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
-std::string seq_key(uint64_t seq) {
-  std::string k;
-  put_be64(k, seq);
-  return k;
-}
-std::string prefixed_key(std::string_view prefix, uint64_t n) {
-  std::string k;
-  k.reserve(prefix.size() + 9);
-  k.append(prefix);
-  k.push_back('\0');
-  put_be64(k, n);
-  return k;
-}
+using index_keys::get_be64;
+using index_keys::prefixed_key;
+using index_keys::seq_key;
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 // The "<name>\0" prefix of index keys (`streams`, `by_account`): entries of one
@@ -100,6 +83,7 @@ class RocksDbEventLog::Impl {
   // Writer-only state (append_batch has one caller at a time).
   std::unordered_map<std::string, uint64_t> stream_cache;
   std::unique_ptr<HeadWatermark> watermark;  // primary instances only
+  std::optional<LogDigest> acked_at_open;     // the watermark read on open
   bool write_failed = false;
   Status last_failure;
   std::string resume_failure;  // why the last DB::Resume() failed
@@ -354,12 +338,19 @@ class RocksDbEventLog::Impl {
     return wal_status(s);
   }
 
+  // A failed open as the ledger's Status; damage names the file that has it.
   Status wal_status(const rocksdb::Status& s) const {
     if (!s.IsCorruption()) return from_rocks(s, "opening ledger at " + options.path);
     const std::string where = info_log->first_damage();
-    return damaged("its write-ahead log does not read whole (" + s.ToString() +
-                   (where.empty() ? "" : "; " + where) + "; write-ahead log files: " +
-                   wal_files(options.path) + ")");
+    if (!where.empty()) {
+      return damaged("its write-ahead log does not read whole (" + s.ToString() + "; " + where +
+                     "; write-ahead log files: " + wal_files(options.path) + ")");
+    }
+    std::string tables;
+    for (const auto& t : damaged_table_files(options.path)) tables += (tables.empty() ? "" : ", ") + t;
+    if (!tables.empty()) return damaged("a table file does not read whole: " + tables);
+    return damaged("a file of the database does not read whole (" + s.ToString() +
+                   "; write-ahead log files: " + wal_files(options.path) + ")");
   }
 
   // corruption: the ledger is damaged, what was found, and what to do.
@@ -463,6 +454,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   if (Status s = impl->check_format(); !s.ok()) return Err{s};
   if (Status h = impl->load_head(); !h.ok()) return Err{h};
   if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
+  impl->acked_at_open = *acked;
   if (impl->primary()) {
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
@@ -721,6 +713,42 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
                      " but the log's head is " + std::to_string(head.seq);
   }
   return report;
+}
+
+
+std::optional<LogDigest> RocksDbEventLog::acknowledged_head() const {
+  if (impl_->watermark) return impl_->watermark->current();
+  return impl_->acked_at_open;
+}
+
+StatusOr<StorageReport> RocksDbEventLog::verify_storage(const std::function<void(uint64_t)>& progress) {
+  Impl& m = *impl_;
+  auto family = [&m](std::string_view name) {
+    for (int f = 0; f < kFamilyCount; ++f) {
+      if (name == kFamilies[f]) return m.cf[f];
+    }
+    return m.cf[kDefault];
+  };
+  StorageAccess access;
+  access.scan = [&](std::string_view name, const StorageAccess::EntryFn& fn) {
+    rocksdb::ReadOptions r = m.read_options();
+    r.fill_cache = false;
+    r.readahead_size = 4 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(r, family(name)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!fn(view(it->key()), view(it->value()))) return Status::Ok();
+    }
+    return from_rocks(it->status(), "reading the " + std::string(name) + " family");
+  };
+  access.get = [&](std::string_view name, std::string_view key) -> StatusOr<std::optional<std::string>> {
+    std::string value;
+    rocksdb::Status s = m.db->Get(m.read_options(), family(name), rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return Err{from_rocks(s, "reading the " + std::string(name) + " family")};
+    return std::optional<std::string>(std::move(value));
+  };
+  access.verify_checksums = [&] { return from_rocks(m.db->VerifyChecksum(), "checking the table files"); };
+  return mledger::verify_storage(access, progress);
 }
 
 }  // namespace mledger

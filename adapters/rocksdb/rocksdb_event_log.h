@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/rocksdb/storage_verifier.h"
 #include "domain/core/status.h"
 #include "domain/ports/event_log.h"
 
@@ -80,6 +81,16 @@ class RocksDbEventLog final : public EventLog {
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
+
+  // Checks every family but the chain's (storage_verifier.h): each index
+  // entry against the events it names, every event's entries present, the
+  // meta family, and every table file's checksums. Run after verify_chain():
+  // it names the first damaged family and key. Reads the whole database.
+  [[nodiscard]] StatusOr<StorageReport> verify_storage(const std::function<void(uint64_t)>& progress);
+
+  // The head watermark (head_watermark.h) as read when the log was opened
+  // (a writer: as it stands now); nullopt when the ledger has none.
+  [[nodiscard]] std::optional<LogDigest> acknowledged_head() const;
 
   // A secondary instance: makes the writer's appends so far visible
   // (digest(), reads and scans then include them). The writer's own (primary)
