@@ -83,7 +83,7 @@ class RocksDbEventLog::Impl {
   // Writer-only state (append_batch has one caller at a time).
   std::unordered_map<std::string, uint64_t> stream_cache;
   std::unique_ptr<HeadWatermark> watermark;  // primary instances only
-  std::optional<LogDigest> acked_at_open;     // the watermark read on open
+  std::optional<LogDigest> acked_head;        // the watermark as last read or advanced (head_mu)
   bool write_failed = false;
   Status last_failure;
   std::string resume_failure;  // why the last DB::Resume() failed
@@ -424,6 +424,8 @@ class RocksDbEventLog::Impl {
         resume_failure = mark.message();
         return Status(StatusCode::unavailable, refused + "; " + resume_failure);
       }
+      std::lock_guard lock(head_mu);
+      acked_head = head;
     }
     write_failed = false;
     resume_failure.clear();
@@ -454,12 +456,13 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   if (Status s = impl->check_format(); !s.ok()) return Err{s};
   if (Status h = impl->load_head(); !h.ok()) return Err{h};
   if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
-  impl->acked_at_open = *acked;
+  impl->acked_head = *acked;
   if (impl->primary()) {
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
     if (!mark.ok()) return Err{mark.error()};
     impl->watermark = std::move(mark.value());
+    impl->acked_head = impl->watermark->current();
   }
   return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(std::move(impl)));
 }
@@ -530,6 +533,8 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     // even when this fails; its callers are told it failed, and a retry
     // finds it (duplicate) once the watermark has caught up.
     if (Status mark = m.watermark->advance(batch.head); !mark.ok()) return Err{m.note_failure(mark)};
+    std::lock_guard lock(m.head_mu);
+    m.acked_head = batch.head;
   }
   for (auto& [index, rec] : batch.duplicates) {
     auto positions = m.positions(rec);
@@ -717,8 +722,8 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
 
 
 std::optional<LogDigest> RocksDbEventLog::acknowledged_head() const {
-  if (impl_->watermark) return impl_->watermark->current();
-  return impl_->acked_at_open;
+  std::lock_guard lock(impl_->head_mu);
+  return impl_->acked_head;
 }
 
 StatusOr<StorageReport> RocksDbEventLog::verify_storage(const std::function<void(uint64_t)>& progress) {

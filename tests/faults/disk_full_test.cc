@@ -13,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -121,60 +123,46 @@ bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
   return true;
 }
 
-TEST(DiskFull, the_server_answers_503_keeps_reading_and_resumes_writing_when_space_returns) {
-  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root (CI runs the suite as root)";
-  LedgerDir ledger("mledger-disk-full", /*seed=*/false);
-  TmpfsMount disk(ledger.dir + "/disk", kDiskBytes);
-  if (!disk.mounted()) GTEST_SKIP() << disk.error;
-  ledger.data = ledger.dir + "/disk/data";
-  for (const char* f : {"scenario.jsonl", "company-year.jsonl"}) {
-    const mledger::testing::Run r = run("exec --data " + ledger.data + " " + std::string(MLEDGER_SOURCE_DIR) + "/docs/demo/" + f);
-    ASSERT_EQ(r.exit_code, 0) << r.out;
-  }
-  const std::string filler = ledger.dir + "/disk/filler";
-  auto server = ServerProcess::start(ledger, {}, ledger.dir + "/stderr");
-  ASSERT_NE(server, nullptr);
+std::string demo(const char* file) { return std::string(MLEDGER_SOURCE_DIR) + "/docs/demo/" + file; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Loads the server, fills the disk, checks what a full disk must look like,
+// frees it, waits until writes resume; the ids acknowledged meanwhile.
+std::set<std::string> fill_and_free_under_load(const ServerProcess& server, const LedgerDir& ledger,
+                                               const std::string& filler) {
   const std::string auditor = ledger.token(ActorKind::auditor, "aud-1");
-  std::set<std::string> acked;
-  {
-    Load load(*server, ledger.token(ActorKind::service, "svc-competencies"));
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    fill(filler);
-    ASSERT_TRUE(wait_until([&] { return load.refused > 0; }, std::chrono::seconds(30)))
-        << "no command was refused on a full disk";
-    std::printf("refused on the full disk: %s\n", load.last_refusal().c_str());
-    // Full: refused, not dead; still reading.
-    const auto ready = server->call("GET", "/readyz", "");
-    EXPECT_EQ(ready.status, 503) << ready.body;
-    EXPECT_EQ(body_json(ready).value("error", ""), "writer_failing") << ready.body;
-    EXPECT_EQ(server->call("GET", "/healthz", "").status, 200);
-    EXPECT_EQ(server->call("GET", "/v1/digest", auditor).status, 200);
-    EXPECT_EQ(server->call("GET", "/v1/accounts/contoso-de/history", auditor).status, 200);
+  Load load(server, ledger.token(ActorKind::service, "svc-competencies"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  fill(filler);
+  EXPECT_TRUE(wait_until([&] { return load.refused > 0; }, std::chrono::seconds(30)))
+      << "no command was refused on a full disk";
+  std::printf("refused on the full disk: %s\n", load.last_refusal().c_str());
+  // Full: refused, not dead; still reading.
+  const auto ready = server.call("GET", "/readyz", "");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_EQ(body_json(ready).value("error", ""), "writer_failing") << ready.body;
+  EXPECT_EQ(server.call("GET", "/healthz", "").status, 200);
+  EXPECT_EQ(server.call("GET", "/v1/digest", auditor).status, 200);
+  EXPECT_EQ(server.call("GET", "/v1/accounts/contoso-de/history", auditor).status, 200);
 
-    std::filesystem::remove(filler);
-    const auto freed = Clock::now();
-    EXPECT_TRUE(wait_until([&] { return load.ok_since(freed); }, std::chrono::seconds(30)))
-        << "writes did not resume once space returned; the last refusal: " << load.last_refusal();
-    EXPECT_TRUE(wait_until([&] { return server->call("GET", "/readyz", "").status == 200; },
-                           std::chrono::seconds(30)));
-    load.stop();
-    EXPECT_EQ(load.other, 0u) << "answers other than 200 and 503";
-    acked = load.acked();
-  }
-  EXPECT_EQ(server->terminate(), 0);
-  std::string said;
-  {
-    std::FILE* f = std::fopen((ledger.dir + "/stderr").c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while (f != nullptr && (n = std::fread(buf, 1, sizeof buf, f)) > 0) said.append(buf, n);
-    if (f != nullptr) std::fclose(f);
-  }
-  std::printf("%zu commands acknowledged; the server said:\n%s\n", acked.size(), said.substr(0, 3000).c_str());
+  std::filesystem::remove(filler);
+  const auto freed = Clock::now();
+  EXPECT_TRUE(wait_until([&] { return load.ok_since(freed); }, std::chrono::seconds(30)))
+      << "writes did not resume once space returned; the last refusal: " << load.last_refusal();
+  EXPECT_TRUE(wait_until([&] { return server.call("GET", "/readyz", "").status == 200; }, std::chrono::seconds(30)));
+  load.stop();
+  EXPECT_EQ(load.other, 0u) << "answers other than 200 and 503";
+  return load.acked();
+}
 
-  // Nothing acknowledged was lost, and the chain verifies.
+// Every acknowledged command is in the log, and verify passes.
+void expect_all_present(const std::string& data, const std::set<std::string>& acked) {
   RocksDbOptions o;
-  o.path = ledger.data;
+  o.path = data;
   o.read_only = true;
   auto log = RocksDbEventLog::open(o);
   ASSERT_TRUE(log.ok()) << log.error().to_string();
@@ -184,19 +172,47 @@ TEST(DiskFull, the_server_answers_503_keeps_reading_and_resumes_writing_when_spa
     EXPECT_TRUE(found->has_value()) << "acknowledged command lost: " << id;
   }
   log.value().reset();
-  const mledger::testing::Run verify = run("verify --data " + ledger.data);
+  const mledger::testing::Run verify = run("verify --data " + data);
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
+}
 
-  // `mledger exec` on a full disk: a clear error, not an abort.
+// `mledger exec` and `mledger serve` on a full disk: a clear error, not an
+// abort; exec works again once space is freed.
+void expect_clear_errors_while_full(const LedgerDir& ledger, const std::string& filler) {
   fill(filler);
-  const mledger::testing::Run exec = run("exec --data " + ledger.data + " " + std::string(MLEDGER_SOURCE_DIR) +
-                       "/docs/demo/company-year.jsonl");
+  const mledger::testing::Run exec = run("exec --data " + ledger.data + " " + demo("company-year.jsonl"));
   EXPECT_EQ(exec.exit_code, 3) << exec.out;
   EXPECT_NE(exec.out.find("No space left on device"), std::string::npos) << exec.out;
+  std::printf("mledger exec on the full disk said: %s\n", exec.out.substr(0, 600).c_str());
+  const mledger::testing::Run serve =
+      shell("timeout 30 " + std::string(MLEDGER_BINARY) + " serve --listen 127.0.0.1:0 --data " + ledger.data +
+            " --key-file " + ledger.key_file + " 2>&1");
+  EXPECT_EQ(serve.exit_code, 3) << serve.out;
+  EXPECT_NE(serve.out.find("No space left on device"), std::string::npos) << serve.out;
   std::filesystem::remove(filler);
-  const mledger::testing::Run again = run("exec --data " + ledger.data + " " + std::string(MLEDGER_SOURCE_DIR) +
-                        "/docs/demo/company-year.jsonl");
+  const mledger::testing::Run again = run("exec --data " + ledger.data + " " + demo("company-year.jsonl"));
   EXPECT_EQ(again.exit_code, 0) << again.out;
+}
+
+TEST(DiskFull, the_server_answers_503_keeps_reading_and_resumes_writing_when_space_returns) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root (CI runs the suite as root)";
+  LedgerDir ledger("mledger-disk-full", /*seed=*/false);
+  TmpfsMount disk(ledger.dir + "/disk", kDiskBytes);
+  if (!disk.mounted()) GTEST_SKIP() << disk.error;
+  ledger.data = ledger.dir + "/disk/data";
+  for (const char* f : {"scenario.jsonl", "company-year.jsonl"}) {
+    const mledger::testing::Run r = run("exec --data " + ledger.data + " " + demo(f));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  const std::string filler = ledger.dir + "/disk/filler";
+  auto server = ServerProcess::start(ledger, {}, ledger.dir + "/stderr");
+  ASSERT_NE(server, nullptr);
+  const std::set<std::string> acked = fill_and_free_under_load(*server, ledger, filler);
+  EXPECT_EQ(server->terminate(), 0);
+  std::printf("%zu commands acknowledged; the server said:\n%s\n", acked.size(),
+              read_text(ledger.dir + "/stderr").substr(0, 3000).c_str());
+  expect_all_present(ledger.data, acked);
+  expect_clear_errors_while_full(ledger, filler);
 }
 
 }  // namespace
