@@ -3,7 +3,8 @@
 // `commands` files of a ledger. Before, `verify` read only the events and
 // passed some of them, which `history` then failed on. Now every flip is
 // found by the log's open or by verify (chain, then every family and every
-// table file's checksums), and named: the family, or the damaged file.
+// table file's checksums), and named: the family, or the damaged file; a
+// backup of the damaged ledger is refused.
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -122,6 +123,9 @@ TEST(SstDamage, every_flipped_byte_in_the_index_families_is_found_and_named) {
   EXPECT_TRUE(verify.out.find("by_account") != std::string::npos ||
               verify.out.find(fs::path(file).filename().string()) != std::string::npos)
       << verify.out;
+  const testing::Run backup = testing::run("backup " + dir.sub("backup") + " --data " + data);
+  EXPECT_EQ(backup.exit_code, 1) << backup.out;
+  EXPECT_NE(backup.out.find("nothing backed up"), std::string::npos) << backup.out;
   write_bytes(file, original);
   EXPECT_EQ(testing::run("verify --data " + data).exit_code, 0);
 }
