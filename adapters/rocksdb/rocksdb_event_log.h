@@ -19,7 +19,7 @@
 // checksum or when acknowledged events are missing. An incomplete last
 // record (a crash in the middle of a write) is dropped only when the
 // watermark shows it was never acknowledged. RocksDB's own info log goes to
-// `info_sink` (WARN and above), never into the ledger's directory.
+// `info_sink` (errors; see info_log.h), never into the ledger's directory.
 //
 // After a failed write (a full disk) append_batch() fails with
 // `unavailable` until RocksDB's DB::Resume() succeeds, tried at most once a

@@ -142,9 +142,13 @@ std::set<std::string> fill_and_free_under_load(const ServerProcess& server, cons
       << "no command was refused on a full disk";
   std::printf("refused on the full disk: %s\n", load.last_refusal().c_str());
   // Full: refused, not dead; still reading.
-  const auto ready = server.call("GET", "/readyz", "");
-  EXPECT_EQ(ready.status, 503) << ready.body;
-  EXPECT_EQ(body_json(ready).value("error", ""), "writer_failing") << ready.body;
+  // (A write may squeeze into space a failed flush gave back: wait for the state, not one answer.)
+  std::string ready;
+  EXPECT_TRUE(wait_until([&] {
+    const auto r = server.call("GET", "/readyz", "");
+    ready = r.body;
+    return r.status == 503 && body_json(r).value("error", "") == "writer_failing";
+  }, std::chrono::seconds(10))) << ready;
   EXPECT_EQ(server.call("GET", "/healthz", "").status, 200);
   EXPECT_EQ(server.call("GET", "/v1/digest", auditor).status, 200);
   EXPECT_EQ(server.call("GET", "/v1/accounts/contoso-de/history", auditor).status, 200);
