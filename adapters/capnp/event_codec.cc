@@ -285,6 +285,7 @@ StatusOr<EventHead> open_head(std::string_view bytes) {
     head.version = b.getVersion();
     head.event_id = str(b.getEventId());
     head.type = str(b.getType());
+    head.command_id = str(b.getCommandId());
     head.schema_version = b.getSchemaVersion();
     head.recorded_at_micros = b.getRecordedAtMicros();
     for (auto a : b.getAccountIds()) head.account_ids.push_back(str(a));

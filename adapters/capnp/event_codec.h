@@ -69,6 +69,7 @@ struct EventHead {
   uint64_t version = 0;
   std::string event_id;
   std::string type;
+  std::string command_id;
   uint32_t schema_version = 0;
   int64_t recorded_at_micros = 0;
   std::vector<std::string> account_ids;

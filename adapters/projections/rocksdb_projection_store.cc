@@ -5,11 +5,16 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <shared_mutex>
 
+#include "adapters/rocksdb/info_log.h"
+#include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 
 namespace mledger {
@@ -78,6 +83,12 @@ class RocksDbProjectionStore::Impl {
   std::shared_mutex mu;
   std::map<uint64_t, rocksdb::ColumnFamilyHandle*> families;
 
+  // After a failed write RocksDB refuses writes until DB::Resume() succeeds.
+  std::atomic<bool> write_failed{false};
+  std::mutex resume_mu;
+  std::chrono::steady_clock::time_point next_resume_at{};
+  std::string last_failure;
+
   ~Impl() {
     if (!db) return;
     for (auto& [id, h] : families) (void)db->DestroyColumnFamilyHandle(h);
@@ -120,7 +131,35 @@ class RocksDbProjectionStore::Impl {
   Status write_meta(rocksdb::WriteBatch& batch) {
     rocksdb::WriteOptions w;
     w.sync = true;
-    return from_rocks(db->Write(w, &batch), "writing the projection catalogue");
+    return write(w, batch, "writing the projection catalogue");
+  }
+
+  Status write(const rocksdb::WriteOptions& w, rocksdb::WriteBatch& batch, const char* what) {
+    if (Status r = resume_writes(); !r.ok()) return r;
+    Status s = from_rocks(db->Write(w, &batch), what);
+    if (!s.ok()) {
+      std::lock_guard lock(resume_mu);
+      last_failure = s.message();
+      write_failed = true;
+    }
+    return s;
+  }
+
+  // As the event log does: DB::Resume() at most once a second until a
+  // write succeeds again (a full disk that got room back).
+  Status resume_writes() {
+    if (!write_failed) return Status::Ok();
+    std::lock_guard lock(resume_mu);
+    if (!write_failed) return Status::Ok();
+    const auto now = std::chrono::steady_clock::now();
+    const std::string refused = "projection writes are refused since one failed (" + last_failure + ")";
+    if (now < next_resume_at) return Status(StatusCode::unavailable, refused + "; retried within 1 s");
+    next_resume_at = now + std::chrono::seconds(1);
+    if (rocksdb::Status s = db->Resume(); !s.ok()) {
+      return Status(StatusCode::unavailable, refused + "; resuming failed: " + s.ToString());
+    }
+    write_failed = false;
+    return Status::Ok();
   }
 
   Status drop_family(uint64_t id) {
@@ -178,8 +217,18 @@ StatusOr<std::unique_ptr<RocksDbProjectionStore>> RocksDbProjectionStore::open(
   db_options.create_if_missing = true;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Commits are not synced, so a crash may leave an incomplete last record:
+  // dropped (any prefix of the commits is a consistent store: each holds its
+  // documents with their checkpoint, and the engine folds the rest again).
+  // A record that fails its checksum fails the open instead of cutting the
+  // store short there; it is derived data, rebuilt once removed.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.max_total_wal_size = 128 << 20;
+  // RocksDB's own LOG file stays off the disk (adapters/rocksdb/info_log.h).
+  db_options.info_log = InfoLog::make("projections " + options.path);
+  db_options.listeners.push_back(make_manual_resume_listener());
+  // No preallocation (each new WAL would reserve 35 MiB): see the event log.
+  db_options.allow_fallocate = false;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions& cf_options = impl->cf_options;
@@ -203,6 +252,12 @@ StatusOr<std::unique_ptr<RocksDbProjectionStore>> RocksDbProjectionStore::open(
       return fail(StatusCode::unavailable,
                   "the projections at " + options.path +
                       " are in use by another mledger process (a server, a rebuild or a writer)");
+    }
+    if (s.IsCorruption()) {
+      return fail(StatusCode::corruption,
+                  "the projections at " + options.path + " are damaged (" + s.ToString() +
+                      "); they are derived from the log: with no mledger process running, remove "
+                      "that directory (rm -r) and the next open rebuilds them");
     }
     return Err{from_rocks(s, "opening projections at " + options.path)};
   }
@@ -298,7 +353,7 @@ Status RocksDbProjectionStore::commit(std::span<const DocumentWrite> documents,
     }
     batch.Put(m.meta, id_key("ckpt:", c.generation), encode_checkpoint(c.checkpoint));
   }
-  return from_rocks(m.db->Write(rocksdb::WriteOptions(), &batch), "writing projection documents");
+  return m.write(rocksdb::WriteOptions(), batch, "writing projection documents");
 }
 
 Status RocksDbProjectionStore::promote(uint64_t generation) {

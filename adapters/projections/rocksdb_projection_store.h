@@ -10,7 +10,12 @@
 //   "next"                    -> next id(8)
 // commit() is one WriteBatch across the families (atomic, WAL, not synced: a
 // power cut may lose the last commits, never split one, and the log replays
-// them). Catalogue changes are synced. On open, families no generation
+// them). Catalogue changes are synced. On open an incomplete last record of
+// the write-ahead log (a crash) is dropped; a damaged one fails the open with
+// `corruption` saying how to rebuild (remove the directory). After a failed
+// write (a full disk) writes fail until RocksDB's DB::Resume() succeeds,
+// tried at most once a second. RocksDB's info log goes to stderr
+// (errors), never into the store's directory. On open, families no generation
 // names (a crash between creating or dropping a family and recording it) and
 // scratch generations (an interrupted verify) are dropped.
 //

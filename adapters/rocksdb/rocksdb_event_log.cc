@@ -8,8 +8,11 @@
 #include <rocksdb/utilities/backup_engine.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <chrono>
+#include <filesystem>
 #include <mutex>
 #include <unordered_map>
 
@@ -17,7 +20,12 @@
 #include "adapters/log/append_planner.h"
 #include "adapters/log/chain_verifier.h"
 
+#include "adapters/rocksdb/head_watermark.h"
+#include "adapters/rocksdb/index_keys.h"
+#include "adapters/rocksdb/info_log.h"
+#include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
+#include "adapters/rocksdb/table_file_check.h"
 
 namespace mledger {
 
@@ -26,28 +34,9 @@ namespace {
 constexpr const char* kFamilies[] = {"default", "events", "streams", "by_account", "commands", "meta"};
 enum Family { kDefault, kEvents, kStreams, kByAccount, kCommands, kMeta, kFamilyCount };
 
-void put_be64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-uint64_t get_be64(std::string_view s) {
-  assert(s.size() >= 8);
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
-std::string seq_key(uint64_t seq) {
-  std::string k;
-  put_be64(k, seq);
-  return k;
-}
-std::string prefixed_key(std::string_view prefix, uint64_t n) {
-  std::string k;
-  k.reserve(prefix.size() + 9);
-  k.append(prefix);
-  k.push_back('\0');
-  put_be64(k, n);
-  return k;
-}
+using index_keys::get_be64;
+using index_keys::prefixed_key;
+using index_keys::seq_key;
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 // The "<name>\0" prefix of index keys (`streams`, `by_account`): entries of one
@@ -64,6 +53,23 @@ class NamePrefix final : public rocksdb::SliceTransform {
   }
 };
 
+std::string watermark_path(const std::string& dir) {
+  return (std::filesystem::path(dir) / HeadWatermark::kFileName).string();
+}
+
+// The write-ahead log files in `dir` ("000012.log, 000015.log"), for messages.
+std::string wal_files(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".log") names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace
 
 class RocksDbEventLog::Impl {
@@ -72,9 +78,16 @@ class RocksDbEventLog::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> cf;
 
+  std::shared_ptr<InfoLog> info_log;
+
   // Writer-only state (append_batch has one caller at a time).
   std::unordered_map<std::string, uint64_t> stream_cache;
+  std::unique_ptr<HeadWatermark> watermark;  // primary instances only
+  std::optional<LogDigest> acked_head;        // the watermark as last read or advanced (head_mu)
   bool write_failed = false;
+  Status last_failure;
+  std::string resume_failure;  // why the last DB::Resume() failed
+  std::chrono::steady_clock::time_point next_resume_at{};
 
   // Shared with readers.
   std::mutex head_mu;
@@ -212,6 +225,220 @@ class RocksDbEventLog::Impl {
     }
     return out;
   }
+
+  bool primary() const { return !options.read_only && options.secondary_path.empty(); }
+
+  rocksdb::DBOptions db_options(rocksdb::WALRecoveryMode mode) const {
+    rocksdb::DBOptions o;
+    o.create_if_missing = options.create_if_missing;
+    o.create_missing_column_families = options.create_if_missing;
+    o.paranoid_checks = true;
+    o.max_background_jobs = 2;
+    o.max_open_files = options.secondary_path.empty() ? options.max_open_files : -1;
+    o.bytes_per_sync = 1 << 20;
+    // Small families would otherwise pin every WAL file until they flush.
+    o.max_total_wal_size = 256 << 20;
+    o.wal_recovery_mode = mode;
+    // RocksDB's own LOG file stays off the ledger's disk (see info_log.h).
+    o.info_log = info_log;
+    o.listeners.push_back(make_manual_resume_listener());
+    // No preallocation: RocksDB would reserve 1.1 write buffers (70 MiB) for
+    // each new WAL and 4 MiB for each MANIFEST, space the disk may not have
+    // to spare. Measured on a full 48 MiB disk: after space was freed, the
+    // projection store's new WAL took it all, and the ledger's flush (what
+    // DB::Resume() needs) failed again.
+    o.allow_fallocate = false;
+    return o;
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families() const {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+    // Filters and indexes stay resident (not in the block cache): a new
+    // command id must miss cheaply. Measured at 1M events: with them in the
+    // cache, evictions made the idempotency look-ups 10x slower.
+    table.cache_index_and_filter_blocks = false;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf_options.write_buffer_size = 64 << 20;
+    // Point look-ups of absent keys (new command ids, new streams) stay cheap.
+    cf_options.memtable_whole_key_filtering = true;
+    cf_options.memtable_prefix_bloom_size_ratio = 0.02;
+    // Index families hold small random keys: smaller memtables keep their skip
+    // lists shallow and cache-resident (measured: the writer's cost per event
+    // grew with memtable size). The commands family is keyed by client ids.
+    rocksdb::ColumnFamilyOptions small_options = cf_options;
+    small_options.write_buffer_size = 16 << 20;
+    rocksdb::ColumnFamilyOptions index_options = small_options;
+    index_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
+    std::vector<rocksdb::ColumnFamilyDescriptor> out;
+    for (int f = 0; f < kFamilyCount; ++f) {
+      out.emplace_back(kFamilies[f], f == kStreams || f == kByAccount ? index_options
+                                     : f == kCommands                ? small_options
+                                                                     : cf_options);
+    }
+    return out;
+  }
+
+  rocksdb::Status open_as(rocksdb::WALRecoveryMode mode) {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s;
+    const rocksdb::DBOptions o = db_options(mode);
+    if (!options.secondary_path.empty()) {
+      s = rocksdb::DB::OpenAsSecondary(o, options.path, options.secondary_path, families(), &cf, &raw);
+    } else if (options.read_only) {
+      s = rocksdb::DB::OpenForReadOnly(o, options.path, families(), &cf, &raw);
+    } else {
+      s = rocksdb::DB::Open(o, options.path, families(), &cf, &raw);
+    }
+    if (s.ok()) {
+      db.reset(raw);
+    } else {
+      cf.clear();
+    }
+    return s;
+  }
+
+  // Recovery never skips damage in the write-ahead log. A writer opens with
+  // kAbsoluteConsistency: any damaged or incomplete record fails the open.
+  // An incomplete last record is what a crash in the middle of a write
+  // leaves; that write was never acknowledged unless the watermark says so.
+  // So the log is then read as kTolerateCorruptedTailRecords would keep it
+  // (which drops an incomplete tail, never a record that fails its checksum),
+  // read-only, changing nothing; only if that keeps every acknowledged event
+  // is it opened so. Readers open with kTolerateCorruptedTailRecords (a
+  // writer may be in the middle of a record) and the same watermark check;
+  // a secondary follows a live writer as RocksDB allows (point in time).
+  Status open_db(const std::optional<LogDigest>& acked) {
+    if (!options.secondary_path.empty()) {
+      return wal_status(open_as(rocksdb::WALRecoveryMode::kPointInTimeRecovery));
+    }
+    if (options.read_only) {
+      return wal_status(open_as(rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords));
+    }
+    rocksdb::Status s = open_as(rocksdb::WALRecoveryMode::kAbsoluteConsistency);
+    if (!s.IsCorruption()) return wal_status(s);
+    const std::string strict_failure = s.ToString() + (info_log->first_damage().empty() ? "" : "; " + info_log->first_damage());
+    RocksDbOptions probe = options;
+    probe.read_only = true;
+    probe.create_if_missing = false;
+    probe.info_sink = [](std::string_view) {};  // its findings are reported here
+    auto probed = RocksDbEventLog::open(probe);
+    if (!probed.ok()) return probed.error();
+    const LogDigest kept = probed.value()->impl_->head;
+    probed.value().reset();
+    s = open_as(rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords);
+    if (s.ok()) {
+      info_log->note("recovered from a crash in the middle of a write: dropped the incomplete end of the "
+                     "write-ahead log (" + strict_failure + "); it held nothing acknowledged (head seq " +
+                     std::to_string(kept.seq) + ", acknowledged up to seq " +
+                     std::to_string(acked ? acked->seq : 0) + ")");
+    }
+    return wal_status(s);
+  }
+
+  // A failed open as the ledger's Status; damage names the file that has it.
+  Status wal_status(const rocksdb::Status& s) const {
+    if (!s.IsCorruption()) return from_rocks(s, "opening ledger at " + options.path);
+    const std::string where = info_log->first_damage();
+    if (!where.empty()) {
+      return damaged("its write-ahead log does not read whole (" + s.ToString() + "; " + where +
+                     "; write-ahead log files: " + wal_files(options.path) + ")");
+    }
+    std::string tables;
+    for (const auto& t : damaged_table_files(options.path)) tables += (tables.empty() ? "" : ", ") + t;
+    if (!tables.empty()) return damaged("a table file does not read whole: " + tables);
+    return damaged("a file of the database does not read whole (" + s.ToString() +
+                   "; write-ahead log files: " + wal_files(options.path) + ")");
+  }
+
+  // corruption: the ledger is damaged, what was found, and what to do.
+  Status damaged(const std::string& what) const {
+    return Status(StatusCode::corruption,
+                  "the ledger at " + options.path + " is damaged: " + what +
+                      ". Nothing was changed. Keep the directory as it is, restore the ledger from a "
+                      "backup (docs/operations.md, \"A damaged ledger\") and check it against a digest "
+                      "you kept");
+  }
+
+  // Format marker: refuse a directory written by an unknown format.
+  Status check_format() {
+    std::string format;
+    rocksdb::Status s = db->Get(read_options(), cf[kMeta], "format", &format);
+    if (s.IsNotFound() && primary()) {
+      rocksdb::WriteOptions w;
+      w.sync = true;
+      s = db->Put(w, cf[kMeta], "format", "1");
+      format = "1";
+    }
+    if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading format marker");
+    if (!format.empty() && format != "1") {
+      return Status(StatusCode::corruption, "ledger at " + options.path + " has format " + format +
+                                                "; this build reads format 1");
+    }
+    return Status::Ok();
+  }
+
+  // Every acknowledged event is here: the head is at or past the watermark,
+  // and the event at the watermark is the one that was acknowledged.
+  Status check_acknowledged(const std::optional<LogDigest>& acked) {
+    if (!acked || acked->seq == 0) return Status::Ok();
+    const std::string mark = " (head watermark " + watermark_path(options.path) + ")";
+    if (head.seq < acked->seq) {
+      const std::string where = info_log->first_damage();
+      return damaged("acknowledged events are missing: the log ends at seq " + std::to_string(head.seq) +
+                     " but events up to seq " + std::to_string(acked->seq) + " were acknowledged" + mark +
+                     (where.empty() ? "" : "; RocksDB dropped: " + where) +
+                     "; write-ahead log files: " + wal_files(options.path));
+    }
+    auto e = get_event(acked->seq);
+    if (!e.ok()) return damaged("the last acknowledged event cannot be read" + mark + ": " + e.error().message());
+    if (e->hash != acked->head) {
+      return damaged("event " + std::to_string(acked->seq) + " is not the event that was acknowledged: its "
+                     "hash differs from the one recorded" + mark);
+    }
+    return Status::Ok();
+  }
+
+  // After a failed write RocksDB refuses every write until DB::Resume()
+  // (which flushes the memtables into a new write-ahead log) succeeds; it is
+  // tried at most once a second, so a full disk costs each caller little.
+  Status resume_writes() {
+    const auto now = std::chrono::steady_clock::now();
+    const std::string refused = "writes are refused since a write failed (" + last_failure.message() + ")";
+    if (now < next_resume_at) {
+      return Status(StatusCode::unavailable, refused + "; " +
+                                                 (resume_failure.empty() ? "" : resume_failure + "; ") +
+                                                 "tried again within 1 s");
+    }
+    next_resume_at = now + std::chrono::seconds(1);
+    if (rocksdb::Status s = db->Resume(); !s.ok()) {
+      resume_failure = "resuming failed: " + s.ToString();
+      return Status(StatusCode::unavailable, refused + "; " + resume_failure);
+    }
+    stream_cache.clear();
+    if (Status h = load_head(); !h.ok()) return h;
+    if (watermark->current().seq < head.seq) {
+      if (Status mark = watermark->advance(head); !mark.ok()) {
+        resume_failure = mark.message();
+        return Status(StatusCode::unavailable, refused + "; " + resume_failure);
+      }
+      std::lock_guard lock(head_mu);
+      acked_head = head;
+    }
+    write_failed = false;
+    resume_failure.clear();
+    info_log->note("writes resumed after: " + last_failure.message());
+    return Status::Ok();
+  }
+
+  Status note_failure(Status s) {
+    write_failed = true;
+    last_failure = s;
+    stream_cache.clear();
+    return s;
+  }
 };
 
 RocksDbEventLog::RocksDbEventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -220,76 +447,23 @@ RocksDbEventLog::~RocksDbEventLog() = default;
 StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
-  db_options.paranoid_checks = true;
-  db_options.max_background_jobs = 2;
-  db_options.max_open_files = options.max_open_files;
-  db_options.bytes_per_sync = 1 << 20;
-  // Small families would otherwise pin every WAL file until they flush.
-  db_options.max_total_wal_size = 256 << 20;
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  // Filters and indexes stay resident (not in the block cache): a new
-  // command id must miss cheaply. Measured at 1M events: with them in the
-  // cache, evictions made the idempotency look-ups 10x slower.
-  table.cache_index_and_filter_blocks = false;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf_options.write_buffer_size = 64 << 20;
-  // Point look-ups of absent keys (new command ids, new streams) stay cheap.
-  cf_options.memtable_whole_key_filtering = true;
-  cf_options.memtable_prefix_bloom_size_ratio = 0.02;
-
-  // Index families hold small random keys: smaller memtables keep their skip
-  // lists shallow and cache-resident (measured: the writer's cost per event
-  // grew with memtable size). The commands family is keyed by client ids.
-  rocksdb::ColumnFamilyOptions small_options = cf_options;
-  small_options.write_buffer_size = 16 << 20;
-  rocksdb::ColumnFamilyOptions index_options = small_options;
-  index_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (int f = 0; f < kFamilyCount; ++f) {
-    families.emplace_back(kFamilies[f], f == kStreams || f == kByAccount ? index_options
-                                        : f == kCommands                ? small_options
-                                                                        : cf_options);
-  }
-
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s;
-  if (!options.secondary_path.empty()) {
-    db_options.max_open_files = -1;  // required of a secondary instance
-    s = rocksdb::DB::OpenAsSecondary(db_options, options.path, options.secondary_path, families,
-                                     &impl->cf, &raw);
-  } else if (options.read_only) {
-    s = rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &impl->cf, &raw);
-  } else {
-    s = rocksdb::DB::Open(db_options, options.path, families, &impl->cf, &raw);
-  }
-  if (!s.ok()) return Err{from_rocks(s, "opening ledger at " + options.path)};
-  impl->db.reset(raw);
-
-  // Format marker: refuse a directory written by an unknown format.
-  std::string format;
-  s = impl->db->Get(impl->read_options(), impl->cf[kMeta], "format", &format);
-  if (s.IsNotFound() && !options.read_only && options.secondary_path.empty()) {
-    rocksdb::WriteOptions w;
-    w.sync = true;
-    s = impl->db->Put(w, impl->cf[kMeta], "format", "1");
-    format = "1";
-  }
-  if (!s.ok() && !s.IsNotFound()) return Err{from_rocks(s, "reading format marker")};
-  if (!format.empty() && format != "1") {
-    return fail(StatusCode::corruption, "ledger at " + options.path + " has format " + format +
-                                            "; this build reads format 1");
-  }
-
+  impl->info_log = InfoLog::make("ledger " + options.path, options.info_sink);
+  // Read before the database opens: whatever it acknowledged by then was in
+  // the write-ahead log already, so every instance must see at least this.
+  auto acked = HeadWatermark::read(watermark_path(options.path));
+  if (!acked.ok()) return Err{impl->damaged(acked.error().message())};
+  if (Status s = impl->open_db(*acked); !s.ok()) return Err{s};
+  if (Status s = impl->check_format(); !s.ok()) return Err{s};
   if (Status h = impl->load_head(); !h.ok()) return Err{h};
+  if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
+  impl->acked_head = *acked;
+  if (impl->primary()) {
+    // A new ledger, or one from before watermarks: start at what is there.
+    auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
+    if (!mark.ok()) return Err{mark.error()};
+    impl->watermark = std::move(mark.value());
+    impl->acked_head = impl->watermark->current();
+  }
   return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(std::move(impl)));
 }
 
@@ -310,7 +484,7 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     return fail(StatusCode::invalid_argument, "ledger opened read-only");
   }
   if (m.write_failed) {
-    return fail(StatusCode::unavailable, "an earlier write failed; reopen the ledger");
+    if (Status r = m.resume_writes(); !r.ok()) return Err{r};
   }
   LogDigest head;
   {
@@ -346,17 +520,21 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     rocksdb::WriteOptions w;
     w.sync = true;  // durable before anyone is told
     rocksdb::Status s = m.db->Write(w, &wb);
-    if (!s.ok()) {
-      m.write_failed = true;
-      m.stream_cache.clear();
-      return Err{from_rocks(s, "appending batch")};
-    }
+    if (!s.ok()) return Err{m.note_failure(from_rocks(s, "appending batch"))};
     if (m.stream_cache.size() + batch.stream_versions.size() > m.options.stream_cache_entries_max) {
       m.stream_cache.clear();
     }
     for (const auto& [stream, version] : batch.stream_versions) m.stream_cache[stream] = version;
+    {
+      std::lock_guard lock(m.head_mu);
+      m.head = batch.head;
+    }
+    // Before anyone is answered (see head_watermark.h). The batch is durable
+    // even when this fails; its callers are told it failed, and a retry
+    // finds it (duplicate) once the watermark has caught up.
+    if (Status mark = m.watermark->advance(batch.head); !mark.ok()) return Err{m.note_failure(mark)};
     std::lock_guard lock(m.head_mu);
-    m.head = batch.head;
+    m.acked_head = batch.head;
   }
   for (auto& [index, rec] : batch.duplicates) {
     auto positions = m.positions(rec);
@@ -540,6 +718,42 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
                      " but the log's head is " + std::to_string(head.seq);
   }
   return report;
+}
+
+
+std::optional<LogDigest> RocksDbEventLog::acknowledged_head() const {
+  std::lock_guard lock(impl_->head_mu);
+  return impl_->acked_head;
+}
+
+StatusOr<StorageReport> RocksDbEventLog::verify_storage(const std::function<void(uint64_t)>& progress) {
+  Impl& m = *impl_;
+  auto family = [&m](std::string_view name) {
+    for (int f = 0; f < kFamilyCount; ++f) {
+      if (name == kFamilies[f]) return m.cf[f];
+    }
+    return m.cf[kDefault];
+  };
+  StorageAccess access;
+  access.scan = [&](std::string_view name, const StorageAccess::EntryFn& fn) {
+    rocksdb::ReadOptions r = m.read_options();
+    r.fill_cache = false;
+    r.readahead_size = 4 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(r, family(name)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!fn(view(it->key()), view(it->value()))) return Status::Ok();
+    }
+    return from_rocks(it->status(), "reading the " + std::string(name) + " family");
+  };
+  access.get = [&](std::string_view name, std::string_view key) -> StatusOr<std::optional<std::string>> {
+    std::string value;
+    rocksdb::Status s = m.db->Get(m.read_options(), family(name), rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return Err{from_rocks(s, "reading the " + std::string(name) + " family")};
+    return std::optional<std::string>(std::move(value));
+  };
+  access.verify_checksums = [&] { return from_rocks(m.db->VerifyChecksum(), "checking the table files"); };
+  return mledger::verify_storage(access, progress);
 }
 
 }  // namespace mledger

@@ -8,15 +8,33 @@
 //   commands    command id                      -> CommandRecord (48 bytes)
 //   meta        "format"                        -> "1"
 // Every append_batch() is one WriteBatch across the families, written with
-// sync = true: when it returns OK the batch survives a crash or power loss.
-// The chain head is the last key of `events` (found again on open).
+// sync = true, then the head watermark (head_watermark.h, the file
+// ACKED-HEAD beside the database) is advanced and synced: when it returns OK
+// the batch survives a crash or power loss, and an open that finds fewer
+// events than the watermark refuses the log as damaged. The chain head is
+// the last key of `events` (found again on open).
+//
+// Damage is never skipped: open() fails with `corruption`, naming the
+// damaged file, when the write-ahead log holds a record that fails its
+// checksum or when acknowledged events are missing. An incomplete last
+// record (a crash in the middle of a write) is dropped only when the
+// watermark shows it was never acknowledged. RocksDB's own info log goes to
+// `info_sink` (errors; see info_log.h), never into the ledger's directory.
+//
+// After a failed write (a full disk) append_batch() fails with
+// `unavailable` until RocksDB's DB::Resume() succeeds, tried at most once a
+// second on the next appends: writes resume without a reopen once the disk
+// has room again.
 //
 // Thread safety: as the port says. Open a directory from one process at a
 // time (RocksDB's LOCK file enforces it); read_only opens may run beside it.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
+#include "adapters/rocksdb/storage_verifier.h"
 #include "domain/core/status.h"
 #include "domain/ports/event_log.h"
 
@@ -40,6 +58,8 @@ struct RocksDbOptions {
   // use (and at most 16 at open): right for a short-lived reader such as one
   // CLI command. Secondary instances always use -1.
   int max_open_files = -1;
+  // Where RocksDB's warnings and errors go, one line each (empty: stderr).
+  std::function<void(std::string_view)> info_sink;
 };
 
 class RocksDbEventLog final : public EventLog {
@@ -61,6 +81,16 @@ class RocksDbEventLog final : public EventLog {
   StatusOr<std::optional<AppendOutcome>> find_command(std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
+
+  // Checks every family but the chain's (storage_verifier.h): each index
+  // entry against the events it names, every event's entries present, the
+  // meta family, and every table file's checksums. Run after verify_chain():
+  // it names the first damaged family and key. Reads the whole database.
+  [[nodiscard]] StatusOr<StorageReport> verify_storage(const std::function<void(uint64_t)>& progress);
+
+  // The head watermark (head_watermark.h) as read when the log was opened
+  // (a writer: as it stands now); nullopt when the ledger has none.
+  [[nodiscard]] std::optional<LogDigest> acknowledged_head() const;
 
   // A secondary instance: makes the writer's appends so far visible
   // (digest(), reads and scans then include them). The writer's own (primary)

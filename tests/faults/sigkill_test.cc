@@ -5,54 +5,16 @@
 
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <map>
 #include <random>
 #include <set>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "tests/faults/appender_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace mledger {
 namespace {
-
-// Starts the appender, reads acks until `acks_before_kill` arrived, kills it
-// with SIGKILL, and returns every ack it printed.
-std::set<std::string> run_and_kill(const std::string& dir, const std::string& prefix,
-                                   int acks_before_kill) {
-  int pipe_fd[2];
-  EXPECT_EQ(pipe(pipe_fd), 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fd[1], STDOUT_FILENO);
-    close(pipe_fd[0]);
-    close(pipe_fd[1]);
-    execl(MLEDGER_FAULT_APPENDER, MLEDGER_FAULT_APPENDER, dir.c_str(), prefix.c_str(), "4",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fd[1]);
-  FILE* in = fdopen(pipe_fd[0], "r");
-  std::set<std::string> acks;
-  char line[512];
-  while (static_cast<int>(acks.size()) < acks_before_kill && fgets(line, sizeof line, in)) {
-    std::string s(line);
-    if (s.rfind("ack ", 0) == 0) acks.insert(s.substr(4, s.size() - 5));
-  }
-  kill(pid, SIGKILL);
-  // Whatever it printed before dying was acknowledged too.
-  while (fgets(line, sizeof line, in)) {
-    std::string s(line);
-    if (s.rfind("ack ", 0) == 0 && s.back() == '\n') acks.insert(s.substr(4, s.size() - 5));
-  }
-  fclose(in);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "appender exited early";
-  return acks;
-}
 
 TEST(Faults, R_LED_01_sigkill_during_appends_loses_nothing_acknowledged) {
   testing::TempDir dir;
@@ -60,7 +22,7 @@ TEST(Faults, R_LED_01_sigkill_during_appends_loses_nothing_acknowledged) {
   std::set<std::string> all_acks;
   for (int round = 0; round < 5; ++round) {
     const int kill_after = std::uniform_int_distribution<int>(20, 400)(rng);
-    auto acks = run_and_kill(dir.path(), "r" + std::to_string(round), kill_after);
+    auto acks = testing::run_and_kill(dir.path(), "r" + std::to_string(round), kill_after);
     ASSERT_GE(static_cast<int>(acks.size()), kill_after);
     all_acks.insert(acks.begin(), acks.end());
 

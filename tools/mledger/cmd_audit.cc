@@ -15,6 +15,7 @@
 #include "projections/all.h"
 #include "projections/views.h"
 #include "tools/mledger/commands.h"
+#include "tools/mledger/runtime.h"
 #include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
@@ -50,7 +51,11 @@ constexpr const char* kVerifyHelp = R"(usage: mledger verify [--data DIR] [--jso
 
 Recomputes the whole hash chain from event 1: each event's SHA-256 over its
 predecessor's hash and its own bytes, gap-free sequence numbers, and the head.
-Exit 0 when intact; 1 naming the first bad sequence number otherwise.
+Checks that every acknowledged event is there (the head watermark), then the
+rest of the database: every index entry (streams, accounts, commands) against
+the events it names and every event's entries present, and every table
+file's checksums. Exit 0 when intact; 1 naming the first bad sequence
+number, or the damaged file, family and key, otherwise.
 )";
 
 constexpr const char* kDigestHelp = R"(usage: mledger digest [--seq N] [--data DIR] [--json]
@@ -183,24 +188,12 @@ int run_audit(const Argv& argv) {
   return kExitUsage;
 }
 
-int run_verify(const Argv& argv) {
-  Args args;
-  int code = 0;
-  if (!parse_subcommand("verify", kVerifyHelp, argv, {}, {}, 0, &args, &code)) return code;
-  auto log = open_read_only_for("verify", args);
-  if (!log) return kExitFailure;
-  const bool tty = isatty(STDERR_FILENO) == 1 && !args.flag("json");
-  auto report = log->verify_chain([&](uint64_t n) {
-    if (tty) std::fprintf(stderr, "\rverified %llu events", static_cast<unsigned long long>(n));
-  });
-  if (tty) std::fprintf(stderr, "\r");
-  if (!report.ok()) {
-    std::fprintf(stderr, "mledger verify: %s\n", report.error().to_string().c_str());
-    return kExitFailure;
-  }
-  const ChainReport& r = *report;
-  if (args.flag("json")) {
-    nlohmann::json j = {{"intact", !r.first_bad_seq.has_value()},
+// Prints what verify found; its exit code.
+int print_verify(const ChainReport& r, const StorageReport& storage, const std::optional<LogDigest>& acked,
+                 bool as_json) {
+  const bool intact = !r.first_bad_seq && storage.whole();
+  if (as_json) {
+    nlohmann::json j = {{"intact", intact},
                         {"events_checked", r.events_checked},
                         {"seq", r.digest.seq},
                         {"head", to_hex(r.digest.head)}};  // the digest's fields, flat
@@ -208,17 +201,69 @@ int run_verify(const Argv& argv) {
       j["first_bad_seq"] = *r.first_bad_seq;
       j["problem"] = r.problem;
     }
+    if (acked) j["acknowledged_seq"] = acked->seq;
+    j["storage"] = {{"intact", storage.whole()}, {"entries_checked", storage.entries_checked}};
+    if (!storage.whole()) {
+      j["storage"]["family"] = storage.family;
+      j["storage"]["key"] = storage.key;
+      j["storage"]["problem"] = storage.problem;
+    }
     std::printf("%s\n", dump_text(j).c_str());
-  } else if (r.first_bad_seq) {
+    return intact ? kExitOk : kExitRejected;
+  }
+  if (r.first_bad_seq) {
     std::printf("chain broken at seq %llu: %s\n(events 1..%llu verify; last good hash %s)\n",
                 static_cast<unsigned long long>(*r.first_bad_seq), r.problem.c_str(),
                 static_cast<unsigned long long>(r.digest.seq), to_hex(r.digest.head).c_str());
-  } else {
-    std::printf("chain intact: %llu events, head seq %llu hash %s\n",
-                static_cast<unsigned long long>(r.events_checked),
-                static_cast<unsigned long long>(r.digest.seq), to_hex(r.digest.head).c_str());
+    return kExitRejected;
   }
-  return r.first_bad_seq ? kExitRejected : kExitOk;
+  std::printf("chain intact: %llu events, head seq %llu hash %s\n",
+              static_cast<unsigned long long>(r.events_checked),
+              static_cast<unsigned long long>(r.digest.seq), to_hex(r.digest.head).c_str());
+  if (acked) {
+    std::printf("acknowledged head seq %llu present (head watermark)\n",
+                static_cast<unsigned long long>(acked->seq));
+  }
+  if (!storage.whole()) {
+    std::printf("damaged: the %s family%s%s: %s\n", storage.family.c_str(), storage.key.empty() ? "" : ", key ",
+                storage.key.c_str(), storage.problem.c_str());
+    return kExitRejected;
+  }
+  std::printf("indexes intact: %llu entries agree with the events; every table file checks\n",
+              static_cast<unsigned long long>(storage.entries_checked));
+  return kExitOk;
+}
+
+int run_verify(const Argv& argv) {
+  Args args;
+  int code = 0;
+  if (!parse_subcommand("verify", kVerifyHelp, argv, {}, {}, 0, &args, &code)) return code;
+  auto opened = open_log_read_only(data_dir(args));
+  if (!opened.ok()) {
+    // A log that does not open whole is damaged: a finding, not a failure.
+    const bool damaged = opened.error().code() == StatusCode::corruption;
+    if (damaged && args.flag("json")) {
+      std::printf("%s\n", dump_text(nlohmann::json{{"intact", false}, {"problem", opened.error().message()}}).c_str());
+    } else if (damaged) {
+      std::printf("%s\n", opened.error().message().c_str());
+    }
+    if (damaged) return kExitRejected;
+    return report_failure("verify", opened.error(), kExitFailure);
+  }
+  auto& log = opened.value();
+  const bool tty = isatty(STDERR_FILENO) == 1 && !args.flag("json");
+  auto progress = [&](const char* what) {
+    return [tty, what](uint64_t n) {
+      if (tty) std::fprintf(stderr, "\rverified %llu %s", static_cast<unsigned long long>(n), what);
+    };
+  };
+  auto report = log->verify_chain(progress("events"));
+  StatusOr<StorageReport> storage = StorageReport{};
+  if (report.ok() && !report->first_bad_seq) storage = log->verify_storage(progress("index entries"));
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  if (!report.ok()) return report_failure("verify", report.error(), kExitFailure);
+  if (!storage.ok()) return report_failure("verify", storage.error(), kExitFailure);
+  return print_verify(*report, *storage, log->acknowledged_head(), args.flag("json"));
 }
 
 int run_digest(const Argv& argv) {

@@ -101,6 +101,17 @@ StatusOr<LogDigest> read_manifest(const std::string& dir) {
   return d;
 }
 
+// OK when every family but the chain's reads whole (RocksDbEventLog::
+// verify_storage); corruption naming the damaged family and key otherwise.
+Status storage_whole(RocksDbEventLog& log) {
+  auto storage = log.verify_storage({});
+  if (!storage.ok()) return storage.error();
+  if (storage->whole()) return Status::Ok();
+  return Status(StatusCode::corruption, "damaged: the " + storage->family + " family" +
+                                            (storage->key.empty() ? "" : ", key " + storage->key) + ": " +
+                                            storage->problem);
+}
+
 }  // namespace
 
 int run_backup(const Argv& argv) {
@@ -135,6 +146,11 @@ int run_backup(const Argv& argv) {
     std::fprintf(stderr, "mledger %s: chain broken at seq %llu: %s; nothing backed up\n", name,
                  static_cast<unsigned long long>(*report->first_bad_seq), report->problem.c_str());
     return kExitRejected;
+  }
+  if (Status whole = storage_whole(**log); !whole.ok()) {
+    const bool damaged = whole.code() == StatusCode::corruption;
+    std::fprintf(stderr, "mledger %s: %s; nothing backed up\n", name, whole.message().c_str());
+    return damaged ? kExitRejected : kExitFailure;
   }
   const bool existed = fs::exists(dir, ec);
   Status s = (*log)->create_backup(dir);
@@ -199,6 +215,9 @@ int run_restore(const Argv& argv) {
     auto r = (*log)->verify_chain({});
     if (!r.ok()) return failed(r.error(), kExitFailure);
     report = *r;
+    if (Status whole = storage_whole(**log); !whole.ok() && !report.first_bad_seq) {
+      return failed(whole, whole.code() == StatusCode::corruption ? kExitRejected : kExitFailure);
+    }
   }
   if (report.first_bad_seq) {
     return failed(Status(StatusCode::corruption,

@@ -183,8 +183,9 @@ int run_serve(const Argv& argv) {
   }
   Runtime& rt = **opened;
   if (!rt.projector) {
-    std::fprintf(stderr, "mledger serve: another process holds the projections of %s; stop it first\n",
-                 dir.c_str());
+    // Held by another process (stop it first), or damaged (the message says how to rebuild).
+    std::fprintf(stderr, "mledger serve: cannot serve without the projections of %s: %s\n", dir.c_str(),
+                 rt.projections_absent.message().c_str());
     return kExitFailure;
   }
 

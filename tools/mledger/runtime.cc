@@ -65,7 +65,12 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCom
     rt->projection_engine = make_engine(*rt->projection_store, *rt->log);
     rt->projector = std::make_unique<Projector>(*rt->projection_engine, *rt->log);
   } else if (store.error().code() == StatusCode::unavailable) {
+    rt->projections_absent = store.error();
     std::fprintf(stderr, "mledger: %s; they catch up when next opened\n", store.error().message().c_str());
+  } else if (store.error().code() == StatusCode::corruption) {
+    // Commands are never refused because of the projections: derived data.
+    rt->projections_absent = store.error();
+    std::fprintf(stderr, "mledger: warning: %s\n", store.error().message().c_str());
   } else {
     return Err{store.error()};
   }

@@ -35,6 +35,8 @@ struct Runtime {
   std::unique_ptr<RocksDbProjectionStore> projection_store;
   std::unique_ptr<ProjectionEngine> projection_engine;
   std::unique_ptr<Projector> projector;
+  // Why the projections are absent (held by another process, damaged).
+  Status projections_absent;
 
   ~Runtime();
 };
