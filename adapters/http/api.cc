@@ -378,6 +378,17 @@ HttpResponse Api::failure(const Status& status, const std::string& route) {
   return r;
 }
 
+HttpResponse Api::command_failure(const Status& status, const std::string& route) {
+  const WriterHealth health = parts_.writer.health();
+  if (!health.failing()) return failure(status, route);
+  HttpResponse r = error_response(503, "writer_failing",
+                                  "the ledger cannot write now (" + health.last_failure.to_string() +
+                                      "): " + status.to_string(),
+                                  route);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 void Api::count(const Command& command, std::string_view outcome, std::string_view code) {
   count_type(command_type_name(command.body), outcome, code);
 }
@@ -435,7 +446,7 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
   if (!batch) {
     json& one = out[0];
     const std::string status = one["status"];
-    if (status == "failed") return failure(results[0].error(), s.route);
+    if (status == "failed") return command_failure(results[0].error(), s.route);
     return json_response(status == "rejected" ? 422 : 200, one, s.route);
   }
   HttpResponse r = json_response(any_failed ? 503 : 200, {{"results", std::move(out)}}, s.route);

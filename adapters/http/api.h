@@ -95,6 +95,9 @@ class Api final : public HttpHandler {
   std::optional<HttpResponse> unrecorded_reader(const Screened& s);
   HttpResponse ready();
   HttpResponse failure(const Status& status, const std::string& route);
+  // A single command's infrastructure failure: 503 writer_failing while the
+  // writer's last durable write failed (a full disk), else as failure().
+  HttpResponse command_failure(const Status& status, const std::string& route);
   void count(const Command& command, std::string_view outcome, std::string_view code);
   void count_type(std::string_view type, std::string_view outcome, std::string_view code);
 

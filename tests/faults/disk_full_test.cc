@@ -135,6 +135,7 @@ std::string read_text(const std::string& path) {
 std::set<std::string> fill_and_free_under_load(const ServerProcess& server, const LedgerDir& ledger,
                                                const std::string& filler) {
   const std::string auditor = ledger.token(ActorKind::auditor, "aud-1");
+  const std::string token = ledger.token(ActorKind::service, "svc-competencies");
   Load load(server, ledger.token(ActorKind::service, "svc-competencies"));
   std::this_thread::sleep_for(std::chrono::seconds(1));
   fill(filler);
@@ -149,6 +150,20 @@ std::set<std::string> fill_and_free_under_load(const ServerProcess& server, cons
     ready = r.body;
     return r.status == 503 && body_json(r).value("error", "") == "writer_failing";
   }, std::chrono::seconds(10))) << ready;
+  // A single command is refused with the writer's own code, not a generic one.
+  std::string single;
+  int n = 0;
+  EXPECT_TRUE(wait_until([&] {
+    const nlohmann::json one = {{"command_id", "full-single-" + std::to_string(++n)},
+                                {"type", "record_competency"},
+                                {"account_id", "contoso-de"},
+                                {"actor", {{"kind", "service"}, {"user_id", "svc-competencies"}}},
+                                {"now", "2026-06-01T10:00:00Z"},
+                                {"data", {{"level", "gold"}, {"competency", "cloud_platform"}}}};
+    const auto r = server.call("POST", "/v1/commands", token, one.dump());
+    single = r.body;
+    return r.status == 503 && body_json(r).value("error", "") == "writer_failing";
+  }, std::chrono::seconds(10))) << single;
   EXPECT_EQ(server.call("GET", "/healthz", "").status, 200);
   EXPECT_EQ(server.call("GET", "/v1/digest", auditor).status, 200);
   EXPECT_EQ(server.call("GET", "/v1/accounts/contoso-de/history", auditor).status, 200);
