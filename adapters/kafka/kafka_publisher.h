@@ -60,6 +60,7 @@ struct PublisherStatus {
   uint64_t transactions = 0;
   uint64_t retries = 0;
   uint64_t commit_ms = 0;        // time spent in commit_transaction this run
+  uint64_t producer_restarts = 0;  // new producers after a transaction timed out in an outage
   bool broker_ok = false;        // the last Kafka operation succeeded
   std::string last_error;        // why the last attempt failed ("" when broker_ok)
   std::string transactional_id;
