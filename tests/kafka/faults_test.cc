@@ -29,6 +29,13 @@ uint64_t field(const nlohmann::json& j, const char* k) {
   return j.contains(k) && j[k].is_number_unsigned() ? j[k].get<uint64_t>() : 0;
 }
 
+// True once `pid` (our child) has exited and waits to be reaped (a zombie).
+bool exited(pid_t pid) {
+  const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  const size_t paren = stat.rfind(')');
+  return paren == std::string::npos || (paren + 2 < stat.size() && stat[paren + 2] == 'Z');
+}
+
 // Waits until `pred` holds on the publisher's last status (up to `limit`).
 template <class Pred>
 bool wait_status(const std::string& file, Pred pred, std::chrono::seconds limit) {
@@ -237,7 +244,7 @@ TEST_F(BrokerRestart, outage_longer_than_the_transaction_timeout_is_survived) {
   ASSERT_EQ(waitpid(publisher.pid(), nullptr, WNOHANG), 0) << read_text(out + ".err");
   ASSERT_EQ(start_broker(), brokers) << "the broker came back on other ports";
   const bool drained = wait_status(out, [&](const nlohmann::json& s) {
-    return field(s, "published_seq") == kEvents && field(s, "lag") == 0;
+    return (field(s, "published_seq") == kEvents && field(s, "lag") == 0) || exited(publisher.pid());
   }, 180s);
   ASSERT_EQ(waitpid(publisher.pid(), nullptr, WNOHANG), 0)
       << "the publisher exited after the outage: " << read_text(out + ".err");

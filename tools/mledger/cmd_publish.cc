@@ -51,9 +51,15 @@ Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   mledger-publisher-<prefix>-<ledger id> --batch-events 50000 --batch-bytes 33554432
   --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
   looks for new events).
-Exit codes: 0 done, 2 bad usage, 3 the ledger or Kafka failed for good (a
-fatal producer error, e.g. fenced by another publisher with the same id), or
-the topics hold another ledger's cursor.
+A broker away for longer than --transaction-timeout-ms (default 60000, also
+the records' delivery timeout) is ridden out: the timed-out transaction is told
+from a fencing, a new producer resumes from the cursor. SIGTERM while the
+broker is away exits 0 within about 5 s.
+
+Exit codes: 0 done or stopped, 2 bad usage, 3 the ledger or Kafka failed for
+good: fenced by another publisher with the same id, an existing topic with
+another partition count than --partitions, the topics hold another ledger's
+cursor.
 )";
 
 std::atomic<bool> g_stop{false};
