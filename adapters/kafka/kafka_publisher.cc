@@ -284,13 +284,14 @@ class KafkaPublisher::Impl {
     if (ec != RdKafka::ERR_NO_ERROR) return Outcome{Failure::retry, "topic metadata: " + RdKafka::err2str(ec), ec};
     std::vector<std::string> names = event_topics(o_.topic_prefix);
     names.push_back(o_.topic_prefix + ".other");
-    for (const RdKafka::TopicMetadata* t : *owned->topics()) {
-      if (std::find(names.begin(), names.end(), t->topic()) == names.end()) continue;
-      if (t->err() != RdKafka::ERR_NO_ERROR) continue;  // just created, not yet in the metadata
-      const size_t found = t->partitions()->size();
+    for (const std::string& name : names) {  // in routing order: the first wrong one is named
+      const auto& all = *owned->topics();
+      auto t = std::find_if(all.begin(), all.end(), [&](const auto* m) { return m->topic() == name; });
+      if (t == all.end() || (*t)->err() != RdKafka::ERR_NO_ERROR) continue;  // just created
+      const size_t found = (*t)->partitions()->size();
       if (found == static_cast<size_t>(o_.partitions)) continue;
       return Outcome{Failure::fatal,
-                     "topic " + t->topic() + " has " + std::to_string(found) + " partitions, expected " +
+                     "topic " + name + " has " + std::to_string(found) + " partitions, expected " +
                          std::to_string(o_.partitions) +
                          " (--partitions): refusing to publish to it (an account's events would change "
                          "partition); publish with --partitions " + std::to_string(found) +
@@ -492,7 +493,7 @@ class KafkaPublisher::Impl {
   // After a failure: nullopt to go on (after a backoff), or how run() ends.
   std::optional<Status> recover(const Outcome& f, const std::atomic<bool>& stop) {
     if (f.kind == Failure::stopped) return Status::Ok();
-    failed(f.message);
+    if (f.kind != Failure::fatal) failed(f.message);
     if (f.kind == Failure::fatal && fenced_by_timeout(f)) {
       // The transaction timed out during an outage: a new producer's
       // init_transactions and the cursor read back continue where Kafka
@@ -501,8 +502,7 @@ class KafkaPublisher::Impl {
       cursor_loaded_ = false;
       txn_started_.reset();
       ++st_.producer_restarts;
-      st_.last_error = "transaction timed out while Kafka was unavailable (" + f.message + "); new producer";
-      report(true);
+      failed("transaction timed out while Kafka was unavailable (" + f.message + "); new producer");
     } else if (f.kind == Failure::fatal) {
       producer_.reset();
       cursor_loaded_ = false;

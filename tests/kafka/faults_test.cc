@@ -257,6 +257,44 @@ TEST_F(BrokerRestart, outage_longer_than_the_transaction_timeout_is_survived) {
   expect_exactly_once(read_all(brokers, prefix), ledger, prefix);
 }
 
+// The same error path, pinned: whether the outage test's publisher meets the
+// coordinator's abort depends on who reaches the restarted broker first (its
+// own abort often wins). Here the publisher itself is frozen (SIGSTOP) with a
+// transaction open for longer than the timeout plus the broker's 10 s
+// cleanup interval, so the coordinator aborts it and bumps the epoch; thawed,
+// the publisher meets the fatal epoch error, must take it for a timeout (not
+// a fencing: nobody else committed), start a new producer and go on.
+TEST_F(BrokerRestart, a_transaction_the_coordinator_timed_out_is_restarted_not_taken_for_a_fencing) {
+  const std::string ledger = dir_.sub("ledger");
+  constexpr uint64_t kEvents = 60000;
+  auto gen = mledger("bench append --events " + std::to_string(kEvents) + " --accounts 300 --data " + ledger);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  const std::string brokers = start_broker();
+  ASSERT_FALSE(brokers.empty());
+  const std::string prefix = "frozen";
+  const std::string out = dir_.sub("publish.out");
+  Child publisher(spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
+                                 "--topic-prefix", prefix, "--partitions", "3", "--batch-events", "200",
+                                 "--transaction-timeout-ms", "2000", "--status-interval-ms", "100"},
+                                out));
+  ASSERT_TRUE(wait_status(out, [](const nlohmann::json& s) { return field(s, "published_seq") >= 2000; }, 90s))
+      << read_text(out + ".err");
+  kill(publisher.pid(), SIGSTOP);
+  std::this_thread::sleep_for(16s);  // 2 s timeout + the broker's 10 s abort interval + slack
+  kill(publisher.pid(), SIGCONT);
+  const bool drained = wait_status(out, [&](const nlohmann::json& s) {
+    return (field(s, "published_seq") == kEvents && field(s, "lag") == 0) || exited(publisher.pid());
+  }, 180s);
+  ASSERT_FALSE(exited(publisher.pid())) << "the publisher exited: " << read_text(out + ".err");
+  ASSERT_TRUE(drained) << last_status(out).dump() << read_text(out + ".err");
+  EXPECT_GE(field(last_status(out), "producer_restarts"), 1u)
+      << "no timed-out transaction met (was none open at SIGSTOP?): " << read_text(out + ".err");
+  kill(publisher.pid(), SIGTERM);
+  const int status = publisher.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(out + ".err");
+  expect_exactly_once(read_all(brokers, prefix), ledger, prefix);
+}
+
 // SIGTERM while the broker is unreachable: exit 0 within the documented bound
 // (docs/kafka.md: 10 s); the next start resumes from the cursor, exactly once.
 TEST_F(BrokerRestart, sigterm_with_the_broker_away_exits_0_in_bounded_time) {
