@@ -266,7 +266,7 @@ TEST_F(BrokerRestart, outage_longer_than_the_transaction_timeout_is_survived) {
 // a fencing: nobody else committed), start a new producer and go on.
 TEST_F(BrokerRestart, a_transaction_the_coordinator_timed_out_is_restarted_not_taken_for_a_fencing) {
   const std::string ledger = dir_.sub("ledger");
-  constexpr uint64_t kEvents = 60000;
+  constexpr uint64_t kEvents = 150000;
   auto gen = mledger("bench append --events " + std::to_string(kEvents) + " --accounts 300 --data " + ledger);
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   const std::string brokers = start_broker();
@@ -274,14 +274,25 @@ TEST_F(BrokerRestart, a_transaction_the_coordinator_timed_out_is_restarted_not_t
   const std::string prefix = "frozen";
   const std::string out = dir_.sub("publish.out");
   Child publisher(spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers", brokers,
-                                 "--topic-prefix", prefix, "--partitions", "3", "--batch-events", "200",
-                                 "--transaction-timeout-ms", "2000", "--status-interval-ms", "100"},
+                                 "--topic-prefix", prefix, "--partitions", "3", "--batch-events", "10000",
+                                 "--transaction-timeout-ms", "3000", "--status-interval-ms", "100"},
                                 out));
-  ASSERT_TRUE(wait_status(out, [](const nlohmann::json& s) { return field(s, "published_seq") >= 2000; }, 90s))
+  // Connected: the first transaction (10,000 events) is being produced.
+  ASSERT_TRUE(wait_status(out, [](const nlohmann::json& s) { return s.value("broker_ok", false); }, 90s))
       << read_text(out + ".err");
-  kill(publisher.pid(), SIGSTOP);
-  std::this_thread::sleep_for(16s);  // 2 s timeout + the broker's 10 s abort interval + slack
-  kill(publisher.pid(), SIGCONT);
+  std::this_thread::sleep_for(200ms);
+  // A freeze can land between two transactions (reading the ledger): then
+  // nothing times out, and it is tried again, up to 4 times.
+  for (int attempt = 0; attempt < 4 && field(last_status(out), "producer_restarts") == 0 &&
+                        !exited(publisher.pid()) && field(last_status(out), "lag") > 0;
+       ++attempt) {
+    kill(publisher.pid(), SIGSTOP);
+    std::this_thread::sleep_for(16s);  // 3 s timeout + the broker's 10 s abort interval + slack
+    kill(publisher.pid(), SIGCONT);
+    (void)wait_status(out, [&](const nlohmann::json& s) {
+      return field(s, "producer_restarts") > 0 || exited(publisher.pid());
+    }, 10s);
+  }
   const bool drained = wait_status(out, [&](const nlohmann::json& s) {
     return (field(s, "published_seq") == kEvents && field(s, "lag") == 0) || exited(publisher.pid());
   }, 180s);
