@@ -300,6 +300,9 @@ TEST_F(BrokerRestart, a_transaction_the_coordinator_timed_out_is_restarted_not_t
   ASSERT_TRUE(drained) << last_status(out).dump() << read_text(out + ".err");
   EXPECT_GE(field(last_status(out), "producer_restarts"), 1u)
       << "no timed-out transaction met (was none open at SIGSTOP?): " << read_text(out + ".err");
+  const std::string all = read_text(out);
+  const size_t why = all.find("new producer");
+  if (why != std::string::npos) std::cerr << all.substr(all.rfind('{', why), why - all.rfind('{', why)) << "\n";
   kill(publisher.pid(), SIGTERM);
   const int status = publisher.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(out + ".err");
@@ -307,7 +310,7 @@ TEST_F(BrokerRestart, a_transaction_the_coordinator_timed_out_is_restarted_not_t
 }
 
 // SIGTERM while the broker is unreachable: exit 0 within the documented bound
-// (docs/kafka.md: 10 s); the next start resumes from the cursor, exactly once.
+// (docs/kafka.md: about 5 s); the next start resumes from the cursor, exactly once.
 TEST_F(BrokerRestart, sigterm_with_the_broker_away_exits_0_in_bounded_time) {
   const std::string ledger = dir_.sub("ledger");
   constexpr uint64_t kEvents = 60000;
@@ -328,14 +331,18 @@ TEST_F(BrokerRestart, sigterm_with_the_broker_away_exits_0_in_bounded_time) {
       << read_text(out + ".err");
   std::this_thread::sleep_for(1s);
   kill(publisher.pid(), SIGTERM);
-  // The bound is 10 s; the test allows 30 s for a loaded machine and fails
-  // only if it never exits in that time or exits with another code.
+  // The documented bound is about 5 s; the test allows 30 s for a loaded
+  // machine (no test asserts a time) and prints what it took.
   int status = 0;
   pid_t done = 0;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while ((done = waitpid(publisher.pid(), &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+  const auto signalled = std::chrono::steady_clock::now();
+  while ((done = waitpid(publisher.pid(), &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < signalled + 30s)
     std::this_thread::sleep_for(50ms);
   ASSERT_EQ(done, publisher.pid()) << "no exit 30 s after SIGTERM: " << read_text(out + ".err");
+  std::cerr << "exited " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - signalled).count()
+            << " ms after SIGTERM\n";
   (void)publisher.wait();  // already reaped: waitpid answers ECHILD at once
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(out + ".err");
   // The next run (broker back) publishes the rest exactly once.
