@@ -309,6 +309,56 @@ TEST_F(BrokerRestart, a_transaction_the_coordinator_timed_out_is_restarted_not_t
   expect_exactly_once(read_all(brokers, prefix), ledger, prefix);
 }
 
+// The other side of the same decision: a publisher frozen past its
+// transaction timeout while a second one with the same transactional id
+// takes over and commits is a real zombie: thawed, it exits 3 (fenced) and
+// does not fence the newer one back.
+TEST_F(BrokerRestart, a_zombie_frozen_past_its_timeout_while_another_took_over_exits_3) {
+  const std::string ledger = dir_.sub("ledger");
+  constexpr uint64_t kEvents = 150000;
+  auto gen = mledger("bench append --events " + std::to_string(kEvents) + " --accounts 300 --data " + ledger);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  const std::string brokers = start_broker();
+  ASSERT_FALSE(brokers.empty());
+  const std::string prefix = "zombie";
+  auto follow = [&](const std::string& out) {
+    return std::make_unique<Child>(spawn_mledger({"publish", "--follow", "--json", "--data", ledger, "--brokers",
+                                                  brokers, "--topic-prefix", prefix, "--partitions", "3",
+                                                  "--batch-events", "10000", "--transaction-timeout-ms", "3000",
+                                                  "--transactional-id", "zombie-test", "--status-interval-ms", "100"},
+                                                 out));
+  };
+  const std::string out_a = dir_.sub("a.out"), out_b = dir_.sub("b.out");
+  auto a = follow(out_a);
+  ASSERT_TRUE(wait_status(out_a, [](const nlohmann::json& s) { return s.value("broker_ok", false); }, 90s))
+      << read_text(out_a + ".err");
+  std::this_thread::sleep_for(200ms);
+  kill(a->pid(), SIGSTOP);
+  auto b = follow(out_b);  // fences a, publishes everything
+  ASSERT_TRUE(wait_status(out_b, [](const nlohmann::json& s) {
+    return field(s, "published_seq") == kEvents && field(s, "lag") == 0;
+  }, 180s)) << read_text(out_b + ".err");
+  std::this_thread::sleep_for(4s);  // past a's timeout
+  kill(a->pid(), SIGCONT);
+  const int status_a = a->wait();
+  EXPECT_TRUE(WIFEXITED(status_a) && WEXITSTATUS(status_a) == 3) << read_text(out_a + ".err");
+  EXPECT_NE(read_text(out_a + ".err").find("fenced"), std::string::npos) << read_text(out_a + ".err");
+  EXPECT_EQ(field(last_status(out_a), "producer_restarts"), 0u) << read_text(out_a + ".err");
+  // b was not fenced back: it still publishes what is appended now.
+  ASSERT_LE(mledger("exec --data " + ledger + " " + std::string(MLEDGER_SOURCE_DIR) +
+                    "/docs/demo/scenario.jsonl").exit_code, 1);
+  auto log = open_ledger(ledger);
+  ASSERT_TRUE(log);
+  const uint64_t head = log->digest()->seq;
+  log.reset();
+  ASSERT_TRUE(wait_status(out_b, [&](const nlohmann::json& s) { return field(s, "published_seq") == head; }, 60s))
+      << read_text(out_b + ".err");
+  kill(b->pid(), SIGTERM);
+  const int status_b = b->wait();
+  EXPECT_TRUE(WIFEXITED(status_b) && WEXITSTATUS(status_b) == 0) << read_text(out_b + ".err");
+  expect_exactly_once(read_all(brokers, prefix), ledger, prefix);
+}
+
 // SIGTERM while the broker is unreachable: exit 0 within the documented bound
 // (docs/kafka.md: about 5 s); the next start resumes from the cursor, exactly once.
 TEST_F(BrokerRestart, sigterm_with_the_broker_away_exits_0_in_bounded_time) {
