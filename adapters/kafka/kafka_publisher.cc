@@ -25,17 +25,40 @@ constexpr int kInitTimeoutMs = 5000;
 // retried (librdkafka allows it), so status and lag are reported meanwhile.
 constexpr int kTxnCallTimeoutMs = 2000;
 
-// One failed Kafka operation: how to go on.
-enum class Failure { retry, abort_and_retry, fatal };
+// SIGTERM while the broker is away: no single Kafka call below waits longer
+// than this (init_transactions, a metadata request); run() checks the stop
+// flag between calls, so it returns within about this bound (docs/kafka.md).
+constexpr int kStopBoundMs = 5000;
+
+// One failed Kafka operation: how to go on. `stopped`: stop was asked while
+// Kafka was unavailable; run() returns OK and leaves the open transaction to
+// the next start (or to the broker's transaction timeout).
+enum class Failure { retry, abort_and_retry, fatal, stopped };
 
 struct Outcome {
   Failure kind = Failure::retry;
   std::string message;
+  RdKafka::ErrorCode code = RdKafka::ERR_NO_ERROR;  // librdkafka's code, when known
 };
+
+// The fatal errors a bumped producer epoch gives. Both another publisher's
+// init_transactions with our transactional id (a real fencing: we are the
+// zombie) and the coordinator aborting our transaction after
+// transaction.timeout.ms (an outage) bump it; librdkafka 2.0.2 reports them
+// as fatal: ERR__FENCED (PRODUCER_FENCED from the broker), or
+// INVALID_PRODUCER_EPOCH; after an outage against Kafka 3.9 the abort of the
+// timed-out transaction ends in INVALID_TXN_STATE (seen in the outage test).
+// Which one it was is decided by fenced_by_timeout() below.
+bool epoch_bumped(RdKafka::ErrorCode c) {
+  return c == RdKafka::ERR__FENCED || c == RdKafka::ERR_PRODUCER_FENCED ||
+         c == RdKafka::ERR_INVALID_PRODUCER_EPOCH || c == RdKafka::ERR_UNKNOWN_PRODUCER_ID ||
+         c == RdKafka::ERR_INVALID_TXN_STATE;
+}
 
 Outcome classify(std::unique_ptr<RdKafka::Error> e, const char* what) {
   Outcome o;
   o.message = std::string(what) + ": " + e->str();
+  o.code = e->code();
   if (e->is_fatal()) o.kind = Failure::fatal;
   else if (e->txn_requires_abort()) o.kind = Failure::abort_and_retry;
   else o.kind = Failure::retry;
@@ -47,6 +70,18 @@ std::string cursor_value(uint64_t seq, const Hash256& hash) {
   j["seq"] = seq;
   j["hash"] = hex(hash);
   return j.dump();
+}
+
+// Parses a cursor record's value; false when it is not one.
+bool parse_cursor(const std::string& value, uint64_t* seq, std::string* hash) {
+  auto j = nlohmann::json::parse(value, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned() ||
+      !j.contains("hash") || !j["hash"].is_string()) {
+    return false;
+  }
+  *seq = j["seq"].get<uint64_t>();
+  *hash = j["hash"].get<std::string>();
+  return true;
 }
 
 }  // namespace
@@ -76,6 +111,10 @@ class KafkaPublisher::Impl {
   const std::atomic<bool>* stop_ = nullptr;  // run()'s stop flag, while it runs
   bool cursor_loaded_ = false;
   Hash256 cursor_hash_{};
+  // The transaction in flight: when begin_transaction succeeded, and the seq
+  // its cursor record carries (0 until produced).
+  std::optional<SteadyClock::time_point> txn_started_;
+  uint64_t txn_seq_ = 0;
   int backoff_ms_ = 0;
   SteadyClock::time_point last_report_{};
 
@@ -175,9 +214,13 @@ class KafkaPublisher::Impl {
     (void)rd_kafka_AdminOptions_set_operation_timeout(opts, kAdminTimeoutMs, errbuf, sizeof errbuf);
     rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, topics.data(), topics.size(), opts, q);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, kAdminTimeoutMs + 5000);
+    rd_kafka_event_t* ev = nullptr;
+    const auto give_up = SteadyClock::now() + std::chrono::milliseconds(kAdminTimeoutMs + 5000);
+    while (!ev && !stopping() && SteadyClock::now() < give_up) ev = rd_kafka_queue_poll(q, 100);
     std::optional<Outcome> out;
-    if (!ev) {
+    if (!ev && stopping()) {
+      out = Outcome{Failure::stopped, "create topics: stopping"};
+    } else if (!ev) {
       out = Outcome{Failure::retry, "create topics: no answer from the broker"};
     } else if (rd_kafka_event_error(ev)) {
       out = Outcome{Failure::retry, std::string("create topics: ") + rd_kafka_event_error_string(ev)};
@@ -205,34 +248,73 @@ class KafkaPublisher::Impl {
     return out;
   }
 
-  // Reads the cursor back (read_committed) and checks it against the ledger.
-  // A cursor of another ledger is fatal (`corruption` via *refuse).
-  std::optional<Outcome> load_cursor(Status* refuse) {
+  bool stopping() const { return stop_ && stop_->load(); }
+
+  // The last committed (read_committed) cursor record of our transactional
+  // id into *last (nullopt: none yet). Reading never touches the producer,
+  // so it fences nobody. Waits at most kCursorReadTimeoutMs, in steps that
+  // check the stop flag.
+  std::optional<Outcome> read_cursor_record(std::optional<std::string>* last) {
     KafkaReaderOptions ro;
     ro.brokers = o_.brokers;
     ro.topics = {cursor_topic(o_.topic_prefix)};
     ro.from_beginning = true;
     ro.read_committed = true;
+    ro.metadata_timeout_ms = kStopBoundMs;
     auto reader = KafkaReader::open(ro);
     if (!reader.ok()) return Outcome{Failure::retry, "read cursor: " + reader.error().message()};
+    const auto give_up = SteadyClock::now() + std::chrono::milliseconds(kCursorReadTimeoutMs);
+    while (!(*reader)->at_end()) {
+      if (stopping()) return Outcome{Failure::stopped, "read cursor: stopping"};
+      if (SteadyClock::now() >= give_up) return Outcome{Failure::retry, "read cursor: no end in time"};
+      auto r = (*reader)->next(200);
+      if (!r.ok()) return Outcome{Failure::retry, "read cursor: " + r.error().message()};
+      if (r->has_value() && (*r)->key == st_.transactional_id) *last = std::move((*r)->value);
+    }
+    return std::nullopt;
+  }
+
+  // Event topics that existed with another partition count than
+  // o_.partitions are refused: the same key would hash to another partition
+  // than before, and one account's order on that topic would be lost.
+  std::optional<Outcome> check_partitions() {
+    RdKafka::Metadata* md = nullptr;
+    const RdKafka::ErrorCode ec = producer_->metadata(true, nullptr, &md, kStopBoundMs);
+    std::unique_ptr<RdKafka::Metadata> owned(md);
+    if (ec != RdKafka::ERR_NO_ERROR) return Outcome{Failure::retry, "topic metadata: " + RdKafka::err2str(ec), ec};
+    std::vector<std::string> names = event_topics(o_.topic_prefix);
+    names.push_back(o_.topic_prefix + ".other");
+    for (const std::string& name : names) {  // in routing order: the first wrong one is named
+      const auto& all = *owned->topics();
+      auto t = std::find_if(all.begin(), all.end(), [&](const auto* m) { return m->topic() == name; });
+      if (t == all.end() || (*t)->err() != RdKafka::ERR_NO_ERROR) continue;  // just created
+      const size_t found = (*t)->partitions()->size();
+      if (found == static_cast<size_t>(o_.partitions)) continue;
+      return Outcome{Failure::fatal,
+                     "topic " + name + " has " + std::to_string(found) + " partitions, expected " +
+                         std::to_string(o_.partitions) +
+                         " (--partitions): refusing to publish to it (an account's events would change "
+                         "partition); publish with --partitions " + std::to_string(found) +
+                         " or use another --topic-prefix"};
+    }
+    return std::nullopt;
+  }
+
+  // Reads the cursor back (read_committed) and checks it against the ledger.
+  // A cursor of another ledger is fatal (`corruption` via *refuse).
+  std::optional<Outcome> load_cursor(Status* refuse) {
     std::optional<std::string> last;
-    Status s = (*reader)->read_to_end(kCursorReadTimeoutMs, [&](KafkaRecord&& r) {
-      if (r.key == st_.transactional_id) last = std::move(r.value);
-    });
-    if (!s.ok()) return Outcome{Failure::retry, "read cursor: " + s.message()};
+    if (auto f = read_cursor_record(&last)) return f;
     uint64_t seq = 0;
     Hash256 hash{};
     if (last) {
-      auto j = nlohmann::json::parse(*last, nullptr, false);
-      if (j.is_discarded() || !j.contains("seq") || !j["seq"].is_number_unsigned() ||
-          !j.contains("hash") || !j["hash"].is_string()) {
+      std::string want;
+      if (!parse_cursor(*last, &seq, &want)) {
         *refuse = Status(StatusCode::corruption, "the cursor record of '" + st_.transactional_id +
                                                      "' on " + cursor_topic(o_.topic_prefix) +
                                                      " does not parse: " + *last);
         return Outcome{Failure::fatal, refuse->message()};
       }
-      seq = j["seq"].get<uint64_t>();
-      const std::string want = j["hash"].get<std::string>();
       if (Status h = refresh_head(); !h.ok()) { *refuse = h; return Outcome{Failure::fatal, h.message()}; }
       auto ev = log_.read_global(seq, 1);
       if (!ev.ok()) { *refuse = ev.error(); return Outcome{Failure::fatal, ev.error().message()}; }
@@ -268,13 +350,40 @@ class KafkaPublisher::Impl {
       if (ec == RdKafka::ERR__QUEUE_FULL) {
         // Full while the broker is away: the records time out (then the
         // transaction must abort) unless it returns; stop ends the wait.
-        if (stop_ && stop_->load()) return Outcome{Failure::abort_and_retry, "produce: stopping with the local queue full"};
+        if (stopping()) return Outcome{Failure::stopped, "produce: stopping with the local queue full"};
         producer_->poll(10);
         continue;
       }
-      if (ec == RdKafka::ERR__FATAL) return Outcome{Failure::fatal, "produce: " + RdKafka::err2str(ec)};
+      if (ec == RdKafka::ERR__FATAL) {
+        std::string why;
+        const RdKafka::ErrorCode code = producer_->fatal_error(why);
+        return Outcome{Failure::fatal, "produce: " + RdKafka::err2str(ec) + ": " + why, code};
+      }
       return Outcome{Failure::abort_and_retry, "produce to " + topic + ": " + RdKafka::err2str(ec)};
     }
+  }
+
+  // Commits the transaction in flight. A retriable failure (a timeout) is
+  // retried on the same transaction: it may have committed, and only a
+  // commit that returns success or an abortable error says which.
+  std::optional<Outcome> commit(const std::atomic<bool>& stop) {
+    const auto commit_start = SteadyClock::now();
+    for (;;) {
+      auto* e = producer_->commit_transaction(kTxnCallTimeoutMs);
+      st_.commit_ms += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                SteadyClock::now() - commit_start).count());
+      if (!e) break;
+      Outcome o = classify(std::unique_ptr<RdKafka::Error>(e), "commit_transaction");
+      if (o.kind != Failure::retry) return o;
+      failed(o.message);
+      if (stop.load()) {
+        // Shutting down while the broker is away: leave the outcome to the
+        // next start, which fences this instance and reads the cursor back.
+        return Outcome{Failure::stopped, o.message + " (stopping; the next start resumes from Kafka's cursor)"};
+      }
+      back_off(stop);
+    }
+    return std::nullopt;
   }
 
   // One transaction: events cursor+1.. up to the limits, then the cursor.
@@ -282,6 +391,8 @@ class KafkaPublisher::Impl {
     if (auto* e = producer_->begin_transaction()) {
       return classify(std::unique_ptr<RdKafka::Error>(e), "begin_transaction");
     }
+    txn_started_ = SteadyClock::now();
+    txn_seq_ = 0;
     uint64_t seq = st_.published_seq;
     Hash256 last_hash = cursor_hash_;
     size_t bytes = 0, count = 0;
@@ -312,30 +423,15 @@ class KafkaPublisher::Impl {
     if (failure) return failure;
     if (count == 0) {
       abort_quietly();
+      txn_started_.reset();
       return std::nullopt;
     }
     if (auto f = produce(cursor_topic(o_.topic_prefix), st_.transactional_id, cursor_value(seq, last_hash), {})) {
       return f;
     }
-    // Commit; a retriable failure (a timeout) is retried on the same
-    // transaction: it may have committed, and only a commit that returns
-    // success or an abortable error says which.
-    const auto commit_start = SteadyClock::now();
-    for (;;) {
-      auto* e = producer_->commit_transaction(kTxnCallTimeoutMs);
-      st_.commit_ms += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                SteadyClock::now() - commit_start).count());
-      if (!e) break;
-      Outcome o = classify(std::unique_ptr<RdKafka::Error>(e), "commit_transaction");
-      if (o.kind != Failure::retry) return o;
-      failed(o.message);
-      if (stop.load()) {
-        // Shutting down while the broker is away: leave the outcome to the
-        // next start, which fences this instance and reads the cursor back.
-        return Outcome{Failure::fatal, o.message + " (stopping; the next start resumes from Kafka's cursor)"};
-      }
-      back_off(stop);
-    }
+    txn_seq_ = seq;
+    if (auto f = commit(stop)) return f;
+    txn_started_.reset();
     st_.published_seq = seq;
     cursor_hash_ = last_hash;
     st_.published_this_run += count;
@@ -350,16 +446,76 @@ class KafkaPublisher::Impl {
     if (auto* e = producer_->abort_transaction(kTxnCallTimeoutMs)) delete e;
   }
 
-  // Aborts after an abortable error; retries a timed-out abort.
+  // Aborts after an abortable error; retries a timed-out abort. Returns a
+  // fatal Outcome (with librdkafka's code) or a stopped one.
   std::optional<Outcome> abort(const std::atomic<bool>& stop) {
     for (;;) {
       auto* e = producer_->abort_transaction(kTxnCallTimeoutMs);
-      if (!e) return std::nullopt;
+      if (!e) {
+        txn_started_.reset();
+        return std::nullopt;
+      }
       Outcome o = classify(std::unique_ptr<RdKafka::Error>(e), "abort_transaction");
-      if (o.kind == Failure::fatal || stop.load()) return Outcome{Failure::fatal, o.message};
+      if (o.kind == Failure::fatal) return o;
+      if (stop.load()) return Outcome{Failure::stopped, o.message};
       failed(o.message);
       back_off(stop);
     }
+  }
+
+  // A fatal epoch error is a timed-out transaction, not a fencing, when the
+  // transaction it hit had been open for transaction.timeout.ms (so the
+  // coordinator aborts it, bumping the epoch, whoever else exists) and the
+  // cursor committed on Kafka is still ours (the one before the transaction
+  // or the one it carried): a publisher with our id that took over and
+  // committed would have moved it. A zombie fenced by a newer publisher
+  // that has not committed yet is not told apart; it re-initialises, which
+  // fences the newer one in turn: that one exits 3 (docs/kafka.md).
+  bool fenced_by_timeout(const Outcome& f) {
+    if (!epoch_bumped(f.code) || !txn_started_) return false;
+    if (SteadyClock::now() - *txn_started_ < std::chrono::milliseconds(o_.transaction_timeout_ms)) return false;
+    std::optional<std::string> last;
+    std::optional<Outcome> unread = read_cursor_record(&last);
+    for (int attempt = 1; attempt < 3 && unread && unread->kind == Failure::retry; ++attempt) {
+      last.reset();
+      unread = read_cursor_record(&last);
+    }
+    // Unreadable (or stopping): take it for the timeout; the new producer
+    // reads the cursor again before it publishes anything.
+    if (unread) return true;
+    uint64_t seq = 0;
+    std::string hash;
+    if (!last) return st_.published_seq == 0;
+    if (!parse_cursor(*last, &seq, &hash)) return false;
+    return seq == st_.published_seq || (txn_seq_ != 0 && seq == txn_seq_);
+  }
+
+  // After a failure: nullopt to go on (after a backoff), or how run() ends.
+  std::optional<Status> recover(const Outcome& f, const std::atomic<bool>& stop) {
+    if (f.kind == Failure::stopped) return Status::Ok();
+    if (f.kind != Failure::fatal) failed(f.message);
+    if (f.kind == Failure::fatal && fenced_by_timeout(f)) {
+      // The transaction timed out during an outage: a new producer's
+      // init_transactions and the cursor read back continue where Kafka
+      // says we are, exactly once.
+      producer_.reset();
+      cursor_loaded_ = false;
+      txn_started_.reset();
+      ++st_.producer_restarts;
+      failed("transaction timed out while Kafka was unavailable (" + f.message + "); new producer");
+    } else if (f.kind == Failure::fatal) {
+      producer_.reset();
+      cursor_loaded_ = false;
+      const bool fenced = epoch_bumped(f.code);
+      return Status(StatusCode::io_error,
+                    fenced ? "fenced: another publisher with transactional id '" + st_.transactional_id +
+                                 "' took over (" + f.message + ")"
+                           : f.message);
+    } else if (f.kind == Failure::abort_and_retry && producer_) {
+      if (auto a = abort(stop)) return recover(*a, stop);
+    }
+    back_off(stop);
+    return std::nullopt;
   }
 };
 
@@ -396,6 +552,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
     if (!producer_ || !cursor_loaded_) {
       if (!producer_) f = connect();
       if (!f) f = ensure_topics();
+      if (!f) f = check_partitions();
       Status refuse;
       if (!f) f = load_cursor(&refuse);
       if (!refuse.ok()) return refuse;
@@ -415,19 +572,10 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
       if (!f) { report(false); continue; }
     }
     // Something failed.
-    failed(f->message);
-    if (f->kind == Failure::fatal) {
-      producer_.reset();
-      cursor_loaded_ = false;
-      return Status(StatusCode::io_error, f->message);
+    if (auto end = recover(*f, stop)) {
+      if (end->ok()) break;  // stopped while Kafka was unavailable
+      return *end;
     }
-    if (f->kind == Failure::abort_and_retry && producer_) {
-      if (auto a = abort(stop)) {
-        producer_.reset();
-        return Status(StatusCode::io_error, a->message);
-      }
-    }
-    back_off(stop);
   }
   report(true);
   producer_.reset();

@@ -16,13 +16,22 @@
 // Errors: an unreachable broker, a timed-out or abortable transaction are
 // transient: the transaction is aborted (or its commit retried) and the batch
 // is published again from the cursor after a backoff (doubling up to
-// retry_backoff_max_ms); run() keeps going. A fatal producer error (for
-// example fenced by a newer publisher with the same transactional id) ends
-// run() with io_error; a restart resumes from the cursor.
+// retry_backoff_max_ms); run() keeps going. A fatal epoch error on a
+// transaction open for at least transaction_timeout_ms, with the cursor on
+// Kafka still ours, is the coordinator's abort of a timed-out transaction
+// (an outage): run() creates a new producer, reads the cursor back and goes
+// on (PublisherStatus::producer_restarts). Any other fatal producer error
+// (fenced by a newer publisher with the same transactional id) ends run()
+// with io_error ("fenced: ..."); a restart resumes from the cursor. An
+// existing event topic whose partition count is not `partitions` ends run()
+// with io_error naming the topic and both counts, before anything is
+// published.
 //
 // Thread safety: run() on one thread; `stop` may be set from any thread (and
 // from a signal handler): the current transaction is committed or aborted,
-// then run() returns OK.
+// then run() returns OK. While Kafka is unavailable run() stops waiting for
+// it and returns OK within about kStopBoundMs (5 s; docs/kafka.md), leaving
+// the open transaction to the broker's timeout or the next start.
 
 #include <atomic>
 #include <cstdint>
@@ -43,7 +52,7 @@ struct PublisherOptions {
   std::string transactional_id;        // empty: "mledger-publisher-<prefix>-<ledger id>"
   size_t batch_events_max = 50000;     // events per transaction
   size_t batch_bytes_max = 32 << 20;   // envelope bytes per transaction
-  int transaction_timeout_ms = 60000;
+  int transaction_timeout_ms = 60000;  // also message.timeout.ms; <= the broker's max
   int retry_backoff_max_ms = 5000;
   int poll_interval_ms = 100;          // follow: how often to look for new events
   bool follow = false;                 // false: publish up to the head seen at start, return
@@ -60,6 +69,7 @@ struct PublisherStatus {
   uint64_t transactions = 0;
   uint64_t retries = 0;
   uint64_t commit_ms = 0;        // time spent in commit_transaction this run
+  uint64_t producer_restarts = 0;  // new producers after a transaction timed out in an outage
   bool broker_ok = false;        // the last Kafka operation succeeded
   std::string last_error;        // why the last attempt failed ("" when broker_ok)
   std::string transactional_id;

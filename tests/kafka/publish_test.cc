@@ -45,7 +45,7 @@ TEST_F(Publish, every_event_once_on_its_topic_with_key_headers_and_order) {
   EXPECT_GE(used.size(), 6u);
 
   // Publishing again writes nothing: the cursor is at the head.
-  auto again = mledger("publish --json --data " + ledger + " --brokers " + brokers_ + " --topic-prefix " + prefix);
+  auto again = mledger("publish --json --data " + ledger + " --brokers " + brokers_ + " --topic-prefix " + prefix + " --partitions 3");
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("\"published_this_run\":0"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("\"lag\":0"), std::string::npos) << again.out;
@@ -54,7 +54,7 @@ TEST_F(Publish, every_event_once_on_its_topic_with_key_headers_and_order) {
   // New events are published after the cursor, nothing before it again.
   auto more = mledger("tick --data " + ledger + " --now 2028-06-01T00:00:00Z");
   EXPECT_EQ(more.exit_code, 0) << more.out;
-  ASSERT_EQ(mledger("publish --data " + ledger + " --brokers " + brokers_ + " --topic-prefix " + prefix).exit_code, 0);
+  ASSERT_EQ(mledger("publish --data " + ledger + " --brokers " + brokers_ + " --topic-prefix " + prefix + " --partitions 3").exit_code, 0);
   auto after = read_all(brokers_, prefix);
   EXPECT_GT(after.size(), records.size());
   expect_exactly_once(after, ledger, prefix);
@@ -63,7 +63,7 @@ TEST_F(Publish, every_event_once_on_its_topic_with_key_headers_and_order) {
 TEST_F(Publish, tail_prints_decoded_events_as_json_lines) {
   const std::string ledger = demo_ledger("ledger");
   const std::string prefix = unique_prefix("tail");
-  ASSERT_EQ(mledger("publish --data " + ledger + " --brokers " + brokers_ + " --topic-prefix " + prefix).exit_code, 0);
+  ASSERT_EQ(mledger("publish --data " + ledger + " --brokers " + brokers_ + " --topic-prefix " + prefix + " --partitions 3").exit_code, 0);
   auto log = open_ledger(ledger);
   ASSERT_TRUE(log);
   const uint64_t n = log->digest()->seq;

@@ -26,7 +26,8 @@ namespace {
 constexpr const char* kHelp = R"(usage: mledger publish --brokers HOST:PORT[,HOST:PORT] [--data DIR] [--follow]
                        [--topic-prefix P] [--partitions N] [--replication-factor N]
                        [--transactional-id ID] [--batch-events N] [--batch-bytes N]
-                       [--status-interval-ms N] [--poll-interval-ms N] [--json]
+                       [--transaction-timeout-ms N] [--status-interval-ms N]
+                       [--poll-interval-ms N] [--json]
 
 Publishes every event of the ledger to Kafka, exactly once for read_committed
 consumers: each Kafka transaction carries a run of events and the publisher's
@@ -50,9 +51,15 @@ Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   mledger-publisher-<prefix>-<ledger id> --batch-events 50000 --batch-bytes 33554432
   --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
   looks for new events).
-Exit codes: 0 done, 2 bad usage, 3 the ledger or Kafka failed for good (a
-fatal producer error, e.g. fenced by another publisher with the same id), or
-the topics hold another ledger's cursor.
+A broker away for longer than --transaction-timeout-ms (default 60000, also
+the records' delivery timeout) is ridden out: the timed-out transaction is told
+from a fencing, a new producer resumes from the cursor. SIGTERM while the
+broker is away exits 0 within about 5 s.
+
+Exit codes: 0 done or stopped, 2 bad usage, 3 the ledger or Kafka failed for
+good: fenced by another publisher with the same id, an existing topic with
+another partition count than --partitions, the topics hold another ledger's
+cursor.
 )";
 
 std::atomic<bool> g_stop{false};
@@ -63,12 +70,14 @@ void print_status(const kafka::PublisherStatus& s, bool json) {
   if (json) {
     std::printf(
         "{\"published_seq\":%llu,\"head_seq\":%llu,\"lag\":%llu,\"published_this_run\":%llu,"
-        "\"transactions\":%llu,\"retries\":%llu,\"commit_ms\":%llu,\"broker_ok\":%s,\"last_error\":%s,"
+        "\"transactions\":%llu,\"retries\":%llu,\"commit_ms\":%llu,\"producer_restarts\":%llu,"
+        "\"broker_ok\":%s,\"last_error\":%s,"
         "\"transactional_id\":%s}\n",
         static_cast<unsigned long long>(s.published_seq), static_cast<unsigned long long>(s.head_seq),
         static_cast<unsigned long long>(s.lag()), static_cast<unsigned long long>(s.published_this_run),
         static_cast<unsigned long long>(s.transactions), static_cast<unsigned long long>(s.retries),
-        static_cast<unsigned long long>(s.commit_ms), s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
+        static_cast<unsigned long long>(s.commit_ms), static_cast<unsigned long long>(s.producer_restarts),
+        s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
         nlohmann::json(s.transactional_id).dump().c_str());
     std::fflush(stdout);
   } else {
@@ -102,7 +111,7 @@ int run_publish(const Argv& argv) {
   if (!args.parse(argv,
                   {"data", "brokers", "topic-prefix", "partitions", "replication-factor",
                    "transactional-id", "batch-events", "batch-bytes", "status-interval-ms",
-                   "poll-interval-ms"},
+                   "poll-interval-ms", "transaction-timeout-ms"},
                   {"follow", "json", "help"}) ||
       !args.positionals().empty()) {
     std::fprintf(stderr, "mledger publish: %s\n\n%s",
@@ -129,8 +138,9 @@ int run_publish(const Argv& argv) {
                  o.topic_prefix.c_str());
     return kExitUsage;
   }
-  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0, poll = 0;
+  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0, poll = 0, txn_timeout = 0;
   if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 50000, &batch_events) ||
+      !args.number("transaction-timeout-ms", 60000, &txn_timeout) ||
       !args.number("batch-bytes", 32u << 20, &batch_bytes) ||
       !args.number("status-interval-ms", 1000, &interval) ||
       !args.number("poll-interval-ms", 100, &poll)) {
@@ -139,11 +149,11 @@ int run_publish(const Argv& argv) {
   }
   if (partitions < 1 || partitions > 10000 || batch_events < 1 || batch_events > 100000 ||
       batch_bytes < 1024 || batch_bytes > (256u << 20) || interval > 3600000 || poll < 1 ||
-      poll > 60000) {
+      poll > 60000 || txn_timeout < 1000 || txn_timeout > 900000) {
     std::fprintf(stderr,
                  "mledger publish: out of range: --partitions 1..10000, --batch-events 1..100000, "
                  "--batch-bytes 1024..268435456, --status-interval-ms 0..3600000, "
-                 "--poll-interval-ms 1..60000\n");
+                 "--poll-interval-ms 1..60000, --transaction-timeout-ms 1000..900000\n");
     return kExitUsage;
   }
   const std::string rf = args.value_or("replication-factor", "-1");
@@ -164,6 +174,7 @@ int run_publish(const Argv& argv) {
   o.batch_bytes_max = batch_bytes;
   o.status_interval_ms = static_cast<int>(interval);
   o.poll_interval_ms = static_cast<int>(poll);
+  o.transaction_timeout_ms = static_cast<int>(txn_timeout);
   o.follow = args.flag("follow");
   const bool json = args.flag("json");
   const std::string dir = args.value_or("data", "./mledger-data");
