@@ -20,6 +20,16 @@ namespace mledger::http {
 
 namespace {
 
+// The operating system's words in a kj exception about a system call:
+// "::bind(sockfd, ...): Address already in use; toString() = ..." gives
+// "Address already in use" (no source positions or internals for users).
+std::string system_problem(std::string_view description) {
+  const size_t call_end = description.find("): ");
+  if (call_end == std::string_view::npos) return std::string(description);
+  description.remove_prefix(call_end + 3);
+  return std::string(description.substr(0, description.find(';')));
+}
+
 const char* status_text(int status) {
   switch (status) {
     case 200: return "OK";
@@ -501,8 +511,12 @@ Status HttpServer::run(const std::string& address, const std::function<void(uint
     }
     kj::Own<kj::ConnectionReceiver> receiver;
     KJ_IF_MAYBE(bad, kj::runCatchingExceptions([&] { receiver = addr->listen(); })) {
+      const std::string problem = system_problem(bad->getDescription().cStr());
       result = Status(StatusCode::io_error,
-                    "cannot listen on " + address + ": " + bad->getDescription().cStr());
+                      "cannot listen on " + address + ": " + problem +
+                          (problem.find("in use") != std::string::npos
+                               ? " (another process listens there: stop it or choose another --listen)"
+                               : ""));
       return;
     }
     Impl impl(*this, io, *table, authorization);

@@ -31,11 +31,12 @@ namespace mledger::cli {
 
 namespace {
 
-constexpr const char* kHelp = R"(usage: mledger serve --key-file FILE [--listen HOST:PORT] [--data DIR]
+constexpr const char* kHelp = R"(usage: mledger serve --key-file FILE [--listen HOST:PORT] [--data DIR] [--init]
                      [--revoked-tokens FILE] [--brokers HOST:PORT [--topic-prefix P]]
                      [--access-log] [limits...]
 
-Serves the ledger in DIR (created if missing) over HTTP/1.1: commands, read
+Serves the ledger in DIR over HTTP/1.1 (with --init, creating DIR and an
+empty ledger there if there is none; without it, a missing ledger is exit 3): commands, read
 models, the auditors' endpoints, operations, /metrics, /healthz and /readyz
 (docs/api.md). Every endpoint but health needs a bearer token signed with the
 key in FILE (`mledger token keygen`, `mledger token issue`). Prints
@@ -101,7 +102,7 @@ int run_serve(const Argv& argv) {
                                          "revoked-tokens"};
   for (const Limit& l : kLimits) value_options.insert(l.flag);
   Args args;
-  if (!args.parse(argv, value_options, {"access-log", "help"}) || !args.positionals().empty()) {
+  if (!args.parse(argv, value_options, {"access-log", "init", "help"}) || !args.positionals().empty()) {
     std::fprintf(stderr, "mledger serve: %s\n\n%s",
                  args.error().empty() ? "unexpected argument" : args.error().c_str(), kHelp);
     return kExitUsage;
@@ -176,7 +177,9 @@ int run_serve(const Argv& argv) {
   const std::string dir = args.value_or("data", "mledger-data");
   LedgerOptions ledger_options;
   ledger_options.aggregate_cache_streams_max = limit["aggregate-cache-streams"];
-  auto opened = open_runtime(dir, writer_options, ledger_options);
+  auto opened = open_runtime(dir, writer_options, ledger_options,
+                             args.flag("init") ? LedgerCreation::create_if_missing
+                                               : LedgerCreation::refuse_missing);
   if (!opened.ok()) {
     std::fprintf(stderr, "mledger serve: %s\n", opened.error().to_string().c_str());
     return kExitFailure;
