@@ -455,10 +455,13 @@ Status write_new_key_file(const std::string& path) {
   text.push_back('\n');
   OPENSSL_cleanse(random.data(), random.size());
 
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  Status folders = make_parent_directories(kWhat, path);
+  const int fd = folders.ok() ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)
+                              : -1;
   if (fd < 0) {
     const int err = errno;
     OPENSSL_cleanse(text.data(), text.size());
+    if (!folders.ok()) return folders;
     if (err == EEXIST) {
       return Status(StatusCode::invalid_argument,
                     "key file " + path + " already exists; refusing to overwrite it");

@@ -156,6 +156,7 @@ Status replace_file(const std::string& path, std::string_view text, mode_t mode)
 // Opens `path` (creating it 0600 when missing) and locks it; retries when the
 // file was replaced between the open and the lock.
 StatusOr<int> open_locked(const std::string& path) {
+  if (Status s = make_parent_directories(kWhat, path); !s.ok()) return Err{s};
   for (int attempt = 0; attempt < kOpenAttemptsMax; ++attempt) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0 && errno == ENOENT) {

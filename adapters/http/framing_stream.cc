@@ -1,10 +1,39 @@
 #include "adapters/http/framing_stream.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 
 namespace mledger::http {
+
+const std::string& FramingStream::peer() {
+  if (peer_) return *peer_;
+  peer_.emplace();
+  sockaddr_storage addr{};
+  kj::uint length = sizeof addr;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
+    inner_->getpeername(reinterpret_cast<sockaddr*>(&addr), &length);
+  })) {
+    (void)e;
+    return *peer_;
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(addr);
+    ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+    *peer_ = std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
+  } else if (addr.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(addr);
+    ::inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof text);
+    *peer_ = "[" + std::string(text) + "]:" + std::to_string(ntohs(a.sin6_port));
+  }
+  return *peer_;
+}
+
 
 namespace {
 

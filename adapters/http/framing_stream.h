@@ -9,6 +9,7 @@
 // go straight to the socket. One event-loop thread; not thread-safe.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include <kj/async-io.h>
@@ -33,6 +34,11 @@ class FramingStream final : public kj::AsyncIoStream {
   kj::Promise<void> whenWriteDisconnected() override { return inner_->whenWriteDisconnected(); }
   void shutdownWrite() override { inner_->shutdownWrite(); }
   void abortRead() override { inner_->abortRead(); }
+  void getpeername(struct sockaddr* addr, kj::uint* length) override { inner_->getpeername(addr, length); }
+
+  // The client's "address:port" ("[address]:port" for IPv6), or "" when the
+  // socket cannot say. Asked once, then kept.
+  const std::string& peer();
 
   // The framing problem that ended reading; null while there is none.
   const FramingProblem* problem() const { return filter_.failed() ? &filter_.problem() : nullptr; }
@@ -58,6 +64,7 @@ class FramingStream final : public kj::AsyncIoStream {
   kj::Promise<void> drain_input(size_t budget);
 
   kj::Own<kj::AsyncIoStream> inner_;
+  std::optional<std::string> peer_;
   FramingFilter filter_;
   std::string ready_;      // filtered bytes kj-http has not read yet
   size_t ready_at_ = 0;

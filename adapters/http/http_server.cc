@@ -2,10 +2,13 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <kj/async-io.h>
@@ -19,6 +22,48 @@
 namespace mledger::http {
 
 namespace {
+
+// A refusal's code: the "error" member of a JSON answer's body, or "".
+std::string error_code_of(std::string_view body) {
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_string()) return "";
+  return j["error"].get<std::string>();
+}
+
+// Request ids: a client's X-Request-Id when it is 1..128 characters of
+// A-Z a-z 0-9 . _ : -, else one made here ("r-" + 16 hex digits: a random
+// start, then counting).
+class RequestIds {
+ public:
+  RequestIds() : next_((uint64_t{std::random_device{}()} << 32) | std::random_device{}()) {}
+  std::string of(kj::Maybe<kj::StringPtr> sent) {
+    KJ_IF_MAYBE(id, sent) {
+      if (valid(std::string_view(id->cStr(), id->size()))) return std::string(id->cStr(), id->size());
+    }
+    char text[24];
+    std::snprintf(text, sizeof text, "r-%016llx", static_cast<unsigned long long>(next_++));
+    return text;
+  }
+
+ private:
+  static bool valid(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-';
+    });
+  }
+  uint64_t next_;  // event-loop thread only
+};
+
+// The operating system's words in a kj exception about a system call:
+// "::bind(sockfd, ...): Address already in use; toString() = ..." gives
+// "Address already in use" (no source positions or internals for users).
+std::string system_problem(std::string_view description) {
+  const size_t call_end = description.find("): ");
+  if (call_end == std::string_view::npos) return std::string(description);
+  description.remove_prefix(call_end + 3);
+  return std::string(description.substr(0, description.find(';')));
+}
 
 const char* status_text(int status) {
   switch (status) {
@@ -178,6 +223,7 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
   r.body = nlohmann::json{{"error", code}, {"message", message}}.dump(
                -1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   r.route = std::move(route);
+  r.error_code = code;
   return r;
 }
 
@@ -196,11 +242,12 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
                                private kj::HttpServerCallbacks {
  public:
   Impl(HttpServer& outer, kj::AsyncIoContext& io, const kj::HttpHeaderTable& table,
-       kj::HttpHeaderId authorization)
+       kj::HttpHeaderId authorization, kj::HttpHeaderId request_id)
       : outer_(outer),
         io_(io),
         table_(table),
         authorization_(authorization),
+        request_id_(request_id),
         timer_(io.provider->getTimer()),
         error_log_(outer.error_log_ ? outer.error_log_ : [](std::string_view line) {
           std::fprintf(stderr, "mledger serve: %.*s\n", static_cast<int>(line.size()), line.data());
@@ -245,6 +292,8 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   struct Begun {
     std::chrono::steady_clock::time_point at;
     kj::HttpMethod method;
+    std::string request_id;  // echoed in the answer's X-Request-Id
+    std::string peer;
   };
 
   // kj-http's view of one connection: each request goes to request() with
@@ -294,7 +343,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
     auto answer = kj::heap<std::string>();
     if (const FramingProblem* p = stream.problem(); p != nullptr && !stream.answered()) {
       const HttpResponse r = error_response(p->status, p->code, p->message);
-      account("-", r, 0);
+      account(unattributed(stream.peer()), "-", r);
       *answer = closing_response_bytes(r);
     }
     if (answer->empty() && !stream.closing()) return kj::READY_NOW;
@@ -305,7 +354,8 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   kj::Promise<void> request(FramingStream& stream, kj::HttpMethod method, kj::StringPtr url,
                             const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
                             kj::HttpService::Response& response) {
-    const Begun start{std::chrono::steady_clock::now(), method};
+    const Begun start{std::chrono::steady_clock::now(), method, request_ids_.of(headers.get(request_id_)),
+                      stream.peer()};
     // url and headers are gone after the first read of the body: copy first.
     HttpRequest req = to_request(method, url, headers);
     std::optional<HttpResponse> early;
@@ -395,19 +445,27 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
 
   kj::Promise<void> send(FramingStream& stream, kj::HttpService::Response& response, Begun start,
                          HttpResponse r) {
-    account(to_string(start.method), r,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start.at).count());
+    account(start, to_string(start.method), r);
+    r.headers.emplace_back("X-Request-Id", start.request_id);
     stream.mark_answered();
     return write_response(response, std::move(r), stream.closing());
   }
 
+  // An answer to no request kj-http passed on (a framing problem, an error of kj's).
+  Begun unattributed(std::string peer) {
+    return Begun{std::chrono::steady_clock::now(), kj::HttpMethod::GET, request_ids_.of(nullptr), std::move(peer)};
+  }
+
   // Metrics and the access log of one answer.
-  void account(std::string_view method, const HttpResponse& r, double seconds) {
+  void account(const Begun& start, std::string_view method, const HttpResponse& r) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start.at).count();
     const std::string route = r.route.empty() ? "other" : r.route;
     requests_.at({route, std::to_string(r.status)}).add();
     latency_.at({route}).observe(seconds);
     if (outer_.access_log_) {
-      outer_.access_log_(AccessRecord{method, route, r.status, seconds, r.body.size(), r.principal});
+      const std::string code = r.error_code.empty() && r.status >= 400 ? error_code_of(r.body) : r.error_code;
+      outer_.access_log_(AccessRecord{method, route, r.status, seconds, r.body.size(), r.principal,
+                                      start.request_id, start.peer, code});
     }
   }
 
@@ -434,7 +492,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
     error_log_("internal error: kj-http could not read a request that passed the framing check: " +
                std::string(error.description.cStr()));
     HttpResponse r = error_response(static_cast<int>(error.statusCode), "bad_request", "the request could not be read");
-    account("-", r, 0);
+    account(unattributed(""), "-", r);
     return write_response(response, std::move(r), true);
   }
   kj::Promise<void> handleApplicationError(kj::Exception exception,
@@ -443,7 +501,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
     error_log_("internal error: " + std::string(exception.getDescription().cStr()));
     KJ_IF_MAYBE(r, response) {
       HttpResponse failed = internal_error();
-      account("-", failed, 0);
+      account(unattributed(""), "-", failed);
       return write_response(*r, std::move(failed), true);
     }
     return kj::READY_NOW;
@@ -451,7 +509,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   kj::Promise<void> handleNoResponse(kj::HttpService::Response& response) override {
     error_log_("internal error: a request was left without an answer");
     HttpResponse failed = internal_error();
-    account("-", failed, 0);
+    account(unattributed(""), "-", failed);
     return write_response(response, std::move(failed), true);
   }
 
@@ -461,6 +519,8 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   kj::AsyncIoContext& io_;
   const kj::HttpHeaderTable& table_;
   const kj::HttpHeaderId authorization_;
+  const kj::HttpHeaderId request_id_;
+  RequestIds request_ids_;
   kj::Timer& timer_;
   const std::function<void(std::string_view)> error_log_;
   bool closing_now_ = false;
@@ -489,6 +549,7 @@ Status HttpServer::run(const std::string& address, const std::function<void(uint
     auto io = kj::setupAsyncIo();
     kj::HttpHeaderTable::Builder builder;
     const kj::HttpHeaderId authorization = builder.add("Authorization");
+    const kj::HttpHeaderId request_id = builder.add("X-Request-Id");
     auto table = builder.build();
 
     kj::Own<kj::NetworkAddress> addr;
@@ -501,11 +562,15 @@ Status HttpServer::run(const std::string& address, const std::function<void(uint
     }
     kj::Own<kj::ConnectionReceiver> receiver;
     KJ_IF_MAYBE(bad, kj::runCatchingExceptions([&] { receiver = addr->listen(); })) {
+      const std::string problem = system_problem(bad->getDescription().cStr());
       result = Status(StatusCode::io_error,
-                    "cannot listen on " + address + ": " + bad->getDescription().cStr());
+                      "cannot listen on " + address + ": " + problem +
+                          (problem.find("in use") != std::string::npos
+                               ? " (another process listens there: stop it or choose another --listen)"
+                               : ""));
       return;
     }
-    Impl impl(*this, io, *table, authorization);
+    Impl impl(*this, io, *table, authorization, request_id);
     listening(static_cast<uint16_t>(receiver->getPort()));
 
     auto stop = io.unixEventPort.onSignal(SIGTERM)

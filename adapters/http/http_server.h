@@ -83,6 +83,7 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. WWW-Authenticate
   std::string route;  // the metrics label: a route pattern, never a raw path
   std::string principal;  // who asked ("user:u-anna@contoso-fr"), for the access log; may be empty
+  std::string error_code;  // a refusal's code ("token_bad_signature"), for the access log; set by error_response()
 };
 
 // One line of the access log: a request and its answer.
@@ -93,6 +94,9 @@ struct AccessRecord {
   double seconds = 0;      // from the headers' arrival to the answer
   size_t response_bytes = 0;
   std::string_view principal;
+  std::string_view request_id;  // the request's valid X-Request-Id, or one the server made
+  std::string_view peer;        // "address:port" of the client
+  std::string_view error_code;  // a refusal's code, else empty
 };
 
 class HttpHandler {

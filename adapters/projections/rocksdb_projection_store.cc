@@ -14,6 +14,7 @@
 #include <shared_mutex>
 
 #include "adapters/rocksdb/info_log.h"
+#include "adapters/rocksdb/lock_holder.h"
 #include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 
@@ -248,10 +249,9 @@ StatusOr<std::unique_ptr<RocksDbProjectionStore>> RocksDbProjectionStore::open(
                           ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw)
                           : rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
   if (!s.ok()) {
-    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    if (is_lock_refusal(s)) {
       return fail(StatusCode::unavailable,
-                  "the projections at " + options.path +
-                      " are in use by another mledger process (a server, a rebuild or a writer)");
+                  "the projections at " + options.path + " are in use by another mledger process (" + lock_holder(options.path) + ")");
     }
     if (s.IsCorruption()) {
       return fail(StatusCode::corruption,

@@ -22,6 +22,11 @@ std::string_view without_source(std::string_view line) {
   return line;
 }
 
+// "Error when reading DIR dir NotFound: ...": RocksDB creating a database.
+bool is_missing_directory_note(std::string_view line) {
+  return line.starts_with("Error when reading ") && line.find(" dir NotFound") != std::string_view::npos;
+}
+
 }  // namespace
 
 void InfoLog::Logv(const char* format, va_list ap) {
@@ -41,8 +46,9 @@ void InfoLog::Logv(const rocksdb::InfoLogLevel level, const char* format, va_lis
     if (first_damage_.empty()) first_damage_ = line;
     return;  // the failed open's message carries it
   }
-  // Warnings are RocksDB's routine (a directory it creates was missing...).
-  if (level < rocksdb::InfoLogLevel::ERROR_LEVEL) return;
+  // Warnings are RocksDB's routine; so is the ERROR it logs when a new
+  // database's directory it is about to create was missing.
+  if (level < rocksdb::InfoLogLevel::ERROR_LEVEL || is_missing_directory_note(line)) return;
   emit("rocksdb (" + name_ + "): " + std::string(line));
 }
 

@@ -23,6 +23,7 @@
 #include "adapters/rocksdb/head_watermark.h"
 #include "adapters/rocksdb/index_keys.h"
 #include "adapters/rocksdb/info_log.h"
+#include "adapters/rocksdb/lock_holder.h"
 #include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 #include "adapters/rocksdb/table_file_check.h"
@@ -340,6 +341,11 @@ class RocksDbEventLog::Impl {
 
   // A failed open as the ledger's Status; damage names the file that has it.
   Status wal_status(const rocksdb::Status& s) const {
+    if (is_lock_refusal(s)) {
+      return Status(StatusCode::unavailable,
+                    "the ledger at " + options.path + " is in use by another mledger process (" +
+                        lock_holder(options.path) + ")");
+    }
     if (!s.IsCorruption()) return from_rocks(s, "opening ledger at " + options.path);
     const std::string where = info_log->first_damage();
     if (!where.empty()) {

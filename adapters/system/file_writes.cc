@@ -1,6 +1,7 @@
 #include "adapters/system/file_writes.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,29 @@ Status sync_parent_directory(std::string_view what, const std::string& path) {
   const int err = errno;
   ::close(fd);
   return rc == 0 ? Status::Ok() : file_io_error("syncing the directory of", what, path, err);
+}
+
+Status make_directories(std::string_view what, const std::string& path) {
+  std::filesystem::path built;
+  for (const auto& part : std::filesystem::path(path).lexically_normal()) {
+    built /= part;
+    if (part.empty() || part == "/" || part == "." || part == "..") continue;
+    if (::mkdir(built.c_str(), 0755) == 0) {
+      if (Status s = sync_parent_directory(what, built.string()); !s.ok()) return s;
+      continue;
+    }
+    const int err = errno;
+    std::error_code ec;
+    if (err == EEXIST && std::filesystem::is_directory(built, ec)) continue;
+    return file_io_error("creating the folder", what, built.string(), err == EEXIST ? ENOTDIR : err);
+  }
+  return Status::Ok();
+}
+
+Status make_parent_directories(std::string_view what, const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return Status::Ok();
+  return make_directories(what, parent.string());
 }
 
 }  // namespace mledger

@@ -20,4 +20,12 @@ namespace mledger {
 // Makes `path`'s directory entry durable (fsync of its parent directory).
 [[nodiscard]] Status sync_parent_directory(std::string_view what, const std::string& path);
 
+// Creates the folder `path` and the missing folders above it (mode 0755,
+// each new entry made durable); existing folders are left as they are.
+[[nodiscard]] Status make_directories(std::string_view what, const std::string& path);
+
+// Creates the missing folders above `path` (not `path` itself), as
+// make_directories: where an output file or folder is about to be written.
+[[nodiscard]] Status make_parent_directories(std::string_view what, const std::string& path);
+
 }  // namespace mledger

@@ -513,12 +513,15 @@ TEST_F(KeyFile, keygen_writes_a_new_0600_file_and_never_overwrites) {
   ASSERT_TRUE(write_new_key_file(second).ok());
   EXPECT_NE(mledger::testing::read_file(second), text);
 
-  // A missing directory is an io_error naming the path, and leaves nothing behind.
-  const std::string nowhere = dir_.sub("no/such/dir/key");
+  // Missing folders are created; a folder that cannot be (a file is in its
+  // place) is an io_error naming the path, and leaves nothing behind.
+  ASSERT_TRUE(write_new_key_file(dir_.sub("new/dir/key")).ok());
+  std::ofstream(dir_.sub("a-file")) << "x";
+  const std::string nowhere = dir_.sub("a-file/dir/key");
   const Status failed = write_new_key_file(nowhere);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.code(), StatusCode::io_error);
-  EXPECT_NE(failed.message().find(nowhere), std::string::npos);
+  EXPECT_NE(failed.message().find(dir_.sub("a-file")), std::string::npos) << failed.message();
   EXPECT_FALSE(std::filesystem::exists(nowhere));
 }
 

@@ -227,8 +227,9 @@ TEST(HttpShutdown, sigterm_under_load_loses_no_acknowledged_command) {
 namespace mledger::testing {
 namespace {
 
-// --access-log: one JSON line per answer, with the route pattern and the
-// principal, and never the token itself.
+// --access-log: one JSON line per answer, with the route pattern, the
+// principal, the request id, the peer and a refusal's code, never the token;
+// every line of the server's log has a time, a level and a logger.
 TEST(HttpAccessLog, one_line_per_answer_without_tokens) {
   LedgerDir ledger("mledger-http-access-log");
   const std::string log_path = ledger.dir + "/serve.err";
@@ -241,12 +242,32 @@ TEST(HttpAccessLog, one_line_per_answer_without_tokens) {
   ASSERT_EQ(server->terminate(), 0);
   std::ifstream in(log_path);
   std::vector<nlohmann::json> lines;
+  bool started = false;
   for (std::string line; std::getline(in, line);) {
     EXPECT_EQ(line.find(token.substr(token.rfind('.') + 1)), std::string::npos) << "a token was logged";
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.contains("route")) lines.push_back(j);
+    ASSERT_FALSE(j.is_discarded()) << "not a JSON line: " << line;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("logger")) << line;
+    EXPECT_TRUE(j["time"].get<std::string>().ends_with("Z")) << line;
+    if (j.value("msg", "") == "starting") {
+      started = true;
+      EXPECT_EQ(j["data"], ledger.data);
+      EXPECT_EQ(j["limits"]["workers"], 64);
+      EXPECT_TRUE(j.contains("version"));
+    }
+    if (j["logger"] == "access") lines.push_back(j);
   }
+  EXPECT_TRUE(started) << "no start-up line";
   ASSERT_EQ(lines.size(), 3u);
+  for (const auto& l : lines) {
+    EXPECT_TRUE(l["request_id"].get<std::string>().starts_with("r-")) << l;
+    EXPECT_TRUE(l["peer"].get<std::string>().starts_with("127.0.0.1:")) << l;
+  }
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_FALSE(lines[0].contains("error"));
+  EXPECT_EQ(lines[1]["level"], "warning");
+  EXPECT_EQ(lines[1]["error"], "not_own_account");
+  EXPECT_EQ(lines[2]["error"], "token_malformed");  // "forged." + the rest is not a token's shape
   EXPECT_EQ(lines[0]["route"], "/v1/accounts/{id}/{read_model}");
   EXPECT_EQ(lines[0]["method"], "GET");
   EXPECT_EQ(lines[0]["status"], 200);
@@ -255,6 +276,41 @@ TEST(HttpAccessLog, one_line_per_answer_without_tokens) {
   EXPECT_EQ(lines[1]["principal"], "user:u-anna@contoso-fr");
   EXPECT_EQ(lines[2]["status"], 401);
   EXPECT_EQ(lines[2]["principal"], "");
+}
+
+// A client's X-Request-Id is echoed and logged; one that is not a plain
+// token is replaced. --log-format text: time, level, logger, then fields.
+TEST(HttpAccessLog, request_ids_are_echoed_and_text_lines_have_time_and_level) {
+  LedgerDir ledger("mledger-http-request-id");
+  const std::string log_path = ledger.dir + "/serve.err";
+  auto server = ServerProcess::start(ledger, {"--access-log", "--log-format", "text"}, log_path);
+  ASSERT_NE(server, nullptr);
+  auto client = server->client();
+  ASSERT_NE(client, nullptr);
+  auto sent = client->request("GET", "/healthz", {{"X-Request-Id", "audit-42.a:b_c"}}, "");
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent->headers["x-request-id"], "audit-42.a:b_c");
+  auto odd = client->request("GET", "/healthz", {{"X-Request-Id", "no spaces/slashes"}}, "");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_TRUE(odd->headers["x-request-id"].starts_with("r-")) << odd->headers["x-request-id"];
+  ASSERT_EQ(server->terminate(), 0);
+  std::ifstream in(log_path);
+  size_t access_lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    // 2026-12-05T01:02:03.456Z info access ...
+    ASSERT_GE(line.size(), 25u) << line;
+    EXPECT_EQ(line[10], 'T') << line;
+    EXPECT_EQ(line[23], 'Z') << line;
+    std::istringstream words(line);
+    std::string time, level, logger;
+    words >> time >> level >> logger;
+    if (logger == "access") ++access_lines;
+    if (line.find("request_id=audit-42.a:b_c") != std::string::npos) {
+      EXPECT_NE(line.find(" info access "), std::string::npos) << line;
+      EXPECT_NE(line.find("route=/healthz"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(access_lines, 2u);
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ TEST(Revocation, a_token_revoked_while_the_server_runs_gets_401_and_others_still
   // A bad version of the file: reported on stderr, the list in force stays.
   write_file(list + ".new", read_file(list) + "not-a-valid-line\n");
   std::filesystem::rename(list + ".new", list);
-  ASSERT_TRUE(eventually([&] { return read_file(err).find("warning: the revocation list was not reloaded") !=
+  ASSERT_TRUE(eventually([&] { return read_file(err).find("the revocation list was not reloaded") !=
                                       std::string::npos; }))
       << read_file(err);
   EXPECT_NE(read_file(err).find(list + " line 3"), std::string::npos) << read_file(err);

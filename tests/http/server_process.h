@@ -71,7 +71,8 @@ struct LedgerDir {
 
 class ServerProcess {
  public:
-  // Starts `mledger serve` on 127.0.0.1:0 and waits for its "listening on" line.
+  // Starts `mledger serve --init` (an unseeded LedgerDir has no ledger yet)
+  // on 127.0.0.1:0 and waits for its "listening on" line.
   // `stderr_path`: where the server's standard error goes (inherited when empty).
   // `file_bytes_max` > 0: no file the server writes may grow past it
   // (RLIMIT_FSIZE, SIGXFSZ ignored): the write that would is an EFBIG, as
@@ -87,7 +88,7 @@ class ServerProcess {
     // answer to that, not what these tests are about).
     std::vector<std::string> args = {MLEDGER_BINARY, "serve", "--listen", "127.0.0.1:0",
                                      "--data", ledger.data, "--key-file", ledger.key_file,
-                                     "--read-wait-ms", "60000"};
+                                     "--read-wait-ms", "60000", "--init"};
     args.insert(args.end(), extra.begin(), extra.end());
     const pid_t pid = ::fork();
     if (pid == 0) {

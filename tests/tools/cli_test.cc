@@ -180,6 +180,8 @@ TEST_F(Cli, R_ORD_04_rejects_an_unpaid_wire_order_through_tick_after_30_days_onc
 }
 
 TEST_F(Cli, catalogue_show_and_load_a_new_version) {
+  // Only exec creates a ledger (catalogue show and load refuse a missing one).
+  ASSERT_EQ(run("exec " + data() + " " + file("enroll.jsonl", enroll_line("c0", "contoso") + "\n")).exit_code, 0);
   auto shown = run("catalogue show " + data());
   ASSERT_EQ(shown.exit_code, 0) << shown.out;
   EXPECT_NE(shown.out.find("\"action_pack\""), std::string::npos);

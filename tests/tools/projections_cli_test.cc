@@ -133,7 +133,7 @@ TEST_F(ProjectionsCli, every_read_model_answers_and_bad_requests_are_named) {
   EXPECT_EQ(run("query profiles --account contoso-fr " + data()).exit_code, 2);
   EXPECT_EQ(run("query profile " + data()).exit_code, 2);
   EXPECT_EQ(run("query timeline --account contoso-fr --limit 0 " + data()).exit_code, 2);
-  EXPECT_EQ(run("query profile --account contoso-fr --data " + dir_.sub("none")).exit_code, 2);
+  EXPECT_EQ(run("query profile --account contoso-fr --data " + dir_.sub("none")).exit_code, 3);
   EXPECT_EQ(run("projections rebuild acounts " + data()).exit_code, 2);
   EXPECT_EQ(run("projections frobnicate " + data()).exit_code, 2);
   EXPECT_EQ(run("audit state --account contoso-fr " + data()).exit_code, 2);

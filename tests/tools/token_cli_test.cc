@@ -81,9 +81,12 @@ TEST_F(TokenCli, keygen_writes_a_private_key_never_prints_it_and_never_overwrite
   EXPECT_EQ(nlohmann::json::parse(fresh.out)["key_file"], dir_.sub("k2"));
 
   EXPECT_EQ(run("token keygen").exit_code, 2);
-  auto nowhere = run("token keygen --key-file " + dir_.sub("no/such/dir/k"));
+  // Missing folders are created; one that cannot be (a file in the way) is exit 3.
+  EXPECT_EQ(run("token keygen --key-file " + dir_.sub("new/dir/k")).exit_code, 0);
+  mledger::testing::write_file(dir_.sub("a-file"), "x");
+  auto nowhere = run("token keygen --key-file " + dir_.sub("a-file/dir/k"));
   EXPECT_EQ(nowhere.exit_code, 3) << nowhere.out;
-  EXPECT_NE(nowhere.out.find(dir_.sub("no/such/dir/k")), std::string::npos) << nowhere.out;
+  EXPECT_NE(nowhere.out.find(dir_.sub("a-file")), std::string::npos) << nowhere.out;
 }
 
 TEST_F(TokenCli, issue_prints_one_token_that_verifies_with_the_claims_asked_for) {
@@ -293,7 +296,13 @@ TEST_F(TokenRevokeCli, bad_usage_a_malformed_list_and_an_expired_token) {
   EXPECT_NE(expired.out.find("nothing written"), std::string::npos) << expired.out;
   EXPECT_FALSE(std::filesystem::exists(list_));
 
-  auto nowhere = run("token revoke --revoked-tokens " + dir_.sub("no/such/dir/list") + " " + token);
+  // Missing folders are created; a folder that cannot be (a file is in the
+  // way) is exit 3 naming the path.
+  auto deep = run("token revoke --revoked-tokens " + dir_.sub("new/dir/list") + " " + token);
+  EXPECT_EQ(deep.exit_code, 0) << deep.out;
+  EXPECT_TRUE(std::filesystem::exists(dir_.sub("new/dir/list")));
+  mledger::testing::write_file(dir_.sub("a-file"), "x");
+  auto nowhere = run("token revoke --revoked-tokens " + dir_.sub("a-file/dir/list") + " " + token);
   EXPECT_EQ(nowhere.exit_code, 3) << nowhere.out;
-  EXPECT_NE(nowhere.out.find(dir_.sub("no/such/dir/list")), std::string::npos) << nowhere.out;
+  EXPECT_NE(nowhere.out.find(dir_.sub("a-file")), std::string::npos) << nowhere.out;
 }

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "adapters/system/file_writes.h"
+
 namespace mledger::cli {
 
 namespace {
@@ -34,6 +36,7 @@ StatusOr<AtomicFile> AtomicFile::create(const std::string& path, bool overwrite)
   if (!overwrite && std::filesystem::exists(path, ec)) {
     return fail(StatusCode::invalid_argument, path + " exists (use --force to replace it)");
   }
+  if (Status s = make_parent_directories("output file", path); !s.ok()) return Err{s};
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) return Err{io_error("creating", tmp)};

@@ -75,7 +75,7 @@ int run_audit_state(const Argv& argv) {
   auto log = open_log_read_only(args.value_or("data", "mledger-data"));
   if (!log.ok()) {
     std::fprintf(stderr, "mledger audit state: %s\n", log.error().to_string().c_str());
-    return log.error().code() == StatusCode::not_found ? kExitUsage : kExitFailure;
+    return kExitFailure;
   }
 
   AsOf until;

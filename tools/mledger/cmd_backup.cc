@@ -12,6 +12,7 @@
 #include "adapters/json/command_json.h"
 #include "adapters/json/json_access.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/system/file_writes.h"
 #include "adapters/system/system_clock.h"
 #include "tools/mledger/atomic_file.h"
 #include "tools/mledger/commands.h"
@@ -123,15 +124,13 @@ int run_backup(const Argv& argv) {
   const std::string data = data_dir(args);
   if (!absent_or_empty(dir)) return usage_error(name, dir + " is not empty; give a new directory", kBackupHelp);
   std::error_code ec;
-  if (!fs::exists(fs::path(data) / "CURRENT", ec)) {
-    return report_failure(name, Status(StatusCode::not_found, "no ledger at " + data), kExitFailure);
-  }
+  if (Status s = require_ledger(data); !s.ok()) return report_failure(name, s, kExitFailure);
   RocksDbOptions options;
   options.path = data;
   options.create_if_missing = false;
   auto log = RocksDbEventLog::open(options);
   if (!log.ok()) {
-    if (log.error().message().find("/LOCK") != std::string::npos) {
+    if (log.error().code() == StatusCode::unavailable) {
       std::fprintf(stderr,
                    "mledger %s: the ledger at %s is open for writing by another process (its LOCK "
                    "is held); stop that process and run backup again\n(%s)\n",
@@ -153,7 +152,8 @@ int run_backup(const Argv& argv) {
     return damaged ? kExitRejected : kExitFailure;
   }
   const bool existed = fs::exists(dir, ec);
-  Status s = (*log)->create_backup(dir);
+  Status s = make_parent_directories("backup folder", dir);
+  if (s.ok()) s = (*log)->create_backup(dir);
   SystemClock clock;
   const nlohmann::json manifest = {{"format", kManifestFormat},
                                    {"format_version", kManifestFormatVersion},
@@ -205,7 +205,9 @@ int run_restore(const Argv& argv) {
                  existed ? "empty" : "absent");
     return exit_code;
   };
-  if (Status s = RocksDbEventLog::restore_backup(dir, data); !s.ok()) {
+  Status restored = make_parent_directories("ledger", data);
+  if (restored.ok()) restored = RocksDbEventLog::restore_backup(dir, data);
+  if (Status s = restored; !s.ok()) {
     return failed(s, s.code() == StatusCode::io_error ? kExitFailure : kExitRejected);
   }
   ChainReport report;

@@ -19,6 +19,7 @@
 #include "tools/mledger/bench_history.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
+#include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
 
@@ -183,6 +184,10 @@ int bench_replay(Args& args) {
   options.path = dir;
   options.read_only = true;
   options.create_if_missing = false;
+  if (Status s = require_ledger(dir); !s.ok()) {
+    std::fprintf(stderr, "mledger bench replay: %s\n", s.to_string().c_str());
+    return kExitFailure;
+  }
   auto log = RocksDbEventLog::open(options);
   if (!log.ok()) {
     std::fprintf(stderr, "mledger bench replay: %s\n", log.error().to_string().c_str());
@@ -285,7 +290,8 @@ int run_bench(const Argv& argv) {
     return kExitUsage;
   }
   if (args.flag("help")) {
-    std::fputs(kHelp, stdout);
+    const std::string what = args.positionals().empty() ? "" : args.positionals().front();
+    std::fputs(subcommand_help(kHelp, "bench", what).c_str(), stdout);
     return kExitOk;
   }
   if (args.positionals().size() != 1) {

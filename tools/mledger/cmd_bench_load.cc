@@ -19,6 +19,7 @@
 #include "tools/mledger/bench_commands.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
+#include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
 
@@ -159,7 +160,8 @@ int bench_commands(const Argv& argv) {
     std::fprintf(stderr, "mledger bench commands: %s\n", args.error().c_str());
     return kExitUsage;
   }
-  auto rt = open_runtime(args.value_or("data", "mledger-data"), {}, ledger_options);
+  auto rt = open_runtime(args.value_or("data", "mledger-data"), {}, ledger_options,
+                         LedgerCreation::create_if_missing);
   if (!rt.ok()) {
     std::fprintf(stderr, "mledger bench commands: %s\n", rt.error().to_string().c_str());
     return kExitFailure;
@@ -316,7 +318,7 @@ int run_bench_load(const Argv& argv) {
   const std::string what = argv.empty() ? "" : argv[0];
   const Argv rest(argv.begin() + (argv.empty() ? 0 : 1), argv.end());
   if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
-    std::fputs(kHelp, stdout);
+    std::fputs(subcommand_help(kHelp, "bench", what).c_str(), stdout);
     return kExitOk;
   }
   return what == "http" ? bench_http(rest) : bench_commands(rest);

@@ -14,13 +14,14 @@
 #include "tools/mledger/commands.h"
 #include "tools/mledger/describe.h"
 #include "tools/mledger/runtime.h"
+#include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: mledger catalogue show [--data DIR]
-       mledger catalogue load FILE [--operator NAME] [--data DIR]
+       mledger catalogue load FILE [--operator NAME] [--data DIR] [--json]
 
 show   prints the offer catalogue in force as JSON (the defaults until one was
        loaded): offers, prices in minor units, benefits and quantities,
@@ -29,6 +30,7 @@ load   reads a catalogue in the same JSON form, checks it and records it as
        OfferCatalogueChanged; it applies from the next purchase or renewal.
        The file must carry a new "version". Loading the same file again
        writes nothing (the command id is derived from the file's SHA-256).
+       --json: the outcome as `mledger exec --json` prints it.
 
 Exit: 0 ok; 1 the catalogue was refused (the reason is printed); 2 bad usage
 or a malformed file; 3 storage failure.
@@ -38,13 +40,13 @@ or a malformed file; 3 storage failure.
 
 int run_catalogue(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "operator"}, {"help"})) {
+  if (!args.parse(argv, {"data", "operator"}, {"help", "json"})) {
     std::fprintf(stderr, "mledger catalogue: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
   const auto& pos = args.positionals();
   if (args.flag("help")) {
-    std::fputs(kHelp, stdout);
+    std::fputs(subcommand_help(kHelp, "catalogue", pos.empty() ? "" : pos[0]).c_str(), stdout);
     return kExitOk;
   }
   if (pos.empty() || (pos[0] == "show" && pos.size() != 1) || (pos[0] == "load" && pos.size() != 2) ||
@@ -54,20 +56,17 @@ int run_catalogue(const Argv& argv) {
   }
   const std::string dir = args.value_or("data", "mledger-data");
   if (pos[0] == "show") {
-    // Read-only: it may run beside a writer (a server); no ledger yet: the defaults.
+    // Read-only: it may run beside a writer (a server).
     auto log = open_log_read_only(dir);
-    if (!log.ok() && log.error().code() != StatusCode::not_found) {
+    if (!log.ok()) {
       std::fprintf(stderr, "mledger catalogue: %s\n", log.error().to_string().c_str());
       return kExitFailure;
     }
-    OfferCatalogue catalogue = default_offer_catalogue();
-    if (log.ok()) {
-      LogAggregates aggregates(**log, LedgerOptions{}.stream_events_max);
-      catalogue = aggregates.catalogue();
-      if (!aggregates.read_error().ok()) {
-        std::fprintf(stderr, "mledger catalogue: %s\n", aggregates.read_error().to_string().c_str());
-        return kExitFailure;
-      }
+    LogAggregates aggregates(**log, LedgerOptions{}.stream_events_max);
+    const OfferCatalogue catalogue = aggregates.catalogue();
+    if (!aggregates.read_error().ok()) {
+      std::fprintf(stderr, "mledger catalogue: %s\n", aggregates.read_error().to_string().c_str());
+      return kExitFailure;
     }
     std::printf("%s\n", json::offer_catalogue_to_json(catalogue).dump(2).c_str());
     return kExitOk;
@@ -102,7 +101,11 @@ int run_catalogue(const Argv& argv) {
     std::fprintf(stderr, "mledger catalogue: %s\n", result.error().to_string().c_str());
     return kExitFailure;
   }
-  std::printf("%s\n", describe(*result).c_str());
+  if (args.flag("json")) {
+    std::printf("%s\n", json::result_to_json(*result).dump().c_str());
+  } else {
+    std::printf("%s\n", describe(*result).c_str());
+  }
   return result->kind == CommandResult::Kind::rejected ? kExitRejected : kExitOk;
 }
 

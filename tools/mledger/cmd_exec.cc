@@ -115,7 +115,7 @@ int run_exec(const Argv& argv) {
   }
 
   // Phase 2: execute in order.
-  auto rt = open_runtime(args.value_or("data", "mledger-data"));
+  auto rt = open_runtime(args.value_or("data", "mledger-data"), {}, {}, LedgerCreation::create_if_missing);
   if (!rt.ok()) {
     std::fprintf(stderr, "mledger exec: %s\n", rt.error().to_string().c_str());
     return kExitFailure;

@@ -11,6 +11,7 @@
 #include "tools/mledger/commands.h"
 #include "tools/mledger/progress.h"
 #include "tools/mledger/runtime.h"
+#include "tools/mledger/subcommand.h"
 
 namespace mledger::cli {
 
@@ -120,7 +121,8 @@ int run_projections(const Argv& argv) {
   }
   engine_options.commit_every_events = static_cast<size_t>(every);
   if (args.flag("help")) {
-    std::fputs(kHelp, stdout);
+    const std::string sub = args.positionals().empty() ? "" : args.positionals().front();
+    std::fputs(subcommand_help(kHelp, "projections", sub).c_str(), stdout);
     return kExitOk;
   }
   std::vector<std::string> names = args.positionals();

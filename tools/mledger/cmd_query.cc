@@ -93,7 +93,10 @@ int run_query(const Argv& argv) {
   }
 
   auto side = open_read_side(args.value_or("data", "mledger-data"), StoreAccess::write_if_free);
-  if (!side.ok()) return failure(side.error());
+  if (!side.ok()) {
+    std::fprintf(stderr, "mledger query: %s\n", side.error().to_string().c_str());
+    return kExitFailure;  // also for no ledger at --data
+  }
   ReadSide& rs = *side.value();
   if (!model->projection.empty() && rs.writable) {
     ProgressPrinter printer(false);

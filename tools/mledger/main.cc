@@ -1,11 +1,13 @@
 // mledger: the event-sourced membership ledger's command line.
 // main() only dispatches; each subcommand wires its own dependencies.
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "tools/mledger/commands.h"
+#include "tools/mledger/json_errors.h"
 
 namespace {
 
@@ -44,17 +46,8 @@ Exit codes: 0 ok, 1 rejected command or broken chain, 2 bad usage or malformed
 input (nothing written), 3 storage or Kafka failure.
 )";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int dispatch(const std::string& command, const mledger::cli::Argv& args) {
   using namespace mledger::cli;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? kExitUsage : kExitOk;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
   if (command == "exec") return run_exec(args);
   if (command == "audit") return run_audit(args);
   if (command == "history") return run_history(args);
@@ -74,4 +67,23 @@ int main(int argc, char** argv) {
   if (command == "token") return run_token(args);
   std::fprintf(stderr, "mledger: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mledger::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  // --json: a failure is a JSON object on standard output too (json_errors.h).
+  JsonErrors json_errors;
+  if (std::find(args.begin(), args.end(), "--json") != args.end() && !json_errors.start()) {
+    std::fprintf(stderr, "mledger: warning: --json failures will be reported on standard error only\n");
+  }
+  return json_errors.finish(dispatch(command, args));
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "adapters/projections/all_stored_projections.h"
+#include "adapters/system/file_writes.h"
 
 namespace mledger::cli {
 
@@ -18,10 +19,26 @@ bool ledger_exists(const std::string& dir) {
 }
 
 Status no_ledger(const std::string& dir) {
-  return Status(StatusCode::not_found, "no ledger at " + dir + " (run `mledger exec` first)");
+  return Status(StatusCode::not_found,
+                "no ledger at " + dir + " (check --data; `mledger exec` or `mledger serve --init` creates one)");
 }
 
+// A writer refused because another process holds the ledger: who, and what
+// to use instead.
+Status held_elsewhere(const Status& refusal) {
+  return Status(StatusCode::unavailable,
+                refusal.message() +
+                    ". One process writes a ledger at a time: send commands to the server that holds "
+                    "it (POST /v1/commands; the clock: POST /v1/tick; docs/api.md) or stop it first; readers (audit, verify, "
+                    "digest, query, catalogue show) run beside it");
+}
+
+
 }  // namespace
+
+Status require_ledger(const std::string& dir) {
+  return ledger_exists(dir) ? Status::Ok() : no_ledger(dir);
+}
 
 std::string projections_dir(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "projections").string();
@@ -47,11 +64,16 @@ Runtime::~Runtime() {
 }
 
 StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCommitOptions writer,
-                                                LedgerOptions ledger) {
+                                                LedgerOptions ledger, LedgerCreation creation) {
+  if (!ledger_exists(dir)) {
+    if (creation == LedgerCreation::refuse_missing) return Err{no_ledger(dir)};
+    if (Status s = make_directories("ledger", dir); !s.ok()) return Err{s};
+  }
   auto rt = std::make_unique<Runtime>();
   RocksDbOptions options;
   options.path = dir;
   auto log = RocksDbEventLog::open(options);
+  if (!log.ok() && log.error().code() == StatusCode::unavailable) return Err{held_elsewhere(log.error())};
   if (!log.ok()) return Err{log.error()};
   rt->log = std::move(log.value());
   rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, std::move(writer));

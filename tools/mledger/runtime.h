@@ -41,11 +41,21 @@ struct Runtime {
   ~Runtime();
 };
 
-// Opens the ledger in `dir` for writing (creating it if needed), and its
-// projections if no other process holds them (a note on stderr otherwise).
-[[nodiscard]] StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir,
-                                                            GroupCommitOptions writer = {},
-                                                            LedgerOptions ledger = {});
+// Whether opening a ledger may create it. Only `exec` and `serve --init`
+// create ledgers (and the missing parent folders of `dir`); everything else
+// refuses a missing one, so that a mistyped --data is an error, not a new,
+// empty ledger.
+enum class LedgerCreation { refuse_missing, create_if_missing };
+
+// Opens the ledger in `dir` for writing, and its projections if no other
+// process holds them (a note on stderr otherwise). Fails with not_found when
+// there is no ledger and `creation` refuses missing ones, and with
+// unavailable, naming the holder and what to do instead, when another
+// process (a server) holds the ledger.
+[[nodiscard]] StatusOr<std::unique_ptr<Runtime>> open_runtime(
+    const std::string& dir, GroupCommitOptions writer = {}, LedgerOptions ledger = {},
+    LedgerCreation creation = LedgerCreation::refuse_missing);
+
 
 // What readers of the projections use: the log as a secondary instance (it
 // sees a writer's appends after catch_up(), so it may run beside one) and
@@ -69,6 +79,10 @@ enum class StoreAccess {
 // Fails with not_found when there is no ledger in `dir`.
 [[nodiscard]] StatusOr<std::unique_ptr<ReadSide>> open_read_side(
     const std::string& dir, StoreAccess access, ProjectionEngineOptions options = {});
+
+// Ok when `dir` holds a ledger; not_found naming `dir` and what creates one
+// otherwise.
+[[nodiscard]] Status require_ledger(const std::string& dir);
 
 // Opens the log in `dir` read-only (may run beside a writer process). Fails
 // with not_found when there is no ledger there.

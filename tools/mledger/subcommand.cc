@@ -33,6 +33,29 @@ bool parse_subcommand(const char* name, const char* help, const Argv& argv,
   return true;
 }
 
+std::string subcommand_help(std::string_view group_help, std::string_view group, std::string_view sub) {
+  const std::string named = "mledger " + std::string(group) + " " + std::string(sub);
+  std::string usage, rest;
+  bool in_usage = true;
+  size_t start = 0;
+  while (start < group_help.size()) {
+    size_t end = group_help.find('\n', start);
+    end = end == std::string_view::npos ? group_help.size() : end + 1;
+    std::string_view line = group_help.substr(start, end - start);
+    start = end;
+    std::string_view text = line;
+    if (text.starts_with("usage: ")) text.remove_prefix(7);
+    while (text.starts_with(' ')) text.remove_prefix(1);
+    in_usage = in_usage && !text.empty() && text != "\n";
+    if (!in_usage) {
+      rest += line;
+    } else if (text.starts_with(named + " ") || text.starts_with(named + "\n")) {
+      usage += (usage.empty() ? "usage: " : "       ") + std::string(text);
+    }
+  }
+  return usage.empty() ? std::string(group_help) : usage + rest;
+}
+
 int usage_error(const char* name, const std::string& problem, const char* help) {
   std::fprintf(stderr, "mledger %s: %s\n\n%s", name, problem.c_str(), help);
   return kExitUsage;

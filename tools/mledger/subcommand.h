@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "tools/mledger/args.h"
@@ -21,6 +22,12 @@ namespace mledger::cli {
 bool parse_subcommand(const char* name, const char* help, const Argv& argv,
                       const std::set<std::string>& value_options, const std::set<std::string>& flags,
                       size_t positionals, Args* args, int* exit_code);
+
+// The help of subcommand `sub` of a group whose help begins with a usage
+// block naming each ("usage: mledger GROUP a ...\n       mledger GROUP b
+// ..."): the usage lines of `sub` alone, then the rest of the group's help.
+// The whole help when `sub` is not named there.
+std::string subcommand_help(std::string_view group_help, std::string_view group, std::string_view sub);
 
 // Prints "mledger <name>: <problem>" and the help; returns kExitUsage.
 int usage_error(const char* name, const std::string& problem, const char* help);
