@@ -71,7 +71,10 @@ int run_query(const Argv& argv) {
   if (args.flag("list")) {
     nlohmann::json list = nlohmann::json::array();
     for (const ReadModel& m : read_models()) {
-      list.push_back({{"name", m.name}, {"projection", m.projection}, {"description", m.description}});
+      list.push_back({{"name", m.name},
+                      {"projection", m.projection},
+                      {"description", m.description},
+                      {"paged", !m.kind.empty()}});
     }
     std::printf("%s\n", list.dump(indent).c_str());
     return kExitOk;
