@@ -2,11 +2,20 @@
 // Projection "accounts": each account's state as the domain folds it
 // (domain/account/account_state.h: company, verification, users and roles,
 // locations, tenants, contacts, orders, memberships, benefits). The profile,
-// memberships, benefits and assignments read models are views of it
+// users, memberships, benefits and assignments read models are views of it
 // (projections/views.h), so the ledger's deciders and its read models can
 // never disagree about an account.
+//
+// Stored at the grain of the entity (projections/entities.h): a header (the
+// account's plain fields: company, verification, settings, programs...) and
+// one document per user, location, tenant, order, membership, allocation,
+// technical and go-to-market request, incident id, key subscription and
+// user's licensing offers.
+
+#include <array>
 
 #include "domain/account/account_state.h"
+#include "projections/entities.h"
 #include "projections/projection.h"
 
 namespace mledger::projections {
@@ -15,8 +24,12 @@ struct AccountsProjection {
   using Doc = AccountState;
   static constexpr std::string_view kName = "accounts";
   // 2: company source, DUNS, validation, enrolled_at; 3: allocations' terms,
-  // users' licensing offers (issue 12)
-  static constexpr uint32_t kVersion = 3;
+  // users' licensing offers (issue 12); 4: entity documents, binary (issue 13)
+  static constexpr uint32_t kVersion = 4;
+  static constexpr std::array<std::string_view, 11> kEntityKinds = {
+      "users",  "locations",     "tenants",          "orders",
+      "memberships", "allocations", "technical_requests", "go_to_market_requests",
+      "incidents", "subscriptions", "user_licensing_offers"};
 
   // Events of the account's own stream.
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids) {
@@ -26,6 +39,13 @@ struct AccountsProjection {
     if (doc.account_id.empty()) doc.account_id = account_id;
     mledger::apply(doc, e.payload, e.metadata.occurred_at);
   }
+  // Per event type, what domain/account/account_state.cc's apply() changes;
+  // an event type not listed there compares everything.
+  static void touched(const Doc& before, const std::string& account_id, const RecordedEvent& e,
+                      Touched& out);
+  // Closed history that leaves the state (issue 13 part 1: the domain's
+  // retire_closed, once it exists, is called here and its ids named).
+  static void retired(Doc&, const RecordedEvent&, std::vector<EntityRef>&) {}
 };
 
 }  // namespace mledger::projections

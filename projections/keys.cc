@@ -84,6 +84,20 @@ void KeysProjection::documents_of(const RecordedEvent& e, std::vector<std::strin
   ids.insert(ids.end(), e.account_ids.begin(), e.account_ids.end());
 }
 
+void KeysProjection::touched(const Doc&, const std::string&, const RecordedEvent& e, Touched& out) {
+  auto key = [&](const std::string& id) {
+    out.entities.push_back({"issued", id});
+    out.entities.push_back({"redeemed", id});
+  };
+  if (const auto* x = std::get_if<KeyIssued>(&e.payload)) key(x->key_id);
+  if (const auto* x = std::get_if<KeysRevealed>(&e.payload)) {
+    for (const auto& id : x->key_ids) key(id);
+  }
+  if (const auto* x = std::get_if<KeyRedeemed>(&e.payload)) key(x->key_id);
+  if (const auto* x = std::get_if<ReplacementKeyIssued>(&e.payload)) key(x->original_key_id);
+  if (const auto* x = std::get_if<KeyActivationRecorded>(&e.payload)) key(x->key_id);
+}
+
 void KeysProjection::apply(Doc& doc, const std::string& account_id, const RecordedEvent& e) {
   std::visit(Fold{doc, account_id, e}, e.payload);
 }

@@ -4,11 +4,13 @@
 // and user, when), replacement and activations (R-KEY-*); and the keys the
 // account redeemed, whoever revealed them.
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "projections/entities.h"
 #include "projections/projection.h"
 
 namespace mledger::projections {
@@ -64,9 +66,13 @@ struct AccountKeys {
 struct KeysProjection {
   using Doc = AccountKeys;
   static constexpr std::string_view kName = "keys";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: a document per key, binary (issue 13)
+  static constexpr std::array<std::string_view, 2> kEntityKinds = {"issued", "redeemed"};
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids);
   static void apply(Doc& doc, const std::string& account_id, const RecordedEvent& e);
+  // The keys the event names, issued and redeemed.
+  static void touched(const Doc& before, const std::string& account_id, const RecordedEvent& e,
+                      Touched& out);
 };
 
 }  // namespace mledger::projections

@@ -78,6 +78,25 @@ MergeInvitationsView merge_invitations_view(const AccountMerges& doc, const std:
   return v;
 }
 
+void MergesProjection::touched(const Doc& before, const std::string&, const RecordedEvent& e,
+                               Touched& out) {
+  if (std::holds_alternative<MergeInvitationSent>(e.payload)) {
+    out.entities.push_back({"invitations", position_id(before.invitations.size())});
+    return;
+  }
+  std::visit(
+      [&](const auto& p) {
+        if constexpr (requires { p.invitation_id; }) {
+          for (size_t i = 0; i < before.invitations.size(); ++i) {
+            if (before.invitations[i].invitation_id == p.invitation_id) {
+              out.entities.push_back({"invitations", position_id(i)});
+            }
+          }
+        }
+      },
+      e.payload);
+}
+
 void MergesProjection::apply(Doc& doc, const std::string&, const RecordedEvent& e) {
   std::visit(Fold{doc, e.metadata.occurred_at}, e.payload);
 }

@@ -4,10 +4,12 @@
 // inbox (received, awaiting an answer), outbox (sent, not yet settled) and
 // history (all, newest first).
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "projections/entities.h"
 #include "projections/projection.h"
 
 namespace mledger::projections {
@@ -49,9 +51,14 @@ MergeInvitationsView merge_invitations_view(const AccountMerges& doc, const std:
 struct MergesProjection {
   using Doc = AccountMerges;
   static constexpr std::string_view kName = "merges";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: a document per invitation, binary (issue 13)
+  // By position, in the order they were sent.
+  static constexpr std::array<std::string_view, 1> kEntityKinds = {"invitations"};
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids);
   static void apply(Doc& doc, const std::string& account_id, const RecordedEvent& e);
+  // A new invitation, or the one the event settles.
+  static void touched(const Doc& before, const std::string& account_id, const RecordedEvent& e,
+                      Touched& out);
 };
 
 }  // namespace mledger::projections

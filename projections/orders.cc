@@ -93,6 +93,16 @@ void OrdersProjection::documents_of(const RecordedEvent& e, std::vector<std::str
   if (folded) ids.emplace_back(account);
 }
 
+void OrdersProjection::touched(const Doc&, const std::string&, const RecordedEvent& e,
+                               Touched& out) {
+  std::visit(
+      [&](const auto& p) {
+        using E = std::decay_t<decltype(p)>;
+        if constexpr (is_order_event<E>) out.entities.push_back({"orders", p.order_id});
+      },
+      e.payload);
+}
+
 void OrdersProjection::apply(Doc& doc, const std::string&, const RecordedEvent& e) {
   std::visit(Fold{doc, e.metadata.occurred_at}, e.payload);
 }

@@ -2,12 +2,14 @@
 // Projection "orders": every order of an account with what happened to it:
 // placement, payments, declines, cancellation, expiry, refunds (R-ORD-*).
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "domain/account/account_state.h"
+#include "projections/entities.h"
 #include "projections/projection.h"
 
 namespace mledger::projections {
@@ -73,9 +75,14 @@ struct AccountOrders {
 struct OrdersProjection {
   using Doc = AccountOrders;
   static constexpr std::string_view kName = "orders";
-  static constexpr uint32_t kVersion = 2;  // 2: renewal orders fold MembershipRenewed
+  // 2: renewal orders fold MembershipRenewed; 3: a document per order, binary (issue 13)
+  static constexpr uint32_t kVersion = 3;
+  static constexpr std::array<std::string_view, 1> kEntityKinds = {"orders"};
   static void documents_of(const RecordedEvent& e, std::vector<std::string>& ids);
   static void apply(Doc& doc, const std::string& account_id, const RecordedEvent& e);
+  // The one order the event names.
+  static void touched(const Doc& before, const std::string& account_id, const RecordedEvent& e,
+                      Touched& out);
 };
 
 }  // namespace mledger::projections

@@ -2,7 +2,9 @@
 // What a stored read model is: a named, versioned, pure fold of the log into
 // documents, one per partner account. The projection engine
 // (adapters/projections/) stores the documents and the checkpoint in one
-// atomic write; this folder only says how an event changes a document.
+// atomic write; this folder only says how an event changes a document. A
+// projection that names entity kinds (projections/entities.h) has each
+// account's document stored as a header and one document per entity.
 //
 // A projection P provides:
 //   using Doc = ...;                       // default-constructible, field-reflected

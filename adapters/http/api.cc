@@ -44,7 +44,7 @@ const RouteInfo& info(Endpoint e) {
       {Endpoint::readyz, {"/readyz", "GET", Audience::anyone, {}}},
       {Endpoint::metrics, {"/metrics", "GET", Audience::operators, {}}},
       {Endpoint::commands, {"/v1/commands", "POST", Audience::command_issuers, {}}},
-      {Endpoint::read_model, {"/v1/accounts/{id}/{read_model}", "GET", Audience::account_readers, {"from_seq", "limit", "min_seq"}}},
+      {Endpoint::read_model, {"/v1/accounts/{id}/{read_model}", "GET", Audience::account_readers, {"from_seq", "limit", "after", "min_seq"}}},
       {Endpoint::history, {"/v1/accounts/{id}/history", "GET", Audience::auditors, {"from_seq", "limit", "from", "to"}}},
       {Endpoint::state, {"/v1/accounts/{id}/state", "GET", Audience::auditors, {"at_seq", "as_of", "clock"}}},
       {Endpoint::export_account, {"/v1/accounts/{id}/export", "GET", Audience::auditors, {}}},
@@ -456,17 +456,13 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
 
 std::optional<HttpResponse> Api::unrecorded_reader(const Screened& s) {
   if (s.token.kind != ActorKind::user) return std::nullopt;
-  auto live = parts_.engine.live("accounts");
-  if (!live.ok()) return failure(live.error(), s.route);
-  projections::AccountDocs docs;
-  docs.accounts.account_id = s.account;
-  auto loaded = load_document(parts_.store, *live, s.account, docs);
-  if (!loaded.ok()) return failure(loaded.error(), s.route);
-  if (recorded_roles(docs.accounts, s.token.user_id) != nullptr) return std::nullopt;
+  auto recorded = recorded_user(parts_.store, parts_.engine, s.account, s.token.user_id);
+  if (!recorded.ok()) return failure(recorded.error(), s.route);
+  if (recorded->user) return std::nullopt;
   auth_failures_.at({"user_not_in_account"}).add();
   return denied(Denial{"user_not_in_account", "R-ROLE-05",
                        "the ledger records no user " + s.token.user_id + " in account " + s.account +
-                           " (as of event " + std::to_string(live->checkpoint.seq) + ")"},
+                           " (as of event " + std::to_string(recorded->as_of_seq) + ")"},
                 s.route);
 }
 
@@ -515,7 +511,6 @@ HttpResponse Api::tick(const Screened& s) {
 }
 
 HttpResponse Api::read_model(const Screened& s) {
-  uint64_t from_seq = 0, limit = 1000;
   if (s.query.contains("min_seq")) {
     // Read your writes: wait until the projections hold event min_seq.
     const auto min_seq = to_number(s.query.at("min_seq"));
@@ -538,23 +533,18 @@ HttpResponse Api::read_model(const Screened& s) {
   }
   // After the wait: a user added by event min_seq may read with it.
   if (auto refused = unrecorded_reader(s)) return std::move(*refused);
-  if (s.query.contains("from_seq") || s.query.contains("limit")) {
-    if (!s.model->projection.empty()) {
-      return error_response(400, "bad_query", "from_seq and limit are for the timeline only", s.route);
-    }
-    auto f = s.query.contains("from_seq") ? to_number(s.query.at("from_seq")) : std::optional<uint64_t>(0);
-    auto l = s.query.contains("limit") ? to_number(s.query.at("limit")) : std::optional<uint64_t>(1000);
-    if (!f || !l || *l == 0 || *l > kTimelineEntriesMax) {
-      return error_response(400, "bad_query",
-                            "from_seq must be a number and limit a number from 1 to " +
-                                std::to_string(kTimelineEntriesMax),
-                            s.route);
-    }
-    from_seq = *f;
-    limit = *l;
+  PageRequest page;
+  for (const char* name : {"from_seq", "limit"}) {
+    if (!s.query.contains(name)) continue;
+    const auto n = to_number(s.query.at(name));
+    if (!n) return error_response(400, "bad_query", std::string(name) + " must be a number", s.route);
+    (name == std::string_view("limit") ? page.limit : page.from_seq) = *n;
   }
-  auto answer = query_read_model(parts_.log, parts_.store, parts_.engine, *s.model, s.account,
-                                 from_seq, static_cast<size_t>(limit));
+  if (s.query.contains("after")) page.after = s.query.at("after");
+  if (const std::string problem = page_problem(*s.model, page); !problem.empty()) {
+    return error_response(400, "bad_query", problem, s.route);
+  }
+  auto answer = query_read_model(parts_.log, parts_.store, parts_.engine, *s.model, s.account, page);
   if (!answer.ok()) return failure(answer.error(), s.route);
   if (!answer->has_value()) {
     return error_response(404, "account_not_found", "no events concern account " + s.account, s.route);

@@ -65,7 +65,13 @@ Status MemoryProjectionStore::commit(std::span<const DocumentWrite> documents,
   for (const auto& c : checkpoints) {
     if (find(c.generation) == nullptr) return no_such(c.generation);
   }
-  for (const auto& d : documents) find(d.generation)->documents[d.key] = d.value;
+  for (const auto& d : documents) {
+    if (d.erase) {
+      find(d.generation)->documents.erase(d.key);
+    } else {
+      find(d.generation)->documents[d.key] = d.value;
+    }
+  }
   for (const auto& c : checkpoints) find(c.generation)->meta.checkpoint = c.checkpoint;
   return Status::Ok();
 }

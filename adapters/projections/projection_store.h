@@ -50,6 +50,7 @@ struct DocumentWrite {
   uint64_t generation = 0;
   std::string key;
   std::string value;
+  bool erase = false;  // removes the document (value unused)
 };
 
 struct CheckpointWrite {

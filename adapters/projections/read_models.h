@@ -1,8 +1,16 @@
 #pragma once
 // The read models an account has, by name, as JSON: what `mledger query`
 // and `mledger audit state` print (and the HTTP API serves). Each is a view
-// of one stored projection's document of the account (projections/), except
-// the timeline, which is read from the log's account index.
+// of one stored projection's documents of the account (projections/),
+// except the timeline, which is read from the log's account index.
+//
+// Collection models (users, benefits, assignments, orders, keys,
+// redeemed_keys) page through one kind of the account's entity documents
+// (adapters/projections/entity_documents.h): a page is up to `limit`
+// entities in id order after the cursor `after` (the last entity id of the
+// previous page), so paging never repeats or skips an entity that exists
+// for the whole paging, whatever is appended meanwhile. The small models
+// (profile, memberships, merges) answer whole.
 
 #include <optional>
 #include <span>
@@ -22,33 +30,59 @@ struct ReadModel {
   std::string_view name;        // "profile", ...
   std::string_view projection;  // the stored projection it views ("" for the timeline)
   std::string_view description;
+  std::string_view kind;  // the entity kind it pages through; "" when it answers whole
+  bool in_state = true;   // shown by `mledger audit state` (whole)
 };
 
 std::span<const ReadModel> read_models();
 const ReadModel* find_read_model(std::string_view name);
 
-// The view `model` of the account's documents (model must not be the timeline).
+// The whole view `model` of the account's documents, as `mledger audit state`
+// shows it (model must be in_state).
 nlohmann::json read_model_json(const ReadModel& model, const projections::AccountDocs& docs,
                                const std::string& account_id);
 
-// Loads the account's document of `projection` from its live generation into
-// `docs`. Returns false when the projection holds no document of the account.
-[[nodiscard]] StatusOr<bool> load_document(ProjectionStore& store, const Generation& live,
-                                           const std::string& account_id,
-                                           projections::AccountDocs& docs);
-
 // At most this many timeline entries in one answer.
 inline constexpr size_t kTimelineEntriesMax = 10000;
+// Entities in one page of a collection model: by default, and at most.
+inline constexpr size_t kPageEntitiesDefault = 100;
+inline constexpr size_t kPageEntitiesMax = 1000;
+// The longest cursor (`after`) accepted.
+inline constexpr size_t kCursorBytesMax = 1024;
+
+// What a query asks beyond the model: each absent when not given.
+struct PageRequest {
+  std::optional<uint64_t> from_seq;  // timeline: the first sequence number (default 0)
+  std::optional<uint64_t> limit;     // timeline: 1..kTimelineEntriesMax (default 1000);
+                                     // collections: 1..kPageEntitiesMax (default kPageEntitiesDefault)
+  std::optional<std::string> after;  // collections: the cursor (default: before the first entity)
+};
+
+// What is wrong with `page` for `model` (a parameter it does not take, a
+// limit or cursor out of range), or "" when nothing is.
+std::string page_problem(const ReadModel& model, const PageRequest& page);
 
 // The answer of `mledger query` and GET /v1/accounts/{id}/{model}:
 //   {"read_model", "account_id", "as_of_seq", "lag", "data"}
-// from the live generation as it stands (the caller brings it up to date or
-// not). The timeline reads `limit` (1..kTimelineEntriesMax) entries from
-// `from_seq` out of the log's account index. nullopt when no event concerns
-// the account.
+// plus "next" (the cursor of the next page, null after the last) for a
+// collection model, whose data is an array of entities. From the live
+// generation as it stands (the caller brings it up to date or not). The
+// timeline reads entries from `from_seq` out of the log's account index.
+// nullopt when no event concerns the account. `page` must have no
+// page_problem().
 [[nodiscard]] StatusOr<std::optional<nlohmann::json>> query_read_model(
     EventLog& log, ProjectionStore& store, ProjectionEngine& engine, const ReadModel& model,
-    const std::string& account_id, uint64_t from_seq, size_t limit);
+    const std::string& account_id, const PageRequest& page);
+
+// The user's record in the account as the live "accounts" generation holds
+// it (nullopt: not a user of it), and that generation's checkpoint.
+struct RecordedUser {
+  std::optional<AccountUser> user;
+  uint64_t as_of_seq = 0;
+};
+[[nodiscard]] StatusOr<RecordedUser> recorded_user(ProjectionStore& store, ProjectionEngine& engine,
+                                                   const std::string& account_id,
+                                                   const std::string& user_id);
 
 // Where to stop folding an account's history: after event `at_seq`, or after
 // the last event whose time (business `occurred_at` or `recorded_at`) is at
@@ -70,7 +104,7 @@ struct AccountAsOf {
                                                        const AsOf& until);
 
 // {"account_id", "at_seq", "events_folded", "log_seq"|"as_of"+"clock",
-//  "read_models": {name: view, ...}} for every stored read model.
+//  "read_models": {name: whole view, ...}} for every in_state read model.
 nlohmann::json account_as_of_json(const AccountAsOf& state, const std::string& account_id,
                                    const AsOf& until);
 

@@ -345,7 +345,11 @@ Status RocksDbProjectionStore::commit(std::span<const DocumentWrite> documents,
   for (const auto& d : documents) {
     rocksdb::ColumnFamilyHandle* h = m.family(d.generation);
     if (h == nullptr) return Status(StatusCode::not_found, "no projection generation " + std::to_string(d.generation));
-    batch.Put(h, d.key, d.value);
+    if (d.erase) {
+      batch.Delete(h, d.key);
+    } else {
+      batch.Put(h, d.key, d.value);
+    }
   }
   for (const auto& c : checkpoints) {
     if (m.family(c.generation) == nullptr) {

@@ -1,17 +1,19 @@
 #pragma once
 // A projection of projections/ (a pure fold, see projections/projection.h)
-// made storable: its documents as JSON bytes (the generic form of
-// adapters/json/fields_json.h, keys sorted, so equal documents are equal
-// bytes), and a Folder that folds events into one generation through a
-// write-back cache of documents.
+// made storable: its documents at the grain of the entity, in the binary
+// form (adapters/projections/entity_documents.h), and a Folder that folds
+// events into one generation through a write-back cache of whole account
+// documents, writing only the header and entities each event changed.
 
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <map>
+#include <optional>
 #include <vector>
 
-#include "adapters/json/fields_json.h"
+#include "adapters/projections/entity_documents.h"
 #include "adapters/projections/projection_store.h"
 
 namespace mledger {
@@ -42,23 +44,12 @@ class StoredProjection {
                                                        uint64_t generation) const = 0;
 };
 
-// The stored bytes of a document, and back. decode fails with corruption.
-template <class Doc>
-std::string encode_document(const Doc& doc) {
-  return json::object_json(doc).dump();
-}
-
-template <class Doc>
-StatusOr<Doc> decode_document(std::string_view bytes) {
-  auto j = nlohmann::json::parse(bytes, nullptr, false);
-  if (j.is_discarded()) return fail(StatusCode::corruption, "a stored document is not JSON");
-  Doc doc{};
-  if (Status s = json::read_object(j, "", doc); !s.ok()) {
-    return fail(StatusCode::corruption, "a stored document does not decode: " + s.message());
-  }
-  return doc;
-}
-
+// Folds events into one projection's generation, a whole account document
+// at a time (loaded from its header and entities when first needed), and
+// writes back only what an event changed: the entities P::touched() names
+// whose encoded form differs after apply(), removed ones as deletions, and
+// the header when its bytes differ. Entities P::retired() names move to
+// their archive keys.
 template <class P>
 class TypedFolder final : public Folder {
  public:
@@ -69,78 +60,159 @@ class TypedFolder final : public Folder {
     P::documents_of(event, ids_);
     for (size_t i = 0; i < ids_.size(); ++i) {
       const std::string& id = ids_[i];
-      bool repeated = false;
-      for (size_t j = 0; j < i; ++j) repeated = repeated || ids_[j] == id;
-      if (repeated) continue;
-      auto it = cache_.find(id);
-      if (it == cache_.end()) {
-        auto stored = store_.get(generation_, id);
-        if (!stored.ok()) return stored.error();
-        Entry entry;
-        if (stored->has_value()) {
-          entry.bytes = (*stored)->size();
-          auto doc = decode_document<typename P::Doc>(**stored);
-          if (!doc.ok()) {
-            return Status(StatusCode::corruption, std::string(P::kName) + " document of " + id + ": " +
-                                                      doc.error().message());
-          }
-          entry.doc = std::move(doc.value());
-        }
-        cached_bytes_ += entry.bytes;
-        it = cache_.emplace(id, std::move(entry)).first;
+      if (std::find(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(i), id) !=
+          ids_.begin() + static_cast<std::ptrdiff_t>(i)) {
+        continue;
       }
-      P::apply(it->second.doc, id, event);
-      if (!it->second.dirty) {
-        it->second.dirty = true;
-        dirty_.push_back(id);
-        dirty_bytes_ += it->second.bytes;
-      }
-      dirty_bytes_ += kBytesPerEvent;  // what an event may add, until measured at the next write
+      auto account = cached(id);
+      if (!account.ok()) return account.error();
+      if (Status s = fold(**account, id, event); !s.ok()) return s;
     }
     return Status::Ok();
   }
 
   void take_writes(std::vector<DocumentWrite>& out) override {
-    for (const std::string& id : dirty_) {
-      Entry& e = cache_.at(id);
-      out.push_back(DocumentWrite{generation_, id, encode_document(e.doc)});
-      cached_bytes_ += out.back().value.size();
-      cached_bytes_ -= std::min(cached_bytes_, e.bytes);
-      e.bytes = out.back().value.size();
-      e.dirty = false;
+    for (auto& [key, value] : pending_) {
+      out.push_back(DocumentWrite{generation_, key, value.value_or(std::string()), !value.has_value()});
     }
-    dirty_.clear();
+    pending_.clear();
     dirty_bytes_ = 0;
   }
 
   size_t dirty_bytes() const override { return dirty_bytes_; }
 
   void trim(size_t bytes_max) override {
+    if (!pending_.empty()) return;  // an evicted account would be reloaded without its writes
     for (auto it = cache_.begin(); it != cache_.end() && cached_bytes_ > bytes_max;) {
-      if (it->second.dirty) {
-        ++it;
-        continue;
-      }
       cached_bytes_ -= std::min(cached_bytes_, it->second.bytes);
       it = cache_.erase(it);
     }
   }
 
  private:
-  struct Entry {
-    typename P::Doc doc{};
-    bool dirty = false;
-    size_t bytes = kNewDocumentBytes;  // stored size, as last written or read
+  using Doc = typename P::Doc;
+  struct Account {
+    Doc doc{};
+    std::string header;   // as stored
+    bool stored = false;  // the header is in the store (or pending)
+    size_t bytes = 0;     // stored size of the header and entities
   };
-  static constexpr size_t kNewDocumentBytes = 512;
-  static constexpr size_t kBytesPerEvent = 128;
+
+  StatusOr<Account*> cached(const std::string& id) {
+    auto it = cache_.find(id);
+    if (it != cache_.end()) return &it->second;
+    Account a;
+    auto doc = entity::load_account<P>(store_, generation_, id, entity::kinds_of<P>(), &a.bytes);
+    if (!doc.ok()) return Err{doc.error()};
+    if (doc->has_value()) {
+      a.doc = std::move(**doc);
+      a.header = entity::encode_header<P>(a.doc);
+      a.stored = true;
+    }
+    cached_bytes_ += a.bytes;
+    return &cache_.emplace(id, std::move(a)).first->second;
+  }
+
+  static std::optional<std::string> encoded(const Doc& doc, std::string_view kind, const std::string& id) {
+    std::optional<std::string> out;
+    entity::with_kind(doc, kind, [&](const auto& c) { out = entity::encoded_entity(c, id); });
+    return out;
+  }
+  static std::map<std::string, std::string> encoded_kind(const Doc& doc, std::string_view kind) {
+    std::map<std::string, std::string> out;
+    entity::with_kind(doc, kind, [&](const auto& c) {
+      entity::for_each_entity(c, [&](const std::string& id, std::string bytes) { out.emplace(id, std::move(bytes)); });
+    });
+    return out;
+  }
+
+  void write(Account& a, std::string key, const std::optional<std::string>& was,
+             std::optional<std::string> now) {
+    const size_t old_size = was ? was->size() : 0, new_size = now ? now->size() : 0;
+    a.bytes = a.bytes + new_size - std::min(a.bytes, old_size);
+    cached_bytes_ = cached_bytes_ + new_size - std::min(cached_bytes_, old_size);
+    dirty_bytes_ += key.size() + new_size;
+    pending_[std::move(key)] = std::move(now);
+  }
+
+  Status fold(Account& a, const std::string& id, const RecordedEvent& e) {
+    constexpr auto kinds = entity::kinds_of<P>();
+    before_.clear();
+    whole_before_.clear();
+    if constexpr (kinds.size() > 0) {
+      touched_.clear();
+      P::touched(a.doc, id, e, touched_);
+      if (touched_.everything) touched_.kinds.assign(kinds.begin(), kinds.end());
+      for (std::string_view kind : touched_.kinds) {
+        if (!whole_before_.contains(kind)) whole_before_.emplace(kind, encoded_kind(a.doc, kind));
+      }
+      for (auto& ref : touched_.entities) {
+        if (!whole_before_.contains(ref.kind)) before_.emplace_back(ref, encoded(a.doc, ref.kind, ref.id));
+      }
+    }
+    P::apply(a.doc, id, e);
+    for (auto& [ref, was] : before_) {
+      auto now = encoded(a.doc, ref.kind, ref.id);
+      if (now != was) write(a, entity::entity_key(id, ref.kind, ref.id), was, std::move(now));
+    }
+    for (auto& [kind, was] : whole_before_) {
+      auto now = encoded_kind(a.doc, kind);
+      for (auto& [eid, bytes] : was) {
+        if (!now.contains(eid)) write(a, entity::entity_key(id, kind, eid), bytes, std::nullopt);
+      }
+      for (auto& [eid, bytes] : now) {
+        auto old = was.find(eid);
+        if (old == was.end()) {
+          write(a, entity::entity_key(id, kind, eid), std::nullopt, std::move(bytes));
+        } else if (old->second != bytes) {
+          write(a, entity::entity_key(id, kind, eid), old->second, std::move(bytes));
+        }
+      }
+    }
+    std::string header = entity::encode_header<P>(a.doc);
+    if (!a.stored || header != a.header) {
+      write(a, entity::header_key(id), a.header, header);
+      a.header = std::move(header);
+      a.stored = true;
+    }
+    if constexpr (requires { P::retired(a.doc, e, retired_); }) {
+      retired_.clear();
+      P::retired(a.doc, e, retired_);
+      for (const auto& ref : retired_) {
+        if (Status s = archive(a, id, ref); !s.ok()) return s;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Moves the entity's last document to its archive key.
+  Status archive(Account& a, const std::string& account, const projections::EntityRef& ref) {
+    std::string key = entity::entity_key(account, ref.kind, ref.id);
+    std::optional<std::string> last;
+    if (auto p = pending_.find(key); p != pending_.end()) {
+      last = p->second;
+    } else {
+      auto stored = store_.get(generation_, key);
+      if (!stored.ok()) return stored.error();
+      last = std::move(stored.value());
+    }
+    if (!last) return Status::Ok();  // never stored: nothing to keep
+    write(a, entity::archive_key(account, ref.kind, ref.id), std::nullopt, last);
+    write(a, std::move(key), last, std::nullopt);
+    return Status::Ok();
+  }
+
   ProjectionStore& store_;
   uint64_t generation_;
-  std::unordered_map<std::string, Entry> cache_;
-  std::vector<std::string> dirty_;
+  std::unordered_map<std::string, Account> cache_;
+  std::map<std::string, std::optional<std::string>> pending_;  // key -> bytes, or nullopt: delete
   size_t dirty_bytes_ = 0;
-  size_t cached_bytes_ = 0;  // of clean and dirty documents, as last stored
+  size_t cached_bytes_ = 0;
   std::vector<std::string> ids_;
+  projections::Touched touched_;
+  std::vector<std::pair<projections::EntityRef, std::optional<std::string>>> before_;
+  std::map<std::string_view, std::map<std::string, std::string>> whole_before_;
+  std::vector<projections::EntityRef> retired_;
 };
 
 template <class P>

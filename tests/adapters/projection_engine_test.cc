@@ -115,7 +115,13 @@ TEST(ProjectionEngine, catch_up_builds_what_is_missing_then_follows_the_log) {
     ASSERT_TRUE(s.live) << name;
     EXPECT_EQ(s.live->checkpoint.seq, 200u) << name;
   }
-  EXPECT_EQ(live_documents(store).size(), 10u);  // accounts only: UserAdded concerns no order, key or merge
+  // A header per account and a document per user (20 each), all in accounts:
+  // UserAdded concerns no order, key or merge.
+  const auto documents = live_documents(store);
+  EXPECT_EQ(documents.size(), 210u);
+  EXPECT_EQ(std::count_if(documents.begin(), documents.end(),
+                          [](const auto& d) { return d.first.starts_with("accounts/") && d.first.ends_with('\0'); }),
+            10);
 
   fill(log, 30, 10, "more");
   EXPECT_EQ(status_by_name(engine)["accounts"].state, "behind");
@@ -224,15 +230,16 @@ TEST(ProjectionEngine, verify_names_a_changed_document) {
   ProjectionEngine engine(store, log, all_stored_projections());
   ASSERT_TRUE(engine.catch_up({}).ok());
   const Generation live = *engine.live("accounts");
-  std::vector<DocumentWrite> tampered{{live.id, "acct-2", "{\"changed\":true}"}};
+  std::vector<DocumentWrite> tampered{{live.id, entity::entity_key("acct-2", "users", "c2-user-1"), "\x01" "changed"}};
   ASSERT_TRUE(store.commit(tampered, {}).ok());
   auto diffs = engine.verify({"accounts"}, {});
   ASSERT_TRUE(diffs.ok()) << diffs.error().to_string();
   ASSERT_EQ(diffs->size(), 1u);
   EXPECT_EQ((*diffs)[0].at_seq, 80u);
-  EXPECT_EQ((*diffs)[0].compared, 4u);
+  EXPECT_EQ((*diffs)[0].compared, 84u);  // 4 headers, 80 users
   EXPECT_EQ((*diffs)[0].differing, 1u);
-  EXPECT_EQ((*diffs)[0].first_differing, std::vector<std::string>{"acct-2"});
+  EXPECT_EQ((*diffs)[0].first_differing,
+            std::vector<std::string>{entity::entity_key("acct-2", "users", "c2-user-1")});
   // The scratch generation is gone; a rebuild repairs the live one.
   auto gens = store.generations();
   for (const auto& g : *gens) EXPECT_NE(g.role, GenerationRole::scratch);
@@ -305,14 +312,14 @@ TEST(ProjectionEngine, a_changed_fold_version_is_stale_until_caught_up_into_a_ne
   {
     ProjectionEngine v1(store, log, counting(1));
     ASSERT_TRUE(v1.catch_up({}).ok());
-    EXPECT_EQ(**store.get(v1.live("counts")->id, "acct-0"), "{\"events\":20}");
+    EXPECT_EQ(**store.get(v1.live("counts")->id, entity::header_key("acct-0")), "\x01\x14");  // format 1, 20
   }
   ProjectionEngine v2(store, log, counting(2));
   EXPECT_EQ(status_by_name(v2)["counts"].state, "stale");
   ASSERT_TRUE(v2.catch_up({}).ok());
   const Generation g = *v2.live("counts");
   EXPECT_EQ(g.version, 2u);
-  EXPECT_EQ(**store.get(g.id, "acct-0"), "{\"events\":40}");
+  EXPECT_EQ(**store.get(g.id, entity::header_key("acct-0")), "\x01\x28");  // 40
   EXPECT_EQ(status_by_name(v2)["counts"].state, "current");
   EXPECT_EQ(store.generations()->size(), 1u);  // the version-1 generation was dropped
 }
@@ -323,7 +330,7 @@ TEST(ProjectionEngine, a_document_that_does_not_decode_stops_the_fold_with_a_nam
   MemoryProjectionStore store;
   ProjectionEngine engine(store, log, all_stored_projections());
   ASSERT_TRUE(engine.catch_up({}).ok());
-  std::vector<DocumentWrite> bad{{engine.live("accounts")->id, "acct-1", "not json"}};
+  std::vector<DocumentWrite> bad{{engine.live("accounts")->id, entity::header_key("acct-1"), "not binary"}};
   ASSERT_TRUE(store.commit(bad, {}).ok());
   fill(log, 2, 2, "later");
   // A new engine (the next process: the one that wrote keeps its documents

@@ -81,8 +81,8 @@ TEST_F(AuthMatrix, health_needs_no_token) {
 }
 
 TEST_F(AuthMatrix, read_models_are_for_the_accounts_own_users_and_auditors) {
-  for (const char* model : {"profile", "memberships", "benefits", "assignments", "orders", "keys",
-                            "merges", "timeline"}) {
+  for (const char* model : {"profile", "users", "memberships", "benefits", "assignments", "orders", "keys",
+                            "redeemed_keys", "merges", "timeline"}) {
     for (const char* account : {kOwn, kOther}) {
       const std::string target = std::string("/v1/accounts/") + account + "/" + model;
       const bool own = std::string(account) == kOwn;

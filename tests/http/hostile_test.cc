@@ -68,6 +68,33 @@ TEST_F(Hostile, one_malformed_command_in_a_batch_runs_none) {
   EXPECT_NE(body_json(r)["message"].get<std::string>().find("commands[1]"), std::string::npos) << r.body;
 }
 
+TEST_F(Hostile, read_model_paging_out_of_range_is_400_and_pages_join_up_to_the_whole_list) {
+  const std::string auditor = ledger_->token(ActorKind::auditor, "aud-1");
+  const std::string base = "/v1/accounts/contoso-fr/";
+  for (const std::string& bad : std::vector<std::string>{"users?limit=0", "users?limit=1001", "users?limit=x", "profile?limit=5",
+                                "memberships?after=u-1", "orders?from_seq=3", "timeline?after=a",
+                                "timeline?limit=10001", "users?after=" + std::string(1025, 'a')}) {
+    expect_error(server_->call("GET", base + bad, auditor), 400, "bad_query");
+  }
+  const auto whole = server_->call("GET", base + "users?limit=1000", auditor);
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  const auto all = body_json(whole);
+  ASSERT_GE(all["data"].size(), 2u) << whole.body;
+  EXPECT_TRUE(all["next"].is_null());
+  nlohmann::json joined = nlohmann::json::array();
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    const auto r = server_->call("GET", base + "users?limit=1" + (after.empty() ? "" : "&after=" + after), auditor);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto j = body_json(r);
+    ASSERT_EQ(j["data"].size(), 1u) << r.body;
+    joined.push_back(j["data"][0]);
+    if (j["next"].is_null()) break;
+    after = j["next"].get<std::string>();
+  }
+  EXPECT_EQ(joined, all["data"]);
+}
+
 TEST_F(Hostile, a_batch_over_its_limit_is_413) {
   std::string batch = "[";
   for (int i = 0; i < 11; ++i) batch += (i ? "," : "") + add_user("hostile-big-" + std::to_string(i));

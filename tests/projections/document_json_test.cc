@@ -1,11 +1,15 @@
-// Stored documents as the engine keeps them: every projection's Doc through
-// json::object_json and back through json::read_object is the same Doc (and
-// the same bytes), with optional fields set and unset, maps and sets.
+// Documents in both their forms: every projection's Doc through
+// json::object_json and back through json::read_object (the read models'
+// JSON), and through the stored binary form (adapters/projections/
+// binary_document.h) and back, is the same Doc (and the same bytes), with
+// optional fields set and unset, maps and sets; every truncation of the
+// binary form, a wrong format byte and trailing bytes are corruption errors.
 // covers R-LED-03, R-ACC-05, R-ORD-03, R-ORD-07, R-KEY-01, R-KEY-05, R-MRG-03, R-BEN-05
 
 #include <gtest/gtest.h>
 
 #include "adapters/json/fields_json.h"
+#include "adapters/projections/binary_document.h"
 #include "projections/all.h"
 #include "projections/views.h"
 #include "tests/projections/recorded.h"
@@ -32,6 +36,25 @@ T round_trip(const T& value, const std::string& what) {
   const Status s = json::read_object(parsed, "", back);
   EXPECT_TRUE(s.ok()) << what << ": " << s.message();
   EXPECT_EQ(json::object_json(back).dump(), bytes) << what;  // equal documents, equal bytes
+
+  const std::string stored = document::encode_document(value);
+  T decoded{};
+  const Status d = document::decode_document(stored, decoded);
+  EXPECT_TRUE(d.ok()) << what << ": " << d.message();
+  EXPECT_EQ(document::encode_document(decoded), stored) << what;
+  EXPECT_EQ(json::object_json(decoded).dump(), bytes) << what;
+  for (size_t cut = 0; cut < stored.size(); ++cut) {
+    T partial{};
+    EXPECT_EQ(document::decode_document(std::string_view(stored).substr(0, cut), partial).code(),
+              StatusCode::corruption)
+        << what << " cut at " << cut;
+  }
+  T other{};
+  EXPECT_EQ(document::decode_document(stored + "x", other).code(), StatusCode::corruption) << what;
+  std::string refitted = stored;
+  refitted[0] = 2;
+  const Status wrong = document::decode_document(refitted, other);
+  EXPECT_NE(wrong.message().find("has format 2, not 1"), std::string::npos) << wrong.message();
   return back;
 }
 

@@ -14,34 +14,41 @@ namespace mledger::cli {
 namespace {
 
 constexpr const char* kHelp = R"(usage: mledger query NAME --account ID [--data DIR] [--pretty]
-                     [--from-seq N] [--limit N]     (timeline only)
+                     [--limit N] [--after ID]       (collection read models)
+                     [--from-seq N] [--limit N]     (timeline)
        mledger query --list
 
 Prints the read model NAME of the account as one JSON document:
-  {"read_model": NAME, "account_id": ID, "as_of_seq": S, "lag": L, "data": {...}}
+  {"read_model": NAME, "account_id": ID, "as_of_seq": S, "lag": L, "data": ...}
 as_of_seq is the last event of the log reflected in "data"; lag counts the
 events after it (0: current). Before answering, the projections are brought up
 to the log's head, unless another process holds them (a server or a rebuild):
 then they are shown as they stand and lag says how far behind they are.
 
+Collection read models page: "data" is an array of up to --limit entities
+(1 to 1000, default 100) in id order after --after ID, and "next" is the
+--after of the next page (null after the last). The others answer whole.
+
 Read models (docs/operations.md describes each field):
-  profile      company, verification, users and roles, locations, tenants,
-               contacts, read-only flag
-  memberships  offers, status, anniversary, renewal window, lapse
-  benefits     allocated, assigned, used, available, expiry, core/incremental
-  assignments  benefits per user; when a Visual Studio subscription becomes
-               reassignable
-  orders       status, payments, declines, cancellation, expiry, refunds
-  keys         keys issued (revealed, redeemed by whom and when, replaced)
-               and keys the account redeemed
-  merges       merge invitations: inbox, outbox, history
-  timeline     every event concerning the account (from the log itself;
-               --from-seq N, --limit N up to 10000, default 1000)
+  profile        company, verification, users and roles, locations, tenants,
+                 contacts, read-only flag
+  users          users with roles and licensing offers (paged)
+  memberships    offers, status, anniversary, renewal window, lapse
+  benefits       allocated, assigned, used, available, expiry, core/incremental
+                 (paged)
+  assignments    benefits per user; when a Visual Studio subscription becomes
+                 reassignable (paged by user)
+  orders         status, payments, declines, cancellation, expiry, refunds
+                 (paged)
+  keys           keys issued (revealed, redeemed by whom and when, replaced)
+                 (paged)
+  redeemed_keys  keys the account redeemed (paged)
+  merges         merge invitations: inbox, outbox, history
+  timeline       every event concerning the account (from the log itself;
+                 --from-seq N, --limit N up to 10000, default 1000)
 
 Exit: 0 shown; 1 no such account; 2 bad usage; 3 storage failure.
 )";
-
-
 
 int failure(const Status& s) {
   std::fprintf(stderr, "mledger query: %s\n", s.to_string().c_str());
@@ -52,7 +59,7 @@ int failure(const Status& s) {
 
 int run_query(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "account", "from-seq", "limit"}, {"help", "list", "pretty", "json"})) {
+  if (!args.parse(argv, {"data", "account", "from-seq", "limit", "after"}, {"help", "list", "pretty", "json"})) {
     std::fprintf(stderr, "mledger query: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -64,7 +71,10 @@ int run_query(const Argv& argv) {
   if (args.flag("list")) {
     nlohmann::json list = nlohmann::json::array();
     for (const ReadModel& m : read_models()) {
-      list.push_back({{"name", m.name}, {"projection", m.projection}, {"description", m.description}});
+      list.push_back({{"name", m.name},
+                      {"projection", m.projection},
+                      {"description", m.description},
+                      {"paged", !m.kind.empty()}});
     }
     std::printf("%s\n", list.dump(indent).c_str());
     return kExitOk;
@@ -80,15 +90,23 @@ int run_query(const Argv& argv) {
     return kExitUsage;
   }
   auto account = args.value("account");
-  uint64_t from_seq = 0, limit = 0;
   if (!account || account->empty()) {
     std::fprintf(stderr, "mledger query: --account is required\n\n%s", kHelp);
     return kExitUsage;
   }
-  if (!args.number("from-seq", 0, &from_seq) || !args.number("limit", 1000, &limit) ||
-      limit == 0 || limit > kTimelineEntriesMax) {
-    std::fprintf(stderr, "mledger query: %s\n",
-                 args.error().empty() ? "--limit must be from 1 to 10000" : args.error().c_str());
+  PageRequest page;
+  for (const char* name : {"from-seq", "limit"}) {
+    if (!args.value(name)) continue;
+    uint64_t n = 0;
+    if (!args.number(name, 0, &n)) {
+      std::fprintf(stderr, "mledger query: %s\n", args.error().c_str());
+      return kExitUsage;
+    }
+    (name == std::string_view("limit") ? page.limit : page.from_seq) = n;
+  }
+  page.after = args.value("after");
+  if (const std::string problem = page_problem(*model, page); !problem.empty()) {
+    std::fprintf(stderr, "mledger query: %s\n", problem.c_str());
     return kExitUsage;
   }
 
@@ -102,8 +120,7 @@ int run_query(const Argv& argv) {
     ProgressPrinter printer(false);
     if (Status s = rs.engine->catch_up(printer.callback()); !s.ok()) return failure(s);
   }
-  auto answer = query_read_model(*rs.log, *rs.store, *rs.engine, *model, *account, from_seq,
-                                 static_cast<size_t>(limit));
+  auto answer = query_read_model(*rs.log, *rs.store, *rs.engine, *model, *account, page);
   if (!answer.ok()) return failure(answer.error());
   if (!answer->has_value()) {
     std::fprintf(stderr, "mledger query: no account %s in the ledger\n", account->c_str());
