@@ -10,6 +10,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 #include <kj/async-io.h>
 #include <kj/async-unix.h>
@@ -266,8 +267,8 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
                                         "Connections closed at once: connections_max reached",
                                         {})) {}
 
-  kj::Promise<void> accept_loop(kj::ConnectionReceiver& receiver) {
-    return receiver.accept().then([this, &receiver](kj::Own<kj::AsyncIoStream> connection) {
+  kj::Promise<void> accept_loop(kj::ConnectionReceiver& receiver, HttpHandler& handler) {
+    return receiver.accept().then([this, &receiver, &handler](kj::Own<kj::AsyncIoStream> connection) {
       auto& open = outer_.counters_.connections_open;
       if (open.load() >= outer_.limits_.connections_max) {
         refuse(kj::mv(connection));
@@ -275,12 +276,16 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
         open.fetch_add(1);
         auto stream = kj::heap<FramingStream>(kj::mv(connection), outer_.limits_.header_bytes_max);
         FramingStream& s = *stream;
+        handler_of_[&s] = &handler;
         connections_.add(server_.listenHttpCleanDrain(s)
                              .then([](bool) {}, [](kj::Exception&&) {})
                              .then([this, &s] { return end_connection(s); })
-                             .attach(kj::mv(stream), kj::defer([&open] { open.fetch_sub(1); })));
+                             .attach(kj::mv(stream), kj::defer([this, &open, &s] {
+                               handler_of_.erase(&s);
+                               open.fetch_sub(1);
+                             })));
       }
-      return accept_loop(receiver);
+      return accept_loop(receiver, handler);
     });
   }
 
@@ -300,20 +305,23 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   // the connection's stream.
   class ConnectionService final : public kj::HttpService {
    public:
-    ConnectionService(Impl& impl, FramingStream& stream) : impl_(impl), stream_(stream) {}
+    ConnectionService(Impl& impl, FramingStream& stream, HttpHandler& handler)
+        : impl_(impl), stream_(stream), handler_(handler) {}
     kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                               kj::AsyncInputStream& body, Response& response) override {
-      return impl_.request(stream_, method, url, headers, body, response);
+      return impl_.request(stream_, handler_, method, url, headers, body, response);
     }
 
    private:
     Impl& impl_;
     FramingStream& stream_;
+    HttpHandler& handler_;
   };
 
   kj::Own<kj::HttpService> service_for(kj::AsyncIoStream& connection) {
-    // accept_loop() hands kj-http nothing but FramingStreams.
-    return kj::heap<ConnectionService>(*this, static_cast<FramingStream&>(connection));
+    // accept_loop() hands kj-http nothing but FramingStreams, each with its listener's handler.
+    auto& stream = static_cast<FramingStream&>(connection);
+    return kj::heap<ConnectionService>(*this, stream, *handler_of_.at(&stream));
   }
 
   kj::HttpServerSettings settings() {
@@ -351,19 +359,22 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
     return finished.attach(kj::mv(answer));
   }
 
-  kj::Promise<void> request(FramingStream& stream, kj::HttpMethod method, kj::StringPtr url,
-                            const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
+  kj::Promise<void> request(FramingStream& stream, HttpHandler& handler, kj::HttpMethod method,
+                            kj::StringPtr url, const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
                             kj::HttpService::Response& response) {
     const Begun start{std::chrono::steady_clock::now(), method, request_ids_.of(headers.get(request_id_)),
                       stream.peer()};
     // url and headers are gone after the first read of the body: copy first.
     HttpRequest req = to_request(method, url, headers);
     std::optional<HttpResponse> early;
-    if (auto failure = failure_of([&] { early = outer_.handler_.screen(req); })) {
+    if (auto failure = failure_of([&] { early = handler.screen(req); })) {
       error_log_("internal error: screening " + req.method + " " + req.path + " threw: " + *failure);
       return send(stream, response, start, internal_error());
     }
     if (early) return send(stream, response, start, std::move(*early));
+    if (&handler != &outer_.handler_) {
+      return send(stream, response, start, error_response(404, "no_such_endpoint", "not served on this listener"));
+    }
     if (outer_.counters_.draining.load()) {
       return send(stream, response, start, error_response(503, "shutting_down", "the server is shutting down"));
     }
@@ -525,6 +536,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   const std::function<void(std::string_view)> error_log_;
   bool closing_now_ = false;
   kj::HttpServer server_;
+  std::unordered_map<const FramingStream*, HttpHandler*> handler_of_;  // open connections' listeners
   kj::TaskSet connections_;
   WorkerPool pool_;
   Family<Counter>& requests_;
@@ -543,6 +555,37 @@ HttpServer::HttpServer(HttpHandler& handler, Metrics& metrics, ServerCounters& c
       access_log_(std::move(access_log)),
       error_log_(std::move(error_log)) {}
 
+void HttpServer::add_listener(std::string address, HttpHandler& handler,
+                              std::function<void(uint16_t)> listening) {
+  extra_listeners_.push_back(ExtraListener{std::move(address), &handler, std::move(listening)});
+}
+
+namespace {
+
+// Parses `address` and listens there, into `receiver`: invalid_argument for
+// an address that does not parse or resolve, io_error (in the system's
+// words) when it cannot listen.
+Status listen_on(kj::AsyncIoContext& io, const std::string& address, kj::Own<kj::ConnectionReceiver>& receiver) {
+  kj::Own<kj::NetworkAddress> addr;
+  KJ_IF_MAYBE(bad, kj::runCatchingExceptions([&] {
+    addr = io.provider->getNetwork().parseAddress(address).wait(io.waitScope);
+  })) {
+    return Status(StatusCode::invalid_argument,
+                  "cannot use listen address '" + address + "': " + bad->getDescription().cStr());
+  }
+  KJ_IF_MAYBE(bad, kj::runCatchingExceptions([&] { receiver = addr->listen(); })) {
+    const std::string problem = system_problem(bad->getDescription().cStr());
+    return Status(StatusCode::io_error,
+                  "cannot listen on " + address + ": " + problem +
+                      (problem.find("in use") != std::string::npos
+                           ? " (another process listens there: stop it or choose another address)"
+                           : ""));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status HttpServer::run(const std::string& address, const std::function<void(uint16_t)>& listening) {
   Status result;
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
@@ -552,36 +595,37 @@ Status HttpServer::run(const std::string& address, const std::function<void(uint
     const kj::HttpHeaderId request_id = builder.add("X-Request-Id");
     auto table = builder.build();
 
-    kj::Own<kj::NetworkAddress> addr;
-    KJ_IF_MAYBE(bad, kj::runCatchingExceptions([&] {
-      addr = io.provider->getNetwork().parseAddress(address).wait(io.waitScope);
-    })) {
-      result = Status(StatusCode::invalid_argument,
-                    "cannot use listen address '" + address + "': " + bad->getDescription().cStr());
+    kj::Own<kj::ConnectionReceiver> receiver;
+    std::vector<kj::Own<kj::ConnectionReceiver>> extra;
+    if (Status s = listen_on(io, address, receiver); !s.ok()) {
+      result = s;
       return;
     }
-    kj::Own<kj::ConnectionReceiver> receiver;
-    KJ_IF_MAYBE(bad, kj::runCatchingExceptions([&] { receiver = addr->listen(); })) {
-      const std::string problem = system_problem(bad->getDescription().cStr());
-      result = Status(StatusCode::io_error,
-                      "cannot listen on " + address + ": " + problem +
-                          (problem.find("in use") != std::string::npos
-                               ? " (another process listens there: stop it or choose another --listen)"
-                               : ""));
-      return;
+    for (const ExtraListener& l : extra_listeners_) {
+      extra.emplace_back();
+      if (Status s = listen_on(io, l.address, extra.back()); !s.ok()) {
+        result = s;
+        return;
+      }
     }
     Impl impl(*this, io, *table, authorization, request_id);
     listening(static_cast<uint16_t>(receiver->getPort()));
+    for (size_t i = 0; i < extra.size(); ++i) extra_listeners_[i].listening(static_cast<uint16_t>(extra[i]->getPort()));
 
     auto stop = io.unixEventPort.onSignal(SIGTERM)
                     .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
                     .ignoreResult();
     {
-      auto accepting = impl.accept_loop(*receiver).eagerlyEvaluate(nullptr);
+      auto accepting = impl.accept_loop(*receiver, handler_).eagerlyEvaluate(nullptr);
+      std::vector<kj::Promise<void>> accepting_extra;
+      for (size_t i = 0; i < extra.size(); ++i) {
+        accepting_extra.push_back(impl.accept_loop(*extra[i], *extra_listeners_[i].handler).eagerlyEvaluate(nullptr));
+      }
       stop.wait(io.waitScope);
       counters_.draining.store(true);
-    }  // the accept loop is cancelled here: no new connections
+    }  // the accept loops are cancelled here: no new connections
     receiver = nullptr;
+    extra.clear();
     auto drained = io.provider->getTimer()
                        .timeoutAfter(kj::MILLISECONDS * limits_.drain_timeout.count(), impl.drain())
                        .then([] { return true; }, [](kj::Exception&&) { return false; });

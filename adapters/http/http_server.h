@@ -142,6 +142,13 @@ class HttpServer {
   // io_error when it cannot listen.
   [[nodiscard]] Status run(const std::string& address, const std::function<void(uint16_t)>& listening);
 
+  // Before run(): also serve `handler` on `address`, a listener of its own
+  // on the same event loop, with the same limits, metrics and access log
+  // (a metrics-only listener). `handler` must answer every request from
+  // screen(); one it does not is answered 404. `listening` is called with the
+  // bound port after the main listener's.
+  void add_listener(std::string address, HttpHandler& handler, std::function<void(uint16_t)> listening);
+
  private:
   class Impl;
   HttpHandler& handler_;
@@ -150,6 +157,12 @@ class HttpServer {
   const HttpLimits limits_;
   const std::function<void(const AccessRecord&)> access_log_;
   const std::function<void(std::string_view)> error_log_;
+  struct ExtraListener {
+    std::string address;
+    HttpHandler* handler;
+    std::function<void(uint16_t)> listening;
+  };
+  std::vector<ExtraListener> extra_listeners_;
 };
 
 }  // namespace mledger::http

@@ -149,12 +149,19 @@ Family<Histogram>& Metrics::histogram(std::string name, std::string help,
 
 void Metrics::gauge(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mu_);
-  gauges_.push_back(Gauge{std::move(name), std::move(help), "gauge", std::move(read)});
+  gauges_.push_back(Gauge{std::move(name), std::move(help), "gauge", std::move(read), ""});
 }
 
 void Metrics::counter_reader(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mu_);
-  gauges_.push_back(Gauge{std::move(name), std::move(help), "counter", std::move(read)});
+  gauges_.push_back(Gauge{std::move(name), std::move(help), "counter", std::move(read), ""});
+}
+
+void Metrics::info(std::string name, std::string help, std::vector<std::string> label_names, Labels values) {
+  assert(label_names.size() == values.size());
+  std::lock_guard lock(mu_);
+  gauges_.push_back(Gauge{std::move(name), std::move(help), "gauge", [] { return 1.0; },
+                          label_text(label_names, values)});
 }
 
 std::string Metrics::render() const {
@@ -164,7 +171,7 @@ std::string Metrics::render() const {
   for (const auto& f : histograms_) f.render(out, "histogram");
   for (const auto& g : gauges_) {
     header(out, g.name, g.help, g.type);
-    out += g.name + " " + number(g.read()) + "\n";
+    out += g.name + g.labels + " " + number(g.read()) + "\n";
   }
   return out;
 }

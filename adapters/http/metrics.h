@@ -67,6 +67,9 @@ class Metrics {
   void gauge(std::string name, std::string help, std::function<double()> read);
   // A cumulative count kept elsewhere (the writer's stats), read when rendered.
   void counter_reader(std::string name, std::string help, std::function<double()> read);
+  // A gauge of constant value 1 whose labels carry facts (Prometheus' "info"
+  // pattern: mledger_build_info{version="0.1.0"} 1).
+  void info(std::string name, std::string help, std::vector<std::string> label_names, Labels values);
 
   // The text exposition: every family, series sorted by labels.
   std::string render() const;
@@ -76,6 +79,7 @@ class Metrics {
     std::string name, help;
     const char* type;
     std::function<double()> read;
+    std::string labels;  // rendered, with braces; empty for none
   };
   mutable std::mutex mu_;
   std::deque<Family<Counter>> counters_;

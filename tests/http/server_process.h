@@ -129,7 +129,27 @@ class ServerProcess {
       return nullptr;
     }
     server->port = static_cast<uint16_t>(std::atoi(line.c_str() + at + prefix.size()));
+    server->pending_ = line.substr(line.find('\n') + 1);
     return server;
+  }
+
+  // The next line the server prints on stdout (after "listening on ..."),
+  // without its newline; "" when none comes within `timeout`.
+  std::string stdout_line(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (pending_.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{stdout_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[256];
+      const ssize_t n = ::read(stdout_, buf, sizeof buf);
+      if (n <= 0) break;
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+    const size_t end = pending_.find('\n');
+    if (end == std::string::npos) return "";
+    std::string out = pending_.substr(0, end);
+    pending_.erase(0, end + 1);
+    return out;
   }
 
   ~ServerProcess() {
@@ -178,6 +198,7 @@ class ServerProcess {
  private:
   ServerProcess(pid_t pid, int out) : pid_(pid), stdout_(out) {}
   pid_t pid_;
+  std::string pending_;  // stdout read but not yet returned
   int stdout_;
 };
 

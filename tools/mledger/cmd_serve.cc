@@ -22,6 +22,8 @@
 #include "adapters/auth/revocation_watcher.h"
 #include "adapters/http/api.h"
 #include "adapters/http/http_server.h"
+#include "adapters/http/metrics_listener.h"
+#include "adapters/http/process_metrics.h"
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
@@ -38,7 +40,8 @@ namespace {
 
 constexpr const char* kHelp = R"(usage: mledger serve --key-file FILE [--listen HOST:PORT] [--data DIR] [--init]
                      [--revoked-tokens FILE] [--brokers HOST:PORT [--topic-prefix P]]
-                     [--access-log] [--log-level L] [--log-format json|text] [limits...]
+                     [--access-log] [--log-level L] [--log-format json|text]
+                     [--metrics-listen HOST:PORT] [limits...]
 
 Serves the ledger in DIR over HTTP/1.1 (with --init, creating DIR and an
 empty ledger there if there is none; without it, a missing ledger is exit 3): commands, read
@@ -52,6 +55,11 @@ token_revoked; `mledger token revoke` adds them). FILE must exist (it may be
 empty); a malformed FILE stops the start. FILE is checked about once a second
 and read again when it changed; a version that does not load is reported on
 standard error and the list in force stays.
+With --metrics-listen ADDR, also serves GET /metrics alone, without a token,
+on ADDR (for a Prometheus server's scrape; prints "metrics on
+http://HOST:PORT/metrics"); on the main listener /metrics keeps needing an
+operator's token. /metrics includes the process_* metrics and
+mledger_build_info{version}.
 With --brokers, publishes every event to Kafka from inside the server
 (exactly once, as `mledger publish --follow`; docs/kafka.md).
 Logs go to standard error, one line each with its UTC time, level and logger
@@ -111,6 +119,7 @@ struct ServeConfig {
   std::map<std::string, uint64_t> limit;
   std::string dir;
   std::string listen;
+  std::string metrics_listen;  // empty: /metrics only on the main listener, with a token
   bool init = false;
   bool access_log = false;
   LogSettings logging;
@@ -171,7 +180,7 @@ int check_publishing_and_logging(const Args& args, ServeConfig& c) {
 // Parses the command line into `c`; returns -1 to go on, else the exit code.
 int parse_serve(const Argv& argv, ServeConfig& c) {
   std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix",
-                                         "revoked-tokens", "log-level", "log-format"};
+                                         "revoked-tokens", "log-level", "log-format", "metrics-listen"};
   for (const Limit& l : kLimits) value_options.insert(l.flag);
   Args args;
   if (!args.parse(argv, value_options, {"access-log", "init", "help"}) || !args.positionals().empty()) {
@@ -187,6 +196,7 @@ int parse_serve(const Argv& argv, ServeConfig& c) {
   if (int code = check_publishing_and_logging(args, c); code != kExitOk) return code;
   c.dir = args.value_or("data", "mledger-data");
   c.listen = args.value_or("listen", "127.0.0.1:8080");
+  c.metrics_listen = args.value_or("metrics-listen", "");
   c.init = args.flag("init");
   c.access_log = args.flag("access-log");
   return -1;
@@ -201,6 +211,7 @@ void log_start(spdlog::logger& log, const ServeConfig& c) {
                           {"version", MLEDGER_VERSION},
                           {"data", c.dir},
                           {"listen", c.listen},
+                          {"metrics_listen", c.metrics_listen},
                           {"init", c.init},
                           {"access_log", c.access_log},
                           {"revoked_tokens", c.revocations ? c.revocations->path() : ""},
@@ -431,6 +442,8 @@ int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics)
   if (c.revocations) reloads.emplace(*c.revocations, logs.server());
   http::ServerCounters counters;
   register_ledger_metrics(metrics, rt);
+  http::register_process_metrics(metrics);
+  metrics.info("mledger_build_info", "The running build: its version", {"version"}, {MLEDGER_VERSION});
   register_server_metrics(metrics, rt, counters, publisher.get(), c.revocations.get(), logs);
   http::ApiOptions api_options;
   api_options.batch_commands_max = c.limit["batch-commands-max"];
@@ -447,6 +460,15 @@ int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics)
   http::HttpServer server(api, metrics, counters, http_limits(c.limit),
                           c.access_log ? access_log(logs) : nullptr,
                           [&logs](std::string_view line) { logs.server().error("{}", line); });
+  http::MetricsListener metrics_only(metrics);
+  if (!c.metrics_listen.empty()) {
+    server.add_listener(c.metrics_listen, metrics_only, [&](uint16_t port) {
+      const std::string host = c.metrics_listen.substr(0, c.metrics_listen.rfind(':'));
+      logs.server().info("metrics on http://{}:{}/metrics", host, port);
+      std::printf("metrics on http://%s:%u/metrics\n", host.c_str(), static_cast<unsigned>(port));
+      std::fflush(stdout);
+    });
+  }
   const Status served = server.run(c.listen, [&](uint16_t port) {
     const std::string host = c.listen.substr(0, c.listen.rfind(':'));
     logs.server().info("listening on http://{}:{}", host, port);
