@@ -292,13 +292,23 @@ int run_serve(const Argv& argv) {
                          "Aggregate loads that started from a cached folded state",
                          [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().hits); });
   metrics.counter_reader("mledger_aggregate_cache_misses_total",
-                         "Aggregate loads that folded their stream from the start",
+                         "Aggregate loads not in the cache (folded from a snapshot or the start)",
                          [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().misses); });
   metrics.counter_reader("mledger_aggregate_cache_evictions_total",
                          "Cached folded states evicted (least recently used) to stay within the limit",
                          [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().evictions); });
   metrics.gauge("mledger_aggregate_cache_streams", "Folded aggregate states in the cache",
                 [&] { return static_cast<double>(rt.ledger->aggregate_cache_stats().streams); });
+  metrics.counter_reader("mledger_snapshots_loaded_total",
+                         "Account loads that started from a snapshot that passed its checks",
+                         [&] { return static_cast<double>(rt.ledger->snapshot_stats().loaded); });
+  metrics.counter_reader("mledger_snapshots_written_total", "Snapshots of decision states written",
+                         [&] { return static_cast<double>(rt.ledger->snapshot_stats().written); });
+  metrics.counter_reader("mledger_snapshots_dropped_total", "Snapshots not written: their queue was full",
+                         [&] { return static_cast<double>(rt.ledger->snapshot_stats().dropped); });
+  metrics.counter_reader("mledger_snapshots_ignored_total",
+                         "Snapshots that failed a check (damaged, foreign, other fold version) and were ignored",
+                         [&] { return static_cast<double>(rt.ledger->snapshot_stats().ignored); });
 
   metrics.counter_reader("mledger_append_failed_batches_total", "Durable writes of the single writer that failed",
                          [&] { return static_cast<double>(rt.writer->stats().failed_batches); });
