@@ -67,8 +67,10 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
                            most this long, then 503 (default 2000)
   --aggregate-cache-streams N  folded aggregate states kept in memory between
                            commands, least recently used evicted (default
-                           20000; 0: every command folds its streams from the
-                           start)
+                           20000; 0: every command folds its streams from a
+                           snapshot or the start)
+  --snapshot-every N       snapshot an account's decision state once its stream
+                           is N events past its last snapshot (default 1000)
 
 SIGTERM or SIGINT: stop accepting, answer every request in flight (its
 commands durable), stop publishing, bring the projections up to date, close.
@@ -96,6 +98,7 @@ int run_serve(const Argv& argv) {
       {"idle-timeout-ms", 30000, 10, 3600000},         {"drain-timeout-ms", 30000, 10, 3600000},
       {"read-wait-ms", 2000, 0, 600000},
       {"aggregate-cache-streams", LedgerOptions{}.aggregate_cache_streams_max, 0, 10'000'000},
+      {"snapshot-every", SnapshotOptions{}.events_between_snapshots, 1, 100'000'000},
   };
   std::set<std::string> value_options = {"listen", "data", "key-file", "brokers", "topic-prefix",
                                          "revoked-tokens"};
@@ -176,6 +179,7 @@ int run_serve(const Argv& argv) {
   const std::string dir = args.value_or("data", "mledger-data");
   LedgerOptions ledger_options;
   ledger_options.aggregate_cache_streams_max = limit["aggregate-cache-streams"];
+  ledger_options.snapshots.events_between_snapshots = limit["snapshot-every"];
   auto opened = open_runtime(dir, writer_options, ledger_options);
   if (!opened.ok()) {
     std::fprintf(stderr, "mledger serve: %s\n", opened.error().to_string().c_str());
