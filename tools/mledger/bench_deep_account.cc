@@ -12,6 +12,7 @@
 #include "adapters/ledger/ledger.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/snapshots/file_snapshot_store.h"
+#include "adapters/snapshots/snapshot_codec.h"
 #include "adapters/system/random_ids.h"
 #include "adapters/system/system_clock.h"
 #include "tools/mledger/commands.h"
@@ -108,6 +109,24 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// The size of deep's snapshot and what decoding it costs.
+void report_snapshot(SnapshotStore& store) {
+  auto bytes = store.read("account-deep");
+  if (!bytes.ok() || !bytes->has_value()) {
+    std::printf("snapshot: none\n");
+    return;
+  }
+  constexpr int kDecodes = 100;
+  const auto t0 = SteadyClock::now();
+  uint64_t version = 0;
+  for (int i = 0; i < kDecodes; ++i) {
+    auto s = decode_snapshot(**bytes);
+    if (s.ok()) version = s->version;
+  }
+  std::printf("snapshot of deep: at version %llu, %zu bytes, decoded and checked in %.3f ms\n",
+              static_cast<unsigned long long>(version), (*bytes)->size(), millis_since(t0) / kDecodes);
+}
+
 }  // namespace
 
 int bench_deep_account(Args& args) {
@@ -143,6 +162,7 @@ int bench_deep_account(Args& args) {
               static_cast<unsigned long long>(*(*log)->stream_version("account-deep")),
               millis_since(t0) / 1000);
 
+  report_snapshot(**store);
   // Cold: a new ledger (empty cache) per probe, as a new process has.
   for (const char* account : {"deep", "fresh"}) {
     Ledger cold(**log, writer, clock, ids, LedgerOptions{}, store->get());
