@@ -31,13 +31,27 @@ Rejection reused(const std::string& command_id) {
 }  // namespace
 
 Ledger::Ledger(EventLog& log, GroupCommitWriter& writer, Clock& clock, IdSource& ids,
-               LedgerOptions options)
+               LedgerOptions options, SnapshotStore* snapshots)
     : log_(log),
       writer_(writer),
       clock_(clock),
       ids_(ids),
       options_(std::move(options)),
-      cache_(options_.aggregate_cache_streams_max) {}
+      cache_(options_.aggregate_cache_streams_max) {
+  if (snapshots != nullptr) {
+    snapshotter_ = std::make_unique<Snapshotter>(log_, *snapshots, options_.snapshots);
+  }
+}
+
+Ledger::~Ledger() = default;
+
+SnapshotStats Ledger::snapshot_stats() const {
+  return snapshotter_ ? snapshotter_->stats() : SnapshotStats{};
+}
+
+void Ledger::flush_snapshots() {
+  if (snapshotter_) snapshotter_->flush();
+}
 
 StatusOr<std::optional<CommandResult>> Ledger::earlier_outcome(const std::string& command_id,
                                                                 const Hash256& digest) {
@@ -58,7 +72,7 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
   if (earlier->has_value()) return std::move(**earlier);
 
   for (int attempt = 0; attempt <= options_.conflict_retries_max; ++attempt) {
-    LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
+    LogAggregates aggregates(log_, &cache_, snapshotter_.get());
     Decision decision = decide(command, aggregates, options_.policy);
     if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
     if (!decision.ok()) {
@@ -168,7 +182,7 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
 
   // Decide each item over the states the earlier ones leave; submit the
   // accepted ones as one chain, in groups, without waiting for durability.
-  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
+  LogAggregates aggregates(log_, &cache_, snapshotter_.get());
   const auto chain = writer_.open_chain();
   struct InFlight {
     size_t index;
@@ -292,21 +306,21 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
 }
 
 StatusOr<AccountState> Ledger::account_state(std::string_view account_id) {
-  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
+  LogAggregates aggregates(log_, &cache_, snapshotter_.get());
   AccountState state = aggregates.account(account_id);
   if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
   return state;
 }
 
 StatusOr<MergePairState> Ledger::merge_pair_state(std::string_view a, std::string_view b) {
-  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
+  LogAggregates aggregates(log_, &cache_, snapshotter_.get());
   MergePairState state = aggregates.merge_pair(a, b);
   if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
   return state;
 }
 
 StatusOr<OfferCatalogue> Ledger::catalogue() {
-  LogAggregates aggregates(log_, options_.stream_events_max, &cache_);
+  LogAggregates aggregates(log_, &cache_, snapshotter_.get());
   OfferCatalogue c = aggregates.catalogue();
   if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
   return c;

@@ -17,13 +17,19 @@
 // aggregate_cache_streams_max): a decision folds only the events appended to
 // its streams since the cached version, and an accepted command's states are
 // cached at their new versions once durable. The cache never decides: the
-// events after a cached version are always read first.
+// events after a cached version are always read first. Given a SnapshotStore,
+// an account not in the cache starts from its latest valid snapshot
+// (adapters/snapshots/snapshotter.h), and states folded far enough past it
+// are snapshotted by a background thread, off the command's path. No stream
+// is too long to fold: it is read and folded a chunk at a time.
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "adapters/ledger/aggregate_cache.h"
+#include "adapters/snapshots/snapshotter.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "domain/commands/command.h"
 #include "domain/core/rejection.h"
@@ -38,11 +44,11 @@ namespace mledger {
 struct LedgerOptions {
   DomainPolicy policy;
   int conflict_retries_max = 8;
-  size_t stream_events_max = 1 << 20;  // longest stream the ledger will fold
   size_t batch_commands_max = 10000;   // longest execute_batch()
   // Folded states kept between commands (adapters/ledger/aggregate_cache.h),
   // least recently used evicted; 0 folds every stream from its start each time.
   size_t aggregate_cache_streams_max = 20000;
+  SnapshotOptions snapshots;  // used when the Ledger is given a SnapshotStore
 };
 
 struct CommandResult {
@@ -61,8 +67,11 @@ class LogAggregates;
 
 class Ledger {
  public:
+  // `snapshots` may be null: no snapshots are read or written.
   Ledger(EventLog& log, GroupCommitWriter& writer, Clock& clock, IdSource& ids,
-         LedgerOptions options);
+         LedgerOptions options, SnapshotStore* snapshots = nullptr);
+  // Writes the snapshots still queued, then stops their thread.
+  ~Ledger();
 
   // `digest` identifies the command's content (e.g. SHA-256 of its canonical
   // JSON) so that a reused command id with other content is caught.
@@ -88,6 +97,9 @@ class Ledger {
   [[nodiscard]] StatusOr<OfferCatalogue> catalogue();
 
   [[nodiscard]] AggregateCacheStats aggregate_cache_stats() const { return cache_.stats(); }
+  [[nodiscard]] SnapshotStats snapshot_stats() const;
+  // Waits until the snapshots queued so far are written.
+  void flush_snapshots();
 
  private:
   // The outcome of an earlier execution of `command_id`: duplicate (same
@@ -108,6 +120,7 @@ class Ledger {
   IdSource& ids_;
   LedgerOptions options_;
   AggregateCache cache_;
+  std::unique_ptr<Snapshotter> snapshotter_;  // null without a SnapshotStore
 };
 
 }  // namespace mledger

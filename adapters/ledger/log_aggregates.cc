@@ -2,35 +2,37 @@
 
 #include <cassert>
 
+#include "adapters/snapshots/snapshotter.h"
+#include "domain/account/retire.h"
 #include "domain/core/streams.h"
 
 namespace mledger {
 
-StatusOr<std::vector<RecordedEvent>> read_stream_after(EventLog& log, const std::string& stream,
-                                                       uint64_t after_version, size_t events_max) {
-  // Checked before reading too: from a cached state there may be nothing new to read.
-  if (after_version > events_max) {
-    return fail(StatusCode::limit_exceeded, "stream " + stream + " is longer than stream_events_max");
-  }
-  std::vector<RecordedEvent> all;
+namespace {
+constexpr size_t kChunkEvents = 4096;  // events read and folded at a time
+}
+
+// Folds `stream`'s events after `after_version` into `state`, a chunk at a
+// time (memory bounded by a chunk, not by the stream), checking the index
+// against the events it names. Returns how many it folded.
+template <class State, class Fold>
+StatusOr<uint64_t> fold_stream_after(EventLog& log, const std::string& stream,
+                                     uint64_t after_version, State& state, Fold&& fold) {
+  uint64_t folded = 0;
   for (;;) {
-    const uint64_t next = after_version + all.size() + 1;
-    auto chunk = log.read_stream(stream, next, 4096);
+    auto chunk = log.read_stream(stream, after_version + folded + 1, kChunkEvents);
     if (!chunk.ok()) return Err{chunk.error()};
-    if (chunk->empty()) return all;
-    if (next - 1 + chunk->size() > events_max) {
-      return fail(StatusCode::limit_exceeded,
-                  "stream " + stream + " is longer than stream_events_max");
-    }
-    for (auto& e : *chunk) {
-      // Check after reading: the stream index must agree with the events.
-      const uint64_t expected = after_version + all.size() + 1;
+    if (chunk->empty()) return folded;
+    for (const RecordedEvent& e : *chunk) {
+      // The stream index must agree with the events it names.
+      const uint64_t expected = after_version + folded + 1;
       if (e.stream != stream || e.version != expected) {
         return fail(StatusCode::corruption, "stream " + stream +
                                                 " index is out of order at version " +
                                                 std::to_string(expected));
       }
-      all.push_back(std::move(e));
+      fold(state, e.payload, e.metadata.occurred_at);
+      ++folded;
     }
   }
 }
@@ -42,6 +44,8 @@ void fold(OfferCatalogue& c, const EventPayload& p, Instant) {
     c.offers = e->offers;
   }
 }
+// The deciders' fold of an account: apply, then retire what is closed.
+void fold(AccountState& s, const EventPayload& p, Instant at) { decision_apply(s, p, at); }
 template <class State>
 void fold(State& s, const EventPayload& p, Instant at) {
   apply(s, p, at);
@@ -62,22 +66,42 @@ const State& LogAggregates::load(std::map<std::string, State>& states, const std
     assert(std::holds_alternative<State>(*cached->state) && "a stream's cached state has its type");
     state = std::get<State>(*cached->state);
     version = cached->version;
+  } else if constexpr (std::is_same_v<State, AccountState>) {
+    if (snapshots_) {
+      if (auto snapshot = snapshots_->latest(stream)) {
+        state = std::move(snapshot->state);
+        version = snapshot->version;
+      }
+    }
   } else if constexpr (std::is_same_v<State, OfferCatalogue>) {
     state = default_offer_catalogue();
   }
-  auto events = read_stream_after(log_, stream, version, max_);
-  if (!events.ok()) {
-    if (error_.ok()) error_ = events.error();
+  auto folded = fold_stream_after(log_, stream, version, state,
+                                  [](State& s, const EventPayload& p, Instant at) { fold(s, p, at); });
+  if (!folded.ok()) {
+    if (error_.ok()) error_ = folded.error();
   } else {
-    for (const auto& e : *events) fold(state, e.payload, e.metadata.occurred_at);
-    version += events->size();
+    version += *folded;
     versions_[stream] = version;
     read_.insert(stream);
-    if (cache_ && (!cached || !events->empty())) {
-      cache_->store(stream, CachedAggregate{std::make_shared<const AggregateState>(state), version});
+    if (cache_ && (!cached || *folded > 0)) {
+      auto shared = std::make_shared<const AggregateState>(state);
+      offer_snapshot(stream, shared, version);
+      cache_->store(stream, CachedAggregate{std::move(shared), version});
+    } else if (!cache_ && *folded > 0) {
+      offer_snapshot(stream, std::make_shared<const AggregateState>(state), version);
     }
   }
   return states.emplace(stream, std::move(state)).first->second;
+}
+
+void LogAggregates::offer_snapshot(const std::string& stream,
+                                   const std::shared_ptr<const AggregateState>& state,
+                                   uint64_t version) {
+  if (snapshots_ == nullptr) return;
+  const auto* account = std::get_if<AccountState>(state.get());
+  if (account == nullptr) return;  // only accounts' streams grow long
+  snapshots_->offer(stream, std::shared_ptr<const AccountState>(state, account), version);
 }
 
 const AccountState& LogAggregates::account(std::string_view id) {
@@ -124,7 +148,9 @@ template <class State>
 void LogAggregates::remember(const std::map<std::string, State>& states) {
   for (const auto& [stream, state] : states) {
     if (!applied_.contains(stream)) continue;  // stored as loaded, if at all
-    cache_->store(stream, CachedAggregate{std::make_shared<const AggregateState>(state), versions_.at(stream)});
+    auto shared = std::make_shared<const AggregateState>(state);
+    offer_snapshot(stream, shared, versions_.at(stream));
+    cache_->store(stream, CachedAggregate{std::move(shared), versions_.at(stream)});
   }
 }
 

@@ -7,6 +7,10 @@
 // With an AggregateCache, a load starts from the cached state and folds only
 // the stream's events after the cached version (always read: the cache may
 // be behind the log, never ahead of it), and stores what it folded back.
+// Without a cached state, an account's load starts from its latest snapshot
+// that passes the Snapshotter's checks, if one is given; account states it
+// folded are offered back to it (it keeps those far enough past the last
+// snapshot). Accounts fold with decision_apply (domain/account/retire.h).
 //
 // For a sequence of decisions (Ledger::execute_batch) the folded states are
 // kept: begin_decision() forgets only which streams were read, and
@@ -28,19 +32,14 @@
 
 namespace mledger {
 
-// Reads a stream's events after version `after_version` (0: the whole
-// stream), checking the index against the events it names. Fails
-// limit_exceeded when the stream is longer than `events_max`.
-[[nodiscard]] StatusOr<std::vector<RecordedEvent>> read_stream_after(EventLog& log,
-                                                                     const std::string& stream,
-                                                                     uint64_t after_version,
-                                                                     size_t events_max);
+class Snapshotter;
 
 class LogAggregates final : public Aggregates {
  public:
-  // `cache` may be null (fold every stream from its start).
-  LogAggregates(EventLog& log, size_t stream_events_max, AggregateCache* cache = nullptr)
-      : log_(log), max_(stream_events_max), cache_(cache) {}
+  // `cache` and `snapshots` may be null (fold every stream from its start).
+  explicit LogAggregates(EventLog& log, AggregateCache* cache = nullptr,
+                         Snapshotter* snapshots = nullptr)
+      : log_(log), cache_(cache), snapshots_(snapshots) {}
 
   const AccountState& account(std::string_view account_id) override;
   const KeyState& key(std::string_view key) override;
@@ -66,10 +65,13 @@ class LogAggregates final : public Aggregates {
   const State& load(std::map<std::string, State>& states, const std::string& stream);
   template <class State>
   void remember(const std::map<std::string, State>& states);
+  // Hands an account's state to the Snapshotter, if there is one.
+  void offer_snapshot(const std::string& stream, const std::shared_ptr<const AggregateState>& state,
+                      uint64_t version);
 
   EventLog& log_;
-  size_t max_;
   AggregateCache* cache_;
+  Snapshotter* snapshots_;
   Status error_;
   std::map<std::string, uint64_t> versions_;  // stream -> version loaded + events applied
   std::set<std::string> read_;                 // by the current decision

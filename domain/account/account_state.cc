@@ -49,8 +49,27 @@ size_t AccountState::global_admin_count() const {
 }
 
 const Order* AccountState::find_order(const std::string& order_id) const {
+  static const Order kSettled = [] {
+    Order o;
+    o.status = OrderStatus::cancelled;
+    return o;
+  }();
   auto it = orders.find(order_id);
-  return it == orders.end() ? nullptr : &it->second;
+  if (it != orders.end()) return &it->second;
+  return retired.orders.contains(order_id) ? &kSettled : nullptr;
+}
+
+bool AccountState::has_order(const std::string& order_id) const {
+  return orders.contains(order_id) || retired.orders.contains(order_id);
+}
+
+bool AccountState::has_technical_request(const std::string& request_id) const {
+  return technical_requests.contains(request_id) || retired.technical_requests.contains(request_id);
+}
+
+bool AccountState::has_go_to_market_request(const std::string& request_id) const {
+  return go_to_market_requests.contains(request_id) ||
+         retired.go_to_market_requests.contains(request_id);
 }
 
 namespace {
@@ -187,7 +206,11 @@ struct Apply {
       m->second.status = MembershipStatus::ended;
     }
   }
-  void operator()(const OrderMadeNonRefundable& e) { order(e.order_id).non_refundable = true; }
+  void operator()(const OrderMadeNonRefundable& e) {
+    // A retired order is settled: being non-refundable changes nothing for it.
+    if (s.retired.orders.contains(e.order_id)) return;
+    order(e.order_id).non_refundable = true;
+  }
   void operator()(const RenewalWindowOpened& e) {
     s.memberships.at(e.offer_id).status = MembershipStatus::renewal_window;
   }

@@ -138,6 +138,18 @@ struct KeySubscription {
   friend bool operator==(const KeySubscription&, const KeySubscription&) = default;
 };
 
+// The ids of what retire_closed (domain/account/retire.h) moved out of the
+// decision state: settled orders and finished requests. Their ids stay, so a
+// reused id is still rejected and a command naming one is answered as before.
+// Empty in a state folded with `apply` alone (the read models' full state).
+struct RetiredIds {
+  std::set<std::string> orders;  // declined, expired, cancelled or refunded
+  std::set<std::string> technical_requests;  // completed
+  std::set<std::string> go_to_market_requests;  // expired
+  MLEDGER_FIELDS(orders, technical_requests, go_to_market_requests)
+  friend bool operator==(const RetiredIds&, const RetiredIds&) = default;
+};
+
 struct AccountState {
   bool enrolled = false;
   std::string account_id;
@@ -172,15 +184,22 @@ struct AccountState {
   std::map<std::string, KeySubscription> subscriptions;  // by product
   // R-BEN-04: other licensing, prepaid and credit offers each user holds.
   std::map<std::string, std::vector<LicensingOffer>> user_licensing_offers;  // by user id, sorted
+  RetiredIds retired;  // what the decision fold retired (domain/account/retire.h)
 
   size_t global_admin_count() const;
+  // The order, or for a retired order a settled stand-in (status cancelled):
+  // every rule treats all settled orders alike. Null when there never was one.
   const Order* find_order(const std::string& order_id) const;
+  // Whether the account ever had the order (live or retired).
+  bool has_order(const std::string& order_id) const;
+  bool has_technical_request(const std::string& request_id) const;
+  bool has_go_to_market_request(const std::string& request_id) const;
   MLEDGER_FIELDS(enrolled, account_id, merged_into, legal_name, address, phone, primary_contact,
                  source, duns_number, address_validated, enrolled_at, company_info_presence,
                  verification, users, locations, locations_added, tenants, default_email,
                  alternate_email, programs, suspended, last_business_review, competency_levels,
                  marketing_contact, orders, memberships, allocations, technical_requests,
-                 go_to_market_requests, incidents, subscriptions, user_licensing_offers)
+                 go_to_market_requests, incidents, subscriptions, user_licensing_offers, retired)
   friend bool operator==(const AccountState&, const AccountState&) = default;
 };
 

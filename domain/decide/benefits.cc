@@ -242,7 +242,7 @@ Verdict on(const RequestTechnicalBenefit& cmd, Ctx& c) {
   if (!is_identifier(cmd.request_id, 64)) {
     return reject(RejectionCode::field_required, "request id must be 1-64 identifier characters");
   }
-  if (c.account.technical_requests.contains(cmd.request_id)) {
+  if (c.account.has_technical_request(cmd.request_id)) {
     return reject(RejectionCode::technical_benefit_already_requested,
                   "request " + cmd.request_id + " already exists");
   }
@@ -260,10 +260,11 @@ Verdict on(const RequestTechnicalBenefit& cmd, Ctx& c) {
 
 Verdict on(const CompleteTechnicalBenefit& cmd, Ctx& c) {
   auto it = c.account.technical_requests.find(cmd.request_id);
-  if (it == c.account.technical_requests.end()) {
+  const bool retired = c.account.retired.technical_requests.contains(cmd.request_id);  // completed
+  if (it == c.account.technical_requests.end() && !retired) {
     return reject(RejectionCode::request_not_found, "no technical benefit request " + cmd.request_id.substr(0, 64));
   }
-  if (it->second.completed) {
+  if (retired || it->second.completed) {
     return reject(RejectionCode::request_already_completed, "request " + cmd.request_id + " is already complete");
   }
   if (!is_identifier(cmd.access_id, 128) || !is_identifier(cmd.contract_id, 128)) {
@@ -323,7 +324,7 @@ Verdict on(const RequestGoToMarketOffer& cmd, Ctx& c) {
   if (!is_identifier(cmd.request_id, 64)) {
     return reject(RejectionCode::field_required, "request id must be 1-64 identifier characters");
   }
-  if (c.account.go_to_market_requests.contains(cmd.request_id)) {
+  if (c.account.has_go_to_market_request(cmd.request_id)) {
     return reject(RejectionCode::go_to_market_offer_already_requested,
                   "request " + cmd.request_id + " already exists");
   }
@@ -346,10 +347,11 @@ Verdict on(const RequestGoToMarketOffer& cmd, Ctx& c) {
 
 Verdict on(const CompleteGoToMarketOffer& cmd, Ctx& c) {
   auto it = c.account.go_to_market_requests.find(cmd.request_id);
-  if (it == c.account.go_to_market_requests.end()) {
+  const bool retired = c.account.retired.go_to_market_requests.contains(cmd.request_id);  // expired
+  if (it == c.account.go_to_market_requests.end() && !retired) {
     return reject(RejectionCode::request_not_found, "no go-to-market request " + cmd.request_id.substr(0, 64));
   }
-  if (it->second.status != GoToMarketStatus::requested) {
+  if (retired || it->second.status != GoToMarketStatus::requested) {
     return reject(RejectionCode::request_already_completed, "request " + cmd.request_id + " is already complete");
   }
   if (cmd.expiry <= c.now()) {
@@ -362,10 +364,11 @@ Verdict on(const CompleteGoToMarketOffer& cmd, Ctx& c) {
 
 Verdict on(const ExpireGoToMarketOffer& cmd, Ctx& c) {
   auto it = c.account.go_to_market_requests.find(cmd.request_id);
-  if (it == c.account.go_to_market_requests.end()) {
+  const bool retired = c.account.retired.go_to_market_requests.contains(cmd.request_id);  // expired
+  if (it == c.account.go_to_market_requests.end() && !retired) {
     return reject(RejectionCode::request_not_found, "no go-to-market request " + cmd.request_id.substr(0, 64));
   }
-  if (it->second.status != GoToMarketStatus::active) {
+  if (retired || it->second.status != GoToMarketStatus::active) {
     return reject(RejectionCode::go_to_market_offer_not_active, "request " + cmd.request_id + " is not active");
   }
   if (c.now() < it->second.expiry) {

@@ -74,7 +74,7 @@ void activate(Ctx& c, const std::string& order_id, const std::string& offer_id,
     c.to_account(MembershipActivated{order_id, offer_id, anniversary});
   }
   if (offer != nullptr) allocate_benefits(c, *offer, order_id, anniversary, catalogue.version);
-  if (!upgrade_from_order_id.empty() && c.account.orders.contains(upgrade_from_order_id)) {
+  if (!upgrade_from_order_id.empty() && c.account.has_order(upgrade_from_order_id)) {
     c.to_account(OrderMadeNonRefundable{upgrade_from_order_id, "upgraded to " + offer_id});
   }
 }
@@ -164,7 +164,7 @@ OrderPlaced priced_order(const Ctx& c, const PlaceOrder& cmd, const OfferSpec& o
   placed.discount_percent = offer.upgrade_discount_percent;
   // The Silver order becomes non-refundable; a Silver membership a merge
   // brought in was bought by the other account, whose orders stay its own.
-  if (a.orders.contains(from->second.order_id)) placed.upgrade_from_order_id = from->second.order_id;
+  if (a.has_order(from->second.order_id)) placed.upgrade_from_order_id = from->second.order_id;
   placed.price.amount_minor =
       offer.price.amount_minor - offer.price.amount_minor * offer.upgrade_discount_percent / 100;
   return placed;
@@ -200,7 +200,7 @@ Verdict on(const PlaceOrder& cmd, Ctx& c) {
     return reject(RejectionCode::order_id_invalid,
                   "order id must be 1-64 letters, digits, '.', '_', ':' or '-'");
   }
-  if (c.account.orders.contains(cmd.order_id)) {
+  if (c.account.has_order(cmd.order_id)) {
     return reject(RejectionCode::order_already_exists, "order " + cmd.order_id + " already exists");
   }
   const OfferCatalogue& catalogue = c.agg.catalogue();
@@ -245,9 +245,7 @@ Verdict on(const RecordWirePayment& cmd, Ctx& c) {
   if (auto r = check_text("bank_reference", cmd.bank_reference, 128)) return r;
   const std::string offer_id = o->offer_id;
   std::string upgrade_from;
-  if (auto from = c.account.orders.find(o->upgrade_from_order_id); from != c.account.orders.end()) {
-    upgrade_from = from->first;
-  }
+  if (c.account.has_order(o->upgrade_from_order_id)) upgrade_from = o->upgrade_from_order_id;
   c.to_account(WirePaymentRecorded{cmd.order_id, cmd.amount, cmd.bank_reference});
   activate(c, cmd.order_id, offer_id, upgrade_from);
   return std::nullopt;

@@ -172,34 +172,6 @@ TEST(LedgerAggregateCache, decides_the_demo_exactly_as_without_a_cache) {
   }
 }
 
-// stream_events_max holds alike with and without a cache: a cached state
-// with nothing new to read is still a stream that long.
-TEST(LedgerAggregateCache, the_stream_length_limit_holds_alike_with_and_without_a_cache) {
-  std::vector<std::string> outcomes[2];
-  for (const size_t streams : {size_t{0}, size_t{100}}) {
-    LedgerOptions options;
-    options.stream_events_max = 6;
-    options.aggregate_cache_streams_max = streams;
-    Rig rig(options);
-    Ledger& ledger = rig.ledger;
-    auto run = [&](const std::string& id, CommandBody body) {
-      Command c{testing::user_context("contoso", "u-contoso", id), std::move(body)};
-      return outcome_of(ledger.execute(c, sha256({id})));
-    };
-    auto& out = outcomes[streams == 0 ? 0 : 1];
-    out.push_back(run("enroll", testing::valid_enrollment()));  // 2 events
-    for (int i = 0; i < 8; ++i) {
-      const std::string user = "user-" + std::to_string(i);
-      out.push_back(run("add-" + user, AddUser{user, user + "@contoso.de", user, false, {}}));
-    }
-  }
-  EXPECT_EQ(outcomes[1], outcomes[0]);
-  // Accepted while the decision read at most 6 events; then refused.
-  EXPECT_EQ(outcomes[0].at(5), "accepted 1");
-  EXPECT_TRUE(outcomes[0].at(6).starts_with("failed")) << outcomes[0].at(6);
-  EXPECT_NE(outcomes[0].back().find("stream_events_max"), std::string::npos) << outcomes[0].back();
-}
-
 // Two ledgers, each with its own cache, over one log and writer.
 struct TwoLedgers {
   Rig rig;

@@ -14,11 +14,12 @@
 
 namespace mledger::testing {
 
-// Starts the appender, reads acks until `acks_before_kill` arrived, kills it
-// with SIGKILL, and returns every ack it printed (each one a command id the
-// ledger acknowledged as durable).
+// Starts the appender (`binary`, taking DIR PREFIX THREADS), reads acks until
+// `acks_before_kill` arrived, kills it with SIGKILL, and returns every ack it
+// printed (each one a command the ledger acknowledged as durable).
 inline std::set<std::string> run_and_kill(const std::string& dir, const std::string& prefix,
-                                          int acks_before_kill) {
+                                          int acks_before_kill,
+                                          const char* binary = MLEDGER_FAULT_APPENDER) {
   int pipe_fd[2];
   EXPECT_EQ(pipe(pipe_fd), 0);
   const pid_t pid = fork();
@@ -26,7 +27,7 @@ inline std::set<std::string> run_and_kill(const std::string& dir, const std::str
     dup2(pipe_fd[1], STDOUT_FILENO);
     close(pipe_fd[0]);
     close(pipe_fd[1]);
-    execl(MLEDGER_FAULT_APPENDER, MLEDGER_FAULT_APPENDER, dir.c_str(), prefix.c_str(), "4",
+    execl(binary, binary, dir.c_str(), prefix.c_str(), "4",
           static_cast<char*>(nullptr));
     _exit(127);
   }

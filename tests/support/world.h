@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/account/retire.h"
 #include "domain/core/streams.h"
 #include "domain/decide/decide.h"
 
@@ -78,7 +79,9 @@ class World : public Aggregates {
     c.context.now = now;
     c.body = std::move(body);
     clear_caches();
+    const Decision over_retired = decide_over_retired_state(c);
     Decision d = decide(c, *this, policy);
+    expect_same_decision(d, over_retired, c);
     if (d.ok()) {
       for (const Emitted& e : d.value()) {
         streams[e.stream].push_back(Stored{e.payload, now, e.account_ids});
@@ -99,6 +102,18 @@ class World : public Aggregates {
     c.context.now = now;
     c.body = std::move(body);
     return decide(c, *this, policy);
+  }
+
+  // Every run() also decides the command over the deciders' fold (apply, then
+  // retire_closed: domain/account/retire.h) and expects the same decision as
+  // over the full state: the same events, or the same rejection and message.
+  struct RetiredChecks {
+    size_t decisions = 0;       // decided both ways
+    size_t with_retired = 0;    // ... where the account had retired something
+  };
+  static RetiredChecks& retired_checks() {
+    static RetiredChecks checks;
+    return checks;
   }
 
   // Runs and fails the test unless accepted.
@@ -169,9 +184,46 @@ class World : public Aggregates {
   const State& fold(std::map<std::string, State>& cache, const std::string& stream) {
     auto [it, fresh] = cache.try_emplace(stream);
     if (fresh) {
-      for (const auto& s : streams[stream]) apply(it->second, s.payload, s.at);
+      for (const auto& s : streams[stream]) {
+        if constexpr (std::is_same_v<State, AccountState>) {
+          if (retire_) {
+            decision_apply(it->second, s.payload, s.at);
+            continue;
+          }
+        }
+        apply(it->second, s.payload, s.at);
+      }
     }
     return it->second;
+  }
+  Decision decide_over_retired_state(const Command& c) {
+    retire_ = true;
+    Decision d = decide(c, *this, policy);
+    ++retired_checks().decisions;
+    if (c.context.account_id.size() > 0 && accounts_.contains(account_stream(c.context.account_id)) &&
+        accounts_.at(account_stream(c.context.account_id)).retired != RetiredIds{}) {
+      ++retired_checks().with_retired;
+    }
+    retire_ = false;
+    clear_caches();
+    return d;
+  }
+  static void expect_same_decision(const Decision& full, const Decision& retired, const Command& c) {
+    const std::string type(command_type_name(c.body));
+    ASSERT_EQ(full.ok(), retired.ok()) << type << " on " << c.context.account_id
+                                       << ": the retired state decided otherwise";
+    if (!full.ok()) {
+      EXPECT_EQ(full.error().code, retired.error().code) << type;
+      EXPECT_EQ(full.error().message, retired.error().message) << type;
+      return;
+    }
+    ASSERT_EQ(full.value().size(), retired.value().size()) << type << ": other events";
+    for (size_t i = 0; i < full.value().size(); ++i) {
+      const Emitted& a = full.value()[i];
+      const Emitted& b = retired.value()[i];
+      EXPECT_TRUE(a.stream == b.stream && a.account_ids == b.account_ids && a.payload == b.payload)
+          << type << ": event " << i << " differs over the retired state";
+    }
   }
   void clear_caches() {
     accounts_.clear();
@@ -181,6 +233,7 @@ class World : public Aggregates {
   }
 
   size_t commands_ = 0;
+  bool retire_ = false;  // fold accounts with decision_apply
   std::map<std::string, AccountState> accounts_;
   std::map<std::string, KeyState> keys_;
   std::map<std::string, TenantClaimState> tenants_;

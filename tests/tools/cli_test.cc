@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +37,43 @@ class Cli : public ::testing::Test {
   }
   mledger::testing::TempDir dir_;
 };
+
+std::string add_user_line(const std::string& id, const std::string& account, const std::string& user) {
+  return R"({"command_id":")" + id + R"(","type":"add_user","account_id":")" + account +
+         R"(","actor":{"kind":"user","account_id":")" + account +
+         R"(","user_id":"u-1"},"data":{"user_id":")" + user + R"(","email":")" + user +
+         R"(@contoso.de","display_name":"U","roles":[]}})";
+}
+
+// An exec that folds a long account leaves a snapshot of its decision state
+// behind (docs/event-log.md, "Decision state and snapshots"); a damaged one is
+// named on stderr, ignored, and rebuilt; deleting them all is safe.
+TEST_F(Cli, exec_leaves_a_snapshot_of_a_long_account_and_a_damaged_one_is_ignored_and_rebuilt) {
+  std::string lines = enroll_line("c0", "contoso") + "\n";
+  for (int i = 1; i <= 1100; ++i) {
+    lines += add_user_line("c" + std::to_string(i), "contoso", "user-" + std::to_string(i)) + "\n";
+  }
+  ASSERT_EQ(run("exec " + data() + " " + file("long.jsonl", lines)).exit_code, 0);
+  const std::filesystem::path snapshots = dir_.sub("ledger") + "/snapshots";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(snapshots)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].extension(), ".snap");
+  std::filesystem::resize_file(files[0], std::filesystem::file_size(files[0]) / 2);
+
+  auto damaged = run("exec " + data() + " " + file("one.jsonl", add_user_line("d1", "contoso", "late-1") + "\n"));
+  EXPECT_EQ(damaged.exit_code, 0) << damaged.out;
+  EXPECT_NE(damaged.out.find("accepted"), std::string::npos) << damaged.out;
+  EXPECT_NE(damaged.out.find("snapshot(s) failed their checks and were ignored"), std::string::npos) << damaged.out;
+  // That exec folded the account from the start and wrote a new snapshot.
+  auto again = run("exec " + data() + " " + file("two.jsonl", add_user_line("d2", "contoso", "user-7") + "\n"));
+  EXPECT_EQ(again.exit_code, 1) << again.out;  // user-7 exists: the state is right
+  EXPECT_NE(again.out.find("user_already_exists"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("snapshot(s) failed"), std::string::npos) << again.out;
+  std::filesystem::remove_all(snapshots);
+  auto without = run("exec " + data() + " " + file("three.jsonl", add_user_line("d3", "contoso", "late-1") + "\n"));
+  EXPECT_NE(without.out.find("user_already_exists"), std::string::npos) << without.out;
+}
 
 TEST_F(Cli, help_everywhere) {
   for (const char* c : {"--help", "exec --help", "history --help", "verify --help",

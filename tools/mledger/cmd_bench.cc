@@ -16,6 +16,7 @@
 #include "adapters/writer/group_commit_writer.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/bench_mix.h"
+#include "tools/mledger/bench_deep_account.h"
 #include "tools/mledger/bench_history.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
@@ -30,6 +31,7 @@ constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--eve
        mledger bench replay [--data DIR] [--json]
        mledger bench rebuild [--data DIR] [--json]
        mledger bench history [--data DIR] [--queries N] [--json]
+       mledger bench deep-account [--data DIR] [--events N] [--warm N]
 
 append: appends N synthetic UserAdded events (one per command, spread over
   --accounts account streams, each stream's versions checked) through the
@@ -47,6 +49,12 @@ rebuild: builds every projection of the ledger at DIR from event 1 into a
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.
+deep-account: builds a NEW ledger at DIR with an account 'deep' whose stream
+  holds N events (users added and removed, in batches through the ledger) and
+  a new account 'fresh', then times one add_user on each with a new ledger
+  (an empty cache, as a new process has; with and without snapshots) and
+  --warm N add_users on each through one ledger (default 200), with ratios.
+  tools/bench-deep-account also times `mledger exec` of one line.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
   --window 8192 --payload-bytes 256.
 )";
@@ -285,7 +293,7 @@ int bench_rebuild(Args& args) {
 int run_bench(const Argv& argv) {
   if (!argv.empty() && (argv[0] == "commands" || argv[0] == "http")) return run_bench_load(argv);
   Args args;
-  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries"}, {"json", "help"})) {
+  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries", "warm"}, {"json", "help"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -295,7 +303,7 @@ int run_bench(const Argv& argv) {
     return kExitOk;
   }
   if (args.positionals().size() != 1) {
-    std::fprintf(stderr, "mledger bench: say append, replay, rebuild or history\n\n%s", kHelp);
+    std::fprintf(stderr, "mledger bench: say append, replay, rebuild, history or deep-account\n\n%s", kHelp);
     return kExitUsage;
   }
   const std::string& what = args.positionals()[0];
@@ -303,6 +311,7 @@ int run_bench(const Argv& argv) {
   if (what == "replay") return bench_replay(args);
   if (what == "rebuild") return bench_rebuild(args);
   if (what == "history") return bench_history(args);
+  if (what == "deep-account") return bench_deep_account(args);
   std::fprintf(stderr, "mledger bench: unknown benchmark '%s'\n\n%s", what.c_str(), kHelp);
   return kExitUsage;
 }

@@ -62,7 +62,7 @@ int run_catalogue(const Argv& argv) {
       std::fprintf(stderr, "mledger catalogue: %s\n", log.error().to_string().c_str());
       return kExitFailure;
     }
-    LogAggregates aggregates(**log, LedgerOptions{}.stream_events_max);
+    LogAggregates aggregates(**log);
     const OfferCatalogue catalogue = aggregates.catalogue();
     if (!aggregates.read_error().ok()) {
       std::fprintf(stderr, "mledger catalogue: %s\n", aggregates.read_error().to_string().c_str());

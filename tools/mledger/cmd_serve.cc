@@ -90,8 +90,10 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
                            most this long, then 503 (default 2000)
   --aggregate-cache-streams N  folded aggregate states kept in memory between
                            commands, least recently used evicted (default
-                           20000; 0: every command folds its streams from the
-                           start)
+                           20000; 0: every command folds its streams from a
+                           snapshot or the start)
+  --snapshot-every N       snapshot an account's decision state once its stream
+                           is N events past its last snapshot (default 1000)
 
 SIGTERM or SIGINT: stop accepting, answer every request in flight (its
 commands durable), stop publishing, bring the projections up to date, close.
@@ -112,6 +114,7 @@ const Limit kLimits[] = {
     {"idle-timeout-ms", 30000, 10, 3600000},         {"drain-timeout-ms", 30000, 10, 3600000},
     {"read-wait-ms", 2000, 0, 600000},
     {"aggregate-cache-streams", LedgerOptions{}.aggregate_cache_streams_max, 0, 10'000'000},
+    {"snapshot-every", SnapshotOptions{}.events_between_snapshots, 1, 100'000'000},
 };
 
 // What the command line asks for, checked.
@@ -319,6 +322,20 @@ GroupCommitOptions writer_options(http::Metrics& metrics) {
   return options;
 }
 
+// Counters of the decision-state snapshots.
+void register_snapshot_metrics(http::Metrics& metrics, Runtime& rt) {
+  metrics.counter_reader("mledger_snapshots_loaded_total",
+                         "Account loads that started from a snapshot that passed its checks",
+                         [&rt] { return static_cast<double>(rt.ledger->snapshot_stats().loaded); });
+  metrics.counter_reader("mledger_snapshots_written_total", "Snapshots of decision states written",
+                         [&rt] { return static_cast<double>(rt.ledger->snapshot_stats().written); });
+  metrics.counter_reader("mledger_snapshots_dropped_total", "Snapshots not written: their queue was full",
+                         [&rt] { return static_cast<double>(rt.ledger->snapshot_stats().dropped); });
+  metrics.counter_reader("mledger_snapshots_ignored_total",
+                         "Snapshots that failed a check (damaged, foreign, other fold version) and were ignored",
+                         [&rt] { return static_cast<double>(rt.ledger->snapshot_stats().ignored); });
+}
+
 // Gauges and counters of the log, the projections, the writer and the cache.
 void register_ledger_metrics(http::Metrics& metrics, Runtime& rt) {
   metrics.gauge("mledger_log_head_seq", "The sequence number of the log's last event", [&rt] {
@@ -336,13 +353,15 @@ void register_ledger_metrics(http::Metrics& metrics, Runtime& rt) {
                          [&rt] { return static_cast<double>(rt.writer->stats().events); });
   metrics.counter_reader("mledger_aggregate_cache_hits_total", "Aggregate loads that started from a cached folded state",
                          [&rt] { return static_cast<double>(rt.ledger->aggregate_cache_stats().hits); });
-  metrics.counter_reader("mledger_aggregate_cache_misses_total", "Aggregate loads that folded their stream from the start",
+  metrics.counter_reader("mledger_aggregate_cache_misses_total",
+                         "Aggregate loads not in the cache (folded from a snapshot or the start)",
                          [&rt] { return static_cast<double>(rt.ledger->aggregate_cache_stats().misses); });
   metrics.counter_reader("mledger_aggregate_cache_evictions_total",
                          "Cached folded states evicted (least recently used) to stay within the limit",
                          [&rt] { return static_cast<double>(rt.ledger->aggregate_cache_stats().evictions); });
   metrics.gauge("mledger_aggregate_cache_streams", "Folded aggregate states in the cache",
                 [&rt] { return static_cast<double>(rt.ledger->aggregate_cache_stats().streams); });
+  register_snapshot_metrics(metrics, rt);
   metrics.counter_reader("mledger_append_failed_batches_total", "Durable writes of the single writer that failed",
                          [&rt] { return static_cast<double>(rt.writer->stats().failed_batches); });
   metrics.gauge("mledger_writer_failed_writes",
@@ -420,6 +439,7 @@ std::function<void(const http::AccessRecord&)> access_log(ServerLogs& logs) {
 StatusOr<std::unique_ptr<Runtime>> open_for_serving(const ServeConfig& c, http::Metrics& metrics) {
   LedgerOptions ledger_options;
   ledger_options.aggregate_cache_streams_max = c.limit.at("aggregate-cache-streams");
+  ledger_options.snapshots.events_between_snapshots = c.limit.at("snapshot-every");
   auto opened = open_runtime(c.dir, writer_options(metrics), ledger_options,
                              c.init ? LedgerCreation::create_if_missing : LedgerCreation::refuse_missing);
   if (!opened.ok()) return opened;

@@ -44,12 +44,24 @@ std::string projections_dir(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "projections").string();
 }
 
+std::string snapshots_dir(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "snapshots").string();
+}
+
 std::unique_ptr<ProjectionEngine> make_engine(ProjectionStore& store, EventLog& log,
                                               ProjectionEngineOptions options) {
   return std::make_unique<ProjectionEngine>(store, log, all_stored_projections(), std::move(options));
 }
 
 Runtime::~Runtime() {
+  if (ledger) {
+    ledger->flush_snapshots();
+    const SnapshotStats s = ledger->snapshot_stats();
+    if (s.ignored > 0) {
+      std::fprintf(stderr, "mledger: %llu snapshot(s) failed their checks and were ignored (rebuilt later); last: %s\n",
+                   static_cast<unsigned long long>(s.ignored), s.last_ignored.c_str());
+    }
+  }
   ledger.reset();
   writer.reset();  // drains and joins before the log closes
   if (projector) {
@@ -77,7 +89,15 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCom
   if (!log.ok()) return Err{log.error()};
   rt->log = std::move(log.value());
   rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, std::move(writer));
-  rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, std::move(ledger));
+  auto snapshots = FileSnapshotStore::open(snapshots_dir(dir));
+  if (snapshots.ok()) {
+    rt->snapshots = std::move(snapshots.value());
+  } else {
+    // Only an optimisation: commands fold from the log without them.
+    std::fprintf(stderr, "mledger: warning: no snapshots: %s\n", snapshots.error().message().c_str());
+  }
+  rt->ledger = std::make_unique<Ledger>(*rt->log, *rt->writer, rt->clock, rt->ids, std::move(ledger),
+                                        rt->snapshots.get());
 
   RocksDbProjectionStoreOptions store_options;
   store_options.path = projections_dir(dir);

@@ -11,6 +11,7 @@
 #include "adapters/projections/projector.h"
 #include "adapters/projections/rocksdb_projection_store.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/snapshots/file_snapshot_store.h"
 #include "adapters/system/random_ids.h"
 #include "adapters/system/system_clock.h"
 #include "adapters/writer/group_commit_writer.h"
@@ -19,6 +20,8 @@ namespace mledger::cli {
 
 // Where a ledger directory keeps its projections (a RocksDB of its own).
 std::string projections_dir(const std::string& data_dir);
+// Where it keeps snapshots of long accounts' decision states (files; disposable).
+std::string snapshots_dir(const std::string& data_dir);
 
 // The projection engine over a store and a log, with every projection.
 std::unique_ptr<ProjectionEngine> make_engine(ProjectionStore& store, EventLog& log,
@@ -29,6 +32,8 @@ struct Runtime {
   SystemClock clock;
   RandomUuidSource ids;
   std::unique_ptr<GroupCommitWriter> writer;
+  // Snapshots of long accounts' decision states (<dir>/snapshots; disposable).
+  std::unique_ptr<FileSnapshotStore> snapshots;
   std::unique_ptr<Ledger> ledger;
   // Kept current while the command runs, brought to the head on close. Absent
   // when another process holds them (they catch up on a later open).

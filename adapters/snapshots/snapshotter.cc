@@ -1,0 +1,142 @@
+#include "adapters/snapshots/snapshotter.h"
+
+#include "adapters/snapshots/snapshot_codec.h"
+#include "domain/account/retire.h"
+
+namespace mledger {
+
+Snapshotter::Snapshotter(EventLog& log, SnapshotStore& store, SnapshotOptions options)
+    : log_(log), store_(store), options_(options), thread_([this] { run(); }) {}
+
+Snapshotter::~Snapshotter() {
+  flush();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void Snapshotter::ignore(const std::string& stream, const std::string& why) {
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.ignored;
+    stats_.last_ignored = stream + ": " + why;
+    snapshotted_.erase(stream);
+  }
+  (void)store_.erase(stream);  // rebuilt by a later offer; a failure leaves it to be ignored again
+}
+
+std::optional<SnapshotAt> Snapshotter::latest(const std::string& stream) {
+  auto bytes = store_.read(stream);
+  if (!bytes.ok()) {
+    std::lock_guard lock(mu_);
+    ++stats_.failures;
+    return std::nullopt;
+  }
+  if (!bytes->has_value()) return std::nullopt;
+  auto snapshot = decode_snapshot(**bytes);
+  if (!snapshot.ok()) {
+    ignore(stream, snapshot.error().message());
+    return std::nullopt;
+  }
+  if (snapshot->stream != stream) {
+    ignore(stream, "snapshot names stream " + snapshot->stream);
+    return std::nullopt;
+  }
+  if (snapshot->fold_version != kDecisionFoldVersion) {
+    ignore(stream, "fold version " + std::to_string(snapshot->fold_version) + ", not " +
+                       std::to_string(kDecisionFoldVersion));
+    return std::nullopt;
+  }
+  auto at = log_.read_stream(stream, snapshot->version, 1);
+  if (!at.ok()) {
+    std::lock_guard lock(mu_);
+    ++stats_.failures;
+    return std::nullopt;
+  }
+  if (snapshot->version == 0 || at->empty() || (*at)[0].version != snapshot->version ||
+      (*at)[0].hash != snapshot->event_hash) {
+    ignore(stream, "the log's event at version " + std::to_string(snapshot->version) +
+                       " is not the one the snapshot was taken at (another ledger, or a rewritten log)");
+    return std::nullopt;
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.loaded;
+  remember(stream, snapshot->version);
+  return SnapshotAt{std::move(snapshot->state), snapshot->version};
+}
+
+void Snapshotter::remember(const std::string& stream, uint64_t version) {
+  if (snapshotted_.size() >= options_.streams_remembered_max && !snapshotted_.contains(stream)) {
+    snapshotted_.clear();
+  }
+  uint64_t& known = snapshotted_[stream];
+  if (version > known) known = version;
+}
+
+void Snapshotter::offer(const std::string& stream, std::shared_ptr<const AccountState> state,
+                        uint64_t version) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = snapshotted_.find(stream);
+    const uint64_t since = it == snapshotted_.end() ? 0 : it->second;
+    if (version < since + options_.events_between_snapshots) return;
+    if (queue_.size() >= options_.queue_max) {
+      ++stats_.dropped;
+      return;
+    }
+    remember(stream, version);  // queued: later offers count from here
+    queue_.push_back(Offer{stream, std::move(state), version});
+  }
+  wake_.notify_one();
+}
+
+void Snapshotter::write(const Offer& offer) {
+  auto at = log_.read_stream(offer.stream, offer.version, 1);
+  if (!at.ok() || at->empty() || (*at)[0].version != offer.version) {
+    std::lock_guard lock(mu_);
+    ++stats_.failures;
+    snapshotted_.erase(offer.stream);
+    return;
+  }
+  const std::string bytes = encode_snapshot(
+      AccountSnapshot{offer.stream, offer.version, (*at)[0].hash, kDecisionFoldVersion, *offer.state});
+  const Status s = store_.write(offer.stream, bytes);
+  std::lock_guard lock(mu_);
+  if (s.ok()) {
+    ++stats_.written;
+  } else {
+    ++stats_.failures;
+    snapshotted_.erase(offer.stream);
+  }
+}
+
+void Snapshotter::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stop_, nothing left
+    Offer next = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    write(next);
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) drained_.notify_all();
+  }
+}
+
+void Snapshotter::flush() {
+  std::unique_lock lock(mu_);
+  drained_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+SnapshotStats Snapshotter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+}  // namespace mledger
