@@ -26,6 +26,7 @@
 #include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 #include "adapters/rocksdb/table_file_check.h"
+#include "adapters/system/file_writes.h"
 
 namespace mledger {
 
@@ -458,6 +459,11 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
   impl->acked_head = *acked;
   if (impl->primary()) {
+    // RocksDB creates a new ledger's directory without syncing the directory
+    // that holds it: until that sync, a power cut may take the whole ledger.
+    std::filesystem::path dir(options.path);
+    if (!dir.has_filename()) dir = dir.parent_path();
+    if (Status s = sync_parent_directory("ledger directory", dir.string()); !s.ok()) return Err{s};
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
     if (!mark.ok()) return Err{mark.error()};
