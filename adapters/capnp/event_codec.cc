@@ -334,7 +334,7 @@ StatusOr<EventHead> open_head(std::string_view bytes) {
     head.schema_version = b.getSchemaVersion();
     head.recorded_at_micros = b.getRecordedAtMicros();
     for (auto a : b.getAccountIds()) head.account_ids.push_back(str(a));
-    return Status::Ok();
+    return read_actor(b.getActor(), head.actor);
   });
   if (!s.ok()) return Err{s};
   return head;

@@ -138,7 +138,7 @@ void check_ledger(const std::string& ledger, const std::set<std::string>& acks, 
     EXPECT_LE(acked->seq, chain->digest.seq);
   }
   for (const auto& id : acks) {
-    auto found = (*log)->find_command(id);
+    auto found = (*log)->find_command("account:" + id.substr(4), id);
     ASSERT_TRUE(found.ok()) << found.error().to_string();
     ASSERT_TRUE(found->has_value()) << "acknowledged command lost: " << id;
     EXPECT_EQ((*found)->events.size(), 2u) << id;
