@@ -87,6 +87,7 @@ class RocksDbEventLog::Impl {
   std::unique_ptr<HeadWatermark> watermark;  // primary instances only
   std::optional<LogDigest> acked_head;        // the watermark as last read or advanced (head_mu)
   bool write_failed = false;
+  std::string format;              // the meta format marker ("" in a new ledger)
   bool bare_command_keys = false;  // format 1 records may be keyed by the bare id (check_format)
   Status last_failure;
   std::string resume_failure;  // why the last DB::Resume() failed
@@ -385,13 +386,10 @@ class RocksDbEventLog::Impl {
   //   "2"  every command record is keyed by scope and id (command_key());
   //        with meta "bare_command_keys" = "1", records written before scopes
   //        existed are still keyed by the bare id (command_from_disk()).
-  //   "1"  a ledger from before scopes: bare ids only. A writer upgrades it
-  //        (one synced batch: format "2" and bare_command_keys) before it
-  //        writes any scoped record, so that a build from before scopes,
-  //        which would miss those records, refuses the ledger.
-  // Nothing else is rewritten.
+  //   "1"  a ledger from before scopes: bare ids only.
+  // Reads only; settle_format() writes.
   Status check_format() {
-    std::string format, bare;
+    std::string bare;
     rocksdb::Status s = db->Get(read_options(), cf[kMeta], "format", &format);
     if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading format marker");
     rocksdb::Status b = db->Get(read_options(), cf[kMeta], "bare_command_keys", &bare);
@@ -401,14 +399,25 @@ class RocksDbEventLog::Impl {
                                                 "; this build reads formats 1 and 2");
     }
     bare_command_keys = format == "1" || bare == "1";
-    if (!primary() || format == "2") return Status::Ok();
+    return Status::Ok();
+  }
+
+  // A writer, once the ledger is known whole: marks a new ledger format 2,
+  // and upgrades one of format 1 (one synced batch: format "2" and
+  // bare_command_keys) before it writes any scoped record, so that a build
+  // from before scopes, which would miss those records, refuses the ledger.
+  // Nothing else is rewritten.
+  Status settle_format() {
+    if (format == "2") return Status::Ok();
     rocksdb::WriteBatch wb;
     rocksdb::Status w = wb.Put(cf[kMeta], "format", "2");
     if (w.ok() && format == "1") w = wb.Put(cf[kMeta], "bare_command_keys", "1");
     rocksdb::WriteOptions sync;
     sync.sync = true;
     if (w.ok()) w = db->Write(sync, &wb);
-    return w.ok() ? Status::Ok() : from_rocks(w, "writing format marker");
+    if (!w.ok()) return from_rocks(w, "writing format marker");
+    format = "2";
+    return Status::Ok();
   }
 
   // Every acknowledged event is here: the head is at or past the watermark,
@@ -494,6 +503,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
     std::filesystem::path dir(options.path);
     if (!dir.has_filename()) dir = dir.parent_path();
     if (Status s = sync_parent_directory("ledger directory", dir.string()); !s.ok()) return Err{s};
+    if (Status s = impl->settle_format(); !s.ok()) return Err{s};
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
     if (!mark.ok()) return Err{mark.error()};
