@@ -75,11 +75,49 @@ void write_body(wire::EventBody::Builder b, uint64_t seq, uint64_t version, cons
   write_payload(b.initPayload(), e.payload);
 }
 
+// The name of the first text of an event to encode that holds a NUL byte
+// ("payload.address.city", "metadata.actor.user_id"); empty when none.
+std::string text_with_nul(const NewEvent& e, const EventMetadata& md) {
+  const std::pair<const char*, const std::string*> texts[] = {
+      {"stream", &e.stream},
+      {"event_id", &e.event_id},
+      {"metadata.command_id", &md.command_id},
+      {"metadata.correlation_id", &md.correlation_id},
+      {"metadata.causation_id", &md.causation_id},
+      {"metadata.actor.account_id", &md.actor.account_id},
+      {"metadata.actor.user_id", &md.actor.user_id}};
+  std::vector<std::string_view> path;
+  for (const auto& [name, text] : texts) {
+    if (first_text_with_nul(*text, path)) return name;
+  }
+  if (first_text_with_nul(e.account_ids, path)) return "account_ids";
+  const bool in_payload =
+      std::visit([&](const auto& p) { return first_text_with_nul(p, path); }, e.payload);
+  if (!in_payload) return {};
+  std::string out = "payload";
+  for (auto part : path) out.append(".").append(part);
+  return out;
+}
+
 void put_le64(char* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
+// Sequence numbers, stream versions and schema versions count from 1: a 0
+// is damage (the encoder asserts against writing one).
+Status check_counters(uint64_t seq, uint64_t version, uint32_t schema_version) {
+  if (seq == 0) return Status(StatusCode::corruption, "event seq is 0 (sequence numbers start at 1)");
+  if (version == 0) {
+    return Status(StatusCode::corruption, "event stream version is 0 (stream versions start at 1)");
+  }
+  if (schema_version == 0) {
+    return Status(StatusCode::corruption, "event schema version is 0 (schema versions start at 1)");
+  }
+  return Status::Ok();
+}
+
 Status read_body(wire::EventBody::Reader b, RecordedEvent& e) {
+  if (Status s = check_counters(b.getSeq(), b.getVersion(), b.getSchemaVersion()); !s.ok()) return s;
   e.seq = b.getSeq();
   e.stream = str(b.getStream());
   e.version = b.getVersion();
@@ -142,6 +180,11 @@ Status check_size(std::string_view bytes) {
 StatusOr<std::string> encode_body(uint64_t seq, uint64_t version, const NewEvent& event,
                                   const EventMetadata& metadata) {
   assert(seq != 0 && version != 0);
+  if (auto field = text_with_nul(event, metadata); !field.empty()) {
+    return fail(StatusCode::invalid_argument,
+                "event " + std::string(event_type_name(event.payload)) + ": text field " + field +
+                    " holds a NUL byte (Cap'n Proto Text cannot)");
+  }
   capnp::MallocMessageBuilder message(128);
   write_body(message.initRoot<wire::EventBody>(), seq, version, event, metadata);
   kj::Array<capnp::word> body =
@@ -269,6 +312,7 @@ StatusOr<ChainLink> open_link(std::string_view bytes) {
     link.prev_hash = opened.prev_hash;
     link.hash = opened.hash;
     link.seq = body.getSeq();
+    if (link.seq == 0) return check_counters(0, 1, 1);
     return Status::Ok();
   });
   if (!s.ok()) return Err{s};
@@ -278,6 +322,7 @@ StatusOr<ChainLink> open_link(std::string_view bytes) {
 StatusOr<EventHead> open_head(std::string_view bytes) {
   EventHead head;
   Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader b) {
+    if (Status c = check_counters(b.getSeq(), b.getVersion(), b.getSchemaVersion()); !c.ok()) return c;
     head.prev_hash = opened.prev_hash;
     head.hash = opened.hash;
     head.seq = b.getSeq();
@@ -289,7 +334,7 @@ StatusOr<EventHead> open_head(std::string_view bytes) {
     head.schema_version = b.getSchemaVersion();
     head.recorded_at_micros = b.getRecordedAtMicros();
     for (auto a : b.getAccountIds()) head.account_ids.push_back(str(a));
-    return Status::Ok();
+    return read_actor(b.getActor(), head.actor);
   });
   if (!s.ok()) return Err{s};
   return head;

@@ -73,6 +73,7 @@ struct EventHead {
   uint32_t schema_version = 0;
   int64_t recorded_at_micros = 0;
   std::vector<std::string> account_ids;
+  Actor actor;  // whose command it was (its command_scope())
   Hash256 prev_hash{};
   Hash256 hash{};
 };

@@ -12,12 +12,11 @@
 #include <string_view>
 
 #include "adapters/capnp/mledger.capnp.h"
+#include "adapters/capnp/struct_codec.h"
 #include "domain/core/status.h"
 #include "domain/events/event.h"
 
 namespace mledger::codec {
-
-inline std::string str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 void write_actor(wire::Actor::Builder b, const Actor& actor);
 [[nodiscard]] Status read_actor(wire::Actor::Reader r, Actor& actor);

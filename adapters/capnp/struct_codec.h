@@ -20,6 +20,7 @@
 
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
+#include <kj/debug.h>
 
 #include <cctype>
 #include <cstdint>
@@ -34,6 +35,46 @@
 #include "domain/core/time.h"
 
 namespace mledger::codec {
+
+// The string of a Text read from outside this process. Cap'n Proto Text
+// cannot hold a NUL byte (the encoder refuses one: first_text_with_nul()), so
+// one is damage: thrown as a kj::Exception, which every decoder's caller turns
+// into `corruption` as it does Cap'n Proto's own checks. Every Text the
+// codecs read goes through here.
+inline std::string str(capnp::Text::Reader t) {
+  KJ_REQUIRE(std::string_view(t.cStr(), t.size()).find('\0') == std::string_view::npos,
+             "a text field holds a NUL byte");
+  return std::string(t.cStr(), t.size());
+}
+
+// The first text of `value` (a string, an optional, a vector or a reflected
+// struct, recursively) that holds a NUL byte, as a path of field names into
+// `path` ("address.city"); false when there is none. What the encoder checks
+// before it writes, paired with str() when reading.
+template <class M>
+bool first_text_with_nul(const M& value, std::vector<std::string_view>& path) {
+  if constexpr (std::is_same_v<M, std::string>) {
+    return value.find('\0') != std::string::npos;
+  } else if constexpr (is_optional<M>::value) {
+    return value && first_text_with_nul(*value, path);
+  } else if constexpr (is_vector<M>::value) {
+    for (const auto& element : value) {
+      if (first_text_with_nul(element, path)) return true;
+    }
+    return false;
+  } else if constexpr (has_fields_v<M>) {
+    bool found = false;
+    M::for_each_field(value, [&](const char* name, const auto& member) {
+      if (found) return;
+      path.push_back(name);
+      found = first_text_with_nul(member, path);
+      if (!found) path.pop_back();
+    });
+    return found;
+  } else {
+    return false;
+  }
+}
 
 // "card_last4" -> "cardLast4", "operator_" -> "operator"; `micros` appends "Micros".
 std::string wire_name(std::string_view snake, bool micros = false);
@@ -277,8 +318,7 @@ template <class E>
 Status read_element(const capnp::DynamicValue::Reader& v, const std::string& type_name,
                     const Slot& slot, E& out) {
   if constexpr (std::is_same_v<E, std::string>) {
-    auto t = v.as<capnp::Text>();
-    out.assign(t.cStr(), t.size());
+    out = str(v.as<capnp::Text>());
   } else if constexpr (std::is_same_v<E, Instant>) {
     out.micros_since_epoch = v.as<int64_t>();
   } else if constexpr (std::is_enum_v<E>) {
@@ -301,7 +341,7 @@ Status read_value(capnp::DynamicStruct::Reader r, const std::string& type_name, 
       if (t.size() == 0) {
         out.reset();
       } else {
-        out.emplace(t.cStr(), t.size());
+        out.emplace(str(t));
       }
     } else if (r.get(slot.has).as<bool>()) {
       V v{};

@@ -53,9 +53,10 @@ void Ledger::flush_snapshots() {
   if (snapshotter_) snapshotter_->flush();
 }
 
-StatusOr<std::optional<CommandResult>> Ledger::earlier_outcome(const std::string& command_id,
+StatusOr<std::optional<CommandResult>> Ledger::earlier_outcome(const CommandContext& ctx,
                                                                 const Hash256& digest) {
-  auto first = log_.find_command(command_id);
+  const std::string& command_id = ctx.command_id;
+  auto first = log_.find_command(command_scope(ctx.actor), command_id);
   if (!first.ok()) return Err{first.error()};
   if (!first->has_value()) return std::optional<CommandResult>();
   if ((*first)->command_digest != digest) return std::optional<CommandResult>(rejected(reused(command_id)));
@@ -67,7 +68,7 @@ StatusOr<std::optional<CommandResult>> Ledger::earlier_outcome(const std::string
 
 StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& digest) {
   const CommandContext& ctx = command.context;
-  auto earlier = earlier_outcome(ctx.command_id, digest);
+  auto earlier = earlier_outcome(ctx, digest);
   if (!earlier.ok()) return Err{earlier.error()};
   if (earlier->has_value()) return std::move(**earlier);
 
@@ -79,7 +80,7 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
       // The same command, sent twice at once, may have been appended between
       // the look-up above and this decision (which then sees its effects):
       // it is a duplicate, not a rejection.
-      auto raced = earlier_outcome(ctx.command_id, digest);
+      auto raced = earlier_outcome(ctx, digest);
       if (!raced.ok()) return Err{raced.error()};
       if (raced->has_value()) return std::move(**raced);
       return rejected(decision.error());
@@ -200,13 +201,14 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
     group.clear();
     group_items.clear();
   };
-  std::map<std::string, size_t, std::less<>> submitted;  // command id -> item
+  std::map<std::string, size_t, std::less<>> submitted;  // scope '\0' command id -> item
   std::vector<std::pair<size_t, size_t>> duplicates;     // item -> the in-flight item it repeats
   for (size_t k = round.from; k < n; ++k) {
     const Command& command = *items[k].command;
     const Hash256& digest = items[k].digest;
     const std::string& id = command.context.command_id;
-    if (auto it = submitted.find(id); it != submitted.end()) {
+    const std::string scoped_id = command_scope(command.context.actor) + '\0' + id;
+    if (auto it = submitted.find(scoped_id); it != submitted.end()) {
       if (items[it->second].digest == digest) {
         duplicates.emplace_back(k, it->second);  // settled once the first is durable
       } else {
@@ -214,7 +216,7 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
       }
       continue;
     }
-    auto earlier = earlier_outcome(id, digest);
+    auto earlier = earlier_outcome(command.context, digest);
     if (!earlier.ok()) {
       stop_at(k, earlier.error());
       break;
@@ -230,7 +232,7 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
       break;
     }
     if (!decision.ok()) {
-      auto raced = earlier_outcome(id, digest);  // a twin sent at once may have landed meanwhile
+      auto raced = earlier_outcome(command.context, digest);  // a twin sent at once may have landed meanwhile
       if (!raced.ok()) {
         stop_at(k, raced.error());
         break;
@@ -242,7 +244,7 @@ void Ledger::run_round(std::span<const BatchItem> items, Round& round) {
     aggregates.apply_accepted(req.events, command.context.now);
     group.push_back(std::move(req));
     group_items.push_back(k);
-    submitted.emplace(id, k);
+    submitted.emplace(scoped_id, k);
     if (group.size() >= kSubmitGroupMax) submit_group();
   }
   submit_group();

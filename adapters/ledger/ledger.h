@@ -102,9 +102,10 @@ class Ledger {
   void flush_snapshots();
 
  private:
-  // The outcome of an earlier execution of `command_id`: duplicate (same
-  // digest) or rejected as a reused id; nullopt when there was none.
-  StatusOr<std::optional<CommandResult>> earlier_outcome(const std::string& command_id,
+  // The outcome of an earlier execution of the context's command id within
+  // its actor's scope (command_scope()): duplicate (same digest) or rejected
+  // as a reused id; nullopt when there was none.
+  StatusOr<std::optional<CommandResult>> earlier_outcome(const CommandContext& ctx,
                                                          const Hash256& digest);
   struct Round;
   // One pass of execute_batch over items [from, end): decides each over the

@@ -68,6 +68,10 @@ Status check_append_request(const AppendRequest& r) {
     return bad("command id must be 1 to 128 bytes");
   }
   if (r.metadata.command_id != r.command_id) return bad("metadata names another command id");
+  if (r.command_id.find('\0') != std::string::npos ||
+      r.metadata.actor.account_id.find('\0') != std::string::npos) {
+    return bad("command id and actor account hold no NUL byte");
+  }
   if (r.events.empty()) return bad("an append needs at least one event");
   if (!r.encoded_bodies.empty() && r.encoded_bodies.size() != r.events.size()) {
     return bad("encoded_bodies must be empty or one per event");
@@ -122,12 +126,14 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
       if (req.chain != 0) broken_chains.insert(req.chain);
     };
 
-    // Idempotency: earlier in this batch, then the log.
+    // Idempotency, within the actor's scope: earlier in this batch, then the log.
+    const std::string scope = command_scope(req.metadata.actor);
+    const std::string batch_key = scope + '\0' + req.command_id;
     std::optional<CommandRecord> known;
-    if (auto it = batch_commands.find(req.command_id); it != batch_commands.end()) {
+    if (auto it = batch_commands.find(batch_key); it != batch_commands.end()) {
       known = it->second;
     } else {
-      auto found = command_of(req.command_id);
+      auto found = command_of(scope, req.command_id);
       if (!found.ok()) return Err{found.error()};
       known = *found;
     }
@@ -196,8 +202,8 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
     for (const NewEvent& ne : req.events) batch.stream_versions[ne.stream] = current[ne.stream];
     CommandRecord rec{req.command_digest, outcome.events.front().seq,
                       static_cast<uint32_t>(outcome.events.size())};
-    batch_commands.emplace(req.command_id, rec);
-    batch.commands.emplace_back(req.command_id, rec);
+    batch_commands.emplace(batch_key, rec);
+    batch.commands.push_back(PlannedCommand{scope, req.command_id, rec});
     outcome.status = AppendStatus::appended;
   }
   return batch;

@@ -33,10 +33,17 @@ struct PlannedEvent {
   std::string envelope;  // the bytes to store under `seq`
 };
 
+// A command record to store: under its id within its scope (command_scope()).
+struct PlannedCommand {
+  std::string scope;
+  std::string command_id;
+  CommandRecord record;
+};
+
 struct PlannedBatch {
   std::vector<AppendOutcome> outcomes;  // one per request
   std::vector<PlannedEvent> events;     // in seq order, contiguous after the old head
-  std::vector<std::pair<std::string, CommandRecord>> commands;  // new command records
+  std::vector<PlannedCommand> commands;  // new command records
   std::map<std::string, uint64_t, std::less<>> stream_versions;  // new heads of written streams
   // Duplicates to resolve: outcome index -> the first outcome's record. The
   // caller fills their `events` from the log (they were written earlier).
@@ -45,8 +52,9 @@ struct PlannedBatch {
 };
 
 using VersionLookup = std::function<StatusOr<uint64_t>(std::string_view stream)>;
-using CommandLookup =
-    std::function<StatusOr<std::optional<CommandRecord>>(std::string_view command_id)>;
+// The record of `command_id` within `scope` (command_scope()), if any.
+using CommandLookup = std::function<StatusOr<std::optional<CommandRecord>>(std::string_view scope,
+                                                                           std::string_view command_id)>;
 
 // Checks a request's shape (limits, every written stream listed). Returns an
 // invalid_argument Status naming the problem; called before a request is queued.

@@ -8,6 +8,18 @@
 
 namespace mledger {
 
+namespace {
+
+// A command's key: its id within its scope (neither holds a NUL byte).
+std::string scoped_key(std::string_view scope, std::string_view command_id) {
+  std::string key(scope);
+  key.push_back('\0');
+  key.append(command_id);
+  return key;
+}
+
+}  // namespace
+
 StatusOr<std::vector<AppendOutcome>> MemoryEventLog::append_batch(
     std::span<const AppendRequest> requests) {
   std::lock_guard lock(mu_);
@@ -15,8 +27,9 @@ StatusOr<std::vector<AppendOutcome>> MemoryEventLog::append_batch(
     auto it = streams_.find(stream);
     return it == streams_.end() ? uint64_t{0} : uint64_t{it->second.size()};
   };
-  auto command_of = [&](std::string_view id) -> StatusOr<std::optional<CommandRecord>> {
-    auto it = commands_.find(id);
+  auto command_of = [&](std::string_view scope,
+                        std::string_view id) -> StatusOr<std::optional<CommandRecord>> {
+    auto it = commands_.find(scoped_key(scope, id));
     if (it == commands_.end()) return std::optional<CommandRecord>();
     return std::optional<CommandRecord>(it->second);
   };
@@ -32,7 +45,7 @@ StatusOr<std::vector<AppendOutcome>> MemoryEventLog::append_batch(
       if (seqs.empty() || seqs.back() != pe.seq) seqs.push_back(pe.seq);
     }
   }
-  for (auto& [id, rec] : batch.commands) commands_[id] = rec;
+  for (const auto& c : batch.commands) commands_[scoped_key(c.scope, c.command_id)] = c.record;
   head_ = batch.head;
   for (auto& [index, rec] : batch.duplicates) {
     auto positions = positions_locked(rec);
@@ -130,9 +143,10 @@ StatusOr<std::vector<std::string>> MemoryEventLog::list_streams(std::string_view
   return out;
 }
 
-StatusOr<std::optional<AppendOutcome>> MemoryEventLog::find_command(std::string_view command_id) {
+StatusOr<std::optional<AppendOutcome>> MemoryEventLog::find_command(std::string_view scope,
+                                                                    std::string_view command_id) {
   std::lock_guard lock(mu_);
-  auto it = commands_.find(command_id);
+  auto it = commands_.find(scoped_key(scope, command_id));
   if (it == commands_.end()) return std::optional<AppendOutcome>();
   auto positions = positions_locked(it->second);
   if (!positions.ok()) return Err{positions.error()};

@@ -27,7 +27,8 @@ class MemoryEventLog final : public EventLog {
   StatusOr<uint64_t> stream_version(std::string_view stream) override;
   StatusOr<std::vector<std::string>> list_streams(std::string_view prefix, std::string_view after,
                                                   size_t max_count) override;
-  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view command_id) override;
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view scope,
+                                                      std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
 
@@ -42,7 +43,7 @@ class MemoryEventLog final : public EventLog {
   std::vector<std::string> envelopes_;  // index seq-1
   std::map<std::string, std::vector<uint64_t>, std::less<>> streams_;  // stream -> seqs
   std::map<std::string, std::vector<uint64_t>, std::less<>> accounts_;  // account -> seqs
-  std::map<std::string, CommandRecord, std::less<>> commands_;
+  std::map<std::string, CommandRecord, std::less<>> commands_;  // scope '\0' command id
   LogDigest head_;
 };
 

@@ -45,4 +45,28 @@ inline std::string printable_prefixed_key(std::string_view key) {
   return std::string(key.substr(0, key.size() - 9)) + "@" + std::to_string(get_be64(key.substr(key.size() - 8)));
 }
 
+// The `commands` family's key of a command id within its scope
+// (command_scope()): '\0' scope '\0' command id. Ledgers of format 1 also
+// hold keys from before scopes existed: the bare command id.
+inline std::string command_key(std::string_view scope, std::string_view command_id) {
+  std::string k;
+  k.reserve(scope.size() + command_id.size() + 2);
+  k.push_back('\0');
+  k.append(scope);
+  k.push_back('\0');
+  k.append(command_id);
+  return k;
+}
+
+// The scope and command id of a scoped `commands` key; false when `key` is
+// not one (a bare command id of format 1).
+inline bool split_command_key(std::string_view key, std::string_view* scope, std::string_view* command_id) {
+  if (key.size() < 3 || key[0] != '\0') return false;
+  const size_t end = key.find('\0', 1);
+  if (end == std::string_view::npos || end + 1 >= key.size()) return false;
+  *scope = key.substr(1, end - 1);
+  *command_id = key.substr(end + 1);
+  return command_id->find('\0') == std::string_view::npos;
+}
+
 }  // namespace mledger::index_keys

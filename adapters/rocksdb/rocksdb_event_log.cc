@@ -27,6 +27,7 @@
 #include "adapters/rocksdb/manual_resume.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 #include "adapters/rocksdb/table_file_check.h"
+#include "adapters/system/file_writes.h"
 
 namespace mledger {
 
@@ -35,6 +36,7 @@ namespace {
 constexpr const char* kFamilies[] = {"default", "events", "streams", "by_account", "commands", "meta"};
 enum Family { kDefault, kEvents, kStreams, kByAccount, kCommands, kMeta, kFamilyCount };
 
+using index_keys::command_key;
 using index_keys::get_be64;
 using index_keys::prefixed_key;
 using index_keys::seq_key;
@@ -86,6 +88,8 @@ class RocksDbEventLog::Impl {
   std::unique_ptr<HeadWatermark> watermark;  // primary instances only
   std::optional<LogDigest> acked_head;        // the watermark as last read or advanced (head_mu)
   bool write_failed = false;
+  std::string format;              // the meta format marker ("" in a new ledger)
+  bool bare_command_keys = false;  // format 1 records may be keyed by the bare id (check_format)
   Status last_failure;
   std::string resume_failure;  // why the last DB::Resume() failed
   std::chrono::steady_clock::time_point next_resume_at{};
@@ -179,14 +183,30 @@ class RocksDbEventLog::Impl {
     return get_be64(key.substr(stream.size() + 1));
   }
 
-  StatusOr<std::optional<CommandRecord>> command_from_disk(std::string_view id) {
+  StatusOr<std::optional<CommandRecord>> command_record(std::string_view key) {
     std::string value;
-    auto s = db->Get(read_options(), cf[kCommands], rocksdb::Slice(id.data(), id.size()), &value);
+    auto s = db->Get(read_options(), cf[kCommands], rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<CommandRecord>();
     if (!s.ok()) return Err{from_rocks(s, "reading command record")};
     auto rec = decode_command_record(value);
     if (!rec.ok()) return Err{rec.error()};
     return std::optional<CommandRecord>(*rec);
+  }
+
+  // The record of `id` within `scope`: under its scoped key; in a ledger of
+  // format 1 also under the bare id (written before scopes existed) when its
+  // first event's actor is in `scope`.
+  StatusOr<std::optional<CommandRecord>> command_from_disk(std::string_view scope, std::string_view id) {
+    auto rec = command_record(command_key(scope, id));
+    if (!rec.ok() || rec->has_value() || !bare_command_keys) return rec;
+    rec = command_record(id);
+    if (!rec.ok() || !rec->has_value()) return rec;
+    auto first = get_event((*rec)->first_seq);
+    if (!first.ok()) return Err{first.error()};
+    if (command_scope(first->metadata.actor) != scope || first->metadata.command_id != id) {
+      return std::optional<CommandRecord>();
+    }
+    return rec;
   }
 
   StatusOr<std::vector<EventPosition>> positions(const CommandRecord& r) {
@@ -369,20 +389,40 @@ class RocksDbEventLog::Impl {
   }
 
   // Format marker: refuse a directory written by an unknown format.
+  //   "2"  every command record is keyed by scope and id (command_key());
+  //        with meta "bare_command_keys" = "1", records written before scopes
+  //        existed are still keyed by the bare id (command_from_disk()).
+  //   "1"  a ledger from before scopes: bare ids only.
+  // Reads only; settle_format() writes.
   Status check_format() {
-    std::string format;
+    std::string bare;
     rocksdb::Status s = db->Get(read_options(), cf[kMeta], "format", &format);
-    if (s.IsNotFound() && primary()) {
-      rocksdb::WriteOptions w;
-      w.sync = true;
-      s = db->Put(w, cf[kMeta], "format", "1");
-      format = "1";
-    }
     if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading format marker");
-    if (!format.empty() && format != "1") {
+    rocksdb::Status b = db->Get(read_options(), cf[kMeta], "bare_command_keys", &bare);
+    if (!b.ok() && !b.IsNotFound()) return from_rocks(b, "reading format marker");
+    if (!format.empty() && format != "1" && format != "2") {
       return Status(StatusCode::corruption, "ledger at " + options.path + " has format " + format +
-                                                "; this build reads format 1");
+                                                "; this build reads formats 1 and 2");
     }
+    bare_command_keys = format == "1" || bare == "1";
+    return Status::Ok();
+  }
+
+  // A writer, once the ledger is known whole: marks a new ledger format 2,
+  // and upgrades one of format 1 (one synced batch: format "2" and
+  // bare_command_keys) before it writes any scoped record, so that a build
+  // from before scopes, which would miss those records, refuses the ledger.
+  // Nothing else is rewritten.
+  Status settle_format() {
+    if (format == "2") return Status::Ok();
+    rocksdb::WriteBatch wb;
+    rocksdb::Status w = wb.Put(cf[kMeta], "format", "2");
+    if (w.ok() && format == "1") w = wb.Put(cf[kMeta], "bare_command_keys", "1");
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (w.ok()) w = db->Write(sync, &wb);
+    if (!w.ok()) return from_rocks(w, "writing format marker");
+    format = "2";
     return Status::Ok();
   }
 
@@ -464,6 +504,12 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
   impl->acked_head = *acked;
   if (impl->primary()) {
+    // RocksDB creates a new ledger's directory without syncing the directory
+    // that holds it: until that sync, a power cut may take the whole ledger.
+    std::filesystem::path dir(options.path);
+    if (!dir.has_filename()) dir = dir.parent_path();
+    if (Status s = sync_parent_directory("ledger directory", dir.string()); !s.ok()) return Err{s};
+    if (Status s = impl->settle_format(); !s.ok()) return Err{s};
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
     if (!mark.ok()) return Err{mark.error()};
@@ -503,7 +549,9 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     }
     return m.version_from_disk(stream);
   };
-  auto command_of = [&](std::string_view id) { return m.command_from_disk(id); };
+  auto command_of = [&](std::string_view scope, std::string_view id) {
+    return m.command_from_disk(scope, id);
+  };
   auto planned = plan_append(requests, head, version_of, command_of);
   if (!planned.ok()) return Err{planned.error()};
   PlannedBatch& batch = planned.value();
@@ -519,8 +567,9 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
       }
       if (!s.ok()) return Err{from_rocks(s, "building write batch")};
     }
-    for (const auto& [id, rec] : batch.commands) {
-      rocksdb::Status s = wb.Put(m.cf[kCommands], id, encode_command_record(rec));
+    for (const PlannedCommand& c : batch.commands) {
+      rocksdb::Status s =
+          wb.Put(m.cf[kCommands], command_key(c.scope, c.command_id), encode_command_record(c.record));
       if (!s.ok()) return Err{from_rocks(s, "building write batch")};
     }
     rocksdb::WriteOptions w;
@@ -611,8 +660,9 @@ StatusOr<std::vector<std::string>> RocksDbEventLog::list_streams(std::string_vie
   return out;
 }
 
-StatusOr<std::optional<AppendOutcome>> RocksDbEventLog::find_command(std::string_view command_id) {
-  auto rec = impl_->command_from_disk(command_id);
+StatusOr<std::optional<AppendOutcome>> RocksDbEventLog::find_command(std::string_view scope,
+                                                                     std::string_view command_id) {
+  auto rec = impl_->command_from_disk(scope, command_id);
   if (!rec.ok()) return Err{rec.error()};
   if (!rec->has_value()) return std::optional<AppendOutcome>();
   auto positions = impl_->positions(**rec);

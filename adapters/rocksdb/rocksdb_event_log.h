@@ -5,8 +5,10 @@
 //   events      seq(8)                          -> Envelope bytes (mledger.capnp)
 //   streams     stream '\0' version(8)          -> seq(8)
 //   by_account  account '\0' seq(8)             -> (empty)
-//   commands    command id                      -> CommandRecord (48 bytes)
-//   meta        "format"                        -> "1"
+//   commands    '\0' scope '\0' command id       -> CommandRecord (48 bytes)
+//               (format 1: also bare command ids; see check_format())
+//   meta        "format"                        -> "2" (or "1", older)
+//               "bare_command_keys"             -> "1" (format 1 upgraded)
 // Every append_batch() is one WriteBatch across the families, written with
 // sync = true, then the head watermark (head_watermark.h, the file
 // ACKED-HEAD beside the database) is advanced and synced: when it returns OK
@@ -78,7 +80,8 @@ class RocksDbEventLog final : public EventLog {
   StatusOr<uint64_t> stream_version(std::string_view stream) override;
   StatusOr<std::vector<std::string>> list_streams(std::string_view prefix, std::string_view after,
                                                   size_t max_count) override;
-  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view command_id) override;
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view scope,
+                                                      std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
 

@@ -15,6 +15,7 @@ namespace mledger {
 
 namespace {
 
+using index_keys::command_key;
 using index_keys::get_be64;
 using index_keys::is_prefixed_key;
 using index_keys::prefixed_key;
@@ -57,7 +58,10 @@ StorageReport damage(std::string family, std::string key, std::string problem) {
 }
 
 std::string printable(std::string_view family, std::string_view key) {
-  return family == "commands" ? std::string(key) : printable_prefixed_key(key);
+  if (family != "commands") return printable_prefixed_key(key);
+  std::string_view scope, id;
+  if (!index_keys::split_command_key(key, &scope, &id)) return std::string(key);
+  return std::string(id) + " (" + std::string(scope) + ")";
 }
 
 // The `streams` and `by_account` entries one event implies.
@@ -70,33 +74,55 @@ std::vector<Entry> implied_by(std::string_view family, const codec::EventHead& e
   return out;
 }
 
-// Groups the events, in order, into each command's run: its `commands` entry.
+// Groups the events, in order, into each command's run: its `commands`
+// entry, under its scoped key (and, for ledgers with bare keys, the bare id
+// it may be stored under instead: command_entry()).
+struct CommandRun {
+  std::string key;   // command_key(scope, id)
+  std::string bare;  // the command id
+  std::string span;  // command_span()
+};
 class CommandRuns {
  public:
-  // The entry of the run `e` ends by starting another, if any.
-  std::optional<Entry> feed(const codec::EventHead& e) {
-    if (count_ > 0 && e.command_id == id_ && e.seq == first_ + count_) {
+  // The run `e` ends by starting another, if any.
+  std::optional<CommandRun> feed(const codec::EventHead& e) {
+    std::string key = command_key(command_scope(e.actor), e.command_id);
+    if (count_ > 0 && key == key_ && e.seq == first_ + count_) {
       ++count_;
       return std::nullopt;
     }
-    std::optional<Entry> done = finish();
-    id_ = e.command_id;
+    std::optional<CommandRun> done = finish();
+    key_ = std::move(key);
+    bare_ = e.command_id;
     first_ = e.seq;
     count_ = 1;
     return done;
   }
-  std::optional<Entry> finish() {
+  std::optional<CommandRun> finish() {
     if (count_ == 0) return std::nullopt;
     const uint64_t n = count_;
     count_ = 0;
-    return Entry{id_, command_span(first_, n)};
+    return CommandRun{key_, bare_, command_span(first_, n)};
   }
 
  private:
-  std::string id_;
+  std::string key_, bare_;
   uint64_t first_ = 0;
   uint64_t count_ = 0;
 };
+
+// The `commands` entry a run implies: under its scoped key; in a ledger that
+// may hold bare keys (format 1, rocksdb_event_log.cc) under the bare id when
+// only that is stored.
+StatusOr<Entry> command_entry(const StorageAccess& access, bool bare, const CommandRun& run) {
+  if (!bare) return Entry{run.key, run.span};
+  auto scoped = access.get("commands", run.key);
+  if (!scoped.ok()) return Err{scoped.error()};
+  if (scoped->has_value()) return Entry{run.key, run.span};
+  auto plain = access.get("commands", run.bare);
+  if (!plain.ok()) return Err{plain.error()};
+  return Entry{plain->has_value() ? run.bare : run.key, run.span};
+}
 
 struct Sums {
   EntrySum streams, by_account, commands;
@@ -124,16 +150,25 @@ StatusOr<std::optional<StorageReport>> each_event(const StorageAccess& access,
 }
 
 // The sums of the entries the events imply.
-StatusOr<std::optional<StorageReport>> implied_sums(const StorageAccess& access, Sums* sums) {
+StatusOr<std::optional<StorageReport>> implied_sums(const StorageAccess& access, bool bare, Sums* sums) {
   CommandRuns runs;
+  Status failure;
+  auto add_run = [&](const CommandRun& run) {
+    auto entry = command_entry(access, bare, run);
+    if (!entry.ok()) failure = entry.error();
+    if (entry.ok()) sums->commands.add(entry->first, entry->second);
+    return entry.ok();
+  };
   auto bad = each_event(access, [&](const codec::EventHead& e) {
     for (const char* family : {"streams", "by_account"}) {
       for (const auto& [k, v] : implied_by(family, e)) sums->of(family).add(k, v);
     }
-    if (auto run = runs.feed(e)) sums->commands.add(run->first, run->second);
-    return true;
+    auto run = runs.feed(e);
+    return !run || add_run(*run);
   });
-  if (auto run = runs.finish()) sums->commands.add(run->first, run->second);
+  if (!bad.ok()) return bad;
+  if (auto run = runs.finish(); run && !*bad && failure.ok()) (void)add_run(*run);
+  if (!failure.ok()) return Err{failure};
   return bad;
 }
 
@@ -186,9 +221,19 @@ StatusOr<codec::EventHead> event_at(const StorageAccess& access, uint64_t seq) {
   return e;
 }
 
+// Whether the `commands` key names event `e`'s command: its scope and id;
+// or, where bare keys may be (format 1), its id alone.
+bool command_agrees(const codec::EventHead& e, bool bare, std::string_view key) {
+  std::string_view scope, id;
+  if (index_keys::split_command_key(key, &scope, &id)) {
+    return scope == command_scope(e.actor) && id == e.command_id;
+  }
+  return bare && key == e.command_id;
+}
+
 // Why one stored entry disagrees with the events it names ("" if it agrees).
-StatusOr<std::string> entry_problem(const StorageAccess& access, std::string_view family, std::string_view key,
-                                    std::string_view value) {
+StatusOr<std::string> entry_problem(const StorageAccess& access, bool bare, std::string_view family,
+                                    std::string_view key, std::string_view value) {
   uint64_t first = 0, count = 1;
   if (family == "commands") {
     auto rec = decode_command_record(value);
@@ -203,7 +248,7 @@ StatusOr<std::string> entry_problem(const StorageAccess& access, std::string_vie
     if (!e.ok() && e.error().code() != StatusCode::io_error) return e.error().message();
     if (!e.ok()) return Err{e.error()};
     const std::string_view name = key.substr(0, key.size() - 9);
-    const bool agrees = family == "commands" ? e->command_id == key
+    const bool agrees = family == "commands" ? command_agrees(*e, bare, key)
                         : family == "streams"
                             ? e->stream == name && e->version == get_be64(key.substr(key.size() - 8))
                             : std::find(e->account_ids.begin(), e->account_ids.end(), name) != e->account_ids.end();
@@ -213,11 +258,12 @@ StatusOr<std::string> entry_problem(const StorageAccess& access, std::string_vie
 }
 
 // The first stored entry of `family` that disagrees with its events.
-StatusOr<std::optional<StorageReport>> first_disagreeing(const StorageAccess& access, std::string_view family) {
+StatusOr<std::optional<StorageReport>> first_disagreeing(const StorageAccess& access, bool bare,
+                                                        std::string_view family) {
   std::optional<StorageReport> found;
   Status failure;
   Status s = access.scan(family, [&](std::string_view key, std::string_view value) {
-    auto problem = entry_problem(access, family, key, value);
+    auto problem = entry_problem(access, bare, family, key, value);
     if (!problem.ok()) failure = problem.error();
     if (problem.ok() && !problem->empty()) found = damage(std::string(family), printable(family, key), *problem);
     return problem.ok() && problem->empty();
@@ -241,7 +287,8 @@ StatusOr<std::optional<StorageReport>> check_held(const StorageAccess& access, s
 }
 
 // The first entry the events imply that `family` does not hold as implied.
-StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access, std::string_view family) {
+StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access, bool bare,
+                                                    std::string_view family) {
   std::optional<StorageReport> found;
   Status failure;
   CommandRuns runs;
@@ -252,11 +299,16 @@ StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access
     if (r.ok()) found = *r;
     return r.ok() && !found;
   };
+  auto check_run = [&](const CommandRun& run, uint64_t seq) {
+    auto entry = command_entry(access, bare, run);
+    if (!entry.ok()) failure = entry.error();
+    return entry.ok() && check(*entry, seq);
+  };
   auto bad = each_event(access, [&](const codec::EventHead& e) {
     last_seq = e.seq;
     if (family == "commands") {
       auto run = runs.feed(e);
-      return !run || check(*run, e.seq - 1);
+      return !run || check_run(*run, e.seq - 1);
     }
     for (const auto& entry : implied_by(family, e)) {
       if (!check(entry, e.seq)) return false;
@@ -265,35 +317,55 @@ StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access
   });
   if (!bad.ok()) return Err{bad.error()};
   if (*bad) return bad;
-  if (auto run = runs.finish(); run && failure.ok() && !found) (void)check(*run, last_seq);
+  if (auto run = runs.finish(); run && failure.ok() && !found) (void)check_run(*run, last_seq);
   if (!failure.ok()) return Err{failure};
   return found;
 }
 
 // Where the stored entries of `family` differ from the implied ones.
-StatusOr<StorageReport> locate(const StorageAccess& access, std::string_view family) {
-  auto extra = first_disagreeing(access, family);
+StatusOr<StorageReport> locate(const StorageAccess& access, bool bare, std::string_view family) {
+  auto extra = first_disagreeing(access, bare, family);
   if (!extra.ok()) return Err{extra.error()};
   if (*extra) return **extra;
-  auto missing = first_missing(access, family);
+  auto missing = first_missing(access, bare, family);
   if (!missing.ok()) return Err{missing.error()};
   if (*missing) return **missing;
   return damage(std::string(family), "", "the entries differ from what the events imply");
 }
 
-// The meta family holds the format marker, and nothing else.
+// Whether the meta family allows bare command keys (format 1, or format 2
+// with bare_command_keys; rocksdb_event_log.cc). A damaged meta family is
+// reported by check_meta().
+bool bare_keys_allowed(const StorageAccess& access) {
+  bool bare = false;
+  (void)access.scan("meta", [&](std::string_view key, std::string_view value) {
+    if ((key == "format" && value == "1") || (key == "bare_command_keys" && value == "1")) bare = true;
+    return true;
+  });
+  return bare;
+}
+
+// The meta family holds the format marker ("1" or "2") and, with "2", maybe
+// bare_command_keys = "1"; nothing else.
 StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, uint64_t* checked) {
   std::optional<StorageReport> found;
-  bool format = false;
+  std::string format;
+  bool bare = false;
   Status s = access.scan("meta", [&](std::string_view key, std::string_view value) {
     ++*checked;
-    if (key == "format" && value == "1") format = true;
-    if (key != "format" || value != "1") found = damage("meta", std::string(key), "unexpected entry");
+    if (key == "format" && (value == "1" || value == "2")) {
+      format = value;
+    } else if (key == "bare_command_keys" && value == "1") {
+      bare = true;
+    } else {
+      found = damage("meta", std::string(key), "unexpected entry");
+    }
     return !found;
   });
   if (!s.ok() && s.code() != StatusCode::corruption) return Err{s};
   if (!s.ok()) found = damage("meta", "", s.message());
-  if (!found && !format) found = damage("meta", "format", "the format marker is missing");
+  if (!found && format.empty()) found = damage("meta", "format", "the format marker is missing");
+  if (!found && bare && format != "2") found = damage("meta", "bare_command_keys", "unexpected entry");
   return found;
 }
 
@@ -302,7 +374,8 @@ StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, u
 StatusOr<StorageReport> verify_storage(const StorageAccess& access,
                                        const std::function<void(uint64_t)>& progress) {
   Sums implied, stored;
-  auto bad = implied_sums(access, &implied);
+  const bool bare = bare_keys_allowed(access);
+  auto bad = implied_sums(access, bare, &implied);
   if (!bad.ok()) return Err{bad.error()};
   if (*bad) return **bad;
   uint64_t checked = 0;
@@ -316,7 +389,7 @@ StatusOr<StorageReport> verify_storage(const StorageAccess& access,
   if (*meta) return **meta;
   for (const char* family : {"streams", "by_account", "commands"}) {
     if (implied.of(family) == stored.of(family)) continue;
-    auto where = locate(access, family);
+    auto where = locate(access, bare, family);
     if (!where.ok()) return Err{where.error()};
     where->entries_checked = checked;
     return where;

@@ -28,8 +28,21 @@ struct StreamExpectation {
   uint64_t expected_version = 0;
 };
 
+// The space a command id is unique in (R-LED-02), as payment APIs scope
+// their idempotency keys: the acting account ("account:<id>") for users and
+// auditors; one space, "system", for the system actors (operators and
+// services, the deadline runner's clock among them). The same id in two
+// spaces names two commands; one space cannot see or take another's ids.
+inline std::string command_scope(const Actor& actor) {
+  if (actor.kind == ActorKind::user || actor.kind == ActorKind::auditor) {
+    return "account:" + actor.account_id;
+  }
+  return "system";
+}
+
 struct AppendRequest {
-  std::string command_id;       // idempotency key (R-LED-02)
+  std::string command_id;       // idempotency key (R-LED-02), unique within
+                                // command_scope(metadata.actor)
   Hash256 command_digest{};     // identifies the command's content
   EventMetadata metadata;       // copied onto every event (command_id included)
   std::vector<StreamExpectation> expectations;
@@ -124,9 +137,11 @@ class EventLog {
                                                                         std::string_view after,
                                                                         size_t max_count) = 0;
 
-  // The outcome of an appended command, or nullopt if the id is unknown.
+  // The outcome of the command appended with `command_id` in `scope`
+  // (command_scope() of its actor), or nullopt if the id is unknown there
+  // (whatever other scopes hold).
   [[nodiscard]] virtual StatusOr<std::optional<AppendOutcome>> find_command(
-      std::string_view command_id) = 0;
+      std::string_view scope, std::string_view command_id) = 0;
 
   [[nodiscard]] virtual StatusOr<LogDigest> digest() = 0;
 

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <set>
+#include <tuple>
+
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
@@ -148,6 +153,127 @@ TEST(EventCodec, oversized_event_is_refused_before_writing) {
   auto r = codec::seal(e);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), StatusCode::limit_exceeded);
+}
+
+namespace envelope_edits {
+
+// The envelope of `e` with its body changed by `edit` (through Cap'n Proto's
+// builder: any value, past the encoder's own checks), re-canonicalized and
+// chained with the right hash, as damaged bytes from outside would be.
+template <class Edit>
+std::string edited_envelope(RecordedEvent e, Edit&& edit) {
+  const std::string sealed = codec::seal(e).value();
+  kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(sealed.data()),
+                                        sealed.size() / sizeof(capnp::word));
+  capnp::FlatArrayMessageReader reader(words);
+  auto body_bytes = reader.getRoot<wire::Envelope>().getBody();
+  kj::ArrayPtr<const capnp::word> body_words(reinterpret_cast<const capnp::word*>(body_bytes.begin()),
+                                             body_bytes.size() / sizeof(capnp::word));
+  capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&body_words, 1));
+  capnp::MallocMessageBuilder body_builder;
+  body_builder.setRoot(body_reader.getRoot<wire::EventBody>());
+  edit(body_builder.getRoot<wire::EventBody>());
+  kj::Array<capnp::word> canonical = capnp::AnyStruct::Reader(
+      body_builder.getRoot<wire::EventBody>().asReader()).canonicalize();
+  const std::string body(reinterpret_cast<const char*>(canonical.begin()),
+                         canonical.size() * sizeof(capnp::word));
+  const Hash256 hash = sha256({as_bytes(e.prev_hash), body});
+  capnp::MallocMessageBuilder builder;
+  auto env = builder.initRoot<wire::Envelope>();
+  env.setPrevHash(kj::arrayPtr(e.prev_hash.data(), e.prev_hash.size()));
+  env.setHash(kj::arrayPtr(hash.data(), hash.size()));
+  env.setBody(kj::arrayPtr(reinterpret_cast<const kj::byte*>(body.data()), body.size()));
+  auto flat = capnp::messageToFlatArray(builder);
+  return std::string(reinterpret_cast<const char*>(flat.asBytes().begin()), flat.asBytes().size());
+}
+
+capnp::Text::Reader with_nul() { return capnp::Text::Reader("ab\0cd", 5); }
+
+}  // namespace envelope_edits
+
+TEST(EventCodec, a_nul_byte_in_any_text_field_read_is_corruption) {
+  using envelope_edits::with_nul;
+  using Body = wire::EventBody::Builder;
+  const std::vector<std::pair<std::string, std::function<void(Body)>>> edits = {
+      {"stream", [](Body b) { b.setStream(with_nul()); }},
+      {"eventId", [](Body b) { b.setEventId(with_nul()); }},
+      {"commandId", [](Body b) { b.setCommandId(with_nul()); }},
+      {"correlationId", [](Body b) { b.setCorrelationId(with_nul()); }},
+      {"causationId", [](Body b) { b.setCausationId(with_nul()); }},
+      {"actor.userId", [](Body b) { b.getActor().setUserId(with_nul()); }},
+      {"actor.accountId", [](Body b) { b.getActor().setAccountId(with_nul()); }},
+      {"accountIds[0]", [](Body b) { b.getAccountIds().set(0, with_nul()); }},
+      {"payload legalName", [](Body b) { b.getPayload().getPartnerAccountEnrolled().setLegalName(with_nul()); }},
+      {"payload address.city",
+       [](Body b) { b.getPayload().getPartnerAccountEnrolled().getAddress().setCity(with_nul()); }},
+      {"payload dunsNumber (optional)",
+       [](Body b) { b.getPayload().getPartnerAccountEnrolled().setDunsNumber(with_nul()); }},
+  };
+  const std::set<std::string> in_head = {"stream", "eventId", "commandId", "accountIds[0]"};
+  for (const auto& [field, edit] : edits) {
+    const std::string bytes = envelope_edits::edited_envelope(sample_event(), edit);
+    auto opened = codec::open(bytes);
+    ASSERT_FALSE(opened.ok()) << field << ": a NUL byte was accepted";
+    EXPECT_EQ(opened.error().code(), StatusCode::corruption) << field;
+    EXPECT_NE(opened.error().message().find("NUL"), std::string::npos) << opened.error().message();
+    if (in_head.count(field)) {
+      auto head = codec::open_head(bytes);
+      ASSERT_FALSE(head.ok()) << field << ": open_head accepted a NUL byte";
+      EXPECT_EQ(head.error().code(), StatusCode::corruption) << field;
+    }
+  }
+  // The unedited envelope, through the same path, still opens.
+  EXPECT_TRUE(codec::open(envelope_edits::edited_envelope(sample_event(), [](Body) {})).ok());
+}
+
+TEST(EventCodec, a_nul_byte_in_any_text_field_is_refused_before_writing) {
+  const std::string nul("a\0b", 3);
+  const std::vector<std::pair<std::string, std::function<void(RecordedEvent&)>>> edits = {
+      {"stream", [&](RecordedEvent& e) { e.stream = nul; }},
+      {"event_id", [&](RecordedEvent& e) { e.event_id = nul; }},
+      {"account_ids", [&](RecordedEvent& e) { e.account_ids.push_back(nul); }},
+      {"metadata.command_id", [&](RecordedEvent& e) { e.metadata.command_id = nul; }},
+      {"metadata.causation_id", [&](RecordedEvent& e) { e.metadata.causation_id = nul; }},
+      {"metadata.actor.user_id", [&](RecordedEvent& e) { e.metadata.actor.user_id = nul; }},
+      {"payload.legal_name",
+       [&](RecordedEvent& e) { std::get<PartnerAccountEnrolled>(e.payload).legal_name = nul; }},
+      {"payload.address.city",
+       [&](RecordedEvent& e) { std::get<PartnerAccountEnrolled>(e.payload).address.city = nul; }},
+      {"payload.address_validation.validated.line2", [&](RecordedEvent& e) {
+         std::get<PartnerAccountEnrolled>(e.payload).address_validation->validated.line2 = nul;
+       }},
+  };
+  for (const auto& [field, edit] : edits) {
+    RecordedEvent e = sample_event();
+    edit(e);
+    auto sealed = codec::seal(e);
+    ASSERT_FALSE(sealed.ok()) << field << ": a NUL byte was sealed";
+    EXPECT_EQ(sealed.error().code(), StatusCode::invalid_argument) << field;
+    EXPECT_NE(sealed.error().message().find("text field " + field + " holds a NUL byte"),
+              std::string::npos)
+        << sealed.error().message();
+  }
+}
+
+TEST(EventCodec, a_counter_that_starts_at_one_read_as_zero_is_corruption) {
+  using Body = wire::EventBody::Builder;
+  const std::vector<std::tuple<std::string, std::function<void(Body)>, std::string>> edits = {
+      {"seq", [](Body b) { b.setSeq(0); }, "event seq is 0"},
+      {"version", [](Body b) { b.setVersion(0); }, "event stream version is 0"},
+      {"schemaVersion", [](Body b) { b.setSchemaVersion(0); }, "event schema version is 0"},
+  };
+  for (const auto& [field, edit, message] : edits) {
+    const std::string bytes = envelope_edits::edited_envelope(sample_event(), edit);
+    auto opened = codec::open(bytes);
+    ASSERT_FALSE(opened.ok()) << field << " 0 was accepted";
+    EXPECT_EQ(opened.error().code(), StatusCode::corruption);
+    EXPECT_NE(opened.error().message().find(message), std::string::npos) << opened.error().message();
+    auto head = codec::open_head(bytes);
+    ASSERT_FALSE(head.ok()) << field << " 0 was accepted by open_head";
+    EXPECT_NE(head.error().message().find(message), std::string::npos) << head.error().message();
+    auto link = codec::open_link(bytes);
+    EXPECT_EQ(link.ok(), field != "seq") << field;
+  }
 }
 
 }  // namespace

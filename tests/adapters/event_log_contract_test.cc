@@ -156,7 +156,7 @@ TEST_P(EventLogContract, R_LED_01_rejects_rewriting_a_stream_version_and_writes_
   EXPECT_EQ(c->expected_version, 0u);
   EXPECT_EQ(c->actual_version, 1u);
   EXPECT_EQ(log_->digest()->seq, 1u);
-  EXPECT_FALSE(log_->find_command("c2")->has_value());
+  EXPECT_FALSE(log_->find_command("account:a", "c2")->has_value());
   // A stream only read (listed, not written) is checked too.
   auto r = user_added_request("c3", "account-b", 0, "b");
   r.expectations.push_back({"account-a", 0});
@@ -173,7 +173,7 @@ TEST_P(EventLogContract, R_LED_02_retried_command_returns_first_outcome_and_writ
   EXPECT_EQ(again->status, AppendStatus::duplicate);
   EXPECT_EQ(again->events, first->events);
   EXPECT_EQ(*log_->digest(), before);
-  auto found = log_->find_command("c1");
+  auto found = log_->find_command("account:a", "c1");
   ASSERT_TRUE(found.ok());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->events, first->events);
@@ -182,12 +182,61 @@ TEST_P(EventLogContract, R_LED_02_retried_command_returns_first_outcome_and_writ
 
 TEST_P(EventLogContract, R_LED_02_reused_command_id_with_other_content_is_refused) {
   ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a")).ok());
-  auto other = user_added_request("c1", "account-b", 0, "b");
+  auto other = user_added_request("c1", "account-a", 1, "a");
   other.command_digest[5] = 0xff;
   auto r = append_one(other);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, AppendStatus::command_id_reused);
   EXPECT_EQ(log_->digest()->seq, 1u);
+}
+
+// A command id is unique within its actor's scope (command_scope()): another
+// account's command with the same id is another command, neither sees nor
+// takes the first one's id, and each finds only its own.
+TEST_P(EventLogContract, R_LED_02_command_ids_are_scoped_to_the_acting_account) {
+  auto a = append_one(user_added_request("c1", "account-a", 0, "a"));
+  ASSERT_TRUE(a.ok());
+  auto other = user_added_request("c1", "account-b", 0, "b");
+  other.command_digest[5] = 0xff;
+  auto b = append_one(other);
+  ASSERT_TRUE(b.ok()) << b.error().to_string();
+  EXPECT_EQ(b->status, AppendStatus::appended);
+  EXPECT_EQ(b->events[0].seq, 2u);
+  auto found_a = log_->find_command("account:a", "c1");
+  auto found_b = log_->find_command("account:b", "c1");
+  ASSERT_TRUE(found_a.ok() && found_a->has_value());
+  ASSERT_TRUE(found_b.ok() && found_b->has_value());
+  EXPECT_EQ((*found_a)->events, a->events);
+  EXPECT_EQ((*found_b)->events, b->events);
+  EXPECT_FALSE(log_->find_command("account:c", "c1")->has_value());
+  EXPECT_FALSE(log_->find_command("system", "c1")->has_value());
+  // Re-sent in its own scope, each is still a duplicate.
+  EXPECT_EQ(append_one(user_added_request("c1", "account-a", 0, "a"))->status, AppendStatus::duplicate);
+  EXPECT_EQ(append_one(other)->status, AppendStatus::duplicate);
+  // In one batch too.
+  std::vector<AppendRequest> batch;
+  batch.push_back(user_added_request("c2", "account-a", 1, "a"));
+  batch.push_back(user_added_request("c2", "account-b", 1, "b"));
+  auto out = log_->append_batch(batch);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ((*out)[0].status, AppendStatus::appended);
+  EXPECT_EQ((*out)[1].status, AppendStatus::appended);
+  EXPECT_EQ(log_->digest()->seq, 4u);
+}
+
+// Operators and services (the clock's deadline runner) share one scope.
+TEST_P(EventLogContract, R_LED_02_system_actors_share_one_scope) {
+  auto op = user_added_request("s1", "account-a", 0, "a");
+  op.metadata.actor = Actor{ActorKind::operator_, "", "op-1", {}};
+  ASSERT_EQ(append_one(op)->status, AppendStatus::appended);
+  auto svc = user_added_request("s1", "account-b", 0, "b");
+  svc.metadata.actor = Actor{ActorKind::service, "", "clock", {}};
+  svc.command_digest[5] = 0xff;
+  EXPECT_EQ(append_one(svc)->status, AppendStatus::command_id_reused);
+  EXPECT_TRUE(log_->find_command("system", "s1")->has_value());
+  EXPECT_FALSE(log_->find_command("account:a", "s1")->has_value());
+  EXPECT_EQ(command_scope(svc.metadata.actor), "system");
+  EXPECT_EQ(command_scope(Actor{ActorKind::auditor, "a", "aud", {}}), "account:a");
 }
 
 TEST_P(EventLogContract, batch_requests_see_each_other_in_order) {

@@ -30,9 +30,10 @@ class FailingLog final : public testing::ForwardingLog {
   explicit FailingLog(EventLog& inner) : ForwardingLog(inner) {}
   std::string fail_find_of;
 
-  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view scope,
+                                                      std::string_view id) override {
     if (id == fail_find_of) return fail(StatusCode::io_error, "injected read failure");
-    return inner_.find_command(id);
+    return inner_.find_command(scope, id);
   }
 };
 
@@ -213,8 +214,8 @@ TEST_P(LedgerBatch, R_ACC_01_rejected_items_write_nothing_and_later_items_still_
   EXPECT_EQ(results[1]->kind, CommandResult::Kind::rejected);
   EXPECT_EQ(results[2]->kind, CommandResult::Kind::accepted);
   EXPECT_EQ(results[2]->events.front().seq, 1u);
-  EXPECT_FALSE(rig.inner->find_command("r1")->has_value());
-  EXPECT_FALSE(rig.inner->find_command("r2")->has_value());
+  EXPECT_FALSE(rig.inner->find_command("account:acct-a", "r1")->has_value());
+  EXPECT_FALSE(rig.inner->find_command("account:acct-a", "r2")->has_value());
   EXPECT_EQ(rig.inner->digest()->seq, results[2]->events.size());
 }
 
@@ -277,7 +278,7 @@ TEST_P(LedgerBatch, an_infrastructure_failure_stops_the_batch_at_that_item) {
   ASSERT_FALSE(results[3].ok());
   EXPECT_EQ(results[3].error().code(), StatusCode::unavailable);
   EXPECT_NE(results[3].error().message().find("not executed"), std::string::npos);
-  EXPECT_FALSE(rig.inner->find_command("f4")->has_value());
+  EXPECT_FALSE(rig.inner->find_command("account:acct-a", "f4")->has_value());
   EXPECT_EQ(rig.inner->digest()->seq, results[0]->events.size() + 1);
 }
 

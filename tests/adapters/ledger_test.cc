@@ -58,7 +58,7 @@ TEST(Ledger, R_ACC_01_rejection_writes_nothing) {
   ASSERT_EQ(r->kind, CommandResult::Kind::rejected);
   EXPECT_EQ(r->rejection->code, RejectionCode::personal_email_not_supported);
   EXPECT_EQ(rig.log.digest()->seq, 0u);
-  EXPECT_FALSE(rig.log.find_command("c1")->has_value());
+  EXPECT_FALSE(rig.log.find_command("account:contoso", "c1")->has_value());
 }
 
 TEST(Ledger, R_LED_02_allows_a_retry_and_returns_the_first_outcome) {
@@ -92,8 +92,9 @@ TEST(Ledger, R_LED_02_rejects_the_same_id_for_another_command) {
 class LateLookupLog final : public testing::ForwardingLog {
  public:
   LateLookupLog() : ForwardingLog(memory) {}
-  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
-    auto found = memory.find_command(id);
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view scope,
+                                                      std::string_view id) override {
+    auto found = memory.find_command(scope, id);
     if (!late.exchange(true)) {
       while (memory.digest()->seq == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }

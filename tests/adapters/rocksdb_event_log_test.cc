@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "adapters/capnp/event_codec.h"
@@ -75,8 +78,112 @@ TEST(RocksDbEventLog, R_LED_01_everything_survives_reopen) {
   EXPECT_EQ((*e)[0].seq, 4u);
   EXPECT_EQ((*e)[0].prev_hash, digest.head);
   // Idempotency records survive too.
-  ASSERT_TRUE(log->find_command("c1")->has_value());
+  ASSERT_TRUE(log->find_command("account:a", "c1")->has_value());
   EXPECT_FALSE(log->verify_chain({})->first_bad_seq);
+}
+
+// Rewrites a ledger into format 1, as builds from before command scopes left
+// it: every `commands` record under the bare command id, meta format "1".
+// Opens every family the directory has, through the RocksDB API.
+void write_as_format_1(const std::string& path) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  auto handle = [&](const std::string& name) {
+    return handles[std::find(names.begin(), names.end(), name) - names.begin()];
+  };
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle("commands")));
+  int rewritten = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    ASSERT_EQ(key[0], '\0') << "not a scoped key";
+    ASSERT_TRUE(wb.Put(handle("commands"), key.substr(key.find('\0', 1) + 1), it->value()).ok());
+    ASSERT_TRUE(wb.Delete(handle("commands"), key).ok());
+    ++rewritten;
+  }
+  ASSERT_GT(rewritten, 0);
+  ASSERT_TRUE(wb.Put(handle("meta"), "format", "1").ok());
+  ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &wb).ok());
+  it.reset();
+  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  delete db;
+}
+
+std::string meta_value(const std::string& path, const std::string& key) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  std::string value;
+  const auto meta = handles[std::find(names.begin(), names.end(), "meta") - names.begin()];
+  if (!db->Get(rocksdb::ReadOptions(), meta, key, &value).ok()) value = "(absent)";
+  for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+  delete db;
+  return value;
+}
+
+// A ledger written before command ids were scoped to the acting account
+// keeps its guarantees: a command acknowledged then and re-sent now is a
+// duplicate in its own account (never executed twice), the same id with
+// other content there is still refused, and another account's command with
+// that id is a new command. Its index verifies in either key form, and the
+// writer marks it format 2 so that an older build refuses it.
+TEST(RocksDbEventLog, R_LED_02_a_ledger_from_before_command_scopes_keeps_its_guarantees) {
+  testing::TempDir dir;
+  std::vector<EventPosition> first;
+  {
+    auto log = open_log(dir.path());
+    std::vector<AppendRequest> b;
+    b.push_back(user_added_request("c1", "account-a", 0, "a", 2));
+    auto out = log->append_batch(b);
+    ASSERT_TRUE(out.ok());
+    first = (*out)[0].events;
+    append(*log, user_added_request("c2", "account-b", 0, "b"));
+  }
+  write_as_format_1(dir.path());
+  {
+    auto read_only = open_log(dir.path(), true);  // a reader sees format 1 as it is
+    ASSERT_TRUE(read_only);
+    EXPECT_TRUE(read_only->find_command("account:a", "c1")->has_value());
+    EXPECT_FALSE(read_only->find_command("account:b", "c1")->has_value());
+    auto storage = read_only->verify_storage({});
+    ASSERT_TRUE(storage.ok());
+    EXPECT_TRUE(storage->whole()) << storage->family << " " << storage->key << ": " << storage->problem;
+  }
+  auto log = open_log(dir.path());
+  ASSERT_TRUE(log);
+  EXPECT_EQ(meta_value(dir.path(), "format"), "2");
+  auto again = log->append_batch(std::vector<AppendRequest>{user_added_request("c1", "account-a", 0, "a", 2)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].status, AppendStatus::duplicate);
+  EXPECT_EQ((*again)[0].events, first);
+  auto changed = user_added_request("c1", "account-a", 2, "a");
+  changed.command_digest[5] = 0xff;
+  EXPECT_EQ(log->append_batch(std::vector<AppendRequest>{changed})->at(0).status,
+            AppendStatus::command_id_reused);
+  auto elsewhere = user_added_request("c1", "account-b", 1, "b");
+  elsewhere.command_digest[5] = 0xff;
+  EXPECT_EQ(log->append_batch(std::vector<AppendRequest>{elsewhere})->at(0).status, AppendStatus::appended);
+  EXPECT_EQ(log->digest()->seq, 4u);
+  EXPECT_FALSE(log->verify_chain({})->first_bad_seq);
+  auto storage = log->verify_storage({});
+  ASSERT_TRUE(storage.ok());
+  EXPECT_TRUE(storage->whole()) << storage->family << " " << storage->key << ": " << storage->problem;
+  log.reset();
+  EXPECT_EQ(meta_value(dir.path(), "bare_command_keys"), "1");
+  // Reopened, nothing changes.
+  log = open_log(dir.path());
+  EXPECT_EQ(log->append_batch(std::vector<AppendRequest>{user_added_request("c2", "account-b", 0, "b")})
+                ->at(0).status,
+            AppendStatus::duplicate);
 }
 
 TEST(RocksDbEventLog, R_LED_01_a_changed_byte_anywhere_is_found_and_named) {

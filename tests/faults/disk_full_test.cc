@@ -186,7 +186,7 @@ void expect_all_present(const std::string& data, const std::set<std::string>& ac
   auto log = RocksDbEventLog::open(o);
   ASSERT_TRUE(log.ok()) << log.error().to_string();
   for (const auto& id : acked) {
-    auto found = (*log)->find_command(id);
+    auto found = (*log)->find_command("system", id);
     ASSERT_TRUE(found.ok());
     EXPECT_TRUE(found->has_value()) << "acknowledged command lost: " << id;
   }

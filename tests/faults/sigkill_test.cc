@@ -37,7 +37,7 @@ TEST(Faults, R_LED_01_sigkill_during_appends_loses_nothing_acknowledged) {
 
     // Every acknowledged command is present, whole.
     for (const auto& id : all_acks) {
-      auto found = (*log)->find_command(id);
+      auto found = (*log)->find_command("account:" + id.substr(4), id);
       ASSERT_TRUE(found.ok());
       ASSERT_TRUE(found->has_value()) << "acknowledged command lost: " << id;
       EXPECT_EQ((*found)->events.size(), 2u);
@@ -58,7 +58,7 @@ TEST(Faults, R_LED_01_sigkill_during_appends_loses_nothing_acknowledged) {
     EXPECT_EQ(seq - 1, report->digest.seq);
     for (const auto& [id, n] : per_command) {
       EXPECT_EQ(n, 2) << id;
-      EXPECT_TRUE((*log)->find_command(id)->has_value()) << id;
+      EXPECT_TRUE((*log)->find_command("account:" + id.substr(4), id)->has_value()) << id;
     }
     EXPECT_GE(per_command.size(), all_acks.size());
   }

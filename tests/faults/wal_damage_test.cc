@@ -61,7 +61,7 @@ void expect_all_present(RocksDbEventLog& log, const std::set<std::string>& acks)
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(report->first_bad_seq) << report->problem;
   for (const auto& id : acks) {
-    auto found = log.find_command(id);
+    auto found = log.find_command("account:" + id.substr(4), id);
     ASSERT_TRUE(found.ok()) << found.error().to_string();
     EXPECT_TRUE(found->has_value()) << "acknowledged command lost: " << id;
   }

@@ -5,7 +5,8 @@
 // event body that this target wraps in an envelope with the right hash, so
 // that the body decoder behind the hash check is reached too. It must never
 // crash or throw; what open accepts, open_head and open_link accept and agree
-// on, and sealing an opened event reaches a fixed point after one round.
+// on, and sealing an opened event succeeds (up to the size limit) and
+// reaches a fixed point after one round.
 //
 // MLEDGER_FUZZ_WRITE_SEEDS=<dir> writes envelopes and bodies sealed by the real
 // encoder into <dir> (how tests/fuzz/corpus/fuzz_event_envelope/valid-* were made).
@@ -107,16 +108,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (link->seq != event->seq || link->hash != event->hash || link->prev_hash != event->prev_hash) {
     std::abort();
   }
-  // Sealing a decoded event is not always the identity: the encoder writes
-  // Text fields up to their first NUL (kj::StringPtr from std::string), while
-  // the decoder keeps what follows one (corpus: nul-in-event-id, nul-in-account-id). So
-  // the check is that one seal reaches a fixed point: seal(open(seal(e))) is
-  // seal(e), byte for byte.
-  // open accepts seq 0 and version 0, which seal asserts against.
-  if (event->seq == 0 || event->version == 0) return 0;
+  // Text cannot hold a NUL byte and counters start at 1: open refuses both
+  // (corpus: nul-in-event-id, nul-in-account-id), so every event it accepts
+  // can be sealed again. Sealing is not the identity on bytes (a
+  // non-canonical body is accepted when its hash matches), so the check is
+  // that one seal reaches a fixed point: seal(open(seal(e))) is seal(e).
+  if (event->seq == 0 || event->version == 0 || event->schema_version == 0) std::abort();
   RecordedEvent copy = *event;
   auto resealed = codec::seal(copy);
-  if (!resealed.ok()) return 0;  // a decoded event the encoder refuses: not a crash
+  if (!resealed.ok()) {
+    // Only the size limit may refuse what open accepted (a canonical body
+    // can be larger than the envelope it came in).
+    if (resealed.error().code() != StatusCode::limit_exceeded) std::abort();
+    return 0;
+  }
   auto again = codec::open(*resealed);
   if (!again.ok()) std::abort();
   RecordedEvent copy2 = *again;

@@ -27,8 +27,9 @@ class ForwardingLog : public EventLog {
                                                   size_t max) override {
     return inner_.list_streams(p, after, max);
   }
-  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view id) override {
-    return inner_.find_command(id);
+  StatusOr<std::optional<AppendOutcome>> find_command(std::string_view scope,
+                                                      std::string_view id) override {
+    return inner_.find_command(scope, id);
   }
   StatusOr<LogDigest> digest() override { return inner_.digest(); }
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
