@@ -23,32 +23,18 @@
 #include "adapters/capnp/event_codec.h"
 #include "adapters/crypto/sha256.h"
 #include "adapters/json/command_json.h"
+#include "tests/support/sample_event.h"
 
 namespace {
 
 using namespace mledger;
 
 RecordedEvent sample_event(uint64_t seq, const Hash256& prev) {
-  RecordedEvent e;
+  RecordedEvent e = mledger::testing::sample_enrollment_event();
   e.seq = seq;
-  e.stream = "account-contoso";
   e.version = seq;
   e.event_id = "5f0c3b8e-1d2a-4c3b-9e8f-0a1b2c3d4e5" + std::to_string(seq);
-  e.account_ids = {"contoso"};
   e.metadata.command_id = "cmd-" + std::to_string(seq);
-  e.metadata.correlation_id = "corr";
-  e.metadata.actor = Actor{ActorKind::user, "contoso", "u-alice", {Role::global_admin}};
-  e.metadata.recorded_at = Instant{1'767'603'600'000'000};
-  e.metadata.occurred_at = Instant{1'767'603'500'000'000};
-  PartnerAccountEnrolled p;
-  p.account_id = "contoso";
-  p.legal_name = "Contoso GmbH";
-  p.address = PostalAddress{"Tverskaya 1", "", "Moscow", "", "125009", "RU"};
-  p.phone = "4951234567";
-  p.primary_contact = ContactPerson{"Alice", "Meyer", "alice@contoso.ru"};
-  p.enrolled_by_user_id = "u-alice";
-  p.address_validation = AddressValidation{p.address, p.address, AddressKept::validated};
-  e.payload = p;
   e.prev_hash = prev;
   return e;
 }
