@@ -31,14 +31,6 @@ namespace mledger::json {
 
 using nlohmann::json;
 
-template <class T>
-struct is_string_map : std::false_type {};
-template <class T>
-struct is_string_map<std::map<std::string, T>> : std::true_type {};
-template <class T>
-struct is_string_set : std::false_type {};
-template <>
-struct is_string_set<std::set<std::string>> : std::true_type {};
 
 #define MLEDGER_JSON_TRY(expr)                   \
   do {                                           \

@@ -38,14 +38,6 @@ namespace mledger::document {
 
 inline constexpr uint8_t kDocumentFormat = 1;
 
-template <class T>
-struct is_string_map : std::false_type {};
-template <class T>
-struct is_string_map<std::map<std::string, T>> : std::true_type {};
-template <class T>
-struct is_string_set : std::false_type {};
-template <>
-struct is_string_set<std::set<std::string>> : std::true_type {};
 
 // ---------------------------------------------------------------------------
 // Encoding.

@@ -83,9 +83,9 @@ struct is_collection<std::set<std::string>> : std::true_type {};
 // Calls fn(id, encoded value) for each element of the collection, in id order.
 template <class M, class F>
 void for_each_entity(const M& c, F&& fn) {
-  if constexpr (document::is_string_map<M>::value) {
+  if constexpr (is_string_map<M>::value) {
     for (const auto& [id, v] : c) fn(id, document::encode_document(v));
-  } else if constexpr (document::is_string_set<M>::value) {
+  } else if constexpr (is_string_set<M>::value) {
     for (const auto& id : c) fn(id, std::string(1, static_cast<char>(document::kDocumentFormat)));
   } else {
     for (size_t i = 0; i < c.size(); ++i) fn(projections::position_id(i), document::encode_document(c[i]));
@@ -95,11 +95,11 @@ void for_each_entity(const M& c, F&& fn) {
 // The encoded element named `id`, or nullopt.
 template <class M>
 std::optional<std::string> encoded_entity(const M& c, const std::string& id) {
-  if constexpr (document::is_string_map<M>::value) {
+  if constexpr (is_string_map<M>::value) {
     auto it = c.find(id);
     if (it == c.end()) return std::nullopt;
     return document::encode_document(it->second);
-  } else if constexpr (document::is_string_set<M>::value) {
+  } else if constexpr (is_string_set<M>::value) {
     if (!c.contains(id)) return std::nullopt;
     return std::string(1, static_cast<char>(document::kDocumentFormat));
   } else {
@@ -113,9 +113,9 @@ std::optional<std::string> encoded_entity(const M& c, const std::string& id) {
 // Adds the stored element `id` (read in id order) to the collection.
 template <class M>
 Status put_entity(M& c, std::string_view id, std::string_view bytes) {
-  if constexpr (document::is_string_map<M>::value) {
+  if constexpr (is_string_map<M>::value) {
     return document::decode_document(bytes, c[std::string(id)]);
-  } else if constexpr (document::is_string_set<M>::value) {
+  } else if constexpr (is_string_set<M>::value) {
     if (bytes.size() != 1 || static_cast<uint8_t>(bytes[0]) != document::kDocumentFormat) {
       return Status(StatusCode::corruption, "stored set element is not an empty document");
     }

@@ -17,8 +17,11 @@
 // `enum_names(Name)` returning the spelled names in order.
 
 #include <array>
+#include <map>
 #include <optional>
+#include <set>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -53,6 +56,18 @@
   }
 
 namespace mledger {
+
+// Maps keyed by strings and sets of strings: the collections the generic
+// encodings (adapters/json/fields_json.h, adapters/projections/
+// binary_document.h) write as objects and arrays.
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T>
+struct is_string_map<std::map<std::string, T>> : std::true_type {};
+template <class T>
+struct is_string_set : std::false_type {};
+template <>
+struct is_string_set<std::set<std::string>> : std::true_type {};
 
 template <class T, class = void>
 struct has_fields : std::false_type {};
