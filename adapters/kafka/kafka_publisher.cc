@@ -86,7 +86,7 @@ bool parse_cursor(const std::string& value, uint64_t* seq, std::string* hash) {
 
 }  // namespace
 
-StatusOr<std::string> ledger_id(RocksDbEventLog& log) {
+StatusOr<std::string> ledger_id(EventLog& log) {
   auto first = log.read_global(1, 1);
   if (!first.ok()) return Err{first.error()};
   if (first->empty()) return fail(StatusCode::not_found, "the ledger is empty");
@@ -95,14 +95,14 @@ StatusOr<std::string> ledger_id(RocksDbEventLog& log) {
 
 class KafkaPublisher::Impl {
  public:
-  Impl(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status)
+  Impl(EventLog& log, PublisherOptions options, StatusFn on_status)
       : log_(log), o_(std::move(options)), on_status_(std::move(on_status)) {}
 
   ~Impl() { producer_.reset(); }
 
   Status run(const std::atomic<bool>& stop);
 
-  RocksDbEventLog& log_;
+  EventLog& log_;
   PublisherOptions o_;
   StatusFn on_status_;
   PublisherStatus st_;
@@ -631,7 +631,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
   return Status::Ok();
 }
 
-KafkaPublisher::KafkaPublisher(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status)
+KafkaPublisher::KafkaPublisher(EventLog& log, PublisherOptions options, StatusFn on_status)
     : impl_(std::make_unique<Impl>(log, std::move(options), std::move(on_status))) {}
 KafkaPublisher::~KafkaPublisher() = default;
 Status KafkaPublisher::run(const std::atomic<bool>& stop) { return impl_->run(stop); }

@@ -40,9 +40,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/writer/append_signal.h"
 #include "domain/core/status.h"
+#include "domain/ports/event_log.h"
 
 namespace mledger::kafka {
 
@@ -106,7 +106,7 @@ class KafkaPublisher {
   // `log` must outlive the publisher; in follow mode it must be a secondary
   // instance or the writer's own (its catch_up() is called before each look
   // at the head).
-  KafkaPublisher(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status);
+  KafkaPublisher(EventLog& log, PublisherOptions options, StatusFn on_status);
   ~KafkaPublisher();
 
   // Publishes until the head (follow = false) or until *stop. See above.
@@ -124,6 +124,6 @@ class KafkaPublisher {
 
 // The ledger id: the first 16 hex digits of event 1's hash (the genesis of
 // the chain); not_found on an empty log.
-[[nodiscard]] StatusOr<std::string> ledger_id(RocksDbEventLog& log);
+[[nodiscard]] StatusOr<std::string> ledger_id(EventLog& log);
 
 }  // namespace mledger::kafka
