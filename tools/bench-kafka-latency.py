@@ -5,13 +5,20 @@ Drives `mledger exec` with enrollment commands at --rate commands/s for
 --seconds (one exec process per tick; the ledger's clock stamps recordedAt at
 append), while `mledger publish --follow` runs beside it, and consumes the
 accounts topic with isolation.level=read_committed. Latency of an event =
-the time the consumer receives it - its recordedAt. Prints p50/p99/max.
+the time the consumer receives it - its recordedAt. Prints p50/p99/max, split
+into stages by the records' CreateTimes: append->produce (the event record's
+CreateTime - recordedAt), produce->commit (the CreateTime of the cursor record
+that closes its transaction, produced just before the commit call - the event
+record's), commit->consumer (receive time - that cursor's CreateTime: the
+commit itself, then the fetch), and a text histogram of the whole.
 Run by tools/bench-kafka with the venv's python (confluent-kafka, pycapnp).
 
 usage: bench-kafka-latency.py MLEDGER LEDGER_DIR BROKERS PREFIX SCHEMA [--rate N] [--seconds N]
 """
 
 import argparse
+import bisect
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +38,41 @@ def enroll(n, run_id):
             '"postal_code":"10115","country":"DE"},"phone":"0301234567","primary_contact":'
             '{"first_name":"Alice","last_name":"Meyer","email":"alice.meyer@company%d.example"}}}'
             % (a, a, a, n, n % 300, n))
+
+
+def split_at_commit(events, cursors, pct):
+    """produce->commit and commit->consumer, each event dated by the cursor
+    record of its transaction (the first cursor with seq >= its seq)."""
+    cursors.sort()
+    seqs = [s for s, _ in cursors]
+    to_commit, after_commit = [], []
+    for seq, produced_ms, received_ms in events:
+        i = bisect.bisect_left(seqs, seq)
+        if i == len(seqs):
+            continue
+        committed_ms = cursors[i][1]
+        to_commit.append(committed_ms - produced_ms)
+        after_commit.append(received_ms - committed_ms)
+    if not to_commit:
+        print("  (no cursor record seen: no split at the commit)")
+        return
+    print(f"  produce->commit (to its transaction's cursor record): p50 {pct(to_commit, .5):.1f} ms, "
+          f"p99 {pct(to_commit, .99):.1f} ms; commit->consumer (commit call, fetch): "
+          f"p50 {pct(after_commit, .5):.1f} ms, p99 {pct(after_commit, .99):.1f} ms; "
+          f"{len(cursors)} transactions")
+
+
+def histogram(lat):
+    """A text plot: events per latency bucket (ms, upper bounds)."""
+    bounds = [5, 10, 20, 30, 50, 75, 100, 150, 250, 500, 1000, float("inf")]
+    counts = [0] * len(bounds)
+    for x in lat:
+        counts[next(i for i, b in enumerate(bounds) if x <= b)] += 1
+    width = max(counts)
+    print("  histogram append->consumer (ms):")
+    for b, n in zip(bounds, counts):
+        label = f"<= {b:g}" if b != float("inf") else "> 1000"
+        print(f"  {label:>8} {n:6d} {'#' * round(50 * n / width) if width else ''}")
 
 
 def main():
@@ -55,6 +97,11 @@ def main():
     for p in md.topics[topic].partitions:
         _, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)
         start.append(TopicPartition(topic, p, high))
+    # The publisher's cursor records (one per transaction, produced right
+    # before its commit): their CreateTimes date the commits.
+    cursors_topic = f"{args.prefix}.publisher-cursors"
+    _, high = c.get_watermark_offsets(TopicPartition(cursors_topic, 0), timeout=10, cached=False)
+    start.append(TopicPartition(cursors_topic, 0, high))
     c.assign(start)
 
     run_id = str(int(time.time()))
@@ -84,6 +131,8 @@ def main():
     driver = threading.Thread(target=drive)
     driver.start()
     lat, to_producer, via_kafka = [], [], []
+    events = []   # (seq, produced_ms, received_ms)
+    cursors = []  # (seq, produced_ms)
     deadline = None
     while len(lat) < total:
         if done.is_set() and deadline is None:
@@ -94,6 +143,9 @@ def main():
         if m is None or m.error():
             continue
         now_us = time.time() * 1e6
+        if m.topic() == cursors_topic:
+            cursors.append((json.loads(m.value())["seq"], m.timestamp()[1]))
+            continue
         with schema.Envelope.from_bytes(m.value()) as env:
             body = bytes(env.body)
         ev = schema.EventBody.from_segments([body])
@@ -104,6 +156,7 @@ def main():
             produced_ms = m.timestamp()[1]
             to_producer.append(produced_ms - ev.recordedAtMicros / 1000.0)
             via_kafka.append(now_us / 1000.0 - produced_ms)
+            events.append((ev.seq, produced_ms, now_us / 1000.0))
     driver.join()
     c.close()
     if len(lat) < total:
@@ -120,6 +173,8 @@ def main():
     print(f"  of which append->produce (publisher sees and sends it): p50 {pct(to_producer, .5):.1f} ms, "
           f"p99 {pct(to_producer, .99):.1f} ms; produce->consumer (commit, fetch): "
           f"p50 {pct(via_kafka, .5):.1f} ms, p99 {pct(via_kafka, .99):.1f} ms")
+    split_at_commit(events, cursors, pct)
+    histogram(lat)
     return 0 if len(lat) == total else 1
 
 

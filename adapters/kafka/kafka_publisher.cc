@@ -86,7 +86,7 @@ bool parse_cursor(const std::string& value, uint64_t* seq, std::string* hash) {
 
 }  // namespace
 
-StatusOr<std::string> ledger_id(RocksDbEventLog& log) {
+StatusOr<std::string> ledger_id(EventLog& log) {
   auto first = log.read_global(1, 1);
   if (!first.ok()) return Err{first.error()};
   if (first->empty()) return fail(StatusCode::not_found, "the ledger is empty");
@@ -95,14 +95,14 @@ StatusOr<std::string> ledger_id(RocksDbEventLog& log) {
 
 class KafkaPublisher::Impl {
  public:
-  Impl(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status)
+  Impl(EventLog& log, PublisherOptions options, StatusFn on_status)
       : log_(log), o_(std::move(options)), on_status_(std::move(on_status)) {}
 
   ~Impl() { producer_.reset(); }
 
   Status run(const std::atomic<bool>& stop);
 
-  RocksDbEventLog& log_;
+  EventLog& log_;
   PublisherOptions o_;
   StatusFn on_status_;
   PublisherStatus st_;
@@ -116,7 +116,12 @@ class KafkaPublisher::Impl {
   std::optional<SteadyClock::time_point> txn_started_;
   uint64_t txn_seq_ = 0;
   int backoff_ms_ = 0;
+  int idle_pause_ms_ = 1;  // follow without an AppendSignal: the next pause
   SteadyClock::time_point last_report_{};
+  // The transaction in flight, when o_.on_committed is set: each event's
+  // append->produce latency and when it was produced.
+  CommittedLatencies latencies_;
+  std::vector<SteadyClock::time_point> produced_at_;
 
   void report(bool force) {
     const auto now = SteadyClock::now();
@@ -393,6 +398,8 @@ class KafkaPublisher::Impl {
     }
     txn_started_ = SteadyClock::now();
     txn_seq_ = 0;
+    latencies_.append_to_produce_seconds.clear();
+    produced_at_.clear();
     uint64_t seq = st_.published_seq;
     Hash256 last_hash = cursor_hash_;
     size_t bytes = 0, count = 0;
@@ -409,11 +416,13 @@ class KafkaPublisher::Impl {
       const Route route = route_event(*head, o_.topic_prefix);
       failure = produce(route.topic, route.key, envelope, event_headers(*head, source_));
       if (failure) return false;
+      if (o_.on_committed) note_produced(head->recorded_at_micros);
       seq = at;
       last_hash = head->hash;
       bytes += envelope.size();
       ++count;
-      return count < o_.batch_events_max && bytes < o_.batch_bytes_max && !stop.load();
+      return count < o_.batch_events_max && bytes < o_.batch_bytes_max && !stop.load() &&
+             SteadyClock::now() - *txn_started_ < std::chrono::milliseconds(o_.batch_time_max_ms);
     });
     if (!scan.ok() || !corrupt.ok()) {
       abort_quietly();
@@ -439,7 +448,46 @@ class KafkaPublisher::Impl {
     st_.broker_ok = true;
     st_.last_error.clear();
     backoff_ms_ = 0;
+    idle_pause_ms_ = 1;
+    if (o_.on_committed) report_latencies();
     return std::nullopt;
+  }
+
+  void note_produced(int64_t recorded_at_micros) {
+    const int64_t now_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+    // Clocks of two processes: never a negative latency.
+    latencies_.append_to_produce_seconds.push_back(
+        static_cast<double>(std::max<int64_t>(0, now_micros - recorded_at_micros)) / 1e6);
+    produced_at_.push_back(SteadyClock::now());
+  }
+
+  void report_latencies() {
+    const auto committed = SteadyClock::now();
+    latencies_.produce_to_commit_seconds.clear();
+    for (const auto& t : produced_at_) {
+      latencies_.produce_to_commit_seconds.push_back(std::chrono::duration<double>(committed - t).count());
+    }
+    o_.on_committed(latencies_);
+  }
+
+  // follow, caught up: waits for new events (PublisherOptions::appended and
+  // poll_interval_ms say how), serving the producer's callbacks meanwhile;
+  // returns at once on stop. `seen` is the signal's generation taken before
+  // the last look at the log.
+  void wait_for_events(uint64_t seen, const std::atomic<bool>& stop) {
+    const int pause_ms = o_.appended ? o_.poll_interval_ms : idle_pause_ms_;
+    const auto wake = SteadyClock::now() + std::chrono::milliseconds(pause_ms);
+    for (auto now = SteadyClock::now(); !stop.load() && now < wake; now = SteadyClock::now()) {
+      const auto slice = std::min<SteadyClock::duration>(wake - now, std::chrono::milliseconds(50));
+      if (o_.appended) {
+        if (o_.appended->wait_for(seen, std::chrono::ceil<std::chrono::milliseconds>(slice))) break;
+      } else {
+        std::this_thread::sleep_for(slice);
+      }
+      producer_->poll(0);
+    }
+    if (!o_.appended) idle_pause_ms_ = std::min(idle_pause_ms_ * 2, std::max(1, o_.poll_interval_ms));
   }
 
   void abort_quietly() {
@@ -525,7 +573,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
   if (!valid_topic_prefix(o_.topic_prefix)) {
     return Status(StatusCode::invalid_argument, "bad topic prefix '" + o_.topic_prefix + "'");
   }
-  if (o_.partitions < 1 || o_.batch_events_max < 1 || o_.batch_bytes_max < 1) {
+  if (o_.partitions < 1 || o_.batch_events_max < 1 || o_.batch_bytes_max < 1 || o_.batch_time_max_ms < 1) {
     return Status(StatusCode::invalid_argument, "partitions and batch limits must be positive");
   }
   if (Status s = refresh_head(); !s.ok()) return s;
@@ -540,7 +588,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(o_.poll_interval_ms));
     if (Status s = refresh_head(); !s.ok()) return s;
   }
-  source_ = "mledger/" + id;
+  source_ = cloudevents_source(id);
   // The prefix is part of the default id: publishers of one ledger to two
   // prefixes must not fence each other.
   st_.transactional_id = o_.transactional_id.empty() ? "mledger-publisher-" + o_.topic_prefix + "-" + id
@@ -559,13 +607,14 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
       if (!f) { st_.broker_ok = true; st_.last_error.clear(); backoff_ms_ = 0; report(true); }
     }
     if (!f) {
+      // Taken before the look: a notify() after it ends the wait below.
+      const uint64_t seen = o_.appended ? o_.appended->generation() : 0;
       if (Status s = refresh_head(); !s.ok()) return s;
       const uint64_t until = o_.follow ? st_.head_seq : target;
       if (st_.published_seq >= until) {
         if (!o_.follow) break;
         report(false);
-        const auto wake = SteadyClock::now() + std::chrono::milliseconds(o_.poll_interval_ms);
-        while (!stop.load() && SteadyClock::now() < wake) producer_->poll(std::min(o_.poll_interval_ms, 50));
+        wait_for_events(seen, stop);
         continue;
       }
       f = publish_batch(stop);
@@ -582,7 +631,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
   return Status::Ok();
 }
 
-KafkaPublisher::KafkaPublisher(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status)
+KafkaPublisher::KafkaPublisher(EventLog& log, PublisherOptions options, StatusFn on_status)
     : impl_(std::make_unique<Impl>(log, std::move(options), std::move(on_status))) {}
 KafkaPublisher::~KafkaPublisher() = default;
 Status KafkaPublisher::run(const std::atomic<bool>& stop) { return impl_->run(stop); }

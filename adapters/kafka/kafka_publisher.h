@@ -38,11 +38,21 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/writer/append_signal.h"
 #include "domain/core/status.h"
+#include "domain/ports/event_log.h"
 
 namespace mledger::kafka {
+
+// The latencies of one committed transaction, per event in it, in seconds:
+// from the event's recorded-at (the ledger's clock at append) to the
+// publisher's produce call, and from that call to the commit's success.
+struct CommittedLatencies {
+  std::vector<double> append_to_produce_seconds;
+  std::vector<double> produce_to_commit_seconds;
+};
 
 struct PublisherOptions {
   std::string brokers;                 // "host:port[,host:port]"
@@ -50,15 +60,29 @@ struct PublisherOptions {
   int32_t partitions = 6;              // for event topics it creates
   int16_t replication_factor = -1;     // -1: the broker's default
   std::string transactional_id;        // empty: "mledger-publisher-<prefix>-<ledger id>"
-  size_t batch_events_max = 50000;     // events per transaction
-  size_t batch_bytes_max = 32 << 20;   // envelope bytes per transaction
+  // A transaction takes the events there are when it begins, and closes at
+  // whichever limit comes first: events, envelope bytes, or the time since
+  // it began (so its first event does not wait behind a large backlog).
+  size_t batch_events_max = 50000;
+  size_t batch_bytes_max = 32 << 20;
+  int batch_time_max_ms = 200;
   int transaction_timeout_ms = 60000;  // also message.timeout.ms; <= the broker's max
   int retry_backoff_max_ms = 5000;
-  int poll_interval_ms = 100;          // follow: how often to look for new events
+  // follow, when caught up: how it learns of new events. With `appended`
+  // (the writer's signal, in the same process) it waits for the writer's
+  // notify(), looking at the log anyway every poll_interval_ms. Without it
+  // (a secondary instance beside another process's writer) it looks every
+  // 1 ms at first after the last new event, doubling the pause while
+  // nothing comes, up to poll_interval_ms.
+  int poll_interval_ms = 100;
+  AppendSignal* appended = nullptr;    // must outlive run()
   bool follow = false;                 // false: publish up to the head seen at start, return
   // Called after each committed transaction, on each retry and while idle
   // (at most every status_interval_ms), from run()'s thread.
   int status_interval_ms = 1000;
+  // Called after each committed transaction, from run()'s thread (metrics).
+  // May be empty: then no latency is kept.
+  std::function<void(const CommittedLatencies&)> on_committed;
 };
 
 struct PublisherStatus {
@@ -82,7 +106,7 @@ class KafkaPublisher {
   // `log` must outlive the publisher; in follow mode it must be a secondary
   // instance or the writer's own (its catch_up() is called before each look
   // at the head).
-  KafkaPublisher(RocksDbEventLog& log, PublisherOptions options, StatusFn on_status);
+  KafkaPublisher(EventLog& log, PublisherOptions options, StatusFn on_status);
   ~KafkaPublisher();
 
   // Publishes until the head (follow = false) or until *stop. See above.
@@ -100,6 +124,6 @@ class KafkaPublisher {
 
 // The ledger id: the first 16 hex digits of event 1's hash (the genesis of
 // the chain); not_found on an empty log.
-[[nodiscard]] StatusOr<std::string> ledger_id(RocksDbEventLog& log);
+[[nodiscard]] StatusOr<std::string> ledger_id(EventLog& log);
 
 }  // namespace mledger::kafka

@@ -111,16 +111,23 @@ std::string hex(const Hash256& hash) {
   return out;
 }
 
+std::string cloudevents_source(std::string_view ledger_id) {
+  return "urn:mledger:" + std::string(ledger_id);
+}
+
 Headers event_headers(const codec::EventHead& e, std::string_view source) {
   std::string accounts;
   for (const auto& a : e.account_ids) accounts += (accounts.empty() ? "" : ",") + a;
   Headers h;
-  h.reserve(11);
+  h.reserve(14);
   h.emplace_back("ce_specversion", "1.0");
   h.emplace_back("ce_id", e.event_id);
   h.emplace_back("ce_source", std::string(source));
   h.emplace_back("ce_type", "mledger." + e.type);
   h.emplace_back("ce_time", format_rfc3339(Instant{e.recorded_at_micros}));
+  h.emplace_back("ce_mledgerseq", std::to_string(e.seq));
+  h.emplace_back("ce_mledgerstream", e.stream);
+  h.emplace_back("ce_mledgerversion", std::to_string(e.version));
   h.emplace_back("content-type", std::string(kContentType));
   h.emplace_back("mledger_seq", std::to_string(e.seq));
   h.emplace_back("mledger_stream", e.stream);

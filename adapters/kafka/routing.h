@@ -49,22 +49,35 @@ struct Route {
 // newer ledger) goes to "<prefix>.other": nothing is dropped or misfiled.
 Route route_event(const codec::EventHead& event, std::string_view prefix);
 
-// The record headers of an event (name, value), in this order. Nothing is
-// repeated: the type name is in ce_type, the hash in the envelope (every
-// header byte travels with every record: about 350 bytes for these).
-//   ce_specversion  "1.0"
-//   ce_id           event id
-//   ce_source       `source` (e.g. "mledger/<ledger id>")
-//   ce_type         "mledger.<EventType>"
-//   ce_time         recorded-at, RFC 3339 UTC (microseconds when not zero)
-//   content-type    "application/vnd.mledger.envelope+capnp"
-//   mledger_seq     global sequence, decimal
-//   mledger_stream  stream id
+// The record headers of an event (name, value), in this order: the
+// CloudEvents Kafka binding (binary content mode: attributes as "ce_<name>"),
+// then mledger's own headers. seq, stream and version are there twice: as
+// CloudEvents extension attributes (names [a-z0-9], at most 20 characters,
+// so CloudEvents SDKs keep them) and as the older mledger_* headers that
+// existing consumers read. The type name is in ce_type only, the hash in the
+// envelope only (every header byte travels with every record: about 420
+// bytes for these).
+//   ce_specversion     "1.0"
+//   ce_id              event id
+//   ce_source          `source` (cloudevents_source: "urn:mledger:<ledger id>")
+//   ce_type            "mledger.<EventType>"
+//   ce_time            recorded-at, RFC 3339 UTC (microseconds when not zero)
+//   ce_mledgerseq      global sequence, decimal
+//   ce_mledgerstream   stream id
+//   ce_mledgerversion  version in the stream, decimal
+//   content-type       "application/vnd.mledger.envelope+capnp"
+//   mledger_seq        global sequence, decimal
+//   mledger_stream     stream id
 //   mledger_stream_version  version in the stream, decimal
 //   mledger_schema_version  payload schema version, decimal
 //   mledger_accounts        the accounts concerned, comma-separated (may be empty)
 using Headers = std::vector<std::pair<std::string, std::string>>;
 Headers event_headers(const codec::EventHead& event, std::string_view source);
+
+// The CloudEvents source of a ledger's events: the absolute URI
+// "urn:mledger:<ledger id>" (ledger id: 16 hex digits, kafka_publisher.h).
+// One source per ledger, so (source, id) is unique as the spec requires.
+std::string cloudevents_source(std::string_view ledger_id);
 
 inline constexpr std::string_view kContentType = "application/vnd.mledger.envelope+capnp";
 

@@ -65,6 +65,19 @@ StatusOr<RecordedEvent> MemoryEventLog::open_locked(uint64_t seq) const {
   return e;
 }
 
+Status MemoryEventLog::scan_envelopes(uint64_t from_seq,
+                                      const std::function<bool(uint64_t, std::string_view)>& fn) {
+  for (uint64_t seq = std::max<uint64_t>(from_seq, 1);; ++seq) {
+    std::string envelope;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (seq > envelopes_.size()) return Status::Ok();
+      envelope = envelopes_[seq - 1];
+    }
+    if (!fn(seq, envelope)) return Status::Ok();
+  }
+}
+
 StatusOr<std::vector<EventPosition>> MemoryEventLog::positions_locked(const CommandRecord& r) const {
   std::vector<EventPosition> out;
   for (uint64_t s = r.first_seq; s < r.first_seq + r.event_count; ++s) {

@@ -99,12 +99,12 @@ class RocksDbEventLog final : public EventLog {
   // (digest(), reads and scans then include them). The writer's own (primary)
   // instance always sees its appends: nothing to do, OK. A read-only instance
   // sees the log as it was when opened: invalid_argument.
-  [[nodiscard]] Status catch_up();
+  [[nodiscard]] Status catch_up() override;
 
   // Calls `fn` with each stored envelope from `from_seq` on, in order, until
   // it returns false. For replay paths that decode on their own.
   [[nodiscard]] Status scan_envelopes(uint64_t from_seq,
-                                      const std::function<bool(uint64_t, std::string_view)>& fn);
+                                      const std::function<bool(uint64_t, std::string_view)>& fn) override;
 
   // The stored envelope bytes of event `seq`, as they are on disk: not
   // opened or checked (callers open them with codec::open). not_found when

@@ -145,6 +145,18 @@ class EventLog {
 
   [[nodiscard]] virtual StatusOr<LogDigest> digest() = 0;
 
+  // Calls `fn` with the stored envelope of each event from `from_seq` on
+  // (the sealed bytes of docs/event-log.md, not opened or checked), in order,
+  // until it returns false. For readers that decode on their own (the Kafka
+  // publisher copies them to Kafka as they are).
+  [[nodiscard]] virtual Status scan_envelopes(
+      uint64_t from_seq, const std::function<bool(uint64_t, std::string_view)>& fn) = 0;
+
+  // Makes appends that another process made visible to this instance's reads
+  // (a RocksDB secondary instance beside the writer). A log that is itself
+  // the writer always sees its own appends: OK, nothing to do.
+  [[nodiscard]] virtual Status catch_up() = 0;
+
   // Recomputes the hash chain from seq 1: every stored byte is covered. A
   // broken chain is a report (first_bad_seq), not a failed Status; Status
   // failures are for I/O. `progress` (may be empty) is called now and then

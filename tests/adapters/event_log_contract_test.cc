@@ -48,6 +48,30 @@ TEST_P(EventLogContract, empty_log_has_zero_digest_and_intact_chain) {
   EXPECT_EQ(report->events_checked, 0u);
 }
 
+TEST_P(EventLogContract, scan_envelopes_gives_the_stored_events_in_order_from_a_seq) {
+  ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a", 3)).ok());
+  ASSERT_TRUE(append_one(user_added_request("c2", "account-b", 0, "b", 2)).ok());
+  ASSERT_TRUE(log_->catch_up().ok());  // the writer sees its own appends: nothing to do
+  auto all = log_->read_global(1, 100);
+  ASSERT_TRUE(all.ok());
+  std::vector<uint64_t> seqs;
+  Status s = log_->scan_envelopes(2, [&](uint64_t seq, std::string_view envelope) {
+    auto e = codec::open(envelope);
+    EXPECT_TRUE(e.ok());
+    if (e.ok()) {
+      EXPECT_EQ(e->seq, seq);
+      EXPECT_EQ(e->hash, (*all)[seq - 1].hash);
+    }
+    seqs.push_back(seq);
+    return seq < 4;  // false stops the scan
+  });
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 3, 4}));
+  seqs.clear();
+  ASSERT_TRUE(log_->scan_envelopes(6, [&](uint64_t seq, std::string_view) { seqs.push_back(seq); return true; }).ok());
+  EXPECT_TRUE(seqs.empty());
+}
+
 TEST_P(EventLogContract, R_LED_01_allows_appends_with_gap_free_sequences_and_versions) {
   auto a = append_one(user_added_request("c1", "account-a", 0, "a", 2));
   ASSERT_TRUE(a.ok()) << a.error().to_string();

@@ -168,9 +168,11 @@ inline void expect_exactly_once(const std::vector<KafkaRecord>& records, const s
                     r->header("ce_id") == h->event_id && r->header("ce_type") == "mledger." + h->type &&
                     r->header("mledger_stream") == h->stream &&
                     r->header("mledger_stream_version") == std::to_string(h->version) &&
-                    r->header("mledger_seq") == std::to_string(seq) && r->header("ce_source").starts_with("mledger/") &&
+                    r->header("mledger_seq") == std::to_string(seq) && r->header("ce_source").starts_with("urn:mledger:") &&
+                    r->header("ce_mledgerseq") == std::to_string(seq) && r->header("ce_mledgerstream") == h->stream &&
+                    r->header("ce_mledgerversion") == std::to_string(h->version) &&
                     r->header("mledger_schema_version") == std::to_string(h->schema_version) &&
-                    r->header("ce_time").size() >= 20 && r->headers.size() == 11 &&
+                    r->header("ce_time").size() >= 20 && r->headers.size() == 14 &&
                     r->header("ce_specversion") == "1.0" && r->header("content-type") == kContentType;
     if (!ok && ++wrong < 5) ADD_FAILURE() << "event " << seq << " differs on Kafka (" << r->topic << ")";
     return true;

@@ -56,7 +56,7 @@ TEST(KafkaRouting, key_is_the_partner_account) {
 }
 
 TEST(KafkaRouting, headers_follow_the_cloudevents_kafka_binding) {
-  const Headers h = event_headers(head("OrderPlaced", "account-a1", {"a1", "a2"}), "mledger/abc");
+  const Headers h = event_headers(head("OrderPlaced", "account-a1", {"a1", "a2"}), cloudevents_source("abc"));
   auto get = [&](std::string_view k) {
     for (const auto& [name, v] : h)
       if (name == k) return v;
@@ -64,16 +64,28 @@ TEST(KafkaRouting, headers_follow_the_cloudevents_kafka_binding) {
   };
   EXPECT_EQ(get("ce_specversion"), "1.0");
   EXPECT_EQ(get("ce_id"), "e-1");
-  EXPECT_EQ(get("ce_source"), "mledger/abc");
+  EXPECT_EQ(get("ce_source"), "urn:mledger:abc");
   EXPECT_EQ(get("ce_type"), "mledger.OrderPlaced");
   EXPECT_EQ(get("ce_time"), "2026-09-21T14:13:20Z");
+  // seq, stream and version as CloudEvents extension attributes: names of
+  // [a-z0-9] only, at most 20 characters (the spec's naming rule), so that
+  // SDKs keep them; the same values stay in the older mledger_* headers.
+  EXPECT_EQ(get("ce_mledgerseq"), "42");
+  EXPECT_EQ(get("ce_mledgerstream"), "account-a1");
+  EXPECT_EQ(get("ce_mledgerversion"), "3");
+  for (const auto& [name, v] : h) {
+    if (!name.starts_with("ce_")) continue;
+    const std::string attribute = name.substr(3);
+    EXPECT_LE(attribute.size(), 20u) << name;
+    for (char c : attribute) EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) << name;
+  }
   EXPECT_EQ(get("content-type"), "application/vnd.mledger.envelope+capnp");
   EXPECT_EQ(get("mledger_seq"), "42");
   EXPECT_EQ(get("mledger_stream"), "account-a1");
   EXPECT_EQ(get("mledger_stream_version"), "3");
   EXPECT_EQ(get("mledger_schema_version"), "1");
   EXPECT_EQ(get("mledger_accounts"), "a1,a2");
-  EXPECT_EQ(h.size(), 11u);
+  EXPECT_EQ(h.size(), 14u);
 }
 
 TEST(KafkaRouting, broker_lists_and_prefixes_are_checked) {

@@ -1,6 +1,7 @@
 // `mledger serve --brokers`: the server publishes what it appends, exactly
-// once, while it takes commands over HTTP; its metrics show the publish lag;
-// SIGTERM stops the publisher cleanly with everything acknowledged on Kafka.
+// once, while it takes commands over HTTP; its metrics show the publish lag
+// and each published event's latency stages once; SIGTERM stops the publisher
+// cleanly with everything acknowledged on Kafka.
 
 #include <gtest/gtest.h>
 
@@ -38,14 +39,23 @@ TEST(ServePublish, commands_sent_over_http_reach_kafka_exactly_once) {
   // The publisher catches up: the lag gauge falls to 0.
   const std::string operator_token = ledger.token(ActorKind::operator_, "ops-1");
   bool drained = false;
+  std::string metrics;
   for (int i = 0; i < 600 && !drained; ++i) {
-    const auto m = server->call("GET", "/metrics", operator_token);
-    drained = m.body.find("\nmledger_publish_lag_events 0\n") != std::string::npos;
+    metrics = server->call("GET", "/metrics", operator_token).body;
+    drained = metrics.find("\nmledger_publish_lag_events 0\n") != std::string::npos;
     if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(drained) << "the publish lag never reached 0";
   EXPECT_EQ(server->terminate(), 0);
-  expect_exactly_once(read_all(brokers, prefix), ledger.data, prefix);
+  const std::vector<KafkaRecord> records = read_all(brokers, prefix);
+  expect_exactly_once(records, ledger.data, prefix);
+  // Every published event was observed once in each stage's histogram.
+  for (const std::string family : {"mledger_publish_append_to_produce_seconds",
+                                   "mledger_publish_produce_to_commit_seconds"}) {
+    const std::string count = "\n" + family + "_count " + std::to_string(records.size()) + "\n";
+    EXPECT_NE(metrics.find(count), std::string::npos) << family << ": no" << count << "in\n" << metrics;
+    EXPECT_NE(metrics.find("\n# TYPE " + family + " histogram\n"), std::string::npos) << family;
+  }
 }
 
 }  // namespace

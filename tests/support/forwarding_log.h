@@ -35,6 +35,10 @@ class ForwardingLog : public EventLog {
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
     return inner_.verify_chain(p);
   }
+  Status scan_envelopes(uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    return inner_.scan_envelopes(from, fn);
+  }
+  Status catch_up() override { return inner_.catch_up(); }
 
  protected:
   EventLog& inner_;

@@ -26,7 +26,7 @@ namespace {
 constexpr const char* kHelp = R"(usage: mledger publish --brokers HOST:PORT[,HOST:PORT] [--data DIR] [--follow]
                        [--topic-prefix P] [--partitions N] [--replication-factor N]
                        [--transactional-id ID] [--batch-events N] [--batch-bytes N]
-                       [--transaction-timeout-ms N] [--status-interval-ms N]
+                       [--batch-ms N] [--transaction-timeout-ms N] [--status-interval-ms N]
                        [--poll-interval-ms N] [--json]
 
 Publishes every event of the ledger to Kafka, exactly once for read_committed
@@ -49,8 +49,10 @@ not yet published.
 Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   --replication-factor -1 (the broker's default) --transactional-id
   mledger-publisher-<prefix>-<ledger id> --batch-events 50000 --batch-bytes 33554432
-  --status-interval-ms 1000 --poll-interval-ms 100 (follow: how often it
-  looks for new events).
+  --batch-ms 200 (a transaction closes at whichever of the three comes first)
+  --status-interval-ms 1000 --poll-interval-ms 100 (follow: the longest pause
+  between looks for new events; after a new event it looks again within 1 ms,
+  doubling the pause while nothing comes).
 A broker away for longer than --transaction-timeout-ms (default 60000, also
 the records' delivery timeout) is ridden out: the timed-out transaction is told
 from a fencing, a new producer resumes from the cursor. SIGTERM while the
@@ -110,7 +112,7 @@ int run_publish(const Argv& argv) {
   Args args;
   if (!args.parse(argv,
                   {"data", "brokers", "topic-prefix", "partitions", "replication-factor",
-                   "transactional-id", "batch-events", "batch-bytes", "status-interval-ms",
+                   "transactional-id", "batch-events", "batch-bytes", "batch-ms", "status-interval-ms",
                    "poll-interval-ms", "transaction-timeout-ms"},
                   {"follow", "json", "help"}) ||
       !args.positionals().empty()) {
@@ -138,8 +140,10 @@ int run_publish(const Argv& argv) {
                  o.topic_prefix.c_str());
     return kExitUsage;
   }
-  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, interval = 0, poll = 0, txn_timeout = 0;
+  uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, batch_ms = 0, interval = 0, poll = 0,
+           txn_timeout = 0;
   if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 50000, &batch_events) ||
+      !args.number("batch-ms", 200, &batch_ms) ||
       !args.number("transaction-timeout-ms", 60000, &txn_timeout) ||
       !args.number("batch-bytes", 32u << 20, &batch_bytes) ||
       !args.number("status-interval-ms", 1000, &interval) ||
@@ -148,11 +152,12 @@ int run_publish(const Argv& argv) {
     return kExitUsage;
   }
   if (partitions < 1 || partitions > 10000 || batch_events < 1 || batch_events > 100000 ||
-      batch_bytes < 1024 || batch_bytes > (256u << 20) || interval > 3600000 || poll < 1 ||
+      batch_bytes < 1024 || batch_bytes > (256u << 20) || batch_ms < 1 || batch_ms > 60000 ||
+      interval > 3600000 || poll < 1 ||
       poll > 60000 || txn_timeout < 1000 || txn_timeout > 900000) {
     std::fprintf(stderr,
                  "mledger publish: out of range: --partitions 1..10000, --batch-events 1..100000, "
-                 "--batch-bytes 1024..268435456, --status-interval-ms 0..3600000, "
+                 "--batch-bytes 1024..268435456, --batch-ms 1..60000, --status-interval-ms 0..3600000, "
                  "--poll-interval-ms 1..60000, --transaction-timeout-ms 1000..900000\n");
     return kExitUsage;
   }
@@ -172,6 +177,7 @@ int run_publish(const Argv& argv) {
   }
   o.batch_events_max = batch_events;
   o.batch_bytes_max = batch_bytes;
+  o.batch_time_max_ms = static_cast<int>(batch_ms);
   o.status_interval_ms = static_cast<int>(interval);
   o.poll_interval_ms = static_cast<int>(poll);
   o.transaction_timeout_ms = static_cast<int>(txn_timeout);

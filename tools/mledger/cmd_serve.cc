@@ -28,6 +28,7 @@
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
 #include "adapters/system/system_clock.h"
+#include "adapters/writer/append_signal.h"
 #include "domain/core/time.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
@@ -308,16 +309,19 @@ class RevocationReloads {
   std::thread thread_;
 };
 
-// The single writer's batch sizes, as histograms.
-GroupCommitOptions writer_options(http::Metrics& metrics) {
+// The single writer's batch sizes, as histograms; each durable write also
+// wakes the publisher (`appended`, may be null: no publisher).
+GroupCommitOptions writer_options(http::Metrics& metrics, AppendSignal* appended) {
   auto& commands = metrics.histogram("mledger_append_batch_commands",
                                      "Commands per durable write of the single writer", {}, http::size_buckets());
   auto& events = metrics.histogram("mledger_append_batch_events", "Events per durable write of the single writer",
                                    {}, http::size_buckets());
   GroupCommitOptions options;
-  options.on_batch = [&requests = commands.at({}), &appended = events.at({})](size_t n, size_t e) {
+  options.on_batch = [&requests = commands.at({}), &events_per_write = events.at({}), appended](size_t n,
+                                                                                                  size_t e) {
     requests.observe(static_cast<double>(n));
-    appended.observe(static_cast<double>(e));
+    events_per_write.observe(static_cast<double>(e));
+    if (appended != nullptr) appended->notify();
   };
   return options;
 }
@@ -440,7 +444,7 @@ StatusOr<std::unique_ptr<Runtime>> open_for_serving(const ServeConfig& c, http::
   LedgerOptions ledger_options;
   ledger_options.aggregate_cache_streams_max = c.limit.at("aggregate-cache-streams");
   ledger_options.snapshots.events_between_snapshots = c.limit.at("snapshot-every");
-  auto opened = open_runtime(c.dir, writer_options(metrics), ledger_options,
+  auto opened = open_runtime(c.dir, writer_options(metrics, c.publisher.appended), ledger_options,
                              c.init ? LedgerCreation::create_if_missing : LedgerCreation::refuse_missing);
   if (!opened.ok()) return opened;
   if (!(*opened)->projector) {
@@ -451,11 +455,28 @@ StatusOr<std::unique_ptr<Runtime>> open_for_serving(const ServeConfig& c, http::
   return opened;
 }
 
+// The publisher's options with its stages' latencies observed as histograms.
+kafka::PublisherOptions with_latency_metrics(kafka::PublisherOptions options, http::Metrics& metrics) {
+  auto& to_produce = metrics.histogram("mledger_publish_append_to_produce_seconds",
+                                       "Per published event: from its append (recorded-at) to the publisher's produce",
+                                       {}, http::latency_buckets_seconds());
+  auto& to_commit = metrics.histogram("mledger_publish_produce_to_commit_seconds",
+                                      "Per published event: from its produce to its Kafka transaction's commit", {},
+                                      http::latency_buckets_seconds());
+  options.on_committed = [&produced = to_produce.at({}), &committed = to_commit.at({})](
+                             const kafka::CommittedLatencies& l) {
+    for (double s : l.append_to_produce_seconds) produced.observe(s);
+    for (double s : l.produce_to_commit_seconds) committed.observe(s);
+  };
+  return options;
+}
+
 // Serves until SIGTERM or SIGINT, then closes in order; returns the exit code.
 int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics) {
   std::unique_ptr<InServerPublisher> publisher;
   if (!c.publisher.brokers.empty()) {
-    publisher = std::make_unique<InServerPublisher>(*rt.log, c.publisher, logs.server());
+    publisher = std::make_unique<InServerPublisher>(*rt.log, with_latency_metrics(c.publisher, metrics),
+                                                    logs.server());
     publisher->start();
   }
   std::optional<RevocationReloads> reloads;
@@ -516,6 +537,8 @@ int run_serve(const Argv& argv) {
   ServerLogs logs(config.logging);
   log_start(logs.server(), config);
   http::Metrics metrics;
+  AppendSignal appended;  // the writer wakes the publisher (when there is one)
+  if (!config.publisher.brokers.empty()) config.publisher.appended = &appended;
   auto opened = open_for_serving(config, metrics);
   if (!opened.ok()) {
     logs.server().error("{}", opened.error().to_string());
