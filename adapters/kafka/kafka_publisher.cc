@@ -391,8 +391,10 @@ class KafkaPublisher::Impl {
     return std::nullopt;
   }
 
-  // One transaction: events cursor+1.. up to the limits, then the cursor.
-  std::optional<Outcome> publish_batch(const std::atomic<bool>& stop) {
+  // One transaction: events cursor+1..`until` (the head as the log reports
+  // it; a secondary's is the acknowledged head) up to the batch limits, then
+  // the cursor.
+  std::optional<Outcome> publish_batch(const std::atomic<bool>& stop, uint64_t until) {
     if (auto* e = producer_->begin_transaction()) {
       return classify(std::unique_ptr<RdKafka::Error>(e), "begin_transaction");
     }
@@ -406,6 +408,7 @@ class KafkaPublisher::Impl {
     std::optional<Outcome> failure;
     Status corrupt;
     Status scan = log_.scan_envelopes(seq + 1, [&](uint64_t at, std::string_view envelope) {
+      if (at > until) return false;
       auto head = codec::open_head(envelope);
       if (!head.ok() || head->seq != at || at != seq + 1 || head->prev_hash != last_hash) {
         corrupt = Status(StatusCode::corruption,
@@ -617,7 +620,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
         wait_for_events(seen, stop);
         continue;
       }
-      f = publish_batch(stop);
+      f = publish_batch(stop, until);
       if (!f) { report(false); continue; }
     }
     // Something failed.

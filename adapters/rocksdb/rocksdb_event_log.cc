@@ -140,6 +140,21 @@ class RocksDbEventLog::Impl {
     return Status::Ok();
   }
 
+  // A secondary instance may see the end of a batch the writer has written
+  // but not yet synced (it reads the write-ahead log as it stands): its head
+  // is the last event it sees or the watermark, whichever is lower, so that
+  // readers beside the writer (the publisher, projections) only ever take
+  // events that were durable, never one a crash could still take away.
+  Status cap_to_acknowledged() {
+    if (options.secondary_path.empty()) return Status::Ok();
+    auto acked = HeadWatermark::read(watermark_path(options.path));
+    if (!acked.ok()) return acked.error();
+    std::lock_guard lock(head_mu);
+    if (*acked) acked_head = *acked;
+    if (*acked && (*acked)->seq < head.seq) head = **acked;
+    return Status::Ok();
+  }
+
   rocksdb::ReadOptions read_options() const {
     rocksdb::ReadOptions r;
     r.verify_checksums = true;
@@ -503,6 +518,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   if (Status h = impl->load_head(); !h.ok()) return Err{h};
   if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
   impl->acked_head = *acked;
+  if (Status s = impl->cap_to_acknowledged(); !s.ok()) return Err{s};
   if (impl->primary()) {
     // RocksDB creates a new ledger's directory without syncing the directory
     // that holds it: until that sync, a power cut may take the whole ledger.
@@ -526,7 +542,8 @@ Status RocksDbEventLog::catch_up() {
   }
   rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
   if (!s.ok()) return from_rocks(s, "catching up with the ledger's writer");
-  return impl_->load_head();
+  if (Status h = impl_->load_head(); !h.ok()) return h;
+  return impl_->cap_to_acknowledged();
 }
 
 StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(

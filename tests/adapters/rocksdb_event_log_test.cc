@@ -12,6 +12,7 @@
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/memory/memory_event_log.h"
+#include "adapters/rocksdb/head_watermark.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
@@ -240,6 +241,41 @@ TEST(RocksDbEventLog, a_secondary_instance_follows_the_writer_after_catch_up) {
   EXPECT_FALSE(follower.append_batch(b).ok());
   // The writer's own instance has nothing to catch up with.
   EXPECT_TRUE(writer->catch_up().ok());
+}
+
+// A secondary reads the writer's WAL as written, possibly before its sync
+// returned: its head stops at the head watermark (what the writer
+// acknowledged), so a reader beside the writer (publish --follow, the
+// projections) never takes an event a crash could still take away.
+TEST(RocksDbEventLog, R_LED_01_a_secondary_sees_no_further_than_the_acknowledged_head) {
+  testing::TempDir dir;
+  LogDigest first, last;
+  {
+    auto writer = open_log(dir.path());
+    append(*writer, user_added_request("c1", "account-a", 0, "a"));
+    first = *writer->digest();
+    append(*writer, user_added_request("c2", "account-a", 1, "a"));
+    append(*writer, user_added_request("c3", "account-a", 2, "a"));
+    last = *writer->digest();
+  }
+  // As if events 2 and 3 were written but their sync had not returned.
+  const std::string mark_path = dir.path() + "/" + HeadWatermark::kFileName;
+  auto mark = HeadWatermark::open(mark_path, first);
+  ASSERT_TRUE(mark.ok()) << mark.error().to_string();
+  ASSERT_TRUE((*mark)->advance(first).ok());
+  RocksDbOptions o;
+  o.path = dir.path();
+  o.secondary_path = dir.sub("secondary");
+  auto opened = RocksDbEventLog::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  auto& follower = *opened.value();
+  EXPECT_EQ(*follower.digest(), first);
+  ASSERT_TRUE(follower.catch_up().ok());
+  EXPECT_EQ(*follower.digest(), first);
+  // The sync returned; the writer advanced the watermark.
+  ASSERT_TRUE((*mark)->advance(last).ok());
+  ASSERT_TRUE(follower.catch_up().ok());
+  EXPECT_EQ(*follower.digest(), last);
 }
 
 TEST(RocksDbEventLog, missing_directory_without_create_is_a_clean_error) {
