@@ -117,6 +117,37 @@ void expect_schemas(const json& expected) {
   }
 }
 
+// Who may call a route, as the document's x-mledger-audience names it.
+json audience_names(http::Audience a) {
+  switch (a) {
+    case http::Audience::anyone: return {"anyone"};
+    case http::Audience::account_readers: return {"user", "auditor"};
+    case http::Audience::auditors: return {"auditor"};
+    case http::Audience::operators: return {"operator"};
+    case http::Audience::command_issuers: return {"user", "service", "operator"};
+    case http::Audience::service: return {"service"};
+  }
+  return json::array();
+}
+
+TEST(OpenApi, each_operation_names_the_audience_the_server_checks) {
+  for (const http::Route& r : http::api_routes()) {
+    std::string method = r.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const json* operation = nullptr;
+    if (document().at("paths").contains(r.path) && document().at("paths").at(r.path).contains(method)) {
+      operation = &document().at("paths").at(r.path).at(method);
+    }
+    if (operation == nullptr) continue;  // the route test names it
+    EXPECT_EQ(operation->value("x-mledger-audience", json()), audience_names(r.audience)) << r.method << " " << r.path;
+    // Public operations say so; the others inherit the document's bearer requirement.
+    const bool open = r.audience == http::Audience::anyone;
+    EXPECT_EQ(operation->contains("security"), open) << r.method << " " << r.path;
+    if (open) EXPECT_EQ(operation->at("security"), json::array()) << r.method << " " << r.path;
+  }
+  EXPECT_EQ(document().at("security"), json::parse(R"([{"bearer": []}])"));
+}
+
 TEST(OpenApi, describes_every_route_the_server_has_and_no_other) {
   std::set<std::pair<std::string, std::string>> served, described;
   for (const http::Route& r : http::api_routes()) served.emplace(r.method, r.path);

@@ -14,7 +14,12 @@ import json
 import re
 import sys
 
-import yaml
+try:
+    import yaml
+except ImportError:
+    print("embed.py: needs PyYAML to read docs/openapi.yaml (tools/setup installs Debian's python3-yaml)",
+          file=sys.stderr)
+    sys.exit(1)
 
 
 class StrictLoader(yaml.SafeLoader):
