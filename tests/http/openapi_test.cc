@@ -143,7 +143,9 @@ TEST(OpenApi, each_operation_names_the_audience_the_server_checks) {
     // Public operations say so; the others inherit the document's bearer requirement.
     const bool open = r.audience == http::Audience::anyone;
     EXPECT_EQ(operation->contains("security"), open) << r.method << " " << r.path;
-    if (open) EXPECT_EQ(operation->at("security"), json::array()) << r.method << " " << r.path;
+    if (open) {
+      EXPECT_EQ(operation->at("security"), json::array()) << r.method << " " << r.path;
+    }
   }
   EXPECT_EQ(document().at("security"), json::parse(R"([{"bearer": []}])"));
 }
