@@ -10,7 +10,9 @@
 #include "adapters/audit/account_export.h"
 #include "adapters/audit/ledger_digest.h"
 #include "adapters/http/access.h"
+#include "adapters/http/openapi_document.h"
 #include "adapters/http/readiness.h"
+#include "adapters/http/routes.h"
 #include "adapters/ledger/deadline_runner.h"
 #include "adapters/json/command_json.h"
 #include "adapters/json/strict_json.h"
@@ -25,78 +27,6 @@ namespace {
 
 using nlohmann::json;
 namespace mj = mledger::json;
-
-enum class Endpoint {
-  healthz, readyz, metrics, commands, read_model, history, state, export_account, digest,
-  projections, projections_catch_up, projections_rebuild, projections_verify, tick,
-};
-
-struct RouteInfo {
-  const char* label;  // the metrics label and docs/api.md's name
-  const char* method;
-  Audience audience;
-  std::set<std::string> query;  // the parameters it takes
-};
-
-const RouteInfo& info(Endpoint e) {
-  static const std::map<Endpoint, RouteInfo> kRoutes = {
-      {Endpoint::healthz, {"/healthz", "GET", Audience::anyone, {}}},
-      {Endpoint::readyz, {"/readyz", "GET", Audience::anyone, {}}},
-      {Endpoint::metrics, {"/metrics", "GET", Audience::operators, {}}},
-      {Endpoint::commands, {"/v1/commands", "POST", Audience::command_issuers, {}}},
-      {Endpoint::read_model, {"/v1/accounts/{id}/{read_model}", "GET", Audience::account_readers, {"from_seq", "limit", "after", "min_seq"}}},
-      {Endpoint::history, {"/v1/accounts/{id}/history", "GET", Audience::auditors, {"from_seq", "limit", "from", "to"}}},
-      {Endpoint::state, {"/v1/accounts/{id}/state", "GET", Audience::auditors, {"at_seq", "as_of", "clock"}}},
-      {Endpoint::export_account, {"/v1/accounts/{id}/export", "GET", Audience::auditors, {}}},
-      {Endpoint::digest, {"/v1/digest", "GET", Audience::auditors, {"seq"}}},
-      {Endpoint::projections, {"/v1/projections", "GET", Audience::operators, {}}},
-      {Endpoint::projections_catch_up, {"/v1/projections/catch-up", "POST", Audience::operators, {}}},
-      {Endpoint::projections_rebuild, {"/v1/projections/rebuild", "POST", Audience::operators, {}}},
-      {Endpoint::projections_verify, {"/v1/projections/verify", "POST", Audience::operators, {}}},
-      {Endpoint::tick, {"/v1/tick", "POST", Audience::service, {"now"}}},
-  };
-  return kRoutes.at(e);
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding ('+' is a space in a query); nullopt for a bad escape or a
-// control character.
-std::optional<std::string> decode(std::string_view s, bool query) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (query && c == '+') {
-      c = ' ';
-    }
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
-    out += c;
-  }
-  return out;
-}
-
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t i = 1;  // after the leading '/'
-  while (i <= path.size()) {
-    const size_t j = path.find('/', i);
-    out.push_back(path.substr(i, (j == std::string_view::npos ? path.size() : j) - i));
-    if (j == std::string_view::npos) break;
-    i = j + 1;
-  }
-  return out;
-}
 
 HttpResponse json_response(int status, const json& body, const std::string& route) {
   HttpResponse r;
@@ -187,6 +117,54 @@ Result<CommandsBody, HttpResponse> parse_commands_body(const std::string& body, 
   return out;
 }
 
+// Route (404), account id (400), method (405): the route the request takes.
+Result<const Route*, HttpResponse> find_route(const HttpRequest& request, std::string* account) {
+  const RouteMatch m = match_route(request.path);
+  if (m.routes.empty()) {
+    return Err{error_response(404, "no_such_endpoint", "no endpoint " + request.path + " (see docs/api.md)")};
+  }
+  const Route& first = *m.routes.front();
+  if (m.has_account && !m.account) {
+    return Err{error_response(400, "bad_account_id",
+                              "the account id in the path must be 1 to 64 bytes, percent-encoded, "
+                              "without control characters",
+                              first.label)};
+  }
+  if (m.account) *account = *m.account;
+  std::string allow;
+  for (const Route* r : m.routes) {
+    if (r->method == request.method) return r;
+    allow += (allow.empty() ? "" : ", ") + r->method;
+  }
+  HttpResponse r = error_response(405, "method_not_allowed", first.label + " takes " + allow, first.label);
+  r.headers.emplace_back("Allow", allow);
+  return Err{std::move(r)};
+}
+
+// Query (400 bad_query): each parameter once, and only those the route takes.
+std::optional<HttpResponse> read_query(const Route& route, std::string_view query,
+                                       std::map<std::string, std::string>* out) {
+  for (std::string_view rest = query; !rest.empty();) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    auto name = percent_decode(pair.substr(0, eq), true);
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    if (!name || !value) {
+      return error_response(400, "bad_query", "the query string has a bad percent-escape", route.label);
+    }
+    if (!route.query.contains(*name)) {
+      return error_response(400, "bad_query", route.label + " takes no parameter '" + *name + "'", route.label);
+    }
+    if (!out->emplace(*name, std::move(*value)).second) {
+      return error_response(400, "bad_query", "parameter '" + *name + "' is given twice", route.label);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct Api::Screened {
@@ -218,80 +196,54 @@ Api::Api(ApiParts parts, ApiOptions options)
                                             "Requests refused 401 or 403, by code", {"code"})) {}
 
 std::optional<HttpResponse> Api::screen(HttpRequest& request) {
-  // Route.
-  const std::vector<std::string_view> seg = segments(request.path);
   Screened s;
-  std::optional<Endpoint> found;
-  if (seg.size() == 1 && seg[0] == "healthz") found = Endpoint::healthz;
-  else if (seg.size() == 1 && seg[0] == "readyz") found = Endpoint::readyz;
-  else if (seg.size() == 1 && seg[0] == "metrics") found = Endpoint::metrics;
-  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "commands") found = Endpoint::commands;
-  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "digest") found = Endpoint::digest;
-  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "tick") found = Endpoint::tick;
-  else if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "projections") found = Endpoint::projections;
-  else if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "projections") {
-    if (seg[2] == "catch-up") found = Endpoint::projections_catch_up;
-    if (seg[2] == "rebuild") found = Endpoint::projections_rebuild;
-    if (seg[2] == "verify") found = Endpoint::projections_verify;
-  } else if (seg.size() == 4 && seg[0] == "v1" && seg[1] == "accounts") {
-    if (seg[3] == "history") found = Endpoint::history;
-    else if (seg[3] == "state") found = Endpoint::state;
-    else if (seg[3] == "export") found = Endpoint::export_account;
-    else if ((s.model = find_read_model(seg[3])) != nullptr) found = Endpoint::read_model;
-    auto account = decode(seg[2], false);
-    if (found && (!account || account->empty() || account->size() > limits::account_id_bytes_max)) {
-      return error_response(400, "bad_account_id",
-                            "the account id in the path must be 1 to 64 bytes, percent-encoded, "
-                            "without control characters",
-                            info(*found).label);
-    }
-    if (account) s.account = std::move(*account);
-  }
-  if (!found) {
-    return error_response(404, "no_such_endpoint",
-                          "no endpoint " + request.path + " (see docs/api.md)");
-  }
-  s.endpoint = *found;
-  const RouteInfo& route = info(*found);
+  auto found = find_route(request, &s.account);
+  if (!found.ok()) return std::move(found.error());
+  const Route& route = **found;
+  s.endpoint = route.endpoint;
   s.route = route.label;
-  if (request.method != route.method) {
-    HttpResponse r = error_response(405, "method_not_allowed",
-                                    std::string(route.label) + " takes " + route.method, s.route);
-    r.headers.emplace_back("Allow", route.method);
+  s.model = route.model;
+  if (auto bad = read_query(route, request.query, &s.query)) return std::move(*bad);
+
+  // Health and the description need no token and are answered here, on the
+  // event loop: a loop that answers is a live one.
+  if (route.endpoint == Endpoint::healthz) return json_response(200, {{"status", "ok"}}, s.route);
+  if (route.endpoint == Endpoint::readyz) return ready();
+  if (route.endpoint == Endpoint::openapi) {
+    HttpResponse r;
+    r.body = std::string(openapi_json()) + "\n";
+    r.route = s.route;
     return r;
   }
+  if (auto refused = authenticate(request, s)) return std::move(*refused);
 
-  // Query: each parameter once, and only those the route takes.
-  if (!request.query.empty()) {
-    for (std::string_view rest = request.query; !rest.empty();) {
-      const size_t amp = rest.find('&');
-      const std::string_view pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-      if (pair.empty()) continue;
-      const size_t eq = pair.find('=');
-      auto name = decode(pair.substr(0, eq), true);
-      auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
-      if (!name || !value) {
-        return error_response(400, "bad_query", "the query string has a bad percent-escape", s.route);
-      }
-      if (!route.query.contains(*name)) {
-        return error_response(400, "bad_query",
-                              std::string(route.label) + " takes no parameter '" + *name + "'", s.route);
-      }
-      if (!s.query.emplace(*name, std::move(*value)).second) {
-        return error_response(400, "bad_query", "parameter '" + *name + "' is given twice", s.route);
-      }
-    }
+  // Authorization.
+  const std::string principal = principal_of(s.token);
+  if (auto d = check_access(route.audience, s.token, s.account)) {
+    auth_failures_.at({d->code}).add();
+    HttpResponse r = denied(*d, s.route);
+    r.principal = principal;
+    return r;
   }
-
-  // Health needs no token and is answered here, on the event loop: a loop
-  // that answers is a live one.
-  if (*found == Endpoint::healthz) {
-    return json_response(200, {{"status", "ok"}}, s.route);
+  if (route.endpoint == Endpoint::metrics) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = parts_.metrics.render();
+    r.route = s.route;
+    r.principal = principal;
+    return r;
   }
-  if (*found == Endpoint::readyz) return ready();
+  if (route.endpoint == Endpoint::commands && !is_json_media_type(request.content_type)) {
+    HttpResponse r = error_response(415, "unsupported_media_type",
+                                    "send commands as Content-Type: application/json", s.route);
+    r.principal = principal;
+    return r;
+  }
+  request.context = std::make_shared<Screened>(std::move(s));
+  return std::nullopt;
+}
 
-  // Authentication.
+std::optional<HttpResponse> Api::authenticate(const HttpRequest& request, Screened& s) {
   auto refuse = [&](const auth::TokenRejection& r) {
     auth_failures_.at({std::string(auth::token_problem_code(r.problem))}).add();
     HttpResponse resp = error_response(401, auth::token_problem_code(r.problem), r.message, s.route);
@@ -316,30 +268,6 @@ std::optional<HttpResponse> Api::screen(HttpRequest& request) {
   if (parts_.revocations != nullptr && parts_.revocations->contains(s.token.token_id)) {
     return refuse({auth::TokenProblem::revoked, "the token has been revoked"});
   }
-
-  // Authorization.
-  const std::string principal = principal_of(s.token);
-  if (auto d = check_access(route.audience, s.token, s.account)) {
-    auth_failures_.at({d->code}).add();
-    HttpResponse r = denied(*d, s.route);
-    r.principal = principal;
-    return r;
-  }
-  if (*found == Endpoint::metrics) {
-    HttpResponse r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = parts_.metrics.render();
-    r.route = s.route;
-    r.principal = principal;
-    return r;
-  }
-  if (*found == Endpoint::commands && !is_json_media_type(request.content_type)) {
-    HttpResponse r = error_response(415, "unsupported_media_type",
-                                    "send commands as Content-Type: application/json", s.route);
-    r.principal = principal;
-    return r;
-  }
-  request.context = std::make_shared<Screened>(std::move(s));
   return std::nullopt;
 }
 
@@ -365,7 +293,8 @@ HttpResponse Api::route_request(const Screened& s, const std::string& body) {
     case Endpoint::tick: return tick(s);
     case Endpoint::healthz:
     case Endpoint::readyz:
-    case Endpoint::metrics: break;  // answered by screen()
+    case Endpoint::metrics:
+    case Endpoint::openapi: break;  // answered by screen()
   }
   return error_response(500, "internal", "unrouted request", s.route);
 }
@@ -690,7 +619,7 @@ HttpResponse Api::digest(const Screened& s) {
 }
 
 HttpResponse Api::projections_status() {
-  const std::string route = info(Endpoint::projections).label;
+  const std::string route = "/v1/projections";
   auto status = parts_.engine.status();
   if (!status.ok()) return failure(status.error(), route);
   json list = json::array();
@@ -762,7 +691,7 @@ HttpResponse Api::ready() {
   in.writer = parts_.writer.health();
   if (parts_.publish_lag) in.publish_lag = parts_.publish_lag();
   const Readiness r = decide_readiness(in);
-  return json_response(r.http_status, r.body, info(Endpoint::readyz).label);
+  return json_response(r.http_status, r.body, "/readyz");
 }
 
 }  // namespace mledger::http

@@ -2,6 +2,7 @@
 // Api: the ledger's HTTP/JSON API (docs/api.md) as an HttpHandler.
 //
 //   GET  /healthz, /readyz                      anyone (readiness.h decides /readyz)
+//   GET  /v1/openapi.json                       anyone: docs/openapi.yaml as JSON
 //   GET  /metrics                               operator
 //   POST /v1/commands                           partner users (own account), service,
 //                                               operator (the catalogue's command only)
@@ -12,7 +13,7 @@
 //   POST /v1/projections/catch-up|rebuild|verify operator
 //   POST /v1/tick                               service (the clock's commands)
 //
-// Every route but health needs "Authorization: Bearer TOKEN" (401 with the
+// The route table is routes.h. Every route but health and the description needs "Authorization: Bearer TOKEN" (401 with the
 // token problem's code otherwise, token_revoked when a verified token's jti
 // is on the revocation list) and the right audience (403 with the rule's
 // code, access.h). A request refused for any reason writes nothing.
@@ -80,6 +81,8 @@ class Api final : public HttpHandler {
 
  private:
   struct Screened;
+  // The token (401): fills s.token, or the refusal.
+  std::optional<HttpResponse> authenticate(const HttpRequest& request, Screened& s);
   HttpResponse route_request(const Screened& s, const std::string& body);
   HttpResponse commands(const Screened& s, const std::string& body);
   HttpResponse read_model(const Screened& s);

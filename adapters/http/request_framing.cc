@@ -14,7 +14,9 @@ constexpr size_t kChunkLineBytesMax = 4096;  // a chunk-size line with its exten
 constexpr size_t kChunkSizeDigitsMax = 15;   // below 2^60 bytes
 constexpr size_t kContentLengthDigitsMax = 18;
 constexpr size_t kEmptyLinesBeforeRequestMax = 4;
-constexpr std::array<std::string_view, 7> kMethods = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+// RFC 9110's methods but CONNECT (whose target is no path), and PATCH: a
+// route answers 405 for those it does not take.
+constexpr std::array<std::string_view, 8> kMethods = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"};
 
 using Problem = Err<FramingProblem>;
 
@@ -92,7 +94,7 @@ Result<bool, FramingProblem> parse_request_line(std::string_view line, RequestHe
   }
   if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) {
     return problem(501, "method_not_implemented",
-                   "the method is not one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+                   "the method is not one of GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE");
   }
   head.method = std::string(method);
   head.target = std::string(target);

@@ -30,7 +30,7 @@ enum class BodyFraming { none, length, chunked };
 // A request head that passed: what kj-http is given, and what the server
 // needs to know of it.
 struct RequestHead {
-  std::string method;       // one of GET HEAD POST PUT DELETE PATCH OPTIONS
+  std::string method;       // one of GET HEAD POST PUT DELETE PATCH OPTIONS TRACE
   std::string target;       // as sent
   int minor_version = 1;    // HTTP/1.0 or HTTP/1.1
   BodyFraming body = BodyFraming::none;

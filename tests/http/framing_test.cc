@@ -117,6 +117,23 @@ TEST_F(Framing, unknown_http_versions_are_505_and_malformed_ones_400) {
   expect_refused("GET /hea lthz HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request_line");
   expect_refused("G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request_line");
   expect_refused("BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method_not_implemented");
+  expect_refused("CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method_not_implemented");
+}
+
+// A method of RFC 9110 the server reads but no route takes (schemathesis
+// sent TRACE, which was a 501): a 405 naming the route's method, and the
+// connection stays open.
+TEST_F(Framing, trace_is_a_method_no_route_takes) {
+  auto c = connect();
+  ASSERT_TRUE(c->send_raw("TRACE /healthz HTTP/1.1\r\nHost: x\r\n\r\n").ok());
+  auto r = c->read_response();
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->status, 405) << r->body;
+  EXPECT_EQ(r->headers["allow"], "GET");
+  EXPECT_EQ(body_json(*r).value("error", ""), "method_not_allowed");
+  auto again = c->request("GET", "/healthz");
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(again->status, 200);
 }
 
 TEST_F(Framing, malformed_header_lines_are_400) {
