@@ -66,7 +66,7 @@ struct ProjectionEngineOptions {
   // and changed ones (twice their stored size: the pending bytes and the
   // commit's batch). Reaching it commits; a commit then forgets cached
   // documents down to three quarters of it. `mledger projections --memory-mib`.
-  size_t memory_bytes_max = 256 << 20;
+  size_t memory_bytes_max = size_t{1024} << 20;
   // Documents of each live generation kept decoded from one catch_up() to the
   // next (so a live projector does not read and decode them again every
   // time), estimated as above; 0 keeps none.

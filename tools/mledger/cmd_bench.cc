@@ -46,7 +46,7 @@ replay: reads every event of the ledger at DIR back in order, decodes it,
 rebuild: builds every projection of the ledger at DIR from event 1 into a
   new, empty projection store beside it (removed afterwards) and reports
   events/s and the process's peak resident memory. --memory-mib: the fold's
-  memory bound, as `mledger projections rebuild --memory-mib` (default 256).
+  memory bound, as `mledger projections rebuild --memory-mib` (default 1024).
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.

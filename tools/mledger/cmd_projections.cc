@@ -43,7 +43,7 @@ verify    folds scratch generations up to each live checkpoint and compares
 Folds commit documents with their checkpoint at the end, every 10 s, every
 N events (--checkpoint-every, default 1000000) and whenever the documents
 they hold (cached and changed, all projections together) reach M MiB
-(--memory-mib, 16 to 65536, default 256): a killed fold repeats at most that
+(--memory-mib, 16 to 65536, default 1024): a killed fold repeats at most that
 much, and a fold's memory stays about M MiB plus RocksDB's buffers, however
 long the log.
 
