@@ -98,7 +98,7 @@ ProjectionEngine::ProjectionEngine(ProjectionStore& store, EventLog& log,
                                    std::vector<std::unique_ptr<StoredProjection>> projections,
                                    ProjectionEngineOptions options)
     : store_(store), log_(log), projections_(std::move(projections)), options_(std::move(options)) {
-  assert(options_.read_batch_events > 0 && options_.commit_every_events > 0);
+  assert(options_.read_batch_events > 0 && options_.commit_every_events > 0 && options_.memory_bytes_max > 0);
 }
 
 const StoredProjection* ProjectionEngine::find(std::string_view name) const {
@@ -178,11 +178,20 @@ Status ProjectionEngine::commit(std::vector<Target>& targets) {
   }
   if (checkpoints.empty()) return Status::Ok();
   if (Status s = store_.commit(documents, checkpoints); !s.ok()) return s;
+  const size_t cached_max = options_.memory_bytes_max / 4 * 3 / kDecodedBytesPerStoredByte / targets.size();
   for (auto& t : targets) {
     t.generation.checkpoint = t.pending;
-    t.folder->trim(options_.cached_bytes_max);
+    t.folder->trim(cached_max);
   }
   return Status::Ok();
+}
+
+size_t ProjectionEngine::held_bytes(const std::vector<Target>& targets) {
+  size_t bytes = 0;
+  for (const auto& t : targets) {
+    bytes += t.folder->cached_bytes() * kDecodedBytesPerStoredByte + t.folder->dirty_bytes() * 2;
+  }
+  return bytes;
 }
 
 Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view phase,
@@ -225,10 +234,8 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
     }
     p.done += events->size();
     since_commit += events->size();
-    size_t dirty = 0;
-    for (const auto& t : targets) dirty += t.folder->dirty_bytes();
     const auto now = std::chrono::steady_clock::now();
-    if (since_commit >= options_.commit_every_events || dirty >= options_.dirty_bytes_max ||
+    if (since_commit >= options_.commit_every_events || held_bytes(targets) >= options_.memory_bytes_max ||
         std::chrono::duration<double>(now - last_commit).count() >= options_.commit_every_seconds) {
       if (Status s = commit(targets); !s.ok()) return s;
       since_commit = 0;
@@ -278,7 +285,7 @@ Status ProjectionEngine::catch_up(const ProgressFn& progress) {
   }
   if (options_.kept_bytes_max > 0) {
     for (auto& t : targets) {  // all live now (a promoted generation keeps its id)
-      t.folder->trim(options_.kept_bytes_max);
+      t.folder->trim(options_.kept_bytes_max / kDecodedBytesPerStoredByte);
       kept_.emplace(t.generation.id, std::move(t.folder));
     }
   }

@@ -17,16 +17,17 @@
 //
 // Every fold commits documents and checkpoint together (ProjectionStore::
 // commit) at its end and every `commit_every_events` events,
-// `commit_every_seconds` or `dirty_bytes_max` of changed documents, so a
+// `commit_every_seconds` or `memory_bytes_max` of documents held, so a
 // crash resumes exactly after the last commit. Before folding on from a checkpoint the engine checks that the
 // log's event at that sequence still has the checkpoint's hash.
 //
 // Events are read and decoded on a second thread, up to four batches ahead.
 //
-// Memory: at most 5 x `read_batch_events` decoded events, `dirty_bytes_max`
-// of changed documents and, per generation being folded, `cached_bytes_max`
-// of documents (sizes as stored) are held, however long the log; between
-// catch-ups, `kept_bytes_max` per live generation.
+// Memory: at most 5 x `read_batch_events` decoded events and about
+// `memory_bytes_max` of documents (all generations of a fold together, cached
+// and changed, estimated as decoded: kDecodedBytesPerStoredByte x their
+// stored size) are held, however long the log and however many accounts;
+// between catch-ups, about `kept_bytes_max` per live generation.
 //
 // Only this engine writes the live generations of its store (the store is
 // opened by one process), so documents kept from the last catch-up are the
@@ -60,11 +61,15 @@ struct ProjectionEngineOptions {
   size_t read_batch_events = 2048;
   size_t commit_every_events = 1'000'000;
   double commit_every_seconds = 10;
-  size_t dirty_bytes_max = 256 << 20;  // changed documents (all generations) before a commit
-  size_t cached_bytes_max = 256 << 20;  // documents kept per generation after a commit
+  // The documents a fold holds, all its generations together, estimated as
+  // decoded in memory: cached ones (kDecodedBytesPerStoredByte x stored size)
+  // and changed ones (twice their stored size: the pending bytes and the
+  // commit's batch). Reaching it commits; a commit then forgets cached
+  // documents down to three quarters of it. `mledger projections --memory-mib`.
+  size_t memory_bytes_max = size_t{1024} << 20;
   // Documents of each live generation kept decoded from one catch_up() to the
   // next (so a live projector does not read and decode them again every
-  // time); 0 keeps none.
+  // time), estimated as above; 0 keeps none.
   size_t kept_bytes_max = 32 << 20;
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
@@ -134,6 +139,8 @@ class ProjectionEngine {
   Target target(const StoredProjection* p, const Generation& g, uint64_t until);
   Status fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status commit(std::vector<Target>& targets);
+  // The memory the targets' documents take, estimated (see memory_bytes_max).
+  static size_t held_bytes(const std::vector<Target>& targets);
   Status compare(uint64_t live_id, uint64_t scratch_id, ProjectionDifferences& out);
 
   ProjectionStore& store_;

@@ -33,7 +33,15 @@ class Folder {
   // The stored size of the documents changed since the last take_writes()
   // (as last written or read; an estimate for new ones).
   virtual size_t dirty_bytes() const = 0;
+  // The stored size of the documents cached (decoded, they take about
+  // kDecodedBytesPerStoredByte times as much memory).
+  virtual size_t cached_bytes() const = 0;
 };
+
+// Memory a cached document takes decoded, per byte of its stored form: the
+// ratio measured over the realistic bench ledger (docs/benchmarks.md, issue
+// 13 part 4: peak RSS grew by 10 MB per MB of stored documents cached). The engine's memory bounds divide by it.
+inline constexpr size_t kDecodedBytesPerStoredByte = 10;
 
 class StoredProjection {
  public:
@@ -80,6 +88,7 @@ class TypedFolder final : public Folder {
   }
 
   size_t dirty_bytes() const override { return dirty_bytes_; }
+  size_t cached_bytes() const override { return cached_bytes_; }
 
   void trim(size_t bytes_max) override {
     if (!pending_.empty()) return;  // an evicted account would be reloaded without its writes

@@ -89,11 +89,13 @@ class FailingStore final : public ProjectionStore {
   int gets_ = 0;
 };
 
-ProjectionEngineOptions small_batches() {
+// A tiny memory bound (a few documents cached, commits whenever it is
+// reached) by default; a large one for commits only every 50 events.
+ProjectionEngineOptions small_batches(size_t memory_bytes_max = 32000) {
   ProjectionEngineOptions o;
-  o.read_batch_events = 10;  // commits land on multiples of 50
+  o.read_batch_events = 10;  // commits land on multiples of 10 (of 50 with a large memory bound)
   o.commit_every_events = 50;
-  o.cached_bytes_max = 2000;  // a few documents
+  o.memory_bytes_max = memory_bytes_max;
   return o;
 }
 
@@ -202,7 +204,7 @@ TEST(ProjectionEngine, an_interrupted_rebuild_resumes_from_its_checkpoint_and_le
   const uint64_t live_id = status_by_name(first)["accounts"].live->id;
 
   FailingStore failing(store, 3);
-  ProjectionEngine broken(failing, log, all_stored_projections(), small_batches());
+  ProjectionEngine broken(failing, log, all_stored_projections(), small_batches(256 << 20));
   Status s = broken.rebuild({"accounts"}, {});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("injected"), std::string::npos);

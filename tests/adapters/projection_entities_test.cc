@@ -146,8 +146,9 @@ TEST(EntityDocuments, equal_the_whole_account_fold_and_its_views_for_random_ledg
     ProjectionEngineOptions o;
     o.read_batch_events = 7;
     o.commit_every_events = 40;
-    o.cached_bytes_max = 3000;  // accounts are evicted and loaded back from their entities
-    o.kept_bytes_max = 2000;
+    o.memory_bytes_max = 4 * 4 * kDecodedBytesPerStoredByte * 3000 / 3;  // 3000 stored bytes cached per projection:
+                                                                     // accounts are evicted and loaded back
+    o.kept_bytes_max = kDecodedBytesPerStoredByte * 2000;
     ProjectionEngine engine(store, log, all_stored_projections(), o);
     for (int round = 0; round < 3; ++round) {
       append_all(log, ledger.next(400));

@@ -10,6 +10,8 @@
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/ledger/ledger.h"
+#include "adapters/projections/projection_engine.h"
+#include "adapters/projections/rocksdb_projection_store.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/snapshots/file_snapshot_store.h"
 #include "adapters/snapshots/snapshot_codec.h"
@@ -127,6 +129,58 @@ void report_snapshot(SnapshotStore& store) {
               static_cast<unsigned long long>(version), (*bytes)->size(), millis_since(t0) / kDecodes);
 }
 
+// The live projector's catch-up cost per event on `account`: `rounds` of
+// `per_round` add_users on it, each followed by one catch_up() of every
+// projection (what the projector thread does when the head moves). The
+// median microseconds per event folded, or a negative number on failure.
+double projector_us_per_event(Ledger& ledger, ProjectionEngine& engine, const std::string& account,
+                              uint64_t rounds, uint64_t per_round) {
+  std::vector<double> per_event;
+  for (uint64_t r = 0; r < rounds; ++r) {
+    std::vector<Command> commands;
+    for (uint64_t i = 0; i < per_round; ++i) {
+      const std::string id = "projected-" + account + "-" + std::to_string(r) + "-" + std::to_string(i);
+      commands.push_back(command(account, id, user(id)));
+    }
+    if (!execute_all(ledger, commands)) return -1;
+    const auto t0 = SteadyClock::now();
+    if (Status s = engine.catch_up({}); !s.ok()) {
+      std::fprintf(stderr, "mledger bench deep-account: catch-up: %s\n", s.to_string().c_str());
+      return -1;
+    }
+    per_event.push_back(millis_since(t0) * 1000 / static_cast<double>(per_round));
+  }
+  return median(per_event);
+}
+
+// Builds the projections of the ledger at `dir` to its head, then measures
+// the projector's catch-up per event on the deep account and on the fresh one.
+bool report_projector(Ledger& ledger, EventLog& log, const std::string& dir) {
+  RocksDbProjectionStoreOptions options;
+  options.path = projections_dir(dir);
+  auto store = RocksDbProjectionStore::open(options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "mledger bench deep-account: %s\n", store.error().to_string().c_str());
+    return false;
+  }
+  auto engine = make_engine(**store, log);
+  const auto t0 = SteadyClock::now();
+  if (Status s = engine->catch_up({}); !s.ok()) {
+    std::fprintf(stderr, "mledger bench deep-account: catch-up: %s\n", s.to_string().c_str());
+    return false;
+  }
+  std::printf("projections built to the head in %.1f s\n", millis_since(t0) / 1000);
+  constexpr uint64_t kRounds = 21, kPerRound = 100;
+  const double deep = projector_us_per_event(ledger, *engine, "deep", kRounds, kPerRound);
+  const double fresh = projector_us_per_event(ledger, *engine, "fresh", kRounds, kPerRound);
+  if (deep < 0 || fresh < 0) return false;
+  std::printf("projector catch-up per event, median of %llu rounds of %llu add_users: deep %.1f us, "
+              "fresh %.1f us, ratio %.2f\n",
+              static_cast<unsigned long long>(kRounds), static_cast<unsigned long long>(kPerRound), deep, fresh,
+              fresh > 0 ? deep / fresh : 0.0);
+  return true;
+}
+
 }  // namespace
 
 int bench_deep_account(Args& args) {
@@ -184,7 +238,7 @@ int bench_deep_account(Args& args) {
   std::printf("warm add_user median of %llu: deep %.3f ms, fresh %.3f ms, ratio %.2f\n",
               static_cast<unsigned long long>(warm), median(deep), median(fresh),
               median(fresh) > 0 ? median(deep) / median(fresh) : 0.0);
-  return kExitOk;
+  return report_projector(ledger, **log, dir) ? kExitOk : kExitFailure;
 }
 
 }  // namespace mledger::cli

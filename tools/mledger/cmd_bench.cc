@@ -29,7 +29,7 @@ namespace {
 constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--events N] [--accounts N]
                             [--window N] [--payload-bytes N] [--mix users|realistic] [--json]
        mledger bench replay [--data DIR] [--json]
-       mledger bench rebuild [--data DIR] [--json]
+       mledger bench rebuild [--data DIR] [--memory-mib M] [--json]
        mledger bench history [--data DIR] [--queries N] [--json]
        mledger bench deep-account [--data DIR] [--events N] [--warm N]
 
@@ -45,7 +45,8 @@ replay: reads every event of the ledger at DIR back in order, decodes it,
   recomputes its hash and checks the chain.
 rebuild: builds every projection of the ledger at DIR from event 1 into a
   new, empty projection store beside it (removed afterwards) and reports
-  events/s and the process's peak resident memory.
+  events/s and the process's peak resident memory. --memory-mib: the fold's
+  memory bound, as `mledger projections rebuild --memory-mib` (default 1024).
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.
@@ -53,7 +54,9 @@ deep-account: builds a NEW ledger at DIR with an account 'deep' whose stream
   holds N events (users added and removed, in batches through the ledger) and
   a new account 'fresh', then times one add_user on each with a new ledger
   (an empty cache, as a new process has; with and without snapshots) and
-  --warm N add_users on each through one ledger (default 200), with ratios.
+  --warm N add_users on each through one ledger (default 200), with ratios;
+  then builds the projections (DIR/projections) and times the live
+  projector's catch-up per event over rounds of 100 add_users on each.
   tools/bench-deep-account also times `mledger exec` of one line.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
   --window 8192 --payload-bytes 256.
@@ -253,7 +256,15 @@ int bench_rebuild(Args& args) {
     std::fprintf(stderr, "mledger bench rebuild: %s\n", store.error().to_string().c_str());
     return kExitFailure;
   }
-  auto engine = make_engine(**store, **log);
+  ProjectionEngineOptions engine_options;
+  uint64_t memory_mib = 0;
+  if (!args.number("memory-mib", engine_options.memory_bytes_max >> 20, &memory_mib) || memory_mib == 0 ||
+      memory_mib > 65536) {
+    std::fprintf(stderr, "mledger bench rebuild: --memory-mib must be a number of MiB from 1 to 65536\n");
+    return kExitUsage;
+  }
+  engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
+  auto engine = make_engine(**store, **log, engine_options);
   const auto t0 = Clock::now();
   Status s = engine->rebuild({}, {});
   const double secs = seconds_since(t0);
@@ -293,7 +304,7 @@ int bench_rebuild(Args& args) {
 int run_bench(const Argv& argv) {
   if (!argv.empty() && (argv[0] == "commands" || argv[0] == "http")) return run_bench_load(argv);
   Args args;
-  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries", "warm"}, {"json", "help"})) {
+  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries", "warm", "memory-mib"}, {"json", "help"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }

@@ -19,9 +19,9 @@ namespace {
 
 constexpr const char* kHelp = R"(usage: mledger projections list [--data DIR] [--json]
        mledger projections status [--data DIR] [--json]
-       mledger projections catch-up [--data DIR] [--json] [--checkpoint-every N]
-       mledger projections rebuild [NAME...] [--data DIR] [--json] [--checkpoint-every N]
-       mledger projections verify [NAME...] [--data DIR] [--json]
+       mledger projections catch-up [--data DIR] [--json] [--checkpoint-every N] [--memory-mib M]
+       mledger projections rebuild [NAME...] [--data DIR] [--json] [--checkpoint-every N] [--memory-mib M]
+       mledger projections verify [NAME...] [--data DIR] [--json] [--memory-mib M]
 
 The read models are stored projections of the event log, in DIR/projections
 (docs/operations.md).
@@ -41,8 +41,11 @@ verify    folds scratch generations up to each live checkpoint and compares
           difference
 
 Folds commit documents with their checkpoint at the end, every 10 s, every
-256 MiB of changed documents and every N events (--checkpoint-every,
-default 1000000): a killed fold repeats at most that much.
+N events (--checkpoint-every, default 1000000) and whenever the documents
+they hold (cached and changed, all projections together) reach M MiB
+(--memory-mib, 16 to 65536, default 1024): a killed fold repeats at most that
+much, and a fold's memory stays about M MiB plus RocksDB's buffers, however
+long the log.
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
 while a server or another rebuild holds them. Commands appended meanwhile
@@ -109,7 +112,7 @@ int print_status(ReadSide& rs, bool as_json, bool brief) {
 
 int run_projections(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "checkpoint-every"}, {"help", "json"})) {
+  if (!args.parse(argv, {"data", "checkpoint-every", "memory-mib"}, {"help", "json"})) {
     std::fprintf(stderr, "mledger projections: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -120,6 +123,15 @@ int run_projections(const Argv& argv) {
     return kExitUsage;
   }
   engine_options.commit_every_events = static_cast<size_t>(every);
+  constexpr uint64_t kMemoryMibMin = 16, kMemoryMibMax = 65536;
+  uint64_t memory_mib = 0;
+  if (!args.number("memory-mib", engine_options.memory_bytes_max >> 20, &memory_mib) ||
+      memory_mib < kMemoryMibMin || memory_mib > kMemoryMibMax) {
+    std::fprintf(stderr, "mledger projections: --memory-mib must be a number of MiB from %llu to %llu\n",
+                 static_cast<unsigned long long>(kMemoryMibMin), static_cast<unsigned long long>(kMemoryMibMax));
+    return kExitUsage;
+  }
+  engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
   if (args.flag("help")) {
     const std::string sub = args.positionals().empty() ? "" : args.positionals().front();
     std::fputs(subcommand_help(kHelp, "projections", sub).c_str(), stdout);
