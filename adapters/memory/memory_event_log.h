@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/log/append_planner.h"
+#include "adapters/merkle/merkle.h"
 #include "domain/ports/event_log.h"
 
 namespace mledger {
@@ -31,6 +32,11 @@ class MemoryEventLog final : public EventLog {
                                                       std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
+  StatusOr<uint64_t> tree_size() override;
+  StatusOr<Hash256> tree_node(unsigned level, uint64_t index) override;
+
+  // Test hook: overwrite one stored Merkle tree node, as a disk fault would.
+  void corrupt_tree_for_test(unsigned level, uint64_t index, const Hash256& hash);
 
   // Test hook: overwrite the stored bytes of one event, as a disk fault would.
   void corrupt_for_test(uint64_t seq, std::string envelope);
@@ -45,6 +51,8 @@ class MemoryEventLog final : public EventLog {
   std::map<std::string, std::vector<uint64_t>, std::less<>> accounts_;  // account -> seqs
   std::map<std::string, CommandRecord, std::less<>> commands_;  // scope '\0' command id
   LogDigest head_;
+  merkle::Frontier tree_;
+  std::vector<std::vector<Hash256>> tree_levels_;  // [level][index]: complete subtrees
 };
 
 }  // namespace mledger

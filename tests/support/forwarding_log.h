@@ -35,6 +35,10 @@ class ForwardingLog : public EventLog {
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& p) override {
     return inner_.verify_chain(p);
   }
+  StatusOr<uint64_t> tree_size() override { return inner_.tree_size(); }
+  StatusOr<Hash256> tree_node(unsigned level, uint64_t index) override {
+    return inner_.tree_node(level, index);
+  }
 
  protected:
   EventLog& inner_;
