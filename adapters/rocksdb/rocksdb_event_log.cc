@@ -917,6 +917,13 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
     report.first_bad_seq = report.digest.seq + 1;
     report.problem = s.message();
   }
+  if (!report.first_bad_seq && tree.first_bad_seq()) {  // the chain was good up to there
+    report.first_bad_seq = tree.first_bad_seq();
+    report.problem = tree.problem();
+    report.digest = before_tree_damage;
+    report.tree_size = *stored;
+    return report;
+  }
   // Nothing may stand after a good chain: the head found on open must match.
   LogDigest head;
   {
@@ -932,11 +939,9 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
   if (report.first_bad_seq) return report;
   // The tree and the chain together: every stored node as the chain gives it.
   // Covering more events than the chain holds is damage; fewer, see above.
-  if (!tree.first_bad_seq()) (void)tree.finish(*stored);  // its finding is read below
-  if (tree.first_bad_seq()) {
+  if (!tree.finish(*stored)) {
     report.first_bad_seq = tree.first_bad_seq();
     report.problem = tree.problem();
-    if (before_tree_damage.seq < report.digest.seq) report.digest = before_tree_damage;
   }
   return report;
 }
