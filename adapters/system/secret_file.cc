@@ -49,20 +49,22 @@ StatusOr<std::string> read_bounded(int fd, std::string_view what, const std::str
   return out;
 }
 
-// The open file's problem as a secret (not regular, readable by others), or Ok.
-Status check_secret(int fd, std::string_view what, const std::string& path) {
+// The open file's problem (not regular; readable by others, for a secret), or Ok.
+Status check_file(int fd, std::string_view what, const std::string& path, bool secret) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return file_io_error("inspecting", what, path, errno);
   if (!S_ISREG(st.st_mode)) {
     return Status(StatusCode::invalid_argument, std::string(what) + " " + path + " is not a regular file");
   }
-  if ((st.st_mode & 077) != 0) {
+  if (secret && (st.st_mode & 077) != 0) {
     return Status(StatusCode::invalid_argument,
                   std::string(what) + " " + path + " has mode " + mode_text(st.st_mode) +
                       ": it must not be readable by group or others (chmod 600)");
   }
   return Status::Ok();
 }
+
+StatusOr<std::string> read_file(std::string_view what, const std::string& path, size_t bytes_max, bool secret);
 
 }  // namespace
 
@@ -89,7 +91,8 @@ Status write_new_secret_file(std::string_view what, const std::string& path, std
   return sync_parent_directory(what, path);
 }
 
-StatusOr<std::string> read_secret_file(std::string_view what, const std::string& path, size_t bytes_max) {
+namespace {
+StatusOr<std::string> read_file(std::string_view what, const std::string& path, size_t bytes_max, bool secret) {
   // O_NONBLOCK: a FIFO must not hang the open (it is refused as not a regular file).
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
@@ -97,13 +100,22 @@ StatusOr<std::string> read_secret_file(std::string_view what, const std::string&
     if (err == ENOENT) return fail(StatusCode::not_found, std::string(what) + " " + path + " does not exist");
     return Err{file_io_error("opening", what, path, err)};
   }
-  if (Status s = check_secret(fd, what, path); !s.ok()) {
+  if (Status s = check_file(fd, what, path, secret); !s.ok()) {
     ::close(fd);
     return Err{s};
   }
   StatusOr<std::string> bytes = read_bounded(fd, what, path, bytes_max);
   ::close(fd);
   return bytes;
+}
+}  // namespace
+
+StatusOr<std::string> read_secret_file(std::string_view what, const std::string& path, size_t bytes_max) {
+  return read_file(what, path, bytes_max, /*secret=*/true);
+}
+
+StatusOr<std::string> read_small_file(std::string_view what, const std::string& path, size_t bytes_max) {
+  return read_file(what, path, bytes_max, /*secret=*/false);
 }
 
 }  // namespace mledger

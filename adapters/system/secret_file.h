@@ -25,4 +25,9 @@ namespace mledger {
 [[nodiscard]] StatusOr<std::string> read_secret_file(std::string_view what, const std::string& path,
                                                      size_t bytes_max);
 
+// The same for a file that need not be secret (a public key, a proof file):
+// every check but the mode.
+[[nodiscard]] StatusOr<std::string> read_small_file(std::string_view what, const std::string& path,
+                                                    size_t bytes_max);
+
 }  // namespace mledger

@@ -26,6 +26,12 @@ constexpr const char* kAuditHelp = R"(usage: mledger audit history --account ID 
        mledger audit export --account ID --out FILE    export them with their hashes
        mledger audit check FILE [--digest SEQ:HASH]    check an export offline
        mledger audit state ...                         an account's state at a point
+       mledger audit public-key                        the key that checks tree heads (PEM)
+       mledger audit tree-heads [--limit N]            the signed tree heads kept
+       mledger audit tree-head [--size M]              a signed tree head
+       mledger audit prove --seq N [--size M]          proof that event N is in a signed tree
+       mledger audit consistency --from-size M1 [--to-size M2]  proof the log only grew
+       mledger audit check-proof FILE --public-key KEY check a proof offline
 
 `mledger audit <subcommand> --help` explains each (docs/audit.md).
 )";
@@ -184,6 +190,7 @@ int run_audit(const Argv& argv) {
   if (what == "export") return run_audit_export(rest);
   if (what == "check") return run_audit_check(rest);
   if (what == "state") return run_audit_state(rest);
+  if (int code = run_audit_tree(what, rest); code >= 0) return code;
   std::fprintf(stderr, "mledger audit: unknown subcommand '%s'\n\n%s", what.c_str(), kAuditHelp);
   return kExitUsage;
 }
