@@ -1,6 +1,6 @@
 // proof_dump DIR EVENTS (all | random:COUNT): appends EVENTS events to a new
 // ledger in DIR (RocksDB, batches as the group-commit writer makes them), then
-// writes what tests/merkle_go/main.go checks: every event's chain hash, and
+// writes what tests/merkle_go/checker/main.go checks: every event's chain hash, and
 // mledger's root and proof for every (seq, size) and (from, to) pair ("all")
 // or for COUNT random pairs of each kind ("random:COUNT", a fixed seed).
 // Exit 0 after writing; 1 naming what failed.

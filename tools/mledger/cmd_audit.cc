@@ -56,7 +56,8 @@ it follows the list (text output only).
 constexpr const char* kVerifyHelp = R"(usage: mledger verify [--data DIR] [--json]
 
 Recomputes the whole hash chain from event 1: each event's SHA-256 over its
-predecessor's hash and its own bytes, gap-free sequence numbers, and the head.
+predecessor's hash and its own bytes, gap-free sequence numbers, and the head;
+and with it the Merkle tree: every stored node as the chain gives it.
 Checks that every acknowledged event is there (the head watermark), then the
 rest of the database: every index entry (streams, accounts, commands) against
 the events it names and every event's entries present, and every table
@@ -203,7 +204,8 @@ int print_verify(const ChainReport& r, const StorageReport& storage, const std::
     nlohmann::json j = {{"intact", intact},
                         {"events_checked", r.events_checked},
                         {"seq", r.digest.seq},
-                        {"head", to_hex(r.digest.head)}};  // the digest's fields, flat
+                        {"head", to_hex(r.digest.head)},  // the digest's fields, flat
+                        {"tree_size", r.tree_size}};
     if (r.first_bad_seq) {
       j["first_bad_seq"] = *r.first_bad_seq;
       j["problem"] = r.problem;
@@ -227,6 +229,9 @@ int print_verify(const ChainReport& r, const StorageReport& storage, const std::
   std::printf("chain intact: %llu events, head seq %llu hash %s\n",
               static_cast<unsigned long long>(r.events_checked),
               static_cast<unsigned long long>(r.digest.seq), to_hex(r.digest.head).c_str());
+  std::printf("Merkle tree: %llu events, every stored node as the chain gives it%s\n",
+              static_cast<unsigned long long>(r.tree_size),
+              r.tree_size < r.digest.seq ? " (the rest is built when a writer next opens the ledger)" : "");
   if (acked) {
     std::printf("acknowledged head seq %llu present (head watermark)\n",
                 static_cast<unsigned long long>(acked->seq));
