@@ -50,7 +50,7 @@ std::string tree_head_message(const TreeHead& head) {
 StatusOr<std::string> ledger_id_of(EventLog& log) {
   auto first = log.read_global(1, 1);
   if (!first.ok()) return Err{first.error()};
-  if (first->empty()) return fail(StatusCode::not_found, "the ledger is empty: there is no tree head to sign");
+  if (first->empty()) return fail(StatusCode::not_found, "the ledger is empty");
   return to_hex(first->front().hash).substr(0, 16);
 }
 
