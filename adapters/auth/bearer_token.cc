@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/audit/base64.h"
-#include "adapters/system/file_writes.h"
+#include "adapters/system/secret_file.h"
 #include "domain/core/limits.h"
 
 namespace mledger::auth {
@@ -207,44 +207,6 @@ TokenRejection reject(TokenProblem problem, std::string message) {
 
 constexpr std::string_view kWhat = "key file";
 
-Status io_error(const std::string& doing, const std::string& path, int err) {
-  return file_io_error(doing, kWhat, path, err);
-}
-
-std::string mode_text(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-  return buf;
-}
-
-bool is_trailing_space(char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; }
-
-// Reads at most kKeyFileBytesMax + 1 bytes of the open file `fd`.
-StatusOr<std::string> read_key_bytes(int fd, const std::string& path) {
-  std::string bytes(kKeyFileBytesMax + 1, '\0');
-  size_t have = 0;
-  while (have < bytes.size()) {
-    const ssize_t n = ::read(fd, bytes.data() + have, bytes.size() - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      OPENSSL_cleanse(bytes.data(), bytes.size());
-      return Err{io_error("reading", path, err)};
-    }
-    if (n == 0) break;
-    have += static_cast<size_t>(n);
-  }
-  if (have > kKeyFileBytesMax) {
-    OPENSSL_cleanse(bytes.data(), bytes.size());
-    return fail(StatusCode::invalid_argument,
-                "key file " + path + " is larger than " + std::to_string(kKeyFileBytesMax) + " bytes");
-  }
-  while (have > 0 && is_trailing_space(bytes[have - 1])) --have;
-  std::string key(bytes.data(), have);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
-  return key;
-}
-
 }  // namespace
 
 std::string_view token_problem_code(TokenProblem problem) {
@@ -279,31 +241,7 @@ StatusOr<SigningKey> SigningKey::from_bytes(std::string bytes) {
 }
 
 StatusOr<SigningKey> SigningKey::load(const std::string& path) {
-  // O_NONBLOCK: a FIFO must not hang the open (it is refused below as not a regular file).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT) return fail(StatusCode::not_found, "key file " + path + " does not exist");
-    return Err{io_error("opening", path, err)};
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Err{io_error("inspecting", path, err)};
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return fail(StatusCode::invalid_argument, "key file " + path + " is not a regular file");
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return fail(StatusCode::invalid_argument,
-                "key file " + path + " has mode " + mode_text(st.st_mode) +
-                    ": it must not be readable by group or others (chmod 600)");
-  }
-  StatusOr<std::string> bytes = read_key_bytes(fd, path);
-  ::close(fd);
+  StatusOr<std::string> bytes = read_secret_file(kWhat, path, kKeyFileBytesMax);
   if (!bytes.ok()) return Err{std::move(bytes).error()};
   StatusOr<SigningKey> key = from_bytes(std::move(bytes).value());
   if (!key.ok()) {
@@ -455,30 +393,9 @@ Status write_new_key_file(const std::string& path) {
   text.push_back('\n');
   OPENSSL_cleanse(random.data(), random.size());
 
-  Status folders = make_parent_directories(kWhat, path);
-  const int fd = folders.ok() ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)
-                              : -1;
-  if (fd < 0) {
-    const int err = errno;
-    OPENSSL_cleanse(text.data(), text.size());
-    if (!folders.ok()) return folders;
-    if (err == EEXIST) {
-      return Status(StatusCode::invalid_argument,
-                    "key file " + path + " already exists; refusing to overwrite it");
-    }
-    return io_error("creating", path, err);
-  }
-  // The umask may have taken bits away; make the mode exactly 0600.
-  Status status = ::fchmod(fd, 0600) == 0 ? Status::Ok() : io_error("setting the mode of", path, errno);
-  if (status.ok()) status = write_all(fd, text, kWhat, path);
+  Status status = write_new_secret_file(kWhat, path, text);
   OPENSSL_cleanse(text.data(), text.size());
-  if (status.ok() && ::fsync(fd) != 0) status = io_error("syncing", path, errno);
-  if (::close(fd) != 0 && status.ok()) status = io_error("closing", path, errno);
-  if (!status.ok()) {
-    ::unlink(path.c_str());  // best effort: a half-written key must not be used
-    return status;
-  }
-  return sync_parent_directory(kWhat, path);
+  return status;
 }
 
 }  // namespace mledger::auth

@@ -9,6 +9,7 @@
 
 #include "adapters/audit/account_export.h"
 #include "adapters/audit/ledger_digest.h"
+#include "adapters/audit/proofs.h"
 #include "adapters/http/access.h"
 #include "adapters/http/openapi_document.h"
 #include "adapters/http/readiness.h"
@@ -291,6 +292,9 @@ HttpResponse Api::route_request(const Screened& s, const std::string& body) {
     case Endpoint::projections_rebuild:
     case Endpoint::projections_verify: return projections_run(s, body);
     case Endpoint::tick: return tick(s);
+    case Endpoint::tree_head_latest:
+    case Endpoint::proof_inclusion:
+    case Endpoint::proof_consistency: return tree_proof(s);
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::metrics:
@@ -616,6 +620,45 @@ HttpResponse Api::digest(const Screened& s) {
     return failure(d.error(), s.route);
   }
   return json_response(200, mj::digest_to_json(*d), s.route);
+}
+
+// A size or sequence query parameter: absent (nullopt in *out), a number
+// of 1 or more, or false.
+static bool positive_query(const std::map<std::string, std::string>& query, const char* name,
+                           std::optional<uint64_t>* out) {
+  if (!query.contains(name)) return true;
+  *out = to_number(query.at(name));
+  return *out && **out > 0;
+}
+
+HttpResponse Api::tree_proof(const Screened& s) {
+  std::optional<uint64_t> seq, size, from, to;
+  if (!positive_query(s.query, "seq", &seq) || !positive_query(s.query, "size", &size) ||
+      !positive_query(s.query, "from", &from) || !positive_query(s.query, "to", &to)) {
+    return error_response(400, "bad_query", "seq, size, from and to must be numbers of 1 or more", s.route);
+  }
+  StatusOr<json> doc = Err{Status(StatusCode::invalid_argument, "")};
+  if (s.endpoint == Endpoint::tree_head_latest) {
+    auto head = signed_head(parts_.log, std::nullopt);
+    doc = head.ok() ? StatusOr<json>(tree_head_to_json(*head)) : StatusOr<json>(Err{head.error()});
+  } else if (s.endpoint == Endpoint::proof_inclusion) {
+    if (!seq) return error_response(400, "bad_query", "seq is required", s.route);
+    auto head = signed_head(parts_.log, size);
+    doc = head.ok() ? inclusion_proof_document(parts_.log, *head, *seq) : StatusOr<json>(Err{head.error()});
+  } else {
+    if (!from) return error_response(400, "bad_query", "from is required", s.route);
+    auto older = signed_head(parts_.log, from);
+    auto newer = older.ok() ? signed_head(parts_.log, to) : older;
+    doc = !older.ok()   ? StatusOr<json>(Err{older.error()})
+          : !newer.ok() ? StatusOr<json>(Err{newer.error()})
+                        : consistency_proof_document(parts_.log, *older, *newer);
+  }
+  if (doc.ok()) return json_response(200, *doc, s.route);
+  if (doc.error().code() == StatusCode::not_found) return error_response(404, "no_tree_head", doc.error().message(), s.route);
+  if (doc.error().code() == StatusCode::invalid_argument) {
+    return error_response(400, "not_in_tree", doc.error().message(), s.route);
+  }
+  return failure(doc.error(), s.route);
 }
 
 HttpResponse Api::projections_status() {

@@ -90,6 +90,8 @@ class Api final : public HttpHandler {
   HttpResponse state(const Screened& s);
   HttpResponse export_account(const Screened& s);
   HttpResponse digest(const Screened& s);
+  // GET /v1/tree-heads/latest, /v1/proofs/inclusion, /v1/proofs/consistency.
+  HttpResponse tree_proof(const Screened& s);
   HttpResponse projections_status();
   HttpResponse projections_run(const Screened& s, const std::string& body);
   HttpResponse tick(const Screened& s);

@@ -23,6 +23,7 @@ namespace mledger::http {
 enum class Endpoint {
   healthz, readyz, metrics, openapi, commands, read_model, history, state, export_account, digest,
   projections, projections_catch_up, projections_rebuild, projections_verify, tick,
+  tree_head_latest, proof_inclusion, proof_consistency,
 };
 
 struct Route {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "adapters/audit/tree_head.h"
 #include "adapters/capnp/event_codec.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
@@ -87,10 +88,7 @@ bool parse_cursor(const std::string& value, uint64_t* seq, std::string* hash) {
 }  // namespace
 
 StatusOr<std::string> ledger_id(EventLog& log) {
-  auto first = log.read_global(1, 1);
-  if (!first.ok()) return Err{first.error()};
-  if (first->empty()) return fail(StatusCode::not_found, "the ledger is empty");
-  return hex(first->front().hash).substr(0, 16);
+  return ledger_id_of(log);  // the one the tree heads are signed with
 }
 
 class KafkaPublisher::Impl {

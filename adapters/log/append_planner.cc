@@ -194,6 +194,7 @@ StatusOr<PlannedBatch> plan_append(std::span<const AppendRequest> requests, cons
       codec::SealedEnvelope sealed = codec::seal_body(batch.head.head, pe.seq, pe.version, body);
       const Hash256 hash = sealed.hash;
       pe.envelope = std::move(sealed.bytes);
+      pe.hash = hash;
       batch.head = LogDigest{pe.seq, hash};
       outcome.events.push_back(EventPosition{pe.seq, ne.stream, pe.version, ne.event_id,
                                              std::string(event_type_name(ne.payload)), hash});

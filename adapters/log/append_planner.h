@@ -31,6 +31,7 @@ struct PlannedEvent {
   uint64_t seq = 0;
   uint64_t version = 0;
   std::string envelope;  // the bytes to store under `seq`
+  Hash256 hash{};        // its chain hash (the Merkle tree's leaf input)
 };
 
 // A command record to store: under its id within its scope (command_scope()).

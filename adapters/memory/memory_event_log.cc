@@ -5,6 +5,7 @@
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/log/chain_verifier.h"
+#include "adapters/merkle/tree_checker.h"
 
 namespace mledger {
 
@@ -39,6 +40,11 @@ StatusOr<std::vector<AppendOutcome>> MemoryEventLog::append_batch(
   for (PlannedEvent& pe : batch.events) {
     assert(pe.seq == envelopes_.size() + 1);
     envelopes_.push_back(std::move(pe.envelope));
+    tree_.append(pe.hash, [&](unsigned level, uint64_t index, const Hash256& h) {
+      if (tree_levels_.size() <= level) tree_levels_.resize(level + 1);
+      assert(tree_levels_[level].size() == index);
+      tree_levels_[level].push_back(h);
+    });
     streams_[pe.source->stream].push_back(pe.seq);
     for (const auto& a : pe.source->account_ids) {
       auto& seqs = accounts_[a];
@@ -178,11 +184,39 @@ StatusOr<LogDigest> MemoryEventLog::digest() {
 StatusOr<ChainReport> MemoryEventLog::verify_chain(const std::function<void(uint64_t)>& progress) {
   std::lock_guard lock(mu_);
   ChainVerifier verifier;
+  merkle::TreeChecker tree(merkle::read_levels(tree_levels_));
+  LogDigest before_tree_damage;
   for (uint64_t s = 1; s <= envelopes_.size(); ++s) {
     if (!verifier.feed(s, envelopes_[s - 1])) break;
+    if (!tree.feed(s, verifier.report().digest.head)) break;
+    before_tree_damage = verifier.report().digest;
     if (progress && s % 65536 == 0) progress(s);
   }
-  return verifier.report();
+  ChainReport report = verifier.report();
+  report.tree_size = tree_.size();
+  if (report.first_bad_seq) return report;
+  if (!tree.first_bad_seq()) (void)tree.finish(tree_.size());  // its finding is read below
+  if (tree.first_bad_seq()) {
+    report.first_bad_seq = tree.first_bad_seq();
+    report.problem = tree.problem();
+    report.digest = before_tree_damage;
+  }
+  return report;
+}
+
+StatusOr<uint64_t> MemoryEventLog::tree_size() {
+  std::lock_guard lock(mu_);
+  return tree_.size();
+}
+
+StatusOr<Hash256> MemoryEventLog::tree_node(unsigned level, uint64_t index) {
+  std::lock_guard lock(mu_);
+  return merkle::read_levels(tree_levels_)(level, index);
+}
+
+void MemoryEventLog::corrupt_tree_for_test(unsigned level, uint64_t index, const Hash256& hash) {
+  std::lock_guard lock(mu_);
+  tree_levels_.at(level).at(index) = hash;
 }
 
 void MemoryEventLog::corrupt_for_test(uint64_t seq, std::string envelope) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/log/append_planner.h"
+#include "adapters/merkle/merkle.h"
 #include "domain/ports/event_log.h"
 
 namespace mledger {
@@ -35,6 +36,11 @@ class MemoryEventLog final : public EventLog {
   // on meanwhile.
   Status scan_envelopes(uint64_t from_seq, const std::function<bool(uint64_t, std::string_view)>& fn) override;
   Status catch_up() override { return Status::Ok(); }  // always the writer
+  StatusOr<uint64_t> tree_size() override;
+  StatusOr<Hash256> tree_node(unsigned level, uint64_t index) override;
+
+  // Test hook: overwrite one stored Merkle tree node, as a disk fault would.
+  void corrupt_tree_for_test(unsigned level, uint64_t index, const Hash256& hash);
 
   // Test hook: overwrite the stored bytes of one event, as a disk fault would.
   void corrupt_for_test(uint64_t seq, std::string envelope);
@@ -49,6 +55,8 @@ class MemoryEventLog final : public EventLog {
   std::map<std::string, std::vector<uint64_t>, std::less<>> accounts_;  // account -> seqs
   std::map<std::string, CommandRecord, std::less<>> commands_;  // scope '\0' command id
   LogDigest head_;
+  merkle::Frontier tree_;
+  std::vector<std::vector<Hash256>> tree_levels_;  // [level][index]: complete subtrees
 };
 
 }  // namespace mledger

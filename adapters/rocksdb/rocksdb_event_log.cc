@@ -19,12 +19,14 @@
 #include "adapters/capnp/event_codec.h"
 #include "adapters/log/append_planner.h"
 #include "adapters/log/chain_verifier.h"
+#include "adapters/merkle/tree_checker.h"
 
 #include "adapters/rocksdb/head_watermark.h"
 #include "adapters/rocksdb/index_keys.h"
 #include "adapters/rocksdb/info_log.h"
 #include "adapters/rocksdb/lock_holder.h"
 #include "adapters/rocksdb/manual_resume.h"
+#include "adapters/rocksdb/merkle_family.h"
 #include "adapters/rocksdb/rocksdb_status.h"
 #include "adapters/rocksdb/table_file_check.h"
 #include "adapters/system/file_writes.h"
@@ -33,8 +35,14 @@ namespace mledger {
 
 namespace {
 
-constexpr const char* kFamilies[] = {"default", "events", "streams", "by_account", "commands", "meta"};
-enum Family { kDefault, kEvents, kStreams, kByAccount, kCommands, kMeta, kFamilyCount };
+constexpr const char* kFamilies[] = {"default", "events", "streams", "by_account",
+                                     "commands", "meta",   "merkle",  "tree_heads"};
+enum Family { kDefault, kEvents, kStreams, kByAccount, kCommands, kMeta, kMerkle, kTreeHeads, kFamilyCount };
+// Families a newer build added: a reader of an older ledger opens without them.
+constexpr Family kAddedFamilies[] = {kMerkle, kTreeHeads};
+
+// Events written per batch while building the tree of an older ledger.
+constexpr uint64_t kTreeBuildBatchEvents = 65536;
 
 using index_keys::command_key;
 using index_keys::get_be64;
@@ -97,6 +105,7 @@ class RocksDbEventLog::Impl {
   // Shared with readers.
   std::mutex head_mu;
   LogDigest head;
+  merkle::Frontier tree;  // a writer's tree (head_mu); readers read the family
 
   ~Impl() {
     if (db) {
@@ -110,7 +119,11 @@ class RocksDbEventLog::Impl {
         rocksdb::FlushOptions flush;
         flush.wait = true;
         flush.allow_write_stall = true;
-        (void)db->Flush(flush, cf);  // see above: failure only costs the next open time
+        std::vector<rocksdb::ColumnFamilyHandle*> present;
+        for (auto* h : cf) {
+          if (h) present.push_back(h);
+        }
+        (void)db->Flush(flush, present);  // see above: failure only costs the next open time
       }
       for (auto* h : cf) {
         if (h) (void)db->DestroyColumnFamilyHandle(h);  // only fails on the default family
@@ -267,7 +280,9 @@ class RocksDbEventLog::Impl {
   rocksdb::DBOptions db_options(rocksdb::WALRecoveryMode mode) const {
     rocksdb::DBOptions o;
     o.create_if_missing = options.create_if_missing;
-    o.create_missing_column_families = options.create_if_missing;
+    // A writer adds families a newer build brings (the merkle family) to an
+    // older ledger; readers open the families that exist (open_as()).
+    o.create_missing_column_families = primary();
     o.paranoid_checks = true;
     o.max_background_jobs = 2;
     o.max_open_files = options.secondary_path.empty() ? options.max_open_files : -1;
@@ -321,19 +336,112 @@ class RocksDbEventLog::Impl {
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s;
     const rocksdb::DBOptions o = db_options(mode);
+    // A ledger from before the tree, opened by a reader: no merkle or
+    // tree_heads family until a writer opens it (their handles stay null).
+    std::vector<bool> missing(kFamilyCount, false);
+    for (Family f : kAddedFamilies) missing[f] = !primary() && !has_family(o, kFamilies[f]);
+    const std::vector<rocksdb::ColumnFamilyDescriptor> all = families();
+    std::vector<rocksdb::ColumnFamilyDescriptor> wanted;
+    for (int f = 0; f < kFamilyCount; ++f) {
+      if (!missing[f]) wanted.push_back(all[f]);
+    }
     if (!options.secondary_path.empty()) {
-      s = rocksdb::DB::OpenAsSecondary(o, options.path, options.secondary_path, families(), &cf, &raw);
+      s = rocksdb::DB::OpenAsSecondary(o, options.path, options.secondary_path, wanted, &cf, &raw);
     } else if (options.read_only) {
-      s = rocksdb::DB::OpenForReadOnly(o, options.path, families(), &cf, &raw);
+      s = rocksdb::DB::OpenForReadOnly(o, options.path, wanted, &cf, &raw);
     } else {
-      s = rocksdb::DB::Open(o, options.path, families(), &cf, &raw);
+      s = rocksdb::DB::Open(o, options.path, wanted, &cf, &raw);
     }
     if (s.ok()) {
       db.reset(raw);
+      for (size_t f = 0; f < missing.size(); ++f) {
+        if (missing[f]) cf.insert(cf.begin() + static_cast<std::ptrdiff_t>(f), nullptr);
+      }
     } else {
       cf.clear();
     }
     return s;
+  }
+
+  bool has_family(const rocksdb::DBOptions& o, const std::string& name) const {
+    std::vector<std::string> names;
+    if (!rocksdb::DB::ListColumnFamilies(o, options.path, &names).ok()) return true;  // Open reports it
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+
+  merkle::NodeReader node_reader(rocksdb::ReadOptions read) {
+    return [this, read](unsigned level, uint64_t index) -> StatusOr<Hash256> {
+      if (!cf[kMerkle]) return fail(StatusCode::not_found, "this ledger has no Merkle tree yet");
+      return merkle_family::read_node(*db, cf[kMerkle], read, level, index);
+    };
+  }
+
+  StatusOr<uint64_t> stored_tree_size() {
+    if (!cf[kMerkle]) return uint64_t{0};
+    return merkle_family::stored_size(*db, cf[kMerkle], read_options());
+  }
+
+  // A writer: loads the tree's right edge, and builds the tree of the events
+  // it does not cover yet (a ledger from before the tree, or one appended
+  // with keep_tree off), in synced batches of kTreeBuildBatchEvents: bounded
+  // memory, and an interrupted build resumes where it stopped.
+  Status build_tree() {
+    auto size = stored_tree_size();
+    if (!size.ok()) return size.error();
+    if (*size > head.seq) {
+      return damaged("its Merkle tree covers " + std::to_string(*size) + " events but the log holds " +
+                     std::to_string(head.seq));
+    }
+    auto loaded = merkle::Frontier::load(node_reader(read_options()), *size);
+    if (!loaded.ok()) return damaged("its Merkle tree does not read whole: " + loaded.error().message());
+    tree = std::move(loaded.value());
+    while (tree.size() < head.seq) {
+      if (Status s = build_tree_batch(); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  Status build_tree_batch() {
+    rocksdb::WriteBatch wb;
+    merkle::Frontier next = tree;
+    Status failed;
+    const uint64_t end = std::min(head.seq, tree.size() + kTreeBuildBatchEvents);
+    Status s = scan_from(tree.size() + 1, [&](uint64_t seq, std::string_view bytes) {
+      auto link = codec::open_link(bytes);
+      if (!link.ok() || seq != next.size() + 1) {
+        failed = damaged("event " + std::to_string(seq) + " cannot join the Merkle tree: " +
+                         (link.ok() ? "a sequence gap" : link.error().message()));
+        return false;
+      }
+      next.append(link->hash, [&](unsigned level, uint64_t index, const Hash256& h) {
+        if (failed.ok()) failed = merkle_family::put_node(wb, cf[kMerkle], level, index, h);
+      });
+      return failed.ok() && seq < end;
+    });
+    if (!s.ok()) return s;
+    if (!failed.ok()) return failed;
+    if (next.size() != end) return damaged("events are missing below the head while building the Merkle tree");
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (rocksdb::Status w = db->Write(sync, &wb); !w.ok()) return from_rocks(w, "building the Merkle tree");
+    std::lock_guard lock(head_mu);
+    tree = std::move(next);
+    return Status::Ok();
+  }
+
+  Status scan_from(uint64_t from_seq, const std::function<bool(uint64_t, std::string_view)>& fn) {
+    rocksdb::ReadOptions r = read_options();
+    r.fill_cache = false;
+    r.readahead_size = 4 << 20;
+    r.adaptive_readahead = true;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(r, cf[kEvents]));
+    for (it->Seek(seq_key(std::max<uint64_t>(from_seq, 1))); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) {
+        return Status(StatusCode::corruption, "events family holds a key that is not a sequence");
+      }
+      if (!fn(get_be64(view(it->key())), view(it->value()))) return Status::Ok();
+    }
+    return from_rocks(it->status(), "scanning events");
   }
 
   // Recovery never skips damage in the write-ahead log. A writer opens with
@@ -480,6 +588,10 @@ class RocksDbEventLog::Impl {
     }
     stream_cache.clear();
     if (Status h = load_head(); !h.ok()) return h;
+    // The failed write may have reached the disk: the tree follows the log.
+    if (options.keep_tree) {
+      if (Status t = build_tree(); !t.ok()) return t;
+    }
     if (watermark->current().seq < head.seq) {
       if (Status mark = watermark->advance(head); !mark.ok()) {
         resume_failure = mark.message();
@@ -526,6 +638,9 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
     if (!dir.has_filename()) dir = dir.parent_path();
     if (Status s = sync_parent_directory("ledger directory", dir.string()); !s.ok()) return Err{s};
     if (Status s = impl->settle_format(); !s.ok()) return Err{s};
+    if (options.keep_tree) {
+      if (Status s = impl->build_tree(); !s.ok()) return Err{s};
+    }
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
     if (!mark.ok()) return Err{mark.error()};
@@ -575,6 +690,8 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
 
   if (!batch.events.empty()) {
     rocksdb::WriteBatch wb(0, 0, 0, 0);
+    merkle::Frontier tree = m.tree;  // becomes the writer's once the batch is durable
+    Status nodes;
     for (const PlannedEvent& pe : batch.events) {
       const std::string seq = seq_key(pe.seq);
       rocksdb::Status s = wb.Put(m.cf[kEvents], seq, pe.envelope);
@@ -583,6 +700,12 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
         if (s.ok()) s = wb.Put(m.cf[kByAccount], prefixed_key(a, pe.seq), rocksdb::Slice());
       }
       if (!s.ok()) return Err{from_rocks(s, "building write batch")};
+      if (!m.options.keep_tree) continue;
+      assert(tree.size() + 1 == pe.seq);
+      tree.append(pe.hash, [&](unsigned level, uint64_t index, const Hash256& h) {
+        if (nodes.ok()) nodes = merkle_family::put_node(wb, m.cf[kMerkle], level, index, h);
+      });
+      if (!nodes.ok()) return Err{nodes};
     }
     for (const PlannedCommand& c : batch.commands) {
       rocksdb::Status s =
@@ -600,6 +723,7 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     {
       std::lock_guard lock(m.head_mu);
       m.head = batch.head;
+      if (m.options.keep_tree) m.tree = std::move(tree);
     }
     // Before anyone is answered (see head_watermark.h). The batch is durable
     // even when this fails; its callers are told it failed, and a retry
@@ -698,18 +822,7 @@ StatusOr<LogDigest> RocksDbEventLog::digest() {
 
 Status RocksDbEventLog::scan_envelopes(uint64_t from_seq,
                                        const std::function<bool(uint64_t, std::string_view)>& fn) {
-  rocksdb::ReadOptions r = impl_->read_options();
-  r.fill_cache = false;
-  r.readahead_size = 4 << 20;
-  r.adaptive_readahead = true;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(r, impl_->cf[kEvents]));
-  for (it->Seek(seq_key(std::max<uint64_t>(from_seq, 1))); it->Valid(); it->Next()) {
-    if (it->key().size() != 8) {
-      return Status(StatusCode::corruption, "events family holds a key that is not a sequence");
-    }
-    if (!fn(get_be64(view(it->key())), view(it->value()))) return Status::Ok();
-  }
-  return from_rocks(it->status(), "scanning events");
+  return impl_->scan_from(from_seq, fn);
 }
 
 StatusOr<std::string> RocksDbEventLog::read_envelope(uint64_t seq) {
@@ -766,10 +879,52 @@ Status RocksDbEventLog::restore_backup(const std::string& backup_dir,
   return from_rocks(s, "restoring " + backup_dir + " into " + target_dir);
 }
 
+StatusOr<uint64_t> RocksDbEventLog::tree_size() {
+  if (impl_->primary() && impl_->options.keep_tree) {
+    std::lock_guard lock(impl_->head_mu);
+    return impl_->tree.size();
+  }
+  return impl_->stored_tree_size();
+}
+
+StatusOr<Hash256> RocksDbEventLog::tree_node(unsigned level, uint64_t index) {
+  return impl_->node_reader(impl_->read_options())(level, index);
+}
+
+Status RocksDbEventLog::store_tree_head(uint64_t tree_size, std::string_view encoded) {
+  if (!impl_->primary()) return Status(StatusCode::invalid_argument, "ledger opened read-only");
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  rocksdb::Status s = impl_->db->Put(w, impl_->cf[kTreeHeads], seq_key(tree_size),
+                                     rocksdb::Slice(encoded.data(), encoded.size()));
+  return from_rocks(s, "storing a signed tree head");
+}
+
+StatusOr<std::vector<std::string>> RocksDbEventLog::tree_heads(uint64_t at_most_size, size_t max_count) {
+  std::vector<std::string> out;
+  if (!impl_->cf[kTreeHeads]) return out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(impl_->read_options(), impl_->cf[kTreeHeads]));
+  for (it->SeekForPrev(seq_key(at_most_size)); it->Valid() && out.size() < max_count; it->Prev()) {
+    out.emplace_back(view(it->value()));
+  }
+  if (!it->status().ok()) return Err{from_rocks(it->status(), "listing signed tree heads")};
+  return out;
+}
+
 StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uint64_t)>& progress) {
   ChainVerifier verifier;
+  rocksdb::ReadOptions uncached = impl_->read_options();
+  uncached.fill_cache = false;
+  merkle::TreeChecker tree(impl_->node_reader(uncached));
+  // A reader may find the tree behind the events (a ledger from before the
+  // tree that no writer has opened since): the part it covers is checked.
+  auto stored = tree_size();
+  if (!stored.ok()) return Err{stored.error()};
+  LogDigest before_tree_damage;
   Status s = scan_envelopes(1, [&](uint64_t seq, std::string_view bytes) {
     if (!verifier.feed(seq, bytes)) return false;
+    if (seq <= *stored && !tree.feed(seq, verifier.report().digest.head)) return false;
+    before_tree_damage = verifier.report().digest;
     if (progress && seq % 65536 == 0) progress(seq);
     return true;
   });
@@ -778,6 +933,13 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
   if (!s.ok() && !report.first_bad_seq) {
     report.first_bad_seq = report.digest.seq + 1;
     report.problem = s.message();
+  }
+  if (!report.first_bad_seq && tree.first_bad_seq()) {  // the chain was good up to there
+    report.first_bad_seq = tree.first_bad_seq();
+    report.problem = tree.problem();
+    report.digest = before_tree_damage;
+    report.tree_size = *stored;
+    return report;
   }
   // Nothing may stand after a good chain: the head found on open must match.
   LogDigest head;
@@ -789,6 +951,14 @@ StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uin
     report.first_bad_seq = report.digest.seq + 1;
     report.problem = "the chain ends at " + std::to_string(report.digest.seq) +
                      " but the log's head is " + std::to_string(head.seq);
+  }
+  report.tree_size = *stored;
+  if (report.first_bad_seq) return report;
+  // The tree and the chain together: every stored node as the chain gives it.
+  // Covering more events than the chain holds is damage; fewer, see above.
+  if (!tree.finish(*stored)) {
+    report.first_bad_seq = tree.first_bad_seq();
+    report.problem = tree.problem();
   }
   return report;
 }

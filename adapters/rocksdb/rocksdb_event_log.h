@@ -9,6 +9,13 @@
 //               (format 1: also bare command ids; see check_format())
 //   meta        "format"                        -> "2" (or "1", older)
 //               "bare_command_keys"             -> "1" (format 1 upgraded)
+//   merkle      level(1) index(8)               -> hash(32): every complete
+//               subtree of the RFC 9162 Merkle tree (merkle_family.h)
+//   tree_heads  tree size(8)                    -> a signed tree head
+//               (adapters/audit/tree_head.h, encode_tree_head())
+// The tree's nodes go in the same WriteBatch as the events they cover. A
+// writer that opens a ledger whose tree is behind its events (a ledger from
+// before the tree) builds the rest first, in synced batches.
 // Every append_batch() is one WriteBatch across the families, written with
 // sync = true, then the head watermark (head_watermark.h, the file
 // ACKED-HEAD beside the database) is advanced and synced: when it returns OK
@@ -60,6 +67,10 @@ struct RocksDbOptions {
   // use (and at most 16 at open): right for a short-lived reader such as one
   // CLI command. Secondary instances always use -1.
   int max_open_files = -1;
+  // Keep the Merkle tree with each append (and build what is missing on
+  // open). Off only for `bench append --no-tree`, the baseline the tree's
+  // cost is measured against; a later writer with it on builds the rest.
+  bool keep_tree = true;
   // Where RocksDB's warnings and errors go, one line each (empty: stderr).
   std::function<void(std::string_view)> info_sink;
 };
@@ -84,12 +95,22 @@ class RocksDbEventLog final : public EventLog {
                                                       std::string_view command_id) override;
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
+  StatusOr<uint64_t> tree_size() override;
+  StatusOr<Hash256> tree_node(unsigned level, uint64_t index) override;
 
   // Checks every family but the chain's (storage_verifier.h): each index
   // entry against the events it names, every event's entries present, the
   // meta family, and every table file's checksums. Run after verify_chain():
   // it names the first damaged family and key. Reads the whole database.
   [[nodiscard]] StatusOr<StorageReport> verify_storage(const std::function<void(uint64_t)>& progress);
+
+  // Signed tree heads, kept by tree size (a later head of the same size
+  // replaces the earlier). store_tree_head() needs the writer's instance
+  // (invalid_argument otherwise) and writes synced. tree_heads(): at most
+  // `max_count` stored heads of size <= at_most_size, largest first; none in
+  // a ledger no writer of this build has opened.
+  [[nodiscard]] Status store_tree_head(uint64_t tree_size, std::string_view encoded);
+  [[nodiscard]] StatusOr<std::vector<std::string>> tree_heads(uint64_t at_most_size, size_t max_count);
 
   // The head watermark (head_watermark.h) as read when the log was opened
   // (a writer: as it stands now); nullopt when the ledger has none.

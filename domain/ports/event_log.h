@@ -100,6 +100,8 @@ struct ChainReport {
   LogDigest digest;                   // of the last good event
   std::optional<uint64_t> first_bad_seq;  // set when the chain is broken
   std::string problem;                // what was wrong at first_bad_seq
+  uint64_t tree_size = 0;             // events the Merkle tree covers (checked
+                                      // against the chain with it)
 };
 
 class EventLog {
@@ -163,6 +165,16 @@ class EventLog {
   // with the events checked so far.
   [[nodiscard]] virtual StatusOr<ChainReport> verify_chain(
       const std::function<void(uint64_t)>& progress) = 0;
+
+  // The Merkle tree over the log (RFC 9162; adapters/merkle/merkle.h): leaf
+  // i is the chain hash of event i + 1, maintained in the same atomic write
+  // as the events. tree_size() is the number of events it covers (digest().seq
+  // once built; a ledger from before the tree is built when a writer opens
+  // it). tree_node() is the stored hash of complete subtree (level, index):
+  // the 2^level leaves from index * 2^level on; not_found when that subtree
+  // is not complete within tree_size().
+  [[nodiscard]] virtual StatusOr<uint64_t> tree_size() = 0;
+  [[nodiscard]] virtual StatusOr<Hash256> tree_node(unsigned level, uint64_t index) = 0;
 };
 
 }  // namespace mledger

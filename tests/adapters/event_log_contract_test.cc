@@ -8,9 +8,11 @@
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/log/append_planner.h"
+#include "adapters/merkle/merkle.h"
 #include "adapters/memory/memory_event_log.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/reference_merkle.h"
 #include "tests/support/temp_dir.h"
 
 namespace mledger {
@@ -305,6 +307,59 @@ TEST_P(EventLogContract, encoded_bodies_give_the_same_events) {
   EXPECT_EQ((*all)[2].version, 3u);
   EXPECT_EQ(std::get<UserAdded>((*all)[2].payload), std::get<UserAdded>((*all)[0].payload));
   EXPECT_FALSE(log_->verify_chain({})->first_bad_seq);
+}
+
+// The leaf hashes of every event, from the chain.
+testing::Leaves leaves_of(EventLog& log) {
+  testing::Leaves out;
+  auto all = log.read_global(1, 1000);
+  EXPECT_TRUE(all.ok());
+  for (const auto& e : *all) out.push_back(testing::ref_leaf(e.hash));
+  return out;
+}
+
+TEST_P(EventLogContract, the_merkle_tree_follows_every_append_as_rfc_9162_computes_it) {
+  ASSERT_EQ(log_->tree_size().value(), 0u);
+  int command = 0;
+  for (int batch = 0; batch < 9; ++batch) {
+    std::vector<AppendRequest> requests;
+    for (int r = 0; r <= batch % 3; ++r) {
+      const std::string account = "acct-" + std::to_string(command);
+      requests.push_back(user_added_request("c" + std::to_string(command++), account, 0, account, 1 + batch % 4));
+    }
+    ASSERT_TRUE(log_->append_batch(requests).ok());
+  }
+  const uint64_t n = log_->digest()->seq;
+  ASSERT_EQ(log_->tree_size().value(), n);
+  const testing::Leaves leaves = leaves_of(*log_);
+  auto nodes = [&](unsigned l, uint64_t i) { return log_->tree_node(l, i); };
+  for (uint64_t size = 1; size <= n; ++size) {
+    const testing::Leaves d = testing::slice(leaves, 0, size);
+    ASSERT_EQ(merkle::root(nodes, size).value(), testing::ref_mth(d)) << size;
+    for (uint64_t m = 0; m < size; ++m) {
+      ASSERT_EQ(merkle::inclusion_proof(nodes, m, size).value(), testing::ref_path(m, d)) << m << "/" << size;
+    }
+    for (uint64_t m = 1; m <= size; ++m) {
+      ASSERT_EQ(merkle::consistency_proof(nodes, m, size).value(), testing::ref_proof(m, d)) << m << "/" << size;
+    }
+  }
+  // Nothing past the tree: a subtree that is not complete is not stored.
+  EXPECT_EQ(log_->tree_node(0, n).error().code(), StatusCode::not_found);
+  auto report = log_->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->first_bad_seq) << report->problem;
+  EXPECT_EQ(report->tree_size, n);
+}
+
+TEST_P(EventLogContract, a_conflicting_request_adds_nothing_to_the_tree) {
+  ASSERT_TRUE(append_one(user_added_request("c1", "account-a", 0, "a", 3)).ok());
+  auto conflict = append_one(user_added_request("c2", "account-a", 0, "a"));
+  ASSERT_TRUE(conflict.ok());
+  ASSERT_EQ(conflict->status, AppendStatus::conflict);
+  EXPECT_EQ(log_->tree_size().value(), 3u);
+  ASSERT_TRUE(append_one(user_added_request("c3", "account-a", 3, "a")).ok());
+  EXPECT_EQ(merkle::root([&](unsigned l, uint64_t i) { return log_->tree_node(l, i); }, 4).value(),
+            testing::ref_mth(leaves_of(*log_)));
 }
 
 std::unique_ptr<EventLog> open_rocksdb(const std::string& dir) {

@@ -13,8 +13,11 @@
 #include "adapters/capnp/event_codec.h"
 #include "adapters/memory/memory_event_log.h"
 #include "adapters/rocksdb/head_watermark.h"
+#include "adapters/merkle/merkle.h"
+#include "adapters/rocksdb/merkle_family.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/reference_merkle.h"
 #include "tests/support/temp_dir.h"
 
 namespace mledger {
@@ -43,7 +46,7 @@ void append(EventLog& log, AppendRequest r) {
 // a tamperer would; the database itself stays well-formed.
 void tamper(const std::string& path, uint64_t seq, size_t byte_offset) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta"}) {
+  for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
     families.emplace_back(n, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -302,8 +305,11 @@ TEST(MemoryEventLog, R_LED_01_a_changed_byte_is_found_and_named) {
   auto report = log.verify_chain({});
   ASSERT_TRUE(report.ok());
   ASSERT_TRUE(report->first_bad_seq);
-  EXPECT_EQ(*report->first_bad_seq, 3u);  // event 3's prev_hash no longer matches
-  EXPECT_NE(report->problem.find("prev_hash"), std::string::npos);
+  // Event 2's own hash matches its bytes, but its leaf in the Merkle tree
+  // (written with the original) does not; without the tree, event 3's
+  // prev_hash would be the first to disagree.
+  EXPECT_EQ(*report->first_bad_seq, 2u) << report->problem;
+  EXPECT_NE(report->problem.find("Merkle tree node (level 0, index 1)"), std::string::npos) << report->problem;
 }
 
 // Backups (BackupEngine): a backup is the log as it was when taken, restores
@@ -359,6 +365,96 @@ TEST(RocksDbBackup, read_envelope_returns_the_stored_bytes) {
   ASSERT_TRUE(envelope.ok());
   EXPECT_EQ(*envelope, scanned);
   EXPECT_EQ(log->read_envelope(3).error().code(), StatusCode::not_found);
+}
+
+// The root of the tree of every event, from the chain alone.
+Hash256 root_from_scratch(EventLog& log) {
+  testing::Leaves leaves;
+  auto all = log.read_global(1, 10000);
+  EXPECT_TRUE(all.ok());
+  for (const auto& e : *all) leaves.push_back(testing::ref_leaf(e.hash));
+  return testing::ref_mth(leaves);
+}
+
+Hash256 stored_root(EventLog& log) {
+  auto size = log.tree_size();
+  EXPECT_TRUE(size.ok());
+  auto root = merkle::root([&](unsigned l, uint64_t i) { return log.tree_node(l, i); }, *size);
+  EXPECT_TRUE(root.ok()) << root.error().to_string();
+  return *root;
+}
+
+TEST(RocksDbEventLog, a_writer_builds_the_tree_of_a_ledger_from_before_it) {
+  testing::TempDir dir;
+  const std::string path = dir.sub("ledger");
+  {
+    RocksDbOptions o;
+    o.path = path;
+    o.keep_tree = false;  // as a ledger written before the tree existed
+    auto log = RocksDbEventLog::open(o);
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 23; ++i) {
+      append(**log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a", 1 + i % 3));
+    }
+  }
+  {
+    auto reader = open_log(path, /*read_only=*/true);
+    EXPECT_EQ(reader->tree_size().value(), 0u);  // nobody has built it yet
+    auto report = reader->verify_chain({});
+    ASSERT_TRUE(report.ok());
+    EXPECT_FALSE(report->first_bad_seq) << report->problem;
+    EXPECT_EQ(report->tree_size, 0u);
+  }
+  auto writer = open_log(path);
+  const uint64_t n = writer->digest()->seq;
+  ASSERT_EQ(n, 45u);
+  EXPECT_EQ(writer->tree_size().value(), n);
+  EXPECT_EQ(stored_root(*writer), root_from_scratch(*writer));
+  append(*writer, user_added_request("late", "late", 0, "a", 2));
+  EXPECT_EQ(stored_root(*writer), root_from_scratch(*writer));
+  writer.reset();
+  auto reader = open_log(path, /*read_only=*/true);
+  EXPECT_EQ(reader->tree_size().value(), n + 2);
+  EXPECT_EQ(stored_root(*reader), root_from_scratch(*reader));
+}
+
+TEST(RocksDbEventLog, verify_names_the_first_event_whose_tree_node_was_changed) {
+  testing::TempDir dir;
+  const std::string path = dir.sub("ledger");
+  {
+    auto log = open_log(path);
+    for (int i = 0; i < 10; ++i) append(*log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a"));
+  }
+  {  // node (level 1, index 2) covers events 5 and 6: completed by event 6
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
+      families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[6], merkle_family::node_key(1, 2), std::string(32, 'x')).ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto log = open_log(path, /*read_only=*/true);
+  auto report = log->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  ASSERT_TRUE(report->first_bad_seq);
+  EXPECT_EQ(*report->first_bad_seq, 6u);
+  EXPECT_NE(report->problem.find("Merkle tree node (level 1, index 2)"), std::string::npos) << report->problem;
+  EXPECT_EQ(report->digest.seq, 5u);  // the last event whose tree agrees
+}
+
+TEST(MemoryEventLog, verify_names_the_first_event_whose_tree_node_was_changed) {
+  MemoryEventLog log;
+  for (int i = 0; i < 9; ++i) append(log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a"));
+  log.corrupt_tree_for_test(2, 1, Hash256{});  // events 5..8: completed by event 8
+  auto report = log.verify_chain({});
+  ASSERT_TRUE(report.ok());
+  ASSERT_TRUE(report->first_bad_seq);
+  EXPECT_EQ(*report->first_bad_seq, 8u);
+  EXPECT_NE(report->problem.find("level 2, index 1"), std::string::npos) << report->problem;
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ constexpr size_t kFooterBytes = 53;  // unused padding there is not checked by f
 std::map<std::string, std::string> table_files(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* f : {"default", "events", "streams", "by_account", "commands", "meta"}) {
+  for (const char* f : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
     families.emplace_back(f, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

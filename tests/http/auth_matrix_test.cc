@@ -116,6 +116,17 @@ TEST_F(AuthMatrix, auditor_endpoints_are_the_auditors_alone) {
     expect("GET", target, operator_, 403, "", "actor_not_allowed");
     expect("GET", target, service, 403, "", "actor_not_allowed");
   }
+  // The Merkle tree's heads and proofs (an auditor's answer depends on the
+  // heads signed so far; a malformed query is refused before any is read).
+  for (const std::string target : {"/v1/tree-heads/latest", "/v1/proofs/inclusion?seq=x", "/v1/proofs/consistency?from=0"}) {
+    expect("GET", target, none, 401);
+    expect("GET", target, bad_token, 401);
+    expect("GET", target, user, 403, "", "actor_not_allowed");
+    expect("GET", target, operator_, 403, "", "actor_not_allowed");
+    expect("GET", target, service, 403, "", "actor_not_allowed");
+  }
+  expect("GET", "/v1/proofs/inclusion?seq=x", auditor, 400, "", "bad_query");
+  expect("GET", "/v1/proofs/consistency?from=0", auditor, 400, "", "bad_query");
 }
 
 TEST_F(AuthMatrix, operations_are_the_operators_alone) {

@@ -39,6 +39,10 @@ class ForwardingLog : public EventLog {
     return inner_.scan_envelopes(from, fn);
   }
   Status catch_up() override { return inner_.catch_up(); }
+  StatusOr<uint64_t> tree_size() override { return inner_.tree_size(); }
+  StatusOr<Hash256> tree_node(unsigned level, uint64_t index) override {
+    return inner_.tree_node(level, index);
+  }
 
  protected:
   EventLog& inner_;

@@ -282,7 +282,7 @@ TEST_F(AuditCli, restore_refuses_a_ledger_whose_digest_is_not_the_manifests) {
 
 TEST_F(AuditCli, backup_says_so_when_a_writer_holds_the_ledger) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta"}) {
+  for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
     families.emplace_back(n, rocksdb::ColumnFamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -156,7 +156,7 @@ TEST_F(Cli, R_LED_01_verify_names_the_first_tampered_event) {
 
   {  // change one byte of event 5 with RocksDB's own API
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta"}) {
+    for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
       families.emplace_back(n, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -26,6 +26,12 @@ constexpr const char* kAuditHelp = R"(usage: mledger audit history --account ID 
        mledger audit export --account ID --out FILE    export them with their hashes
        mledger audit check FILE [--digest SEQ:HASH]    check an export offline
        mledger audit state ...                         an account's state at a point
+       mledger audit public-key                        the key that checks tree heads (PEM)
+       mledger audit tree-heads [--limit N]            the signed tree heads kept
+       mledger audit tree-head [--size M]              a signed tree head
+       mledger audit prove --seq N [--size M]          proof that event N is in a signed tree
+       mledger audit consistency --from-size M1 [--to-size M2]  proof the log only grew
+       mledger audit check-proof FILE --public-key KEY check a proof offline
 
 `mledger audit <subcommand> --help` explains each (docs/audit.md).
 )";
@@ -50,7 +56,8 @@ it follows the list (text output only).
 constexpr const char* kVerifyHelp = R"(usage: mledger verify [--data DIR] [--json]
 
 Recomputes the whole hash chain from event 1: each event's SHA-256 over its
-predecessor's hash and its own bytes, gap-free sequence numbers, and the head.
+predecessor's hash and its own bytes, gap-free sequence numbers, and the head;
+and with it the Merkle tree: every stored node as the chain gives it.
 Checks that every acknowledged event is there (the head watermark), then the
 rest of the database: every index entry (streams, accounts, commands) against
 the events it names and every event's entries present, and every table
@@ -184,6 +191,7 @@ int run_audit(const Argv& argv) {
   if (what == "export") return run_audit_export(rest);
   if (what == "check") return run_audit_check(rest);
   if (what == "state") return run_audit_state(rest);
+  if (int code = run_audit_tree(what, rest); code >= 0) return code;
   std::fprintf(stderr, "mledger audit: unknown subcommand '%s'\n\n%s", what.c_str(), kAuditHelp);
   return kExitUsage;
 }
@@ -196,7 +204,8 @@ int print_verify(const ChainReport& r, const StorageReport& storage, const std::
     nlohmann::json j = {{"intact", intact},
                         {"events_checked", r.events_checked},
                         {"seq", r.digest.seq},
-                        {"head", to_hex(r.digest.head)}};  // the digest's fields, flat
+                        {"head", to_hex(r.digest.head)},  // the digest's fields, flat
+                        {"tree_size", r.tree_size}};
     if (r.first_bad_seq) {
       j["first_bad_seq"] = *r.first_bad_seq;
       j["problem"] = r.problem;
@@ -220,6 +229,9 @@ int print_verify(const ChainReport& r, const StorageReport& storage, const std::
   std::printf("chain intact: %llu events, head seq %llu hash %s\n",
               static_cast<unsigned long long>(r.events_checked),
               static_cast<unsigned long long>(r.digest.seq), to_hex(r.digest.head).c_str());
+  std::printf("Merkle tree: %llu events, every stored node as the chain gives it%s\n",
+              static_cast<unsigned long long>(r.tree_size),
+              r.tree_size < r.digest.seq ? " (the rest is built when a writer next opens the ledger)" : "");
   if (acked) {
     std::printf("acknowledged head seq %llu present (head watermark)\n",
                 static_cast<unsigned long long>(acked->seq));

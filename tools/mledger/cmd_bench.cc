@@ -27,7 +27,8 @@ namespace mledger::cli {
 namespace {
 
 constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--events N] [--accounts N]
-                            [--window N] [--payload-bytes N] [--mix users|realistic] [--json]
+                            [--window N] [--payload-bytes N] [--mix users|realistic]
+                            [--no-tree] [--json]
        mledger bench replay [--data DIR] [--json]
        mledger bench rebuild [--data DIR] [--memory-mib M] [--json]
        mledger bench history [--data DIR] [--queries N] [--json]
@@ -41,6 +42,8 @@ append: appends N synthetic UserAdded events (one per command, spread over
   (enrollment, users, an order paid by card, membership, benefits, keys
   revealed, issued and redeemed, benefits assigned and used, roles, a merge
   invitation sent and declined), on the streams the deciders use.
+  --no-tree: without the Merkle tree (RocksDbOptions::keep_tree off): the
+  baseline that tools/bench-log measures the tree's cost against.
 replay: reads every event of the ledger at DIR back in order, decodes it,
   recomputes its hash and checks the chain.
 rebuild: builds every projection of the ledger at DIR from event 1 into a
@@ -106,6 +109,7 @@ int bench_append(Args& args) {
   std::filesystem::create_directories(dir, ec);
   RocksDbOptions options;
   options.path = dir;
+  options.keep_tree = !args.flag("no-tree");
   auto log = RocksDbEventLog::open(options);
   if (!log.ok()) {
     std::fprintf(stderr, "mledger bench append: %s\n", log.error().to_string().c_str());
@@ -304,7 +308,7 @@ int bench_rebuild(Args& args) {
 int run_bench(const Argv& argv) {
   if (!argv.empty() && (argv[0] == "commands" || argv[0] == "http")) return run_bench_load(argv);
   Args args;
-  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries", "warm", "memory-mib"}, {"json", "help"})) {
+  if (!args.parse(argv, {"data", "events", "accounts", "window", "payload-bytes", "mix", "queries", "warm", "memory-mib"}, {"json", "help", "no-tree"})) {
     std::fprintf(stderr, "mledger bench: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }

@@ -481,6 +481,7 @@ int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics)
   }
   std::optional<RevocationReloads> reloads;
   if (c.revocations) reloads.emplace(*c.revocations, logs.server());
+  rt.tree_heads->start([&logs](const Status& s) { logs.server().error("signing a tree head: {}", s.to_string()); });
   http::ServerCounters counters;
   register_ledger_metrics(metrics, rt);
   http::register_process_metrics(metrics);

@@ -21,6 +21,9 @@ int run_audit(const Argv& argv);    // history | export | check | state
 int run_audit_export(const Argv& argv);
 int run_audit_check(const Argv& argv);
 int run_audit_state(const Argv& argv);  // tools/mledger/cmd_audit_state.cc
+// public-key | tree-heads | tree-head | prove | consistency | check-proof
+// (cmd_audit_tree.cc); -1 when `what` is none of them.
+int run_audit_tree(const std::string& what, const Argv& argv);
 int run_backup(const Argv& argv);
 int run_restore(const Argv& argv);
 int run_verify(const Argv& argv);

@@ -44,6 +44,10 @@ std::string projections_dir(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "projections").string();
 }
 
+std::string tree_head_key_path(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "tree-head-key.pem").string();
+}
+
 std::string snapshots_dir(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "snapshots").string();
 }
@@ -64,6 +68,12 @@ Runtime::~Runtime() {
   }
   ledger.reset();
   writer.reset();  // drains and joins before the log closes
+  if (tree_heads) {
+    tree_heads->stop();
+    auto head = tree_heads->sign_if_due(/*force=*/true);
+    if (!head.ok()) std::fprintf(stderr, "mledger: no tree head signed: %s\n", head.error().to_string().c_str());
+  }
+  tree_heads.reset();
   if (projector) {
     if (Status s = projector->stop(); !s.ok()) {
       std::fprintf(stderr, "mledger: projections not brought up to date: %s\n", s.to_string().c_str());
@@ -88,6 +98,12 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCom
   if (!log.ok() && log.error().code() == StatusCode::unavailable) return Err{held_elsewhere(log.error())};
   if (!log.ok()) return Err{log.error()};
   rt->log = std::move(log.value());
+  auto key = Ed25519PrivateKey::load(tree_head_key_path(dir));
+  if (!key.ok() && key.error().code() == StatusCode::not_found) key = Ed25519PrivateKey::create(tree_head_key_path(dir));
+  if (!key.ok()) return Err{key.error()};
+  auto signer = TreeHeadSigner::open(*rt->log, std::move(key.value()), rt->clock, {});
+  if (!signer.ok()) return Err{signer.error()};
+  rt->tree_heads = std::move(signer.value());
   rt->writer = std::make_unique<GroupCommitWriter>(*rt->log, std::move(writer));
   auto snapshots = FileSnapshotStore::open(snapshots_dir(dir));
   if (snapshots.ok()) {

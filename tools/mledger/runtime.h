@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/audit/tree_head_signer.h"
 #include "adapters/ledger/ledger.h"
 #include "adapters/projections/projection_engine.h"
 #include "adapters/projections/projector.h"
@@ -20,6 +21,9 @@ namespace mledger::cli {
 
 // Where a ledger directory keeps its projections (a RocksDB of its own).
 std::string projections_dir(const std::string& data_dir);
+// Where it keeps the private key that signs its tree heads (Ed25519, PEM,
+// mode 0600; created by the first writer: exec, tick, serve).
+std::string tree_head_key_path(const std::string& data_dir);
 // Where it keeps snapshots of long accounts' decision states (files; disposable).
 std::string snapshots_dir(const std::string& data_dir);
 
@@ -42,6 +46,9 @@ struct Runtime {
   std::unique_ptr<Projector> projector;
   // Why the projections are absent (held by another process, damaged).
   Status projections_absent;
+  // Signs tree heads: the server starts its thread; on close, a head of the
+  // whole tree is signed if it grew (docs/audit.md).
+  std::unique_ptr<TreeHeadSigner> tree_heads;
 
   ~Runtime();
 };
