@@ -17,6 +17,7 @@
 #include "adapters/rocksdb/merkle_family.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/raw_ledger.h"
 #include "tests/support/reference_merkle.h"
 #include "tests/support/temp_dir.h"
 
@@ -45,22 +46,15 @@ void append(EventLog& log, AppendRequest r) {
 // Overwrites one stored event's bytes with the RocksDB API, as a disk fault or
 // a tamperer would; the database itself stays well-formed.
 void tamper(const std::string& path, uint64_t seq, size_t byte_offset) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
-    families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  testing::RawLedger raw(path);
+  ASSERT_TRUE(raw.ok()) << raw.error();
   std::string key(8, '\0');
   for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<char>((seq >> (8 * i)) & 0xff);
   std::string value;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
+  ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.family("events"), key, &value).ok());
   ASSERT_LT(byte_offset, value.size());
   value[byte_offset] = static_cast<char>(value[byte_offset] ^ 0x01);
-  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  delete db;
+  ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.family("events"), key, value).ok());
 }
 
 TEST(RocksDbEventLog, R_LED_01_everything_survives_reopen) {
@@ -90,16 +84,10 @@ TEST(RocksDbEventLog, R_LED_01_everything_survives_reopen) {
 // it: every `commands` record under the bare command id, meta format "1".
 // Opens every family the directory has, through the RocksDB API.
 void write_as_format_1(const std::string& path) {
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
-  auto handle = [&](const std::string& name) {
-    return handles[std::find(names.begin(), names.end(), name) - names.begin()];
-  };
+  testing::RawLedger raw(path);
+  ASSERT_TRUE(raw.ok()) << raw.error();
+  rocksdb::DB* db = raw.db();
+  auto handle = [&](const std::string& name) { return raw.family(name); };
   rocksdb::WriteBatch wb;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle("commands")));
   int rewritten = 0;
@@ -113,24 +101,13 @@ void write_as_format_1(const std::string& path) {
   ASSERT_GT(rewritten, 0);
   ASSERT_TRUE(wb.Put(handle("meta"), "format", "1").ok());
   ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &wb).ok());
-  it.reset();
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  delete db;
 }
 
 std::string meta_value(const std::string& path, const std::string& key) {
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &db).ok());
+  testing::RawLedger raw(path, /*read_only=*/true);
+  EXPECT_TRUE(raw.ok()) << raw.error();
   std::string value;
-  const auto meta = handles[std::find(names.begin(), names.end(), "meta") - names.begin()];
-  if (!db->Get(rocksdb::ReadOptions(), meta, key, &value).ok()) value = "(absent)";
-  for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
-  delete db;
+  if (!raw.ok() || !raw.db()->Get(rocksdb::ReadOptions(), raw.family("meta"), key, &value).ok()) value = "(absent)";
   return value;
 }
 
@@ -426,16 +403,10 @@ TEST(RocksDbEventLog, verify_names_the_first_event_whose_tree_node_was_changed) 
     for (int i = 0; i < 10; ++i) append(*log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a"));
   }
   {  // node (level 1, index 2) covers events 5 and 6: completed by event 6
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
-      families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[6], merkle_family::node_key(1, 2), std::string(32, 'x')).ok());
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
+    testing::RawLedger raw(path);
+    ASSERT_TRUE(raw.ok()) << raw.error();
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.family("merkle"), merkle_family::node_key(1, 2),
+                              std::string(32, 'x')).ok());
   }
   auto log = open_log(path, /*read_only=*/true);
   auto report = log->verify_chain({});

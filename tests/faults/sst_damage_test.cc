@@ -16,6 +16,7 @@
 #include <string>
 
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "tests/support/raw_ledger.h"
 #include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
@@ -29,15 +30,10 @@ constexpr size_t kFooterBytes = 53;  // unused padding there is not checked by f
 
 // The largest table file of each family, from RocksDB's own metadata.
 std::map<std::string, std::string> table_files(const std::string& dir) {
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* f : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
-    families.emplace_back(f, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, families, &handles, &raw).ok());
+  testing::RawLedger raw(dir, /*read_only=*/true);
+  EXPECT_TRUE(raw.ok()) << raw.error();
   std::vector<rocksdb::LiveFileMetaData> live;
-  raw->GetLiveFilesMetaData(&live);
+  if (raw.ok()) raw.db()->GetLiveFilesMetaData(&live);
   std::map<std::string, std::string> out;
   std::map<std::string, uint64_t> size;
   for (const auto& f : live) {
@@ -46,8 +42,6 @@ std::map<std::string, std::string> table_files(const std::string& dir) {
       out[f.column_family_name] = dir + f.name;
     }
   }
-  for (auto* h : handles) (void)raw->DestroyColumnFamilyHandle(h);
-  delete raw;
   return out;
 }
 

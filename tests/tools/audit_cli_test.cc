@@ -12,6 +12,7 @@
 
 #include "domain/core/time.h"
 #include "tests/support/files.h"
+#include "tests/support/raw_ledger.h"
 #include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
@@ -281,16 +282,12 @@ TEST_F(AuditCli, restore_refuses_a_ledger_whose_digest_is_not_the_manifests) {
 }
 
 TEST_F(AuditCli, backup_says_so_when_a_writer_holds_the_ledger) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
-    families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  mledger::testing::Run r;
+  {
+    mledger::testing::RawLedger held(ledger());
+    ASSERT_TRUE(held.ok()) << held.error();
+    r = run("backup " + dir_.sub("backup") + " " + data());
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), ledger(), families, &handles, &db).ok());
-  auto r = run("backup " + dir_.sub("backup") + " " + data());
-  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  delete db;
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("open for writing by another process"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_.sub("backup")) && !fs::is_empty(dir_.sub("backup")));

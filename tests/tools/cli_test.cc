@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/raw_ledger.h"
 #include "tests/support/run_cli.h"
 #include "tests/support/temp_dir.h"
 
@@ -155,20 +156,13 @@ TEST_F(Cli, R_LED_01_verify_names_the_first_tampered_event) {
   EXPECT_NE(ok.out.find("chain intact: 8 events"), std::string::npos) << ok.out;
 
   {  // change one byte of event 5 with RocksDB's own API
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* n : {"default", "events", "streams", "by_account", "commands", "meta", "merkle", "tree_heads"}) {
-      families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir_.sub("ledger"), families, &handles, &db).ok());
+    mledger::testing::RawLedger raw(dir_.sub("ledger"));
+    ASSERT_TRUE(raw.ok()) << raw.error();
     const std::string key("\0\0\0\0\0\0\0\5", 8);
     std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
+    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.family("events"), key, &value).ok());
     value[value.size() / 2] ^= 0x20;
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.family("events"), key, value).ok());
   }
   auto bad = run("verify " + data());
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
