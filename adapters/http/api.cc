@@ -24,6 +24,11 @@
 
 namespace mledger::http {
 
+struct CommandsBody {
+  bool batch = false;
+  std::vector<json::ParsedCommand> commands;
+};
+
 namespace {
 
 using nlohmann::json;
@@ -64,11 +69,6 @@ std::optional<uint64_t> to_number(const std::string& text) {
 
 // The body of POST /v1/commands: one command or a batch, every command
 // parsed (and none run) before any answer but a refusal of the whole body.
-struct CommandsBody {
-  bool batch = false;
-  std::vector<mj::ParsedCommand> commands;
-};
-
 HttpResponse malformed_command(const json& problems, const std::string& route) {
   return json_response(400, {{"error", "malformed_command"}, {"message", problems[0]}, {"problems", problems}},
                        route);
@@ -274,7 +274,10 @@ std::optional<HttpResponse> Api::authenticate(const HttpRequest& request, Screen
 
 HttpResponse Api::handle(HttpRequest& request) {
   const auto& s = *std::any_cast<std::shared_ptr<Screened>&>(request.context);
-  HttpResponse r = route_request(s, request.body);
+  return answered_by(s, route_request(s, request.body));
+}
+
+HttpResponse Api::answered_by(const Screened& s, HttpResponse r) {
   r.principal = principal_of(s.token);
   return r;
 }
@@ -331,30 +334,72 @@ void Api::count_type(std::string_view type, std::string_view outcome, std::strin
   if (!code.empty()) rejections_.at({std::string(code)}).add();
 }
 
-HttpResponse Api::commands(const Screened& s, const std::string& body) {
-  const auto start = std::chrono::steady_clock::now();
+Result<CommandsBody, HttpResponse> Api::admitted_commands(const Screened& s, const std::string& body) {
   auto read = parse_commands_body(body, parts_.clock.now(), options_.batch_commands_max, s.route);
-  if (!read.ok()) return std::move(read.error());
-  const bool batch = read->batch;
-  const std::vector<mj::ParsedCommand>& parsed = read->commands;
-  const size_t n = parsed.size();
-  for (const auto& p : parsed) {
+  if (!read.ok()) return read;
+  for (const auto& p : read->commands) {
     if (auto d = check_command(s.token, p.command)) {
       auth_failures_.at({d->code}).add();
-      return denied(*d, s.route);
+      return Err{denied(*d, s.route)};
     }
   }
-  request_commands_.at({}).observe(static_cast<double>(n));
+  request_commands_.at({}).observe(static_cast<double>(read->commands.size()));
+  return read;
+}
 
+HttpResponse Api::commands(const Screened& s, const std::string& body) {
+  const auto start = std::chrono::steady_clock::now();
+  auto read = admitted_commands(s, body);
+  if (!read.ok()) return std::move(read.error());
+  auto results = execute_waiting(*read);
+  return commands_answer(s.route, *read, results, start);
+}
+
+std::vector<StatusOr<CommandResult>> Api::execute_waiting(const CommandsBody& read) {
   std::vector<StatusOr<CommandResult>> results;
-  if (batch) {
+  if (read.batch) {
     std::vector<BatchItem> items;
-    items.reserve(n);
-    for (const auto& p : parsed) items.push_back(BatchItem{&p.command, p.digest});
+    items.reserve(read.commands.size());
+    for (const auto& p : read.commands) items.push_back(BatchItem{&p.command, p.digest});
     results = parts_.ledger.execute_batch(items);
   } else {
-    results.push_back(parts_.ledger.execute(parsed[0].command, parsed[0].digest));
+    results.push_back(parts_.ledger.execute(read.commands[0].command, read.commands[0].digest));
   }
+  return results;
+}
+
+void Api::handle_later(HttpRequest& request, const Reply& reply) {
+  auto s = std::any_cast<std::shared_ptr<Screened>>(request.context);
+  if (s->endpoint != Endpoint::commands) return HttpHandler::handle_later(request, reply);
+  const auto start = std::chrono::steady_clock::now();
+  auto read = admitted_commands(*s, request.body);
+  if (!read.ok()) return reply.answer([&] { return answered_by(*s, std::move(read.error())); });
+  if (read->batch) {  // a batch waits on the worker (Ledger::execute_batch)
+    return reply.answer([&] {
+      auto results = execute_waiting(*read);
+      return answered_by(*s, commands_answer(s->route, *read, results, start));
+    });
+  }
+  // One command: decided here, answered from the writer's thread once its
+  // events are durable; the worker goes on to the next request.
+  auto body = std::make_shared<CommandsBody>(std::move(read.value()));
+  auto command = std::shared_ptr<const Command>(body, &body->commands[0].command);
+  parts_.ledger.execute_then(command, body->commands[0].digest, reply.defer,
+                             [this, s, body, reply, start](StatusOr<CommandResult> result) {
+                               reply.answer([&] {
+                                 std::vector<StatusOr<CommandResult>> results;
+                                 results.push_back(std::move(result));
+                                 return answered_by(*s, commands_answer(s->route, *body, results, start));
+                               });
+                             });
+}
+
+HttpResponse Api::commands_answer(const std::string& route, const CommandsBody& read,
+                                  std::vector<StatusOr<CommandResult>>& results,
+                                  std::chrono::steady_clock::time_point start) {
+  const bool batch = read.batch;
+  const std::vector<mj::ParsedCommand>& parsed = read.commands;
+  const size_t n = parsed.size();
   command_latency_.at({batch ? "batch" : "single"})
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
@@ -379,10 +424,10 @@ HttpResponse Api::commands(const Screened& s, const std::string& body) {
   if (!batch) {
     json& one = out[0];
     const std::string status = one["status"];
-    if (status == "failed") return command_failure(results[0].error(), s.route);
-    return json_response(status == "rejected" ? 422 : 200, one, s.route);
+    if (status == "failed") return command_failure(results[0].error(), route);
+    return json_response(status == "rejected" ? 422 : 200, one, route);
   }
-  HttpResponse r = json_response(any_failed ? 503 : 200, {{"results", std::move(out)}}, s.route);
+  HttpResponse r = json_response(any_failed ? 503 : 200, {{"results", std::move(out)}}, route);
   if (any_failed) r.headers.emplace_back("Retry-After", "1");
   return r;
 }

@@ -72,12 +72,17 @@ struct ApiParts {
   const auth::RevocationWatcher* revocations = nullptr;
 };
 
+struct CommandsBody;  // a POST /v1/commands body, parsed
+
 class Api final : public HttpHandler {
  public:
   Api(ApiParts parts, ApiOptions options);
 
   std::optional<HttpResponse> screen(HttpRequest& request) override;
   HttpResponse handle(HttpRequest& request) override;
+  // A single command is decided on the worker and answered from the writer's
+  // thread once durable; every other request as handle().
+  void handle_later(HttpRequest& request, const Reply& reply) override;
 
  private:
   struct Screened;
@@ -85,6 +90,16 @@ class Api final : public HttpHandler {
   std::optional<HttpResponse> authenticate(const HttpRequest& request, Screened& s);
   HttpResponse route_request(const Screened& s, const std::string& body);
   HttpResponse commands(const Screened& s, const std::string& body);
+  // The body's commands, parsed, each allowed to the token; or the refusal.
+  Result<CommandsBody, HttpResponse> admitted_commands(const Screened& s, const std::string& body);
+  // Executes admitted commands, waiting until they are durable.
+  std::vector<StatusOr<CommandResult>> execute_waiting(const CommandsBody& read);
+  // The answer to admitted commands, given their results (in order).
+  HttpResponse commands_answer(const std::string& route, const CommandsBody& read,
+                               std::vector<StatusOr<CommandResult>>& results,
+                               std::chrono::steady_clock::time_point start);
+  // `r`, naming the token's principal (for the access log).
+  HttpResponse answered_by(const Screened& s, HttpResponse r);
   HttpResponse read_model(const Screened& s);
   HttpResponse history(const Screened& s);
   HttpResponse state(const Screened& s);

@@ -113,12 +113,14 @@ struct Job {
   kj::Own<kj::CrossThreadPromiseFulfiller<HttpResponse>> done;
 };
 
-// A fixed set of threads taking jobs from one bounded queue.
+// A fixed set of threads taking work from one bounded queue: requests to
+// handle, and continuations of requests already admitted.
 class WorkerPool {
  public:
   WorkerPool(HttpHandler& handler, size_t workers, size_t queue_max, std::atomic<uint64_t>& queued,
              const std::function<void(std::string_view)>& error_log)
       : handler_(handler), queue_max_(queue_max), queued_(queued), error_log_(error_log) {
+    running_ = workers;
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
   }
   ~WorkerPool() { stop(); }
@@ -128,14 +130,32 @@ class WorkerPool {
     {
       std::lock_guard lock(mu_);
       if (queue_.size() >= queue_max_ || stopping_) return false;
-      queue_.push_back(std::move(job));
+      auto shared = std::make_shared<Job>(std::move(job));
+      queue_.push_back([this, shared] { handle(*shared); });
       queued_.store(queue_.size(), std::memory_order_relaxed);
     }
     wake_.notify_one();
     return true;
   }
 
-  // Runs what is queued, then joins.
+  // Runs `work` on a worker after what waits, however many wait (it continues
+  // a request admitted by try_submit()); on this thread once every worker
+  // has stopped.
+  void defer(std::function<void()> work) {
+    {
+      std::lock_guard lock(mu_);
+      if (running_ > 0) {
+        queue_.push_back(std::move(work));
+        queued_.store(queue_.size(), std::memory_order_relaxed);
+        wake_.notify_one();
+        return;
+      }
+    }
+    work();
+  }
+
+  // Runs what is queued, joins, then waits until every request handed to a
+  // handler is answered (or its Reply dropped).
   void stop() {
     {
       std::lock_guard lock(mu_);
@@ -145,32 +165,68 @@ class WorkerPool {
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
+    std::unique_lock lock(mu_);
+    answers_gone_.wait(lock, [this] { return answers_ == 0; });
   }
 
  private:
   void run() {
     for (;;) {
-      Job job;
+      std::function<void()> work;
       {
         std::unique_lock lock(mu_);
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
+        if (queue_.empty()) {
+          --running_;
+          return;
+        }
+        work = std::move(queue_.front());
         queue_.pop_front();
         queued_.store(queue_.size(), std::memory_order_relaxed);
       }
-      job.done->fulfill(handle_guarded(job.request));
+      work();
     }
   }
 
-  // handle(), with an exception out of it logged and answered 500.
-  HttpResponse handle_guarded(HttpRequest& request) {
-    HttpResponse response;
-    if (auto failure = failure_of([&] { response = handler_.handle(request); })) {
-      error_log_("internal error: handling " + request.method + " " + request.path + " threw: " + *failure);
-      return internal_error();
+  // One handled request's answer, shared by the copies of its Reply; the
+  // pool counts those not yet gone (stop() waits for them).
+  struct Answer {
+    WorkerPool& pool;
+    kj::Own<kj::CrossThreadPromiseFulfiller<HttpResponse>> done;
+    std::string what;  // method and path, for the error log
+    std::atomic<bool> answered{false};
+    ~Answer() { pool.answer_gone(); }
+  };
+
+  // handle_later(), answered through a Reply that fulfils the job's promise
+  // once; an exception out of the handler or out of making the answer is
+  // logged and answered 500.
+  void handle(Job& job) {
+    {
+      std::lock_guard lock(mu_);
+      ++answers_;
     }
-    return response;
+    auto answer = std::make_shared<Answer>(*this, kj::mv(job.done), job.request.method + " " + job.request.path);
+    Reply reply;
+    reply.answer = [answer](const std::function<HttpResponse()>& make) {
+      if (answer->answered.exchange(true)) return;
+      HttpResponse response;
+      if (auto failure = failure_of([&] { response = make(); })) {
+        answer->pool.error_log_("internal error: handling " + answer->what + " threw: " + *failure);
+        response = internal_error();
+      }
+      answer->done->fulfill(kj::mv(response));
+    };
+    reply.defer = [this](std::function<void()> work) { defer(std::move(work)); };
+    if (auto failure = failure_of([&] { handler_.handle_later(job.request, reply); })) {
+      error_log_("internal error: handling " + answer->what + " threw: " + *failure);
+      reply.answer([] { return internal_error(); });
+    }
+  }
+
+  void answer_gone() {
+    std::lock_guard lock(mu_);
+    if (--answers_ == 0) answers_gone_.notify_all();
   }
 
   HttpHandler& handler_;
@@ -179,7 +235,10 @@ class WorkerPool {
   const std::function<void(std::string_view)>& error_log_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Job> queue_;
+  std::deque<std::function<void()>> queue_;
+  size_t running_ = 0;  // workers not yet stopped
+  size_t answers_ = 0;  // Answers not yet gone
+  std::condition_variable answers_gone_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

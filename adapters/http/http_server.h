@@ -7,8 +7,9 @@
 // HttpHandler::screen() with the request line and headers (no body yet): a
 // response from screen() is sent at once and the body is never read (auth
 // failures, unknown routes, cheap endpoints). Otherwise the body is read, up
-// to limits.body_bytes_max, and HttpHandler::handle() runs on one of
-// limits.workers threads; the response is written when it returns.
+// to limits.body_bytes_max, and HttpHandler::handle_later() runs on one of
+// limits.workers threads; the response is written when it answers (which
+// handle() does when it returns).
 //
 // Framing (RFC 9112, strictly: request_framing.h, docs/api.md "HTTP
 // framing"): a request head or chunked body that is malformed or ambiguous is
@@ -99,6 +100,18 @@ struct AccessRecord {
   std::string_view error_code;  // a refusal's code, else empty
 };
 
+// Where a request handled by HttpHandler::handle_later() is answered.
+// Copyable; every copy names the same request. Thread-safe.
+struct Reply {
+  // Answers with what `make` returns, on the calling thread (any thread), the
+  // first time it is called; an exception out of `make` is logged and
+  // answered 500, as one out of handle().
+  std::function<void(const std::function<HttpResponse()>& make)> answer;
+  // Runs `work` on a worker thread (after the requests already waiting; not
+  // refused when the queue is full: it continues an admitted request).
+  std::function<void(std::function<void()> work)> defer;
+};
+
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
@@ -107,6 +120,12 @@ class HttpHandler {
   // A worker thread; may block. Should not throw (an exception is logged
   // and answered 500, see above; so is one out of screen()).
   virtual HttpResponse handle(HttpRequest& request) = 0;
+  // A worker thread, instead of handle(): answers through `reply` exactly
+  // once, now or later from any thread, so that the worker need not wait
+  // (e.g. for a durable write). The default answers handle()'s response now.
+  virtual void handle_later(HttpRequest& request, const Reply& reply) {
+    reply.answer([&] { return handle(request); });
+  }
 };
 
 // A JSON error body: {"error": code, "message": message}.

@@ -71,41 +71,88 @@ StatusOr<CommandResult> Ledger::execute(const Command& command, const Hash256& d
   auto earlier = earlier_outcome(ctx, digest);
   if (!earlier.ok()) return Err{earlier.error()};
   if (earlier->has_value()) return std::move(**earlier);
-
   for (int attempt = 0; attempt <= options_.conflict_retries_max; ++attempt) {
-    LogAggregates aggregates(log_, &cache_, snapshotter_.get());
-    Decision decision = decide(command, aggregates, options_.policy);
-    if (!aggregates.read_error().ok()) return Err{aggregates.read_error()};
-    if (!decision.ok()) {
-      // The same command, sent twice at once, may have been appended between
-      // the look-up above and this decision (which then sees its effects):
-      // it is a duplicate, not a rejection.
-      auto raced = earlier_outcome(ctx, digest);
-      if (!raced.ok()) return Err{raced.error()};
-      if (raced->has_value()) return std::move(**raced);
-      return rejected(decision.error());
-    }
-
-    AppendRequest request = request_for(command, digest, aggregates, std::move(decision.value()));
-    aggregates.apply_accepted(request.events, ctx.now);
-    auto outcome = writer_.append(std::move(request));
-    if (!outcome.ok()) return Err{outcome.error()};
-    if (outcome->status == AppendStatus::appended) aggregates.remember_durable();
-    switch (outcome->status) {
-      case AppendStatus::appended:
-      case AppendStatus::duplicate: {
-        CommandResult out;
-        out.kind = outcome->status == AppendStatus::appended ? CommandResult::Kind::accepted
-                                                             : CommandResult::Kind::duplicate;
-        out.events = std::move(outcome->events);
-        return out;
-      }
-      case AppendStatus::command_id_reused:
-        return rejected(reused(ctx.command_id));
-      case AppendStatus::conflict:
-        continue;  // someone else appended to a stream first: decide again
-    }
+    Attempt a = attempt_decision(command, digest);
+    if (a.settled) return std::move(*a.settled);
+    auto answer = settle(writer_.append(std::move(a.request)), *a.aggregates, ctx);
+    if (answer) return std::move(*answer);  // else someone else appended to a stream first: decide again
   }
+  return lost_races(ctx);
+}
+
+void Ledger::execute_then(std::shared_ptr<const Command> command, const Hash256& digest, Defer defer,
+                          Done done) {
+  auto earlier = earlier_outcome(command->context, digest);
+  if (!earlier.ok()) return done(Err{earlier.error()});
+  if (earlier->has_value()) return done(std::move(**earlier));
+  attempt_then(std::move(command), digest, 0, std::move(defer), std::move(done));
+}
+
+void Ledger::attempt_then(std::shared_ptr<const Command> command, const Hash256& digest, int attempt,
+                          Defer defer, Done done) {
+  Attempt a = attempt_decision(*command, digest);
+  if (a.settled) return done(std::move(*a.settled));
+  std::shared_ptr<LogAggregates> aggregates = std::move(a.aggregates);
+  writer_.submit_then(std::move(a.request), [this, command, digest, attempt, defer, done,
+                                             aggregates](StatusOr<AppendOutcome> outcome) mutable {
+    auto answer = settle(std::move(outcome), *aggregates, command->context);
+    if (answer) return done(std::move(*answer));
+    if (attempt >= options_.conflict_retries_max) return done(lost_races(command->context));
+    // Decide again, but not on the writer's thread.
+    defer([this, command = std::move(command), digest, attempt, defer, done = std::move(done)]() mutable {
+      attempt_then(std::move(command), digest, attempt + 1, std::move(defer), std::move(done));
+    });
+  });
+}
+
+Ledger::Attempt Ledger::attempt_decision(const Command& command, const Hash256& digest) {
+  Attempt out;
+  out.aggregates = std::make_unique<LogAggregates>(log_, &cache_, snapshotter_.get());
+  LogAggregates& aggregates = *out.aggregates;
+  Decision decision = decide(command, aggregates, options_.policy);
+  if (!aggregates.read_error().ok()) {
+    out.settled = Err{aggregates.read_error()};
+    return out;
+  }
+  if (!decision.ok()) {
+    // The same command, sent twice at once, may have been appended between
+    // the look-up and this decision (which then sees its effects): it is a
+    // duplicate, not a rejection.
+    auto raced = earlier_outcome(command.context, digest);
+    if (!raced.ok()) {
+      out.settled = Err{raced.error()};
+    } else {
+      out.settled = raced->has_value() ? std::move(**raced) : rejected(decision.error());
+    }
+    return out;
+  }
+  out.request = request_for(command, digest, aggregates, std::move(decision.value()));
+  aggregates.apply_accepted(out.request.events, command.context.now);
+  return out;
+}
+
+std::optional<StatusOr<CommandResult>> Ledger::settle(StatusOr<AppendOutcome> outcome,
+                                                      LogAggregates& aggregates, const CommandContext& ctx) {
+  if (!outcome.ok()) return StatusOr<CommandResult>(Err{outcome.error()});
+  switch (outcome->status) {
+    case AppendStatus::appended:
+    case AppendStatus::duplicate: {
+      if (outcome->status == AppendStatus::appended) aggregates.remember_durable();
+      CommandResult out;
+      out.kind = outcome->status == AppendStatus::appended ? CommandResult::Kind::accepted
+                                                           : CommandResult::Kind::duplicate;
+      out.events = std::move(outcome->events);
+      return StatusOr<CommandResult>(std::move(out));
+    }
+    case AppendStatus::command_id_reused:
+      return StatusOr<CommandResult>(rejected(reused(ctx.command_id)));
+    case AppendStatus::conflict:
+      break;
+  }
+  return std::nullopt;
+}
+
+Err<Status> Ledger::lost_races(const CommandContext& ctx) const {
   return fail(StatusCode::unavailable, "command " + ctx.command_id + " lost " +
                                            std::to_string(options_.conflict_retries_max + 1) +
                                            " races for its streams; try again");

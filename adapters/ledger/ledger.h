@@ -23,6 +23,7 @@
 // are snapshotted by a background thread, off the command's path. No stream
 // is too long to fold: it is read and folded a chunk at a time.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -77,6 +78,19 @@ class Ledger {
   // JSON) so that a reused command id with other content is caught.
   [[nodiscard]] StatusOr<CommandResult> execute(const Command& command, const Hash256& digest);
 
+  // Runs `work` soon on a thread that may block (never inline, never on the
+  // writer's thread).
+  using Defer = std::function<void(std::function<void()>)>;
+  using Done = std::function<void(StatusOr<CommandResult>)>;
+  // execute() without parking the calling thread while the append becomes
+  // durable: decides on the calling thread, then calls `done` exactly once
+  // with the outcome execute() would return: on the writer's thread once the
+  // events are durable (it must be quick, see GroupCommitWriter::submit_then),
+  // or on the calling thread when the command is settled without an append.
+  // A command that loses a race for its streams is decided again through
+  // `defer`. The Ledger must outlive every command in flight.
+  void execute_then(std::shared_ptr<const Command> command, const Hash256& digest, Defer defer, Done done);
+
   // Executes `items` with the outcome of executing them one by one, in order, with
   // execute(): each command is decided over the state left by the earlier ones. But the
   // appends are pipelined: every accepted command's request is submitted to the writer
@@ -111,6 +125,20 @@ class Ledger {
   // One pass of execute_batch over items [from, end): decides each over the
   // batch's kept states, submits the accepted ones as one chain, then waits.
   void run_round(std::span<const BatchItem> items, Round& round);
+  // One decision of execute(): settled (rejected, a duplicate, a read
+  // failure), or a request to append over the states in `aggregates`.
+  struct Attempt {
+    std::optional<StatusOr<CommandResult>> settled;
+    std::unique_ptr<LogAggregates> aggregates;
+    AppendRequest request;
+  };
+  Attempt attempt_decision(const Command& command, const Hash256& digest);
+  // The answer for an append's outcome; nullopt when it lost a race (conflict).
+  static std::optional<StatusOr<CommandResult>> settle(StatusOr<AppendOutcome> outcome,
+                                                       LogAggregates& aggregates, const CommandContext& ctx);
+  Err<Status> lost_races(const CommandContext& ctx) const;
+  void attempt_then(std::shared_ptr<const Command> command, const Hash256& digest, int attempt, Defer defer,
+                    Done done);
   // The append request for an accepted decision over `aggregates`.
   AppendRequest request_for(const Command& command, const Hash256& digest,
                             const LogAggregates& aggregates, std::vector<Emitted> emitted);

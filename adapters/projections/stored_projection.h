@@ -5,6 +5,7 @@
 // events into one generation through a write-back cache of whole account
 // documents, writing only the header and entities each event changed.
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -90,11 +91,18 @@ class TypedFolder final : public Folder {
   size_t dirty_bytes() const override { return dirty_bytes_; }
   size_t cached_bytes() const override { return cached_bytes_; }
 
+  // Forgets the least recently folded accounts first.
   void trim(size_t bytes_max) override {
     if (!pending_.empty()) return;  // an evicted account would be reloaded without its writes
-    for (auto it = cache_.begin(); it != cache_.end() && cached_bytes_ > bytes_max;) {
+    if (cached_bytes_ <= bytes_max) return;
+    std::vector<typename decltype(cache_)::iterator> by_use;
+    by_use.reserve(cache_.size());
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) by_use.push_back(it);
+    std::sort(by_use.begin(), by_use.end(), [](auto a, auto b) { return a->second.used < b->second.used; });
+    for (auto it : by_use) {
+      if (cached_bytes_ <= bytes_max) break;
       cached_bytes_ -= std::min(cached_bytes_, it->second.bytes);
-      it = cache_.erase(it);
+      cache_.erase(it);
     }
   }
 
@@ -105,12 +113,18 @@ class TypedFolder final : public Folder {
     std::string header;   // as stored
     bool stored = false;  // the header is in the store (or pending)
     size_t bytes = 0;     // stored size of the header and entities
+    uint64_t used = 0;    // when last folded (uses_), for trim()
   };
 
   StatusOr<Account*> cached(const std::string& id) {
+    ++uses_;
     auto it = cache_.find(id);
-    if (it != cache_.end()) return &it->second;
+    if (it != cache_.end()) {
+      it->second.used = uses_;
+      return &it->second;
+    }
     Account a;
+    a.used = uses_;
     auto doc = entity::load_account<P>(store_, generation_, id, entity::kinds_of<P>(), &a.bytes);
     if (!doc.ok()) return Err{doc.error()};
     if (doc->has_value()) {
@@ -217,6 +231,7 @@ class TypedFolder final : public Folder {
   std::map<std::string, std::optional<std::string>> pending_;  // key -> bytes, or nullopt: delete
   size_t dirty_bytes_ = 0;
   size_t cached_bytes_ = 0;
+  uint64_t uses_ = 0;  // accounts folded so far (Account::used)
   std::vector<std::string> ids_;
   projections::Touched touched_;
   std::vector<std::pair<projections::EntityRef, std::optional<std::string>>> before_;

@@ -15,6 +15,13 @@ std::future<StatusOr<AppendOutcome>> ready(Status status) {
   return p.get_future();
 }
 
+// A completion that fulfils the returned future.
+std::pair<AppendDone, std::future<StatusOr<AppendOutcome>>> promised() {
+  auto p = std::make_shared<std::promise<StatusOr<AppendOutcome>>>();
+  auto f = p->get_future();
+  return {[p](StatusOr<AppendOutcome> outcome) { p->set_value(std::move(outcome)); }, std::move(f)};
+}
+
 // The outcome of a chained request after an earlier one of its chain was not appended.
 AppendOutcome chain_broken() {
   AppendOutcome out;
@@ -29,19 +36,27 @@ GroupCommitWriter::GroupCommitWriter(EventLog& log, GroupCommitOptions options)
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
 std::future<StatusOr<AppendOutcome>> GroupCommitWriter::submit(AppendRequest request) {
-  if (Status s = check_append_request(request); !s.ok()) return ready(std::move(s));
+  auto [done, future] = promised();
+  submit_then(std::move(request), std::move(done));
+  return std::move(future);
+}
+
+void GroupCommitWriter::submit_then(AppendRequest request, AppendDone done) {
+  assert(done);
+  if (Status s = check_append_request(request); !s.ok()) return done(Err{std::move(s)});
   // Encoding is the costly part of an append and needs no order: do it here,
   // on the caller's thread, and leave the writer only the chain.
   if (request.encoded_bodies.empty()) {
-    if (Status s = encode_bodies(request); !s.ok()) return ready(std::move(s));
+    if (Status s = encode_bodies(request); !s.ok()) return done(Err{std::move(s)});
   }
   std::unique_lock lock(mu_);
-  if (Status s = refusal_locked(1); !s.ok()) return ready(std::move(s));
-  queue_.push_back(Pending{std::move(request), {}, nullptr});
-  auto future = queue_.back().promise.get_future();
+  if (Status s = refusal_locked(1); !s.ok()) {
+    lock.unlock();
+    return done(Err{std::move(s)});
+  }
+  queue_.push_back(Pending{std::move(request), std::move(done), nullptr});
   lock.unlock();
   wake_.notify_one();
-  return future;
 }
 
 Status GroupCommitWriter::refusal_locked(size_t requests) const {
@@ -90,8 +105,9 @@ std::vector<std::future<StatusOr<AppendOutcome>>> GroupCommitWriter::submit_chai
   }
   if (!was_broken) {
     for (size_t i = 0; i < accepted; ++i) {
-      queue_.push_back(Pending{std::move(requests[i]), {}, chain});
-      out.push_back(queue_.back().promise.get_future());
+      auto [done, future] = promised();
+      queue_.push_back(Pending{std::move(requests[i]), std::move(done), chain});
+      out.push_back(std::move(future));
     }
   }
   // The requests queued before the refused one still go; no later one may.
@@ -156,9 +172,7 @@ void GroupCommitWriter::run() {
       }
       stats_.requests += skipped.size();
     }
-    for (Pending& p : skipped) {
-      p.promise.set_value(chain_broken());
-    }
+    for (Pending& p : skipped) p.done(chain_broken());
     skipped.clear();
     if (batch.empty()) continue;
     requests.clear();
@@ -192,9 +206,9 @@ void GroupCommitWriter::run() {
     if (outcomes.ok() && options_.on_batch) options_.on_batch(batch.size(), events);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (outcomes.ok()) {
-        batch[i].promise.set_value(std::move(outcomes.value()[i]));
+        batch[i].done(std::move(outcomes.value()[i]));
       } else {
-        batch[i].promise.set_value(Err{outcomes.error()});
+        batch[i].done(Err{outcomes.error()});
       }
     }
     batch.clear();

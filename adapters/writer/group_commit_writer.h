@@ -33,6 +33,9 @@
 
 namespace mledger {
 
+// Called once with a request's outcome (see submit_then()).
+using AppendDone = std::function<void(StatusOr<AppendOutcome>)>;
+
 struct GroupCommitOptions {
   size_t queue_requests_max = 65536;
   size_t batch_requests_max = 4096;
@@ -83,6 +86,12 @@ class GroupCommitWriter {
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
 
   [[nodiscard]] std::future<StatusOr<AppendOutcome>> submit(AppendRequest request);
+  // submit() without a future: `done` is called exactly once with the outcome,
+  // on the writer's thread once the batch is durable or has failed (or at once,
+  // on the caller's thread, when the request is refused). It runs before the
+  // writer takes its next batch, so it must be quick; it may submit again but
+  // must never wait for an outcome.
+  void submit_then(AppendRequest request, AppendDone done);
 
   // A new chain (see above). Thread-safe; one caller submits to it at a time.
   [[nodiscard]] std::shared_ptr<AppendChain> open_chain();
@@ -110,7 +119,7 @@ class GroupCommitWriter {
  private:
   struct Pending {
     AppendRequest request;
-    std::promise<StatusOr<AppendOutcome>> promise;
+    AppendDone done;
     std::shared_ptr<AppendChain> chain;  // may be null
   };
   void run();

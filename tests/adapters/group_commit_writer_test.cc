@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <optional>
 #include <thread>
 
 #include "adapters/memory/memory_event_log.h"
@@ -80,6 +82,43 @@ TEST(GroupCommitWriter, malformed_request_fails_alone_and_at_once) {
   EXPECT_FALSE(writer.append(empty).ok());
   EXPECT_EQ(log.digest()->seq, 0u);
   EXPECT_TRUE(writer.append(user_added_request("c3", "s", 0, "a")).ok());
+}
+
+// submit_then: the completion runs once, on the writer's thread, after the
+// batch is in the log; a refused request is answered at once on the caller's.
+TEST(GroupCommitWriter, submit_then_answers_once_on_the_writers_thread_once_durable) {
+  MemoryEventLog log;
+  GroupCommitWriter writer(log, GroupCommitOptions{});
+  std::promise<std::pair<StatusOr<AppendOutcome>, uint64_t>> seen;
+  std::atomic<int> calls{0};
+  const auto caller = std::this_thread::get_id();
+  std::atomic<bool> on_caller{true};
+  writer.submit_then(user_added_request("c1", "s", 0, "a"), [&](StatusOr<AppendOutcome> outcome) {
+    on_caller.store(std::this_thread::get_id() == caller);
+    ++calls;
+    seen.set_value({std::move(outcome), log.digest()->seq});  // what the log holds when answered
+  });
+  auto [outcome, head] = seen.get_future().get();
+  ASSERT_TRUE(outcome.ok()) << outcome.error().to_string();
+  EXPECT_EQ(outcome->status, AppendStatus::appended);
+  ASSERT_EQ(outcome->events.size(), 1u);
+  EXPECT_EQ(head, outcome->events[0].seq);
+  EXPECT_FALSE(on_caller.load());
+  writer.stop();
+  EXPECT_EQ(calls.load(), 1);
+
+  GroupCommitWriter second(log, GroupCommitOptions{});
+  auto bad = user_added_request("c2", "s", 1, "a");
+  bad.events.clear();
+  std::optional<StatusOr<AppendOutcome>> refused;
+  second.submit_then(std::move(bad), [&](StatusOr<AppendOutcome> r) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    refused = std::move(r);
+  });
+  ASSERT_TRUE(refused.has_value());  // answered before submit_then returned
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ(refused->error().code(), StatusCode::invalid_argument);
+  EXPECT_EQ(log.digest()->seq, 1u);
 }
 
 // A log whose appends wait until the test opens the gate: the writer is held

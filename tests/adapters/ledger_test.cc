@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "adapters/crypto/sha256.h"
@@ -143,6 +145,66 @@ TEST(Ledger, R_ACC_01_concurrent_enrollments_of_one_account_exactly_one_wins) {
   EXPECT_EQ(accepted.load(), 1);
   EXPECT_EQ(already.load(), kClients - 1);
   EXPECT_EQ(rig.log.digest()->seq, 2u);
+}
+
+// A log whose first append waits until the test opens the gate.
+class GateOnceLog final : public testing::ForwardingLog {
+ public:
+  GateOnceLog() : ForwardingLog(memory) {}
+  StatusOr<std::vector<AppendOutcome>> append_batch(std::span<const AppendRequest> r) override {
+    if (!entered.exchange(true)) gate.wait();
+    return inner_.append_batch(r);
+  }
+  MemoryEventLog memory;
+  std::atomic<bool> entered{false};
+  std::promise<void> opener;
+  std::shared_future<void> gate = opener.get_future().share();
+};
+
+// execute_then() answers as execute() does, without the caller waiting: 16
+// enrollments of one account, all decided before any is durable, are answered
+// one accepted and 15 rejected after losing the race and being decided again
+// through `defer` (never on the writer's thread).
+TEST(Ledger, R_ACC_01_execute_then_decides_again_through_defer_after_a_lost_race) {
+  GateOnceLog log;
+  FixedClock clock{Instant{1'767'603'600'000'000}};
+  SequentialIdSource ids{"evt-"};
+  GroupCommitWriter writer{log, GroupCommitOptions{}};
+  Ledger ledger{log, writer, clock, ids, LedgerOptions{}};
+  std::mutex mu;
+  std::vector<std::thread> deferred;
+  std::atomic<int> defers{0};
+  Ledger::Defer defer = [&](std::function<void()> work) {
+    ++defers;
+    std::lock_guard lock(mu);
+    deferred.emplace_back(std::move(work));
+  };
+  constexpr int kClients = 16;
+  std::vector<std::promise<StatusOr<CommandResult>>> answers(kClients + 1);
+  auto run = [&](int i, const std::string& account) {
+    const std::string id = "c" + std::to_string(i);
+    auto c = std::make_shared<const Command>(Command{testing::user_context(account, "u-" + account, id),
+                                                     testing::valid_enrollment()});
+    ledger.execute_then(c, sha256({id}), defer,
+                        [&answers, i](StatusOr<CommandResult> r) { answers[i].set_value(std::move(r)); });
+  };
+  run(kClients, "fabrikam");  // the writer holds it at the gate
+  while (!log.entered.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < kClients; ++i) run(i, "contoso");  // each decided over "not enrolled"
+  log.opener.set_value();
+  int accepted = 0, already = 0;
+  for (int i = 0; i < kClients; ++i) {
+    auto r = answers[i].get_future().get();
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    if (r->kind == CommandResult::Kind::accepted) ++accepted;
+    if (r->rejection && r->rejection->code == RejectionCode::account_already_enrolled) ++already;
+  }
+  EXPECT_EQ(answers[kClients].get_future().get()->kind, CommandResult::Kind::accepted);
+  EXPECT_EQ(accepted, 1);
+  EXPECT_EQ(already, kClients - 1);
+  EXPECT_EQ(defers.load(), kClients - 1);  // each loser decided again once
+  EXPECT_EQ(log.memory.digest()->seq, 4u);  // two enrollments of two events
+  for (auto& t : deferred) t.join();
 }
 
 // R-KEY-01 under concurrency, on RocksDB: 32 clients on 12 accounts redeem the

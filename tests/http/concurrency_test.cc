@@ -136,6 +136,54 @@ std::string add_user(const std::string& account, const std::string& id) {
       .dump();
 }
 
+// A single command does not hold a worker while its write becomes durable
+// (issue 15): with one worker, 64 clients' commands still share durable
+// writes, which a worker waiting for each command's write could never give.
+TEST(HttpConcurrency, one_worker_still_batches_many_clients_commands_into_shared_writes) {
+  LedgerDir ledger("mledger-http-one-worker", /*seed=*/false);
+  auto server = ServerProcess::start(ledger, {"--workers", "1"});
+  ASSERT_NE(server, nullptr);
+  const std::string ops = ledger.token(ActorKind::operator_, "ops-1");
+  auto batches = [&] {
+    const auto m = server->call("GET", "/metrics", ops);
+    EXPECT_EQ(m.status, 200) << m.body;
+    const std::string series = "\nmledger_append_batches_total ";
+    const size_t at = m.body.find(series);
+    EXPECT_NE(at, std::string::npos) << m.body;
+    return at == std::string::npos ? 0.0 : std::stod(m.body.substr(at + series.size()));
+  };
+  const double before = batches();
+  constexpr int kClients = 64, kRounds = 4;
+  std::atomic<int> ready{0}, accepted{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      const std::string account = "one-worker-" + std::to_string(c);
+      const std::vector<std::pair<std::string, std::string>> headers = {
+          {"Authorization", "Bearer " + ledger.token(ActorKind::user, "u-admin", account)},
+          {"Content-Type", "application/json"}};
+      auto client = server->client();
+      ready.fetch_add(1);
+      while (ready.load() < kClients) std::this_thread::yield();  // all start together
+      for (int n = 0; n < kRounds; ++n) {
+        const std::string body = n == 0 ? enroll(account) : add_user(account, account + "-" + std::to_string(n));
+        auto r = client->request("POST", "/v1/commands", headers, body);
+        if (r.ok() && r->status == 200) {
+          ++accepted;
+        } else {
+          ADD_FAILURE() << (r.ok() ? r->body : r.error().to_string());
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(accepted.load(), kClients * kRounds);
+  const double writes = batches() - before;
+  EXPECT_GE(writes, 1);
+  EXPECT_LT(writes, kClients * kRounds) << "every command had a durable write of its own";
+  EXPECT_EQ(server->terminate(), 0);
+}
+
 TEST(HttpShutdown, sigterm_under_load_loses_no_acknowledged_command) {
   LedgerDir ledger("mledger-http-sigterm", /*seed=*/false);
   auto server = ServerProcess::start(ledger);

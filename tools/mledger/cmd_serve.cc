@@ -82,7 +82,9 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
   --batch-commands-max N   commands in one request (default 1000)
   --connections-max N      open connections (default 1024)
   --queue-max N            requests waiting for a worker (default 4096)
-  --workers N              threads running requests (default 64)
+  --workers N              threads running requests (default 64); a single
+                           command holds one while it is decided, not while
+                           its write becomes durable
   --header-timeout-ms N    headers must arrive within (default 10000)
   --body-timeout-ms N      the body must arrive within (default 30000)
   --idle-timeout-ms N      a kept-alive connection may idle (default 30000)
@@ -95,6 +97,9 @@ Limits (each has a safe default; over one: a 4xx and nothing written):
                            snapshot or the start)
   --snapshot-every N       snapshot an account's decision state once its stream
                            is N events past its last snapshot (default 1000)
+  --projector-cache-mib M  read-model documents the live projector keeps decoded
+                           between catch-ups, per projection, least recently
+                           folded forgotten first (default 32; 0: none)
 
 SIGTERM or SIGINT: stop accepting, answer every request in flight (its
 commands durable), stop publishing, bring the projections up to date, close.
@@ -116,6 +121,7 @@ const Limit kLimits[] = {
     {"read-wait-ms", 2000, 0, 600000},
     {"aggregate-cache-streams", LedgerOptions{}.aggregate_cache_streams_max, 0, 10'000'000},
     {"snapshot-every", SnapshotOptions{}.events_between_snapshots, 1, 100'000'000},
+    {"projector-cache-mib", ProjectionEngineOptions{}.kept_bytes_max >> 20, 0, 65536},
 };
 
 // What the command line asks for, checked.
@@ -444,8 +450,11 @@ StatusOr<std::unique_ptr<Runtime>> open_for_serving(const ServeConfig& c, http::
   LedgerOptions ledger_options;
   ledger_options.aggregate_cache_streams_max = c.limit.at("aggregate-cache-streams");
   ledger_options.snapshots.events_between_snapshots = c.limit.at("snapshot-every");
+  ProjectionEngineOptions projections;
+  projections.kept_bytes_max = static_cast<size_t>(c.limit.at("projector-cache-mib")) << 20;
   auto opened = open_runtime(c.dir, writer_options(metrics, c.publisher.appended), ledger_options,
-                             c.init ? LedgerCreation::create_if_missing : LedgerCreation::refuse_missing);
+                             c.init ? LedgerCreation::create_if_missing : LedgerCreation::refuse_missing,
+                             std::move(projections));
   if (!opened.ok()) return opened;
   if (!(*opened)->projector) {
     // Held by another process (stop it first), or damaged (the message says how to rebuild).

@@ -86,7 +86,8 @@ Runtime::~Runtime() {
 }
 
 StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCommitOptions writer,
-                                                LedgerOptions ledger, LedgerCreation creation) {
+                                                LedgerOptions ledger, LedgerCreation creation,
+                                                ProjectionEngineOptions projections) {
   if (!ledger_exists(dir)) {
     if (creation == LedgerCreation::refuse_missing) return Err{no_ledger(dir)};
     if (Status s = make_directories("ledger", dir); !s.ok()) return Err{s};
@@ -120,7 +121,7 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCom
   auto store = RocksDbProjectionStore::open(store_options);
   if (store.ok()) {
     rt->projection_store = std::move(store.value());
-    rt->projection_engine = make_engine(*rt->projection_store, *rt->log);
+    rt->projection_engine = make_engine(*rt->projection_store, *rt->log, std::move(projections));
     rt->projector = std::make_unique<Projector>(*rt->projection_engine, *rt->log);
   } else if (store.error().code() == StatusCode::unavailable) {
     rt->projections_absent = store.error();

@@ -63,10 +63,11 @@ enum class LedgerCreation { refuse_missing, create_if_missing };
 // process holds them (a note on stderr otherwise). Fails with not_found when
 // there is no ledger and `creation` refuses missing ones, and with
 // unavailable, naming the holder and what to do instead, when another
-// process (a server) holds the ledger.
+// process (a server) holds the ledger. `projections` configures the live
+// projector's engine.
 [[nodiscard]] StatusOr<std::unique_ptr<Runtime>> open_runtime(
     const std::string& dir, GroupCommitOptions writer = {}, LedgerOptions ledger = {},
-    LedgerCreation creation = LedgerCreation::refuse_missing);
+    LedgerCreation creation = LedgerCreation::refuse_missing, ProjectionEngineOptions projections = {});
 
 
 // What readers of the projections use: the log as a secondary instance (it
