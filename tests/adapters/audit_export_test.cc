@@ -212,7 +212,11 @@ TEST_F(AuditExport, order_links_account_and_digest_are_checked) {
   auto ls = lines(text);
   // swapped events
   std::swap(ls[1], ls[2]);
-  expect_bad(check(join(ls)), 3, 1, "does not follow 2");
+  expect_bad(check(join(ls)), 2, 2, "version 2 of the account's stream account-a follows version 0");
+  // an event repeated: seqs must increase
+  ls = lines(text);
+  ls.insert(ls.begin() + 2, ls[1]);
+  expect_bad(check(join(ls)), 3, 1, "seq 1 does not follow 1");
   // another account's event slipped in
   const auto b = lines(export_of("b"));
   ls = lines(text);
