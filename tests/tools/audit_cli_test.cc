@@ -126,6 +126,23 @@ TEST_F(AuditCli, export_then_check_offline_and_against_the_ledger) {
   EXPECT_EQ(other.exit_code, 1) << other.out;
   EXPECT_NE(other.out.find("line 1"), std::string::npos) << other.out;
   EXPECT_EQ(run("audit check " + out + " --digest 12").exit_code, 2);
+  // Without the ledger's public key the output says what was not checked;
+  // with it, both signatures verify.
+  EXPECT_NE(c.out.find("signatures were NOT checked"), std::string::npos) << c.out;
+  const std::string pem = dir_.sub("ledger.pem");
+  mledger::testing::write_file(pem, run("audit public-key " + data()).out);
+  auto signed_check = run("audit check " + out + " --public-key " + pem + " --json");
+  EXPECT_EQ(signed_check.exit_code, 0) << signed_check.out;
+  const Json verdict = Json::parse(signed_check.out);
+  EXPECT_EQ(verdict["signatures_checked"], true);
+  EXPECT_EQ(verdict["proofs_checked"], history.size());
+  EXPECT_EQ(verdict["format_version"], 2);
+  EXPECT_FALSE(verdict.contains("not_checked"));
+  // The export is against the latest signed head: its size is the ledger's.
+  EXPECT_EQ(verdict["tree_head"]["tree_size"], d["seq"]);
+  // --trusted-head needs the key; a bad key file is a usage error.
+  EXPECT_EQ(run("audit check " + out + " --trusted-head " + pem).exit_code, 2);
+  EXPECT_EQ(run("audit check " + out + " --public-key " + out).exit_code, 2);
 
   // an existing file is kept unless --force
   const std::string before = read_file(out);
