@@ -562,12 +562,15 @@ def default_schema():
 
 
 def lines_of(f):
-    """Yields each line without its '\\n'; a line over the limit raises Bad."""
+    """Yields each line without its '\\n' (and a '\\r' before it, which is not
+    part of the line); a line over the limit raises Bad."""
     while True:
         raw = f.readline(LINE_BYTES_MAX + 2)
         if not raw:
             return
         if raw.endswith(b"\n"):
+            raw = raw[:-1]
+        if raw.endswith(b"\r"):
             raw = raw[:-1]
         if len(raw) > LINE_BYTES_MAX:
             raise Bad(f"longer than {LINE_BYTES_MAX} bytes")
