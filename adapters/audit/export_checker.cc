@@ -58,6 +58,19 @@ bool get_path(const Json& j, const char* key, std::vector<Hash256>* out) {
   return true;
 }
 
+// The envelope's framing (docs/event-log.md, "Every byte"): one segment, its
+// table first, filling the bytes exactly. Cap'n Proto's reader ignores words
+// after the segment; the export's envelope must be the stored bytes alone.
+bool one_segment_filling(std::string_view bytes) {
+  if (bytes.size() < 16 || bytes.size() % 8 != 0) return false;
+  auto le32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[at + static_cast<size_t>(i)]);
+    return v;
+  };
+  return le32(0) == 0 && le32(4) == bytes.size() / 8 - 1;
+}
+
 std::string kind_of(const Json& j) {
   std::string kind;
   return get_string(j, "kind", &kind) ? kind : std::string();
@@ -195,6 +208,9 @@ bool ExportChecker::event(const Json& j) {
   if (!envelope) return bad("envelope is not base64", seq);
   auto e = codec::open(*envelope);
   if (!e.ok()) return bad("envelope does not open: " + e.error().message(), seq);
+  if (!one_segment_filling(*envelope)) {
+    return bad("envelope does not open: it is not one segment filling its bytes", seq);
+  }
   if (e->seq != seq) return bad("the line says seq " + std::to_string(seq) +
                                 " but its envelope holds seq " + std::to_string(e->seq), seq);
   if (e->hash != hash) return bad("hash in the line differs from the envelope's", seq);

@@ -172,6 +172,15 @@ TEST_F(AuditCli, the_documented_example_export_checks_intact) {
                " --digest 2:560091d07f38c2d0a3a608a185f393c69bcafa22b7ede659b0a9c14f61ead442");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("export intact: account fabrikam, 2 events"), std::string::npos) << r.out;
+  // Version 2, with the key of the ledger that made it (docs/audit.md).
+  const std::string v2 = MLEDGER_SOURCE_DIR "/docs/examples/fabrikam-export-v2.jsonl";
+  const std::string pem = MLEDGER_SOURCE_DIR "/docs/examples/fabrikam-ledger.pem";
+  auto r2 = run("audit check " + v2 + " --public-key " + pem +
+                " --digest 2:e94b50e4fdefb0c0b1940273b50b39ead149e956b24946ac0a53aa5665bec5a1");
+  EXPECT_EQ(r2.exit_code, 0) << r2.out;
+  EXPECT_NE(r2.out.find("signatures verify"), std::string::npos) << r2.out;
+  EXPECT_NE(r2.out.find("2 inclusion proofs hold against the tree head of size 2 of ledger ce455e2159c96350"),
+            std::string::npos) << r2.out;
 }
 
 TEST_F(AuditCli, export_and_check_refuse_bad_input_and_write_nothing) {

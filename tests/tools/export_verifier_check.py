@@ -9,7 +9,11 @@ the intact export, and refuse every tampering below, naming the same line;
 each prints its reason. They run with the ledger's public key (as an auditor
 would), and, where a case needs it, a trusted head or another key.
 
-usage: export_verifier_check.py MLEDGER_BINARY SOURCE_DIR
+Then an export holding one event of every event type, every field set
+(tests/tools/every_event_export.cc): both accept it, so the verifier reads
+every type's sealed bytes into the JSON form as mledger writes it.
+
+usage: export_verifier_check.py MLEDGER_BINARY SOURCE_DIR EVERY_EVENT_EXPORT_BINARY
 """
 
 import base64
@@ -142,6 +146,10 @@ def tamperings(e, other, older_export, work, python, verifier, ledger_key):
         ls[mid]["envelope"] = base64.b64encode(bytes(raw)).decode()
         ls[mid]["hash"] = ls[mid]["event"]["hash"] = digest.hex()
     case("a sealed byte changed and the hash sealed again", resealed)
+    def appended(ls):
+        raw = base64.b64decode(ls[mid]["envelope"]) + b"\x00" * 8
+        ls[mid]["envelope"] = base64.b64encode(raw).decode()
+    case("8 bytes appended to an envelope (the sealed bytes unchanged)", appended)
     case("an event line dropped", lambda ls: ls.pop(mid) and None)
     case("an event line dropped, the trailer forged", lambda ls: forge_trailer(ls[:mid] + ls[mid + 1:]))
     case("the last event dropped, the trailer forged", lambda ls: forge_trailer(ls[:ev[-1]] + ls[ev[-1] + 1:]))
@@ -201,7 +209,7 @@ def tamperings(e, other, older_export, work, python, verifier, ledger_key):
 
 
 def main():
-    mledger, source = sys.argv[1], sys.argv[2]
+    mledger, source, every_event_export = sys.argv[1], sys.argv[2], sys.argv[3]
     python = venv_python(source)
     verifier = os.path.join(source, "tools/verifier/verify_export.py")
     work = tempfile.mkdtemp(prefix="mledger-verifier-")
@@ -235,6 +243,21 @@ def main():
     a1, b1 = checks(mledger, python, verifier, v1, [])
     if not (a1["intact"] and b1["intact"]):
         failures.append(f"the version 1 example: {a1} / {b1}")
+    examples = os.path.join(source, "docs/examples")
+    a2, b2 = checks(mledger, python, verifier, os.path.join(examples, "fabrikam-export-v2.jsonl"),
+                    ["--public-key", os.path.join(examples, "fabrikam-ledger.pem")])
+    if not (a2["intact"] and b2["intact"] and a2["signatures_checked"] and b2["signatures_checked"]):
+        failures.append(f"the version 2 example: {a2} / {b2}")
+
+    every = os.path.join(work, "every")
+    os.makedirs(every)
+    print(must(run([every_event_export, every]), "every_event_export").strip())
+    ea, eb = checks(mledger, python, verifier, os.path.join(every, "every.jsonl"),
+                    ["--public-key", os.path.join(every, "ledger.pem")])
+    print(f"every event type: audit check {ea['intact']} ({ea.get('problem', 'intact')}), "
+          f"verify_export.py {eb['intact']} ({eb.get('problem', 'intact')}), {eb['events']} events")
+    if not (ea["intact"] and eb["intact"] and ea["events"] == eb["events"] > 60):
+        failures.append(f"the export of every event type: {ea} / {eb}")
 
     cases = tamperings(e, other, older, work, python, verifier, os.path.join(data, "tree-head-key.pem"))
     for n, (name, lines, extra) in enumerate(cases):
