@@ -3,10 +3,21 @@
 #include <cassert>
 
 #include "adapters/audit/base64.h"
+#include "adapters/audit/proofs.h"
 #include "adapters/capnp/event_codec.h"
 #include "adapters/json/command_json.h"
 
 namespace mledger {
+
+namespace {
+
+nlohmann::json hex_list(const std::vector<Hash256>& hashes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
+
+}  // namespace
 
 void ExportWriter::line(const nlohmann::json& j, bool hashed, std::string& out) {
   std::string text = json::dump_text(j);
@@ -22,22 +33,29 @@ void ExportWriter::line(const nlohmann::json& j, bool hashed, std::string& out) 
   out += text;
 }
 
-void ExportWriter::header(std::string_view account, const LogDigest& ledger, Instant exported_at,
+void ExportWriter::header(const Hash256& head_hash, const std::vector<Hash256>& head_path, Instant exported_at,
                           std::string& out) {
   assert(lines_ == 0);
-  nlohmann::json j = {{"kind", "header"},
-                      {"format", kExportFormat},
-                      {"format_version", kExportFormatVersion},
-                      {"account", account},
-                      {"exported_at", format_rfc3339(exported_at)},
-                      {"ledger", {{"seq", ledger.seq}, {"head", to_hex(ledger.head)}}}};
+  nlohmann::json j = {
+      {"kind", "header"},
+      {"format", kExportFormat},
+      {"format_version", kExportFormatVersion},
+      {"account", account_},
+      {"exported_at", format_rfc3339(exported_at)},
+      {"ledger", {{"seq", head_.tree_size}, {"head", to_hex(head_hash)}, {"path", hex_list(head_path)}}},
+      {"tree_head", tree_head_to_json(head_)}};
   line(j, true, out);
 }
 
-Status ExportWriter::event(std::string_view envelope, std::string& out) {
+Status ExportWriter::event(std::string_view envelope, const std::vector<Hash256>& path, std::string& out) {
   assert(lines_ >= 1);
   auto e = codec::open(envelope);
   if (!e.ok()) return e.error();
+  if (e->seq > head_.tree_size) {
+    return Status(StatusCode::invalid_argument, "event " + std::to_string(e->seq) +
+                                                    " is beyond the signed head (tree size " +
+                                                    std::to_string(head_.tree_size) + ")");
+  }
   nlohmann::json j = {{"kind", "event"},
                       {"seq", e->seq},
                       {"stream", e->stream},
@@ -46,30 +64,56 @@ Status ExportWriter::event(std::string_view envelope, std::string& out) {
                       {"prev_hash", to_hex(e->prev_hash)},
                       {"hash", to_hex(e->hash)},
                       {"envelope", base64_encode(envelope)},
-                      {"event", json::event_to_json(*e)}};
+                      {"event", json::event_to_json(*e)},
+                      {"path", hex_list(path)}};
   line(j, true, out);
+  events_digest_.add(e->seq, e->hash);
   ++events_;
   return Status::Ok();
 }
 
-void ExportWriter::trailer(std::string& out) {
+void ExportWriter::trailer(const Ed25519PrivateKey& key, std::string& out) {
   assert(lines_ >= 1);
   const uint64_t lines_before = lines_;
   const Hash256 sum = hasher_.finish();
+  const std::string statement = account_statement_message(head_, account_, events_, events_digest_.finish());
   nlohmann::json j = {{"kind", "trailer"},
                       {"events", events_},
                       {"lines", lines_before},
-                      {"sha256", to_hex(sum)}};
+                      {"sha256", to_hex(sum)},
+                      {"account_signature", base64_encode(key.sign(statement))}};
   line(j, false, out);
 }
 
-Status export_account(RocksDbEventLog& log, const std::string& account, const LogDigest& ledger,
-                      Instant exported_at, const std::function<Status(std::string_view)>& sink,
-                      ExportSummary* summary) {
+namespace {
+
+// Event `seq`'s envelope and its path in the head's tree, as an export line.
+Status export_event(RocksDbEventLog& log, uint64_t seq, uint64_t size, ExportWriter& writer, std::string& buf) {
+  auto envelope = log.read_envelope(seq);
+  if (!envelope.ok()) return envelope.error();
+  auto path = inclusion_path(log, seq, size);
+  if (!path.ok()) return path.error();
+  return writer.event(*envelope, *path, buf);
+}
+
+}  // namespace
+
+Status export_account(RocksDbEventLog& log, const std::string& account, const TreeHead& head,
+                      const Ed25519PrivateKey& key, Instant exported_at,
+                      const std::function<Status(std::string_view)>& sink, ExportSummary* summary) {
   constexpr size_t kEventsPerRead = 1024;
-  ExportWriter writer;
+  constexpr uint64_t kLaterEventsCounted = 1000;
+  const uint64_t size = head.tree_size;
+  auto last = log.read_global(size, 1);
+  if (!last.ok()) return last.error();
+  if (last->empty() || last->front().seq != size) {
+    return Status(StatusCode::corruption, "event " + std::to_string(size) + " (the signed head's last) is missing");
+  }
+  auto head_path = inclusion_path(log, size, size);
+  if (!head_path.ok()) return head_path.error();
+  ExportWriter writer(account, head);
   std::string buf;
-  writer.header(account, ledger, exported_at, buf);
+  writer.header(last->front().hash, *head_path, exported_at, buf);
   uint64_t from = 0;
   bool more = true;
   while (more) {
@@ -77,21 +121,20 @@ Status export_account(RocksDbEventLog& log, const std::string& account, const Lo
     if (!events.ok()) return events.error();
     more = events->size() == kEventsPerRead;
     for (const auto& e : *events) {
-      if (e.seq > ledger.seq) {  // after the digest: not part of this export
-        more = false;
-        break;
+      from = e.seq + 1;
+      if (e.seq > size) {  // after the signed head: not part of this export
+        if (++summary->later_events >= kLaterEventsCounted) more = false;
+        continue;
       }
-      auto envelope = log.read_envelope(e.seq);
-      Status s = envelope.ok() ? writer.event(*envelope, buf) : envelope.error();
+      Status s = export_event(log, e.seq, size, writer, buf);
       if (!s.ok()) return Status(s.code(), "event " + std::to_string(e.seq) + ": " + s.message());
       if (summary->first_seq == 0) summary->first_seq = e.seq;
       summary->last_seq = e.seq;
-      from = e.seq + 1;
     }
     if (Status s = sink(buf); !s.ok()) return s;
     buf.clear();
   }
-  writer.trailer(buf);
+  writer.trailer(key, buf);
   summary->events = writer.events();
   return sink(buf);
 }

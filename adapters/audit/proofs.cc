@@ -54,24 +54,6 @@ std::string signed_head_of(const nlohmann::json& doc, const char* key_name, cons
   return "";
 }
 
-// `head` against the head the auditor trusts: "" or why not.
-std::string against_trusted(const TreeHead& head, const std::optional<TreeHead>& trusted) {
-  if (!trusted) return "";
-  if (head.ledger_id != trusted->ledger_id) {
-    return "the signed head is of ledger " + head.ledger_id + ", the trusted head of ledger " + trusted->ledger_id;
-  }
-  if (head.tree_size < trusted->tree_size) {
-    return "the signed head (tree size " + std::to_string(head.tree_size) + ", " + format_rfc3339(head.timestamp) +
-           ") is older than the trusted head (tree size " + std::to_string(trusted->tree_size) +
-           "): a replayed head";
-  }
-  if (head.tree_size == trusted->tree_size && head.root_hash != trusted->root_hash) {
-    return "the signed head and the trusted head are both of tree size " + std::to_string(head.tree_size) +
-           " with different root hashes: the ledger forked its history";
-  }
-  return "";
-}
-
 ProofVerdict check_inclusion(const nlohmann::json& doc, const Ed25519PublicKey& key,
                              const std::optional<TreeHead>& trusted) {
   if (auto u = unknown_field(doc, {"format", "proof", "seq", "chain_hash", "tree_size", "path", "tree_head"});
@@ -149,6 +131,14 @@ StatusOr<TreeHead> signed_head(RocksDbEventLog& log, std::optional<uint64_t> siz
                                            std::to_string(head->tree_size) + " (see mledger audit tree-heads)");
   }
   return head;
+}
+
+StatusOr<std::vector<Hash256>> inclusion_path(EventLog& log, uint64_t seq, uint64_t size) {
+  if (seq == 0 || seq > size) {
+    return fail(StatusCode::invalid_argument,
+                "event " + std::to_string(seq) + " is not in the tree of size " + std::to_string(size));
+  }
+  return merkle::inclusion_proof(nodes_of(log), seq - 1, size);
 }
 
 StatusOr<nlohmann::json> inclusion_proof_document(EventLog& log, const TreeHead& head, uint64_t seq) {

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,10 @@ inline constexpr size_t kTreeHeadsListedMax = 10000;
 // The stored signed head of exactly `size` (the latest when absent);
 // not_found naming the nearest signed sizes when there is none.
 [[nodiscard]] StatusOr<TreeHead> signed_head(RocksDbEventLog& log, std::optional<uint64_t> size);
+
+// RFC 9162 PATH of event `seq` (leaf seq - 1) in `log`'s tree of `size`;
+// invalid_argument unless 0 < seq <= size.
+[[nodiscard]] StatusOr<std::vector<Hash256>> inclusion_path(EventLog& log, uint64_t seq, uint64_t size);
 
 // The proof documents above, against signed heads of `log`'s tree.
 // invalid_argument when seq is not within head's tree (or sizes are not

@@ -73,6 +73,23 @@ std::string check_tree_head(const TreeHead& head, const Ed25519PublicKey& key) {
   return "";
 }
 
+std::string against_trusted(const TreeHead& head, const std::optional<TreeHead>& trusted) {
+  if (!trusted) return "";
+  if (head.ledger_id != trusted->ledger_id) {
+    return "the signed head is of ledger " + head.ledger_id + ", the trusted head of ledger " + trusted->ledger_id;
+  }
+  if (head.tree_size < trusted->tree_size) {
+    return "the signed head (tree size " + std::to_string(head.tree_size) + ", " + format_rfc3339(head.timestamp) +
+           ") is older than the trusted head (tree size " + std::to_string(trusted->tree_size) +
+           "): a replayed head";
+  }
+  if (head.tree_size == trusted->tree_size && head.root_hash != trusted->root_hash) {
+    return "the signed head and the trusted head are both of tree size " + std::to_string(head.tree_size) +
+           " with different root hashes: the ledger forked its history";
+  }
+  return "";
+}
+
 nlohmann::json tree_head_to_json(const TreeHead& head) {
   return {{"tree_size", head.tree_size},
           {"root_hash", to_hex(head.root_hash)},

@@ -11,6 +11,7 @@
 // Kafka publisher's CloudEvents source): two ledgers never share one.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,11 @@ std::string tree_head_message(const TreeHead& head);
 
 // "" when `head` is signed by `key`; otherwise why not.
 std::string check_tree_head(const TreeHead& head, const Ed25519PublicKey& key);
+
+// `head` against a head the auditor kept (and checked): "" when it is the same
+// ledger's, of the trusted size or larger, and not of the trusted size with
+// another root; otherwise why not (a replayed head, a fork, another ledger).
+std::string against_trusted(const TreeHead& head, const std::optional<TreeHead>& trusted);
 
 // The ledger id of a non-empty log; not_found when it is empty.
 [[nodiscard]] StatusOr<std::string> ledger_id_of(EventLog& log);

@@ -42,6 +42,9 @@ class TreeHeadSigner {
   void stop();
 
   std::optional<TreeHead> last() const;
+  // The key it signs with (for statements that go with its heads, e.g. an
+  // export's account signature).
+  const Ed25519PrivateKey& key() const { return key_; }
 
  private:
   TreeHeadSigner(RocksDbEventLog& log, Ed25519PrivateKey key, Clock& clock, TreeHeadPolicy policy)

@@ -617,19 +617,28 @@ HttpResponse Api::state(const Screened& s) {
 }
 
 HttpResponse Api::export_account(const Screened& s) {
-  auto head = parts_.log.digest();
-  if (!head.ok()) return failure(head.error(), s.route);
+  if (parts_.tree_head_key == nullptr) {
+    return error_response(503, "no_tree_head_key", "this server holds no tree-head key to sign exports", s.route);
+  }
+  auto head = signed_head(parts_.log, std::nullopt);
+  if (!head.ok()) {
+    if (head.error().code() == StatusCode::not_found) {
+      return error_response(404, "no_tree_head", head.error().message(), s.route);
+    }
+    return failure(head.error(), s.route);
+  }
   auto first = parts_.log.read_account(s.account, 0, 1);
   if (!first.ok()) return failure(first.error(), s.route);
-  if (first->empty()) {
-    return error_response(404, "account_not_found", "no events concern account " + s.account, s.route);
+  if (first->empty() || first->front().seq > head->tree_size) {
+    return error_response(404, "account_not_found",
+                          "no events concern account " + s.account + " in the latest signed tree head", s.route);
   }
   HttpResponse r;
   r.content_type = "application/x-ndjson";
   r.route = s.route;
   ExportSummary summary;
   Status written = mledger::export_account(
-      parts_.log, s.account, *head, parts_.clock.now(),
+      parts_.log, s.account, *head, *parts_.tree_head_key, parts_.clock.now(),
       [&](std::string_view chunk) -> Status {
         if (r.body.size() + chunk.size() > options_.export_bytes_max) {
           return Status(StatusCode::limit_exceeded, "export_bytes_max");

@@ -32,6 +32,7 @@
 
 #include "adapters/auth/bearer_token.h"
 #include "adapters/auth/revocation_watcher.h"
+#include "adapters/crypto/ed25519.h"
 #include "adapters/http/http_server.h"
 #include "adapters/http/metrics.h"
 #include "adapters/ledger/ledger.h"
@@ -70,6 +71,9 @@ struct ApiParts {
   std::function<std::optional<uint64_t>()> publish_lag;
   // Tokens refused with 401 token_revoked although they verify (null: none).
   const auth::RevocationWatcher* revocations = nullptr;
+  // The key that signs the ledger's tree heads: an export's account
+  // signature is made with it (null: exports answer 503).
+  const Ed25519PrivateKey* tree_head_key = nullptr;
 };
 
 struct CommandsBody;  // a POST /v1/commands body, parsed

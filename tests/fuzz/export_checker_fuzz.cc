@@ -4,8 +4,9 @@
 // never crash or throw, and its report must be coherent: intact with no bad
 // line and no problem, or not intact with a problem and a bad line.
 //
-// MLEDGER_FUZZ_WRITE_SEEDS=<dir> writes a valid two-event export made with the
-// real encoder into <dir> (how tests/fuzz/corpus/fuzz_export_checker/valid was made).
+// MLEDGER_FUZZ_WRITE_SEEDS=<dir> writes a valid two-event export (format
+// version 1) made with the real encoder into <dir> (how
+// tests/fuzz/corpus/fuzz_export_checker/valid was made).
 
 #include <cstddef>
 #include <cstdint>
@@ -56,7 +57,7 @@ std::string valid_export() {
   }
   nlohmann::json header = {{"kind", "header"},
                            {"format", std::string(kExportFormat)},
-                           {"format_version", kExportFormatVersion},
+                           {"format_version", kExportFormatVersion1},
                            {"account", "contoso"},
                            {"exported_at", "2026-01-05T09:00:00Z"},
                            {"ledger", {{"seq", 2}, {"head", to_hex(prev)}}}};

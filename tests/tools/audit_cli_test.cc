@@ -126,6 +126,23 @@ TEST_F(AuditCli, export_then_check_offline_and_against_the_ledger) {
   EXPECT_EQ(other.exit_code, 1) << other.out;
   EXPECT_NE(other.out.find("line 1"), std::string::npos) << other.out;
   EXPECT_EQ(run("audit check " + out + " --digest 12").exit_code, 2);
+  // Without the ledger's public key the output says what was not checked;
+  // with it, both signatures verify.
+  EXPECT_NE(c.out.find("signatures were NOT checked"), std::string::npos) << c.out;
+  const std::string pem = dir_.sub("ledger.pem");
+  mledger::testing::write_file(pem, run("audit public-key " + data()).out);
+  auto signed_check = run("audit check " + out + " --public-key " + pem + " --json");
+  EXPECT_EQ(signed_check.exit_code, 0) << signed_check.out;
+  const Json verdict = Json::parse(signed_check.out);
+  EXPECT_EQ(verdict["signatures_checked"], true);
+  EXPECT_EQ(verdict["proofs_checked"], history.size());
+  EXPECT_EQ(verdict["format_version"], 2);
+  EXPECT_FALSE(verdict.contains("not_checked"));
+  // The export is against the latest signed head: its size is the ledger's.
+  EXPECT_EQ(verdict["tree_head"]["tree_size"], d["seq"]);
+  // --trusted-head needs the key; a bad key file is a usage error.
+  EXPECT_EQ(run("audit check " + out + " --trusted-head " + pem).exit_code, 2);
+  EXPECT_EQ(run("audit check " + out + " --public-key " + out).exit_code, 2);
 
   // an existing file is kept unless --force
   const std::string before = read_file(out);
@@ -155,6 +172,15 @@ TEST_F(AuditCli, the_documented_example_export_checks_intact) {
                " --digest 2:560091d07f38c2d0a3a608a185f393c69bcafa22b7ede659b0a9c14f61ead442");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("export intact: account fabrikam, 2 events"), std::string::npos) << r.out;
+  // Version 2, with the key of the ledger that made it (docs/audit.md).
+  const std::string v2 = MLEDGER_SOURCE_DIR "/docs/examples/fabrikam-export-v2.jsonl";
+  const std::string pem = MLEDGER_SOURCE_DIR "/docs/examples/fabrikam-ledger.pem";
+  auto r2 = run("audit check " + v2 + " --public-key " + pem +
+                " --digest 2:e94b50e4fdefb0c0b1940273b50b39ead149e956b24946ac0a53aa5665bec5a1");
+  EXPECT_EQ(r2.exit_code, 0) << r2.out;
+  EXPECT_NE(r2.out.find("signatures verify"), std::string::npos) << r2.out;
+  EXPECT_NE(r2.out.find("2 inclusion proofs hold against the tree head of size 2 of ledger ce455e2159c96350"),
+            std::string::npos) << r2.out;
 }
 
 TEST_F(AuditCli, export_and_check_refuse_bad_input_and_write_nothing) {

@@ -23,8 +23,8 @@ namespace mledger::cli {
 namespace {
 
 constexpr const char* kAuditHelp = R"(usage: mledger audit history --account ID [options]   an account's events
-       mledger audit export --account ID --out FILE    export them with their hashes
-       mledger audit check FILE [--digest SEQ:HASH]    check an export offline
+       mledger audit export --account ID --out FILE    export them with proofs and signatures
+       mledger audit check FILE [--public-key KEY]     check an export offline
        mledger audit state ...                         an account's state at a point
        mledger audit public-key                        the key that checks tree heads (PEM)
        mledger audit tree-heads [--limit N]            the signed tree heads kept

@@ -506,7 +506,7 @@ int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics)
                                  if (p == nullptr) return std::nullopt;
                                  return publish_lag(rt, *p);
                                },
-                               c.revocations.get()},
+                               c.revocations.get(), &rt.tree_heads->key()},
                 api_options);
   http::HttpServer server(api, metrics, counters, http_limits(c.limit),
                           c.access_log ? access_log(logs) : nullptr,
