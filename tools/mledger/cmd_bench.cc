@@ -59,7 +59,7 @@ proofs: computes --queries (default 10000) inclusion proofs of random
   events in the whole Merkle tree of the ledger at DIR and as many
   consistency proofs from random smaller sizes to it, in process, checks
   each against the tree's root (untimed), and prints the latency
-  percentiles of both kinds.
+  percentiles of both kinds, wall time and the thread's CPU time.
 deep-account: builds a NEW ledger at DIR with an account 'deep' whose stream
   holds N events (users added and removed, in batches through the ledger) and
   a new account 'fresh', then times one add_user on each with a new ledger
