@@ -207,4 +207,8 @@ TEST_F(TreeCli, check_heads_holds_for_the_ledgers_heads_and_names_a_fork_of_two_
                              " is refused: the tree head's signature does not verify"),
             std::string::npos) << refused.out;
   EXPECT_EQ(refused.out.find("FORK"), std::string::npos) << refused.out;
+  // Nothing to check is not a pass.
+  auto empty = run("audit check-heads " + write("empty.jsonl", "") + " --public-key " + key);
+  EXPECT_EQ(empty.exit_code, 1) << empty.out;
+  EXPECT_NE(empty.out.find("no signed tree heads to check"), std::string::npos) << empty.out;
 }

@@ -39,8 +39,8 @@ and of one ledger; two such heads of one tree size with different root
 hashes are named as proof of a fork (the ledger showed two histories).
 --data: also checks each pair of consecutive sizes with a consistency proof
 from that ledger (opened read-only).
-Exit codes: 0 every head checks and no fork; 1 a fork, a head refused, or a
-pair the ledger's proof does not join (each named); 2 bad usage or an
+Exit codes: 0 every head checks and no fork; 1 a fork, a head refused, a
+pair the ledger's proof does not join (each named), or no head at all; 2 bad usage or an
 unreadable key or file; 3 the ledger or Kafka failed.
 )";
 
@@ -156,6 +156,11 @@ int check_heads(const Argv& argv) {
   }
   const HeadCheckReport report = checker.finish(ledger);
   print_report(report, args.flag("json"));
+  if (report.heads_checked == 0 && report.refused.empty()) {
+    std::fprintf(stderr, "mledger %s: no signed tree heads to check in %s\n", name,
+                 from_topic ? kafka::tree_heads_topic(prefix).c_str() : args.positionals()[0].c_str());
+    return kExitRejected;
+  }
   return report.holds() ? kExitOk : kExitRejected;
 }
 
