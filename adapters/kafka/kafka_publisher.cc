@@ -66,22 +66,26 @@ Outcome classify(std::unique_ptr<RdKafka::Error> e, const char* what) {
   return o;
 }
 
-std::string cursor_value(uint64_t seq, const Hash256& hash) {
+std::string cursor_value(uint64_t seq, const Hash256& hash, uint64_t heads_size) {
   nlohmann::json j;
   j["seq"] = seq;
   j["hash"] = hex(hash);
+  j["heads_size"] = heads_size;
   return j.dump();
 }
 
-// Parses a cursor record's value; false when it is not one.
-bool parse_cursor(const std::string& value, uint64_t* seq, std::string* hash) {
+// Parses a cursor record's value; false when it is not one. A record from a
+// build before heads has no heads_size (0: no head published yet).
+bool parse_cursor(const std::string& value, uint64_t* seq, std::string* hash, uint64_t* heads_size) {
   auto j = nlohmann::json::parse(value, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned() ||
-      !j.contains("hash") || !j["hash"].is_string()) {
+      !j.contains("hash") || !j["hash"].is_string() ||
+      (j.contains("heads_size") && !j["heads_size"].is_number_unsigned())) {
     return false;
   }
   *seq = j["seq"].get<uint64_t>();
   *hash = j["hash"].get<std::string>();
+  *heads_size = j.value("heads_size", uint64_t{0});
   return true;
 }
 
@@ -105,6 +109,7 @@ class KafkaPublisher::Impl {
   StatusFn on_status_;
   PublisherStatus st_;
   std::string source_;
+  std::string ledger_id_;  // the heads' record key
   std::unique_ptr<RdKafka::Producer> producer_;
   const std::atomic<bool>* stop_ = nullptr;  // run()'s stop flag, while it runs
   bool cursor_loaded_ = false;
@@ -211,6 +216,14 @@ class KafkaPublisher::Impl {
     (void)rd_kafka_NewTopic_set_config(ct, "cleanup.policy", "compact");
     (void)rd_kafka_NewTopic_set_config(ct, "segment.ms", "600000");
     (void)rd_kafka_NewTopic_set_config(ct, "min.cleanable.dirty.ratio", "0.1");
+    if (o_.heads) {  // evidence: one order, never deleted
+      const std::string heads = tree_heads_topic(o_.topic_prefix);
+      rd_kafka_NewTopic_t* ht = rd_kafka_NewTopic_new(heads.c_str(), 1, o_.replication_factor, errbuf, sizeof errbuf);
+      if (!ht) { cleanup(); return Outcome{Failure::fatal, "topic " + heads + ": " + errbuf}; }
+      topics.push_back(ht);
+      (void)rd_kafka_NewTopic_set_config(ht, "retention.ms", "-1");
+      (void)rd_kafka_NewTopic_set_config(ht, "retention.bytes", "-1");
+    }
 
     rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     (void)rd_kafka_AdminOptions_set_request_timeout(opts, kAdminTimeoutMs, errbuf, sizeof errbuf);
@@ -308,11 +321,11 @@ class KafkaPublisher::Impl {
   std::optional<Outcome> load_cursor(Status* refuse) {
     std::optional<std::string> last;
     if (auto f = read_cursor_record(&last)) return f;
-    uint64_t seq = 0;
+    uint64_t seq = 0, heads_size = 0;
     Hash256 hash{};
     if (last) {
       std::string want;
-      if (!parse_cursor(*last, &seq, &want)) {
+      if (!parse_cursor(*last, &seq, &want, &heads_size)) {
         *refuse = Status(StatusCode::corruption, "the cursor record of '" + st_.transactional_id +
                                                      "' on " + cursor_topic(o_.topic_prefix) +
                                                      " does not parse: " + *last);
@@ -334,9 +347,27 @@ class KafkaPublisher::Impl {
       hash = ev->front().hash;
     }
     st_.published_seq = seq;
+    st_.heads_size = heads_size;
     cursor_hash_ = hash;
     cursor_loaded_ = true;
     return std::nullopt;
+  }
+
+  // The stored heads not yet published whose events are: size in
+  // (heads_size, seq]; at most `max_count`.
+  StatusOr<std::vector<PublishedHead>> heads_up_to(uint64_t seq, size_t max_count) {
+    if (!o_.heads || seq <= st_.heads_size) return std::vector<PublishedHead>{};
+    auto heads = o_.heads(st_.heads_size, seq, max_count);
+    if (!heads.ok()) return Err{Status(heads.error().code(), "reading signed tree heads: " + heads.error().message())};
+    uint64_t after = st_.heads_size;
+    for (const auto& h : *heads) {
+      if (h.tree_size <= after || h.tree_size > seq) {
+        return fail(StatusCode::corruption, "the signed tree heads read back are not in (" + std::to_string(after) +
+                                                ", " + std::to_string(seq) + "] in order");
+      }
+      after = h.tree_size;
+    }
+    return heads;
   }
 
   // Produces one record, waiting while the local queue is full.
@@ -431,27 +462,45 @@ class KafkaPublisher::Impl {
       return Outcome{Failure::fatal, s.to_string()};
     }
     if (failure) return failure;
-    if (count == 0) {
+    // The heads whose events are now in this transaction or committed.
+    auto heads = heads_up_to(seq, kHeadsPerTransactionMax);
+    if (!heads.ok()) {
+      abort_quietly();
+      return Outcome{Failure::fatal, heads.error().to_string()};
+    }
+    if (count == 0 && heads->empty()) {
       abort_quietly();
       txn_started_.reset();
       return std::nullopt;
     }
-    if (auto f = produce(cursor_topic(o_.topic_prefix), st_.transactional_id, cursor_value(seq, last_hash), {})) {
+    for (const PublishedHead& h : *heads) {
+      if (auto f = produce(tree_heads_topic(o_.topic_prefix), ledger_id_, h.json, {})) return f;
+    }
+    const uint64_t heads_size = heads->empty() ? st_.heads_size : heads->back().tree_size;
+    if (auto f = produce(cursor_topic(o_.topic_prefix), st_.transactional_id,
+                         cursor_value(seq, last_hash, heads_size), {})) {
       return f;
     }
     txn_seq_ = seq;
     if (auto f = commit(stop)) return f;
+    committed(seq, last_hash, count, heads_size, heads->size());
+    return std::nullopt;
+  }
+
+  // After a transaction committed: the cursor it carried is ours.
+  void committed(uint64_t seq, const Hash256& last_hash, size_t events, uint64_t heads_size, size_t heads) {
     txn_started_.reset();
     st_.published_seq = seq;
     cursor_hash_ = last_hash;
-    st_.published_this_run += count;
+    st_.heads_size = heads_size;
+    st_.heads_published_this_run += heads;
+    st_.published_this_run += events;
     ++st_.transactions;
     st_.broker_ok = true;
     st_.last_error.clear();
     backoff_ms_ = 0;
     idle_pause_ms_ = 1;
     if (o_.on_committed) report_latencies();
-    return std::nullopt;
   }
 
   void note_produced(int64_t recorded_at_micros) {
@@ -532,10 +581,10 @@ class KafkaPublisher::Impl {
     // Unreadable (or stopping): take it for the timeout; the new producer
     // reads the cursor again before it publishes anything.
     if (unread) return true;
-    uint64_t seq = 0;
+    uint64_t seq = 0, heads_size = 0;
     std::string hash;
     if (!last) return st_.published_seq == 0;
-    if (!parse_cursor(*last, &seq, &hash)) return false;
+    if (!parse_cursor(*last, &seq, &hash, &heads_size)) return false;
     return seq == st_.published_seq || (txn_seq_ != 0 && seq == txn_seq_);
   }
 
@@ -590,6 +639,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
     if (Status s = refresh_head(); !s.ok()) return s;
   }
   source_ = cloudevents_source(id);
+  ledger_id_ = id;
   // The prefix is part of the default id: publishers of one ledger to two
   // prefixes must not fence each other.
   st_.transactional_id = o_.transactional_id.empty() ? "mledger-publisher-" + o_.topic_prefix + "-" + id
@@ -613,10 +663,15 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
       if (Status s = refresh_head(); !s.ok()) return s;
       const uint64_t until = o_.follow ? st_.head_seq : target;
       if (st_.published_seq >= until) {
-        if (!o_.follow) break;
-        report(false);
-        wait_for_events(seen, stop);
-        continue;
+        // Heads signed after their events went out go in a transaction of their own.
+        auto pending = heads_up_to(st_.published_seq, 1);
+        if (!pending.ok()) return pending.error();
+        if (pending->empty()) {
+          if (!o_.follow) break;
+          report(false);
+          wait_for_events(seen, stop);
+          continue;
+        }
       }
       f = publish_batch(stop, until);
       if (!f) { report(false); continue; }

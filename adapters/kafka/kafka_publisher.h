@@ -27,6 +27,17 @@
 // with io_error naming the topic and both counts, before anything is
 // published.
 //
+// Signed tree heads (when `heads` is set): each stored head goes to the
+// topic "<prefix>.tree-heads" (one partition, kept forever; key = the ledger
+// id, value = the head's JSON), smallest tree first, exactly once: a head of
+// size S goes in the transaction that holds event S, or, when it was signed
+// after that one committed, in a later transaction (one with only heads and
+// the cursor when no events come), never in one before event S's. So a
+// read_committed consumer sees a head only once every event it covers is
+// committed. The cursor record also carries "heads_size", the size of the
+// last head published; a restart resumes after it (a cursor without it, from
+// a build before heads, starts with the first head).
+//
 // Thread safety: run() on one thread; `stop` may be set from any thread (and
 // from a signal handler): the current transaction is committed or aborted,
 // then run() returns OK. While Kafka is unavailable run() stops waiting for
@@ -53,6 +64,18 @@ struct CommittedLatencies {
   std::vector<double> append_to_produce_seconds;
   std::vector<double> produce_to_commit_seconds;
 };
+
+// A signed tree head to publish: its tree size and its JSON as `mledger
+// audit tree-head --json` prints it.
+struct PublishedHead {
+  uint64_t tree_size = 0;
+  std::string json;
+};
+// The stored heads of size in (after_size, at_most_size], smallest first, at
+// most max_count; a failure (a head that does not decode) ends run().
+using HeadSource = std::function<StatusOr<std::vector<PublishedHead>>(uint64_t after_size, uint64_t at_most_size,
+                                                                      size_t max_count)>;
+inline constexpr size_t kHeadsPerTransactionMax = 1000;
 
 struct PublisherOptions {
   std::string brokers;                 // "host:port[,host:port]"
@@ -83,6 +106,8 @@ struct PublisherOptions {
   // Called after each committed transaction, from run()'s thread (metrics).
   // May be empty: then no latency is kept.
   std::function<void(const CommittedLatencies&)> on_committed;
+  // The signed heads to publish beside the events (see above); empty: none.
+  HeadSource heads;
 };
 
 struct PublisherStatus {
@@ -90,6 +115,8 @@ struct PublisherStatus {
   uint64_t head_seq = 0;         // the ledger's head as last seen
   uint64_t lag() const { return head_seq > published_seq ? head_seq - published_seq : 0; }
   uint64_t published_this_run = 0;
+  uint64_t heads_size = 0;         // the cursor's last published head (0: none)
+  uint64_t heads_published_this_run = 0;
   uint64_t transactions = 0;
   uint64_t retries = 0;
   uint64_t commit_ms = 0;        // time spent in commit_transaction this run

@@ -77,6 +77,10 @@ std::string cursor_topic(std::string_view prefix) {
   return std::string(prefix) + ".publisher-cursors";
 }
 
+std::string tree_heads_topic(std::string_view prefix) {
+  return std::string(prefix) + ".tree-heads";
+}
+
 bool valid_topic_prefix(std::string_view prefix) {
   if (prefix.empty() || prefix.size() > 100) return false;
   for (char c : prefix) {

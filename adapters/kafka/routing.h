@@ -36,6 +36,10 @@ std::vector<std::string> event_topics(std::string_view prefix);
 // id, value = the cursor record (cursor_store.h).
 std::string cursor_topic(std::string_view prefix);
 
+// "<prefix>.tree-heads": one partition (one total order), kept forever; key =
+// the ledger id, value = a signed tree head's JSON (docs/kafka.md).
+std::string tree_heads_topic(std::string_view prefix);
+
 // A prefix is 1..100 of [A-Za-z0-9._-] (Kafka's topic alphabet, with room
 // for the suffixes under its 249-byte limit).
 bool valid_topic_prefix(std::string_view prefix);

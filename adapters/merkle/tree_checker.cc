@@ -7,7 +7,7 @@ namespace mledger::merkle {
 bool TreeChecker::feed(uint64_t seq, const Hash256& chain_hash) {
   if (first_bad_seq_) return false;
   computed_.append(chain_hash, [&](unsigned level, uint64_t index, const Hash256& expected) {
-    if (first_bad_seq_) return;
+    if (first_bad_seq_ || level < lowest_level_) return;
     const std::string node = "Merkle tree node (level " + std::to_string(level) + ", index " +
                              std::to_string(index) + ")";
     auto stored = stored_(level, index);

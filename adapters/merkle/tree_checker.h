@@ -3,7 +3,8 @@
 // event's (already verified) chain hash in sequence order, it recomputes
 // every complete subtree the event completes and compares it with the
 // stored one, so a stored node that differs is named at the first event it
-// disagrees with. Reads each stored node once (about 2 per event).
+// disagrees with. Reads each stored node once (about 2 per event, or
+// 2 / 2^lowest_level when only the levels from lowest_level up are stored).
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +16,10 @@ namespace mledger::merkle {
 
 class TreeChecker {
  public:
-  explicit TreeChecker(NodeReader stored) : stored_(std::move(stored)) {}
+  // Checks the nodes at `lowest_level` and above (a store that computes the
+  // lower ones from the chain has nothing there to check).
+  explicit TreeChecker(NodeReader stored, unsigned lowest_level = 0)
+      : stored_(std::move(stored)), lowest_level_(lowest_level) {}
 
   // Returns false once a stored node differs or cannot be read (first_bad_seq
   // and problem say which); later calls change nothing.
@@ -28,6 +32,7 @@ class TreeChecker {
 
  private:
   NodeReader stored_;
+  unsigned lowest_level_;
   Frontier computed_;
   std::optional<uint64_t> first_bad_seq_;
   std::string problem_;

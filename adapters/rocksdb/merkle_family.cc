@@ -1,5 +1,6 @@
 #include "adapters/rocksdb/merkle_family.h"
 
+#include <cassert>
 #include <cstring>
 #include <memory>
 
@@ -7,6 +8,23 @@
 #include "adapters/rocksdb/rocksdb_status.h"
 
 namespace mledger::merkle_family {
+
+namespace {
+
+// The number of nodes of `level` stored (the last one's index + 1).
+StatusOr<uint64_t> nodes_at(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::ReadOptions& read,
+                            unsigned level) {
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(read, cf));
+  it->SeekForPrev(node_key(level, UINT64_MAX));
+  if (!it->status().ok()) return Err{from_rocks(it->status(), "finding the Merkle tree's size")};
+  if (!it->Valid()) return uint64_t{0};
+  const rocksdb::Slice key = it->key();
+  if (key.size() != 9) return fail(StatusCode::corruption, "the merkle family holds a key of the wrong shape");
+  if (static_cast<unsigned char>(key[0]) != level) return uint64_t{0};
+  return index_keys::get_be64(std::string_view(key.data() + 1, 8)) + 1;
+}
+
+}  // namespace
 
 std::string node_key(unsigned level, uint64_t index) {
   std::string key(1, static_cast<char>(level));
@@ -16,6 +34,7 @@ std::string node_key(unsigned level, uint64_t index) {
 
 Status put_node(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf, unsigned level,
                 uint64_t index, const Hash256& hash) {
+  assert(level >= kLowestStoredLevel);
   const rocksdb::Slice value(reinterpret_cast<const char*>(hash.data()), hash.size());
   return from_rocks(batch.Put(cf, node_key(level, index), value), "building write batch");
 }
@@ -34,16 +53,21 @@ StatusOr<Hash256> read_node(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
   return h;
 }
 
-StatusOr<uint64_t> stored_size(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
-                               const rocksdb::ReadOptions& read) {
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(read, cf));
-  it->SeekForPrev(node_key(0, UINT64_MAX));
-  if (!it->status().ok()) return Err{from_rocks(it->status(), "finding the Merkle tree's size")};
-  if (!it->Valid()) return uint64_t{0};
-  const rocksdb::Slice key = it->key();
-  if (key.size() != 9) return fail(StatusCode::corruption, "the merkle family holds a key of the wrong shape");
-  if (key[0] != 0) return uint64_t{0};
-  return index_keys::get_be64(std::string_view(key.data() + 1, 8)) + 1;
+StatusOr<uint64_t> stored_complete_size(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                        const rocksdb::ReadOptions& read) {
+  auto nodes = nodes_at(db, cf, read, kLowestStoredLevel);
+  if (!nodes.ok()) return nodes;
+  return *nodes << kLowestStoredLevel;
+}
+
+StatusOr<uint64_t> stored_leaf_count(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                     const rocksdb::ReadOptions& read) {
+  return nodes_at(db, cf, read, 0);
+}
+
+Status drop_unstored_levels(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) {
+  return from_rocks(batch.DeleteRange(cf, node_key(0, 0), node_key(kLowestStoredLevel, 0)),
+                    "building write batch");
 }
 
 }  // namespace mledger::merkle_family

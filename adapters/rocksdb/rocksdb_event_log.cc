@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <chrono>
@@ -98,6 +99,7 @@ class RocksDbEventLog::Impl {
   bool write_failed = false;
   std::string format;              // the meta format marker ("" in a new ledger)
   bool bare_command_keys = false;  // format 1 records may be keyed by the bare id (check_format)
+  std::string tree_layout;         // meta "tree_layout" (merkle_family.h): "" layout 1, or "2"
   Status last_failure;
   std::string resume_failure;  // why the last DB::Resume() failed
   std::chrono::steady_clock::time_point next_resume_at{};
@@ -369,16 +371,84 @@ class RocksDbEventLog::Impl {
     return std::find(names.begin(), names.end(), name) != names.end();
   }
 
+  // The tree's nodes: levels below merkle_family::kLowestStoredLevel from
+  // the events, the others from the merkle family.
   merkle::NodeReader node_reader(rocksdb::ReadOptions read) {
     return [this, read](unsigned level, uint64_t index) -> StatusOr<Hash256> {
+      if (level < merkle_family::kLowestStoredLevel) return node_from_events(read, level, index);
       if (!cf[kMerkle]) return fail(StatusCode::not_found, "this ledger has no Merkle tree yet");
       return merkle_family::read_node(*db, cf[kMerkle], read, level, index);
     };
   }
 
+  // Subtree (level, index) below the stored levels: the leaf hashes of its
+  // 2^level events' chain hashes (at most 8), folded. not_found unless they
+  // are all at or below the head.
+  StatusOr<Hash256> node_from_events(const rocksdb::ReadOptions& read, unsigned level, uint64_t index) {
+    assert(level < merkle_family::kLowestStoredLevel);
+    const uint64_t count = uint64_t{1} << level;
+    const uint64_t first = (index << level) + 1;
+    const std::string what = "Merkle tree node (level " + std::to_string(level) + ", index " +
+                             std::to_string(index) + ")";
+    uint64_t head_seq = 0;
+    {
+      std::lock_guard lock(head_mu);
+      head_seq = head.seq;
+    }
+    if (index > (UINT64_MAX >> level) - 1 || first + count - 1 > head_seq) {
+      return fail(StatusCode::not_found, what + " is not complete: the log ends at seq " + std::to_string(head_seq));
+    }
+    std::array<Hash256, merkle_family::kLeavesPerStoredNode / 2> leaves{};
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, cf[kEvents]));
+    uint64_t got = 0;
+    for (it->Seek(seq_key(first)); it->Valid() && got < count; it->Next(), ++got) {
+      if (view(it->key()) != seq_key(first + got)) break;
+      auto link = codec::open_link(view(it->value()));
+      if (!link.ok()) {
+        return fail(StatusCode::corruption, what + ": event " + std::to_string(first + got) +
+                                                " does not open: " + link.error().message());
+      }
+      leaves[got] = merkle::leaf_hash(link->hash);
+    }
+    if (!it->status().ok()) return Err{from_rocks(it->status(), "reading the events under " + what)};
+    if (got < count) return fail(StatusCode::not_found, what + ": event " + std::to_string(first + got) + " is missing");
+    for (uint64_t width = count; width > 1; width /= 2) {
+      for (uint64_t i = 0; i < width / 2; ++i) leaves[i] = merkle::node_hash(leaves[2 * i], leaves[2 * i + 1]);
+    }
+    return leaves[0];
+  }
+
+  // The events the tree covers. Layout 2: those under the stored nodes, and
+  // the events after them when too few to complete another stored node
+  // (their subtrees come from the events); a ledger appended without the
+  // tree since (bench append --no-tree) is covered up to its stored nodes.
   StatusOr<uint64_t> stored_tree_size() {
     if (!cf[kMerkle]) return uint64_t{0};
-    return merkle_family::stored_size(*db, cf[kMerkle], read_options());
+    if (tree_layout.empty()) return merkle_family::stored_leaf_count(*db, cf[kMerkle], read_options());
+    auto complete = merkle_family::stored_complete_size(*db, cf[kMerkle], read_options());
+    if (!complete.ok()) return complete;
+    uint64_t head_seq = 0;
+    {
+      std::lock_guard lock(head_mu);
+      head_seq = head.seq;
+    }
+    if (*complete >= head_seq || head_seq - *complete < merkle_family::kLeavesPerStoredNode) return head_seq;
+    return *complete;
+  }
+
+  // A writer: a ledger of layout 1 (or with no tree yet) becomes layout 2 in
+  // one synced batch: the nodes below the stored levels go, the marker is set.
+  Status settle_tree_layout() {
+    if (tree_layout == merkle_family::kLayout) return Status::Ok();
+    rocksdb::WriteBatch wb;
+    if (Status d = merkle_family::drop_unstored_levels(wb, cf[kMerkle]); !d.ok()) return d;
+    rocksdb::Status w = wb.Put(cf[kMeta], merkle_family::kLayoutKey, merkle_family::kLayout);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (w.ok()) w = db->Write(sync, &wb);
+    if (!w.ok()) return from_rocks(w, "moving the Merkle tree to layout 2");
+    tree_layout = merkle_family::kLayout;
+    return Status::Ok();
   }
 
   // A writer: loads the tree's right edge, and builds the tree of the events
@@ -386,12 +456,14 @@ class RocksDbEventLog::Impl {
   // with keep_tree off), in synced batches of kTreeBuildBatchEvents: bounded
   // memory, and an interrupted build resumes where it stopped.
   Status build_tree() {
-    auto size = stored_tree_size();
-    if (!size.ok()) return size.error();
-    if (*size > head.seq) {
-      return damaged("its Merkle tree covers " + std::to_string(*size) + " events but the log holds " +
+    auto complete = merkle_family::stored_complete_size(*db, cf[kMerkle], read_options());
+    if (!complete.ok()) return complete.error();
+    if (*complete > head.seq) {
+      return damaged("its Merkle tree covers " + std::to_string(*complete) + " events but the log holds " +
                      std::to_string(head.seq));
     }
+    auto size = stored_tree_size();
+    if (!size.ok()) return size.error();
     auto loaded = merkle::Frontier::load(node_reader(read_options()), *size);
     if (!loaded.ok()) return damaged("its Merkle tree does not read whole: " + loaded.error().message());
     tree = std::move(loaded.value());
@@ -414,7 +486,9 @@ class RocksDbEventLog::Impl {
         return false;
       }
       next.append(link->hash, [&](unsigned level, uint64_t index, const Hash256& h) {
-        if (failed.ok()) failed = merkle_family::put_node(wb, cf[kMerkle], level, index, h);
+        if (failed.ok() && level >= merkle_family::kLowestStoredLevel) {
+          failed = merkle_family::put_node(wb, cf[kMerkle], level, index, h);
+        }
       });
       return failed.ok() && seq < end;
     });
@@ -528,6 +602,12 @@ class RocksDbEventLog::Impl {
                                                 "; this build reads formats 1 and 2");
     }
     bare_command_keys = format == "1" || bare == "1";
+    rocksdb::Status t = db->Get(read_options(), cf[kMeta], merkle_family::kLayoutKey, &tree_layout);
+    if (!t.ok() && !t.IsNotFound()) return from_rocks(t, "reading the Merkle tree's layout");
+    if (!tree_layout.empty() && tree_layout != merkle_family::kLayout) {
+      return Status(StatusCode::corruption, "ledger at " + options.path + " has Merkle tree layout " + tree_layout +
+                                                "; this build reads layouts 1 and 2");
+    }
     return Status::Ok();
   }
 
@@ -639,6 +719,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
     if (Status s = sync_parent_directory("ledger directory", dir.string()); !s.ok()) return Err{s};
     if (Status s = impl->settle_format(); !s.ok()) return Err{s};
     if (options.keep_tree) {
+      if (Status s = impl->settle_tree_layout(); !s.ok()) return Err{s};
       if (Status s = impl->build_tree(); !s.ok()) return Err{s};
     }
     // A new ledger, or one from before watermarks: start at what is there.
@@ -703,7 +784,9 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
       if (!m.options.keep_tree) continue;
       assert(tree.size() + 1 == pe.seq);
       tree.append(pe.hash, [&](unsigned level, uint64_t index, const Hash256& h) {
-        if (nodes.ok()) nodes = merkle_family::put_node(wb, m.cf[kMerkle], level, index, h);
+        if (nodes.ok() && level >= merkle_family::kLowestStoredLevel) {
+          nodes = merkle_family::put_node(wb, m.cf[kMerkle], level, index, h);
+        }
       });
       if (!nodes.ok()) return Err{nodes};
     }
@@ -911,11 +994,25 @@ StatusOr<std::vector<std::string>> RocksDbEventLog::tree_heads(uint64_t at_most_
   return out;
 }
 
+StatusOr<std::vector<std::string>> RocksDbEventLog::tree_heads_after(uint64_t after_size, uint64_t at_most_size,
+                                                                     size_t max_count) {
+  std::vector<std::string> out;
+  if (!impl_->cf[kTreeHeads] || after_size >= at_most_size) return out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(impl_->read_options(), impl_->cf[kTreeHeads]));
+  const std::string last = seq_key(at_most_size);
+  for (it->Seek(seq_key(after_size + 1)); it->Valid() && out.size() < max_count; it->Next()) {
+    if (it->key().compare(rocksdb::Slice(last)) > 0) break;
+    out.emplace_back(view(it->value()));
+  }
+  if (!it->status().ok()) return Err{from_rocks(it->status(), "listing signed tree heads")};
+  return out;
+}
+
 StatusOr<ChainReport> RocksDbEventLog::verify_chain(const std::function<void(uint64_t)>& progress) {
   ChainVerifier verifier;
   rocksdb::ReadOptions uncached = impl_->read_options();
   uncached.fill_cache = false;
-  merkle::TreeChecker tree(impl_->node_reader(uncached));
+  merkle::TreeChecker tree(impl_->node_reader(uncached), merkle_family::kLowestStoredLevel);
   // A reader may find the tree behind the events (a ledger from before the
   // tree that no writer has opened since): the part it covers is checked.
   auto stored = tree_size();

@@ -9,13 +9,18 @@
 //               (format 1: also bare command ids; see check_format())
 //   meta        "format"                        -> "2" (or "1", older)
 //               "bare_command_keys"             -> "1" (format 1 upgraded)
+//               "tree_layout"                   -> "2" (merkle_family.h)
 //   merkle      level(1) index(8)               -> hash(32): every complete
-//               subtree of the RFC 9162 Merkle tree (merkle_family.h)
+//               subtree of the RFC 9162 Merkle tree from level 4 up (16
+//               leaves); the lower ones are computed from the events
+//               (merkle_family.h)
 //   tree_heads  tree size(8)                    -> a signed tree head
 //               (adapters/audit/tree_head.h, encode_tree_head())
 // The tree's nodes go in the same WriteBatch as the events they cover. A
 // writer that opens a ledger whose tree is behind its events (a ledger from
-// before the tree) builds the rest first, in synced batches.
+// before the tree) builds the rest first, in synced batches; one that opens
+// a ledger of tree layout 1 (every level stored) drops the levels below 4
+// first (one synced batch, with the layout marker).
 // Every append_batch() is one WriteBatch across the families, written with
 // sync = true, then the head watermark (head_watermark.h, the file
 // ACKED-HEAD beside the database) is advanced and synced: when it returns OK
@@ -96,6 +101,8 @@ class RocksDbEventLog final : public EventLog {
   StatusOr<LogDigest> digest() override;
   StatusOr<ChainReport> verify_chain(const std::function<void(uint64_t)>& progress) override;
   StatusOr<uint64_t> tree_size() override;
+  // Levels 4 and up are read from the merkle family; the lower ones are
+  // computed from the (at most 8) events under them (merkle_family.h).
   StatusOr<Hash256> tree_node(unsigned level, uint64_t index) override;
 
   // Checks every family but the chain's (storage_verifier.h): each index
@@ -111,6 +118,10 @@ class RocksDbEventLog final : public EventLog {
   // a ledger no writer of this build has opened.
   [[nodiscard]] Status store_tree_head(uint64_t tree_size, std::string_view encoded);
   [[nodiscard]] StatusOr<std::vector<std::string>> tree_heads(uint64_t at_most_size, size_t max_count);
+  // At most `max_count` stored heads of size in (after_size, at_most_size],
+  // smallest first (the Kafka publisher's order).
+  [[nodiscard]] StatusOr<std::vector<std::string>> tree_heads_after(uint64_t after_size, uint64_t at_most_size,
+                                                                    size_t max_count);
 
   // The head watermark (head_watermark.h) as read when the log was opened
   // (a writer: as it stands now); nullopt when the ledger has none.

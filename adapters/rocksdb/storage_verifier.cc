@@ -346,7 +346,8 @@ bool bare_keys_allowed(const StorageAccess& access) {
 }
 
 // The meta family holds the format marker ("1" or "2") and, with "2", maybe
-// bare_command_keys = "1"; nothing else.
+// bare_command_keys = "1"; maybe the Merkle tree's layout "tree_layout" =
+// "2" (merkle_family.h); nothing else.
 StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, uint64_t* checked) {
   std::optional<StorageReport> found;
   std::string format;
@@ -357,6 +358,8 @@ StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, u
       format = value;
     } else if (key == "bare_command_keys" && value == "1") {
       bare = true;
+    } else if (key == "tree_layout" && value == "2") {
+      // the Merkle tree's layout (merkle_family.h)
     } else {
       found = damage("meta", std::string(key), "unexpected entry");
     }

@@ -114,6 +114,19 @@ StatusOr<std::string> read_secret_file(std::string_view what, const std::string&
   return read_file(what, path, bytes_max, /*secret=*/true);
 }
 
+Status copy_secret_file(std::string_view what, const std::string& from, const std::string& to,
+                        size_t bytes_max) {
+  auto bytes = read_secret_file(what, from, bytes_max);
+  if (!bytes.ok()) return bytes.error();
+  std::string text;
+  text.reserve(bytes->size() + 1);  // one buffer: nothing left behind by a reallocation
+  text.append(*bytes).push_back('\n');
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  Status s = write_new_secret_file(what, to, text);
+  OPENSSL_cleanse(text.data(), text.size());
+  return s;
+}
+
 StatusOr<std::string> read_small_file(std::string_view what, const std::string& path, size_t bytes_max) {
   return read_file(what, path, bytes_max, /*secret=*/false);
 }

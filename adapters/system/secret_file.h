@@ -25,6 +25,14 @@ namespace mledger {
 [[nodiscard]] StatusOr<std::string> read_secret_file(std::string_view what, const std::string& path,
                                                      size_t bytes_max);
 
+// Copies the secret file `from` into the new file `to`: read as
+// read_secret_file() reads (so `from` must be mode 0600 or stricter),
+// written as write_new_secret_file() writes (mode 0600, never over an
+// existing file, synced), its trailing whitespace as one newline (a text
+// file such as a PEM key); the bytes are cleansed. Errors as those two.
+[[nodiscard]] Status copy_secret_file(std::string_view what, const std::string& from, const std::string& to,
+                                      size_t bytes_max);
+
 // The same for a file that need not be secret (a public key, a proof file):
 // every check but the mode.
 [[nodiscard]] StatusOr<std::string> read_small_file(std::string_view what, const std::string& path,

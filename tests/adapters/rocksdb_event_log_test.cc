@@ -400,21 +400,120 @@ TEST(RocksDbEventLog, verify_names_the_first_event_whose_tree_node_was_changed) 
   const std::string path = dir.sub("ledger");
   {
     auto log = open_log(path);
-    for (int i = 0; i < 10; ++i) append(*log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a"));
+    for (int i = 0; i < 20; ++i) append(*log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a", 2));
   }
-  {  // node (level 1, index 2) covers events 5 and 6: completed by event 6
+  {  // node (level 5, index 0) covers events 1 to 32: completed by event 32
     testing::RawLedger raw(path);
     ASSERT_TRUE(raw.ok()) << raw.error();
-    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.family("merkle"), merkle_family::node_key(1, 2),
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.family("merkle"), merkle_family::node_key(5, 0),
                               std::string(32, 'x')).ok());
   }
   auto log = open_log(path, /*read_only=*/true);
   auto report = log->verify_chain({});
   ASSERT_TRUE(report.ok());
   ASSERT_TRUE(report->first_bad_seq);
-  EXPECT_EQ(*report->first_bad_seq, 6u);
-  EXPECT_NE(report->problem.find("Merkle tree node (level 1, index 2)"), std::string::npos) << report->problem;
-  EXPECT_EQ(report->digest.seq, 5u);  // the last event whose tree agrees
+  EXPECT_EQ(*report->first_bad_seq, 32u);
+  EXPECT_NE(report->problem.find("Merkle tree node (level 5, index 0)"), std::string::npos) << report->problem;
+  EXPECT_EQ(report->digest.seq, 31u);  // the last event whose tree agrees
+}
+
+// The keys of the merkle family as (level, index), in key order.
+std::vector<std::pair<unsigned, uint64_t>> stored_nodes(const std::string& path) {
+  testing::RawLedger raw(path, /*read_only=*/true);
+  EXPECT_TRUE(raw.ok()) << raw.error();
+  std::vector<std::pair<unsigned, uint64_t>> out;
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.family("merkle")));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EXPECT_EQ(it->key().size(), 9u);
+    uint64_t index = 0;
+    for (size_t i = 1; i < 9; ++i) index = (index << 8) | static_cast<unsigned char>(it->key()[i]);
+    out.emplace_back(static_cast<unsigned char>(it->key()[0]), index);
+  }
+  EXPECT_TRUE(it->status().ok());
+  return out;
+}
+
+// Tree layout 2: only the subtrees of 16 leaves and more are stored (one
+// entry per 16 events in the append's batch); the lower ones come from the
+// events, and proofs over them match the reference (event_log_contract_test
+// checks every proof of a small ledger).
+TEST(RocksDbEventLog, the_tree_stores_only_subtrees_of_16_leaves_and_more) {
+  testing::TempDir dir;
+  const std::string path = dir.sub("ledger");
+  {
+    auto log = open_log(path);
+    for (int i = 0; i < 20; ++i) append(*log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a", 5));
+    EXPECT_EQ(log->tree_size().value(), 100u);
+    EXPECT_EQ(stored_root(*log), root_from_scratch(*log));
+  }
+  // 100 leaves: six complete subtrees of 16, three of 32, one of 64.
+  const std::vector<std::pair<unsigned, uint64_t>> expected = {{4, 0}, {4, 1}, {4, 2}, {4, 3}, {4, 4},
+                                                               {4, 5}, {5, 0}, {5, 1}, {5, 2}, {6, 0}};
+  EXPECT_EQ(stored_nodes(path), expected);
+  EXPECT_EQ(meta_value(path, "tree_layout"), "2");
+  auto reader = open_log(path, /*read_only=*/true);
+  EXPECT_EQ(reader->tree_size().value(), 100u);  // the last 4 events' subtrees come from them
+  EXPECT_EQ(stored_root(*reader), root_from_scratch(*reader));
+  EXPECT_EQ(reader->tree_node(2, 25).error().code(), StatusCode::not_found);  // events 101-104: not there
+  EXPECT_TRUE(reader->tree_node(2, 24).ok());  // events 97-100
+  auto report = reader->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->first_bad_seq) << report->problem;
+}
+
+// A ledger of tree layout 1 (every level stored, no layout marker: as this
+// build's predecessors wrote it) is read as it is by a reader, and moved to
+// layout 2 by the next writer; proofs and roots are the same before and after.
+TEST(RocksDbEventLog, a_ledger_of_tree_layout_1_reads_and_is_moved_to_layout_2) {
+  testing::TempDir dir;
+  const std::string path = dir.sub("ledger");
+  {
+    auto log = open_log(path);
+    for (int i = 0; i < 15; ++i) append(*log, user_added_request("c" + std::to_string(i), "s" + std::to_string(i), 0, "a", 3));
+  }
+  {  // rewrite it as layout 1: every node, no marker
+    testing::RawLedger raw(path);
+    ASSERT_TRUE(raw.ok()) << raw.error();
+    rocksdb::WriteBatch wb;
+    ASSERT_TRUE(wb.Delete(raw.family("meta"), "tree_layout").ok());
+    merkle::Frontier f;
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.family("events")));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto link = codec::open_link(std::string_view(it->value().data(), it->value().size()));
+      ASSERT_TRUE(link.ok());
+      f.append(link->hash, [&](unsigned level, uint64_t index, const Hash256& h) {
+        if (level < merkle_family::kLowestStoredLevel) {
+          ASSERT_TRUE(wb.Put(raw.family("merkle"), merkle_family::node_key(level, index), as_bytes(h)).ok());
+        }
+      });
+    }
+    ASSERT_EQ(f.size(), 45u);
+    ASSERT_TRUE(raw.db()->Write(rocksdb::WriteOptions(), &wb).ok());
+  }
+  ASSERT_EQ(stored_nodes(path).front(), (std::pair<unsigned, uint64_t>{0, 0}));
+  {
+    auto reader = open_log(path, /*read_only=*/true);
+    EXPECT_EQ(reader->tree_size().value(), 45u);
+    EXPECT_EQ(stored_root(*reader), root_from_scratch(*reader));
+    auto report = reader->verify_chain({});
+    ASSERT_TRUE(report.ok());
+    EXPECT_FALSE(report->first_bad_seq) << report->problem;
+  }
+  {
+    auto writer = open_log(path);
+    EXPECT_EQ(writer->tree_size().value(), 45u);
+    append(*writer, user_added_request("late", "late", 0, "a", 4));
+    EXPECT_EQ(stored_root(*writer), root_from_scratch(*writer));
+  }
+  EXPECT_EQ(meta_value(path, "tree_layout"), "2");
+  for (const auto& [level, index] : stored_nodes(path)) EXPECT_GE(level, merkle_family::kLowestStoredLevel) << index;
+  auto reader = open_log(path, /*read_only=*/true);
+  EXPECT_EQ(reader->tree_size().value(), 49u);
+  EXPECT_EQ(stored_root(*reader), root_from_scratch(*reader));
+  auto report = reader->verify_chain({});
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->first_bad_seq) << report->problem;
+  EXPECT_TRUE(reader->verify_storage({}).value().whole());
 }
 
 TEST(MemoryEventLog, verify_names_the_first_event_whose_tree_node_was_changed) {

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "domain/core/time.h"
@@ -274,6 +276,45 @@ TEST_F(AuditCli, backup_and_restore_round_trip_with_equal_digests) {
   EXPECT_EQ(run("restore " + backup).exit_code, 2);
   EXPECT_EQ(run("restore " + dir_.sub("nothing") + " --data " + dir_.sub("r2")).exit_code, 2);
   EXPECT_EQ(run("backup " + dir_.sub("b2") + " --data " + dir_.sub("no-ledger")).exit_code, 3);
+}
+
+// The tree-head signing key goes with the backup (mode 0600, its public half
+// in the manifest) and comes back with the restore: the restored ledger signs
+// heads that the public key auditors already hold verifies. A backup whose
+// key is not the one its manifest records is refused.
+TEST_F(AuditCli, backup_and_restore_keep_the_tree_head_signing_key) {
+  const std::string backup = dir_.sub("backup"), restored = dir_.sub("restored");
+  const std::string public_pem = run("audit public-key " + data()).out;
+  ASSERT_EQ(run("backup " + backup + " " + data()).exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat((backup + "/tree-head-key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const Json manifest = Json::parse(read_file(backup + "/mledger-backup.json"));
+  EXPECT_EQ(manifest["tree_head_public_key"], public_pem);
+  auto r = run("restore " + backup + " --data " + restored);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("tree-head signing key restored"), std::string::npos) << r.out;
+  ASSERT_EQ(::stat((restored + "/tree-head-key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(run("audit public-key --data " + restored).out, public_pem);
+  // The restored ledger goes on: its new head checks with the old public key.
+  auto more = run("tick --data " + restored + " --now 2028-06-01T00:00:00Z");
+  ASSERT_EQ(more.exit_code, 0) << more.out;
+  mledger::testing::write_file(dir_.sub("public.pem"), public_pem);
+  mledger::testing::write_file(dir_.sub("heads.jsonl"), run("audit tree-heads --json --data " + restored).out);
+  auto check = run("audit check-heads " + dir_.sub("heads.jsonl") + " --public-key " + dir_.sub("public.pem") +
+                   " --data " + restored);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+
+  // Another key in the backup's place is refused, and nothing is restored.
+  const std::string other = dir_.sub("other"), target = dir_.sub("target");
+  ASSERT_EQ(run("exec --data " + other + " " MLEDGER_SOURCE_DIR "/docs/demo/scenario.jsonl").exit_code, 0);
+  fs::remove(backup + "/tree-head-key.pem");
+  fs::copy_file(other + "/tree-head-key.pem", backup + "/tree-head-key.pem");
+  auto refused = run("restore " + backup + " --data " + target);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("is not the tree-head key the manifest records"), std::string::npos) << refused.out;
+  EXPECT_FALSE(fs::exists(target));
 }
 
 TEST_F(AuditCli, restore_catches_a_corrupted_backup_and_leaves_nothing) {

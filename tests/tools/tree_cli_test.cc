@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/support/files.h"
@@ -165,3 +166,49 @@ TEST_F(TreeCli, forged_consistency_proofs_are_refused_with_a_reason) {
 }
 
 }  // namespace
+
+// Fork evidence (audit check-heads): the ledger's own heads hold; two copies
+// of the ledger (with its key) that each took a different command sign two
+// heads of one size with different roots, and that pair is named as a fork;
+// a head signed by another ledger's key is refused.
+TEST_F(TreeCli, check_heads_holds_for_the_ledgers_heads_and_names_a_fork_of_two_copies) {
+  const std::string key = dir_.sub("public.pem");
+  auto kept = run("audit tree-heads --json --data " + ledger());
+  ASSERT_EQ(kept.exit_code, 0) << kept.out;
+  auto ok = run("audit check-heads " + write("heads.jsonl", kept.out) + " --public-key " + key + " --data " + ledger());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("heads hold: 2 signed heads of ledger "), std::string::npos) << ok.out;
+
+  std::vector<std::string> heads;
+  for (const char* copy : {"copy-a", "copy-b"}) {
+    std::filesystem::copy(ledger(), dir_.sub(copy), std::filesystem::copy_options::recursive);
+    const std::string line = std::string(R"({"command_id": "fork-)") + copy + R"(", "type": "add_user", )"
+        R"("account_id": "contoso-fr", "actor": {"kind": "user", "account_id": "contoso-fr", "user_id": "u-anna"}, )"
+        R"("now": "2027-03-01T09:00:00Z", "data": {"user_id": "u-)" + copy + R"(", "email": ")" + copy +
+        R"(@contoso.fr", "display_name": "Fork", "roles": ["mpn_partner_admin"]}})";
+    auto r = run("exec --data " + dir_.sub(copy) + " " + write(std::string(copy) + ".jsonl", line + "\n"));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    heads.push_back(head(dir_.sub(copy)).dump());
+  }
+  ASSERT_EQ(Json::parse(heads[0])["tree_size"], Json::parse(heads[1])["tree_size"]);
+  auto fork = run("audit check-heads " + write("fork.jsonl", kept.out + heads[0] + "\n" + heads[1] + "\n") +
+                  " --public-key " + key);
+  EXPECT_EQ(fork.exit_code, 1) << fork.out;
+  const std::string size = std::to_string(Json::parse(heads[0])["tree_size"].get<uint64_t>());
+  EXPECT_NE(fork.out.find("FORK: line 3 and line 4 are heads of tree size " + size + " with different root hashes"),
+            std::string::npos) << fork.out;
+
+  // Another ledger's key signs what it likes: refused, no fork.
+  ASSERT_EQ(run("exec --data " + dir_.sub("other") + " " MLEDGER_SOURCE_DIR "/docs/demo/scenario.jsonl").exit_code, 0);
+  const Json other = head(dir_.sub("other"));
+  auto refused = run("audit check-heads " + write("other.jsonl", kept.out + other.dump() + "\n") + " --public-key " + key);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("refused: line 3: the head of size " + std::to_string(other["tree_size"].get<uint64_t>()) +
+                             " is refused: the tree head's signature does not verify"),
+            std::string::npos) << refused.out;
+  EXPECT_EQ(refused.out.find("FORK"), std::string::npos) << refused.out;
+  // Nothing to check is not a pass.
+  auto empty = run("audit check-heads " + write("empty.jsonl", "") + " --public-key " + key);
+  EXPECT_EQ(empty.exit_code, 1) << empty.out;
+  EXPECT_NE(empty.out.find("no signed tree heads to check"), std::string::npos) << empty.out;
+}

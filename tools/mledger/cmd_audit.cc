@@ -32,6 +32,7 @@ constexpr const char* kAuditHelp = R"(usage: mledger audit history --account ID 
        mledger audit prove --seq N [--size M]          proof that event N is in a signed tree
        mledger audit consistency --from-size M1 [--to-size M2]  proof the log only grew
        mledger audit check-proof FILE --public-key KEY check a proof offline
+       mledger audit check-heads FILE|--brokers B --public-key KEY  fork evidence in signed heads
 
 `mledger audit <subcommand> --help` explains each (docs/audit.md).
 )";

@@ -275,6 +275,7 @@ int run_audit_tree(const std::string& what, const Argv& argv) {
   if (what == "prove") return prove(argv);
   if (what == "consistency") return consistency(argv);
   if (what == "check-proof") return check_proof_file(argv);
+  if (what == "check-heads") return check_heads(argv);
   return -1;
 }
 

@@ -18,6 +18,7 @@
 #include "tools/mledger/bench_mix.h"
 #include "tools/mledger/bench_deep_account.h"
 #include "tools/mledger/bench_history.h"
+#include "tools/mledger/bench_proofs.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/runtime.h"
 #include "tools/mledger/subcommand.h"
@@ -32,6 +33,7 @@ constexpr const char* kHelp = R"(usage: mledger bench append [--data DIR] [--eve
        mledger bench replay [--data DIR] [--json]
        mledger bench rebuild [--data DIR] [--memory-mib M] [--json]
        mledger bench history [--data DIR] [--queries N] [--json]
+       mledger bench proofs [--data DIR] [--queries N] [--json]
        mledger bench deep-account [--data DIR] [--events N] [--warm N]
 
 append: appends N synthetic UserAdded events (one per command, spread over
@@ -53,6 +55,11 @@ rebuild: builds every projection of the ledger at DIR from event 1 into a
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.
+proofs: computes --queries (default 10000) inclusion proofs of random
+  events in the whole Merkle tree of the ledger at DIR and as many
+  consistency proofs from random smaller sizes to it, in process, checks
+  each against the tree's root (untimed), and prints the latency
+  percentiles of both kinds, wall time and the thread's CPU time.
 deep-account: builds a NEW ledger at DIR with an account 'deep' whose stream
   holds N events (users added and removed, in batches through the ledger) and
   a new account 'fresh', then times one add_user on each with a new ledger
@@ -318,7 +325,7 @@ int run_bench(const Argv& argv) {
     return kExitOk;
   }
   if (args.positionals().size() != 1) {
-    std::fprintf(stderr, "mledger bench: say append, replay, rebuild, history or deep-account\n\n%s", kHelp);
+    std::fprintf(stderr, "mledger bench: say append, replay, rebuild, history, proofs or deep-account\n\n%s", kHelp);
     return kExitUsage;
   }
   const std::string& what = args.positionals()[0];
@@ -326,6 +333,7 @@ int run_bench(const Argv& argv) {
   if (what == "replay") return bench_replay(args);
   if (what == "rebuild") return bench_rebuild(args);
   if (what == "history") return bench_history(args);
+  if (what == "proofs") return bench_proofs(args);
   if (what == "deep-account") return bench_deep_account(args);
   std::fprintf(stderr, "mledger bench: unknown benchmark '%s'\n\n%s", what.c_str(), kHelp);
   return kExitUsage;

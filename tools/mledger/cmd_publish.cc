@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/kafka/head_source.h"
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
@@ -73,12 +74,13 @@ void print_status(const kafka::PublisherStatus& s, bool json) {
     std::printf(
         "{\"published_seq\":%llu,\"head_seq\":%llu,\"lag\":%llu,\"published_this_run\":%llu,"
         "\"transactions\":%llu,\"retries\":%llu,\"commit_ms\":%llu,\"producer_restarts\":%llu,"
-        "\"broker_ok\":%s,\"last_error\":%s,"
+        "\"heads_size\":%llu,\"heads_published_this_run\":%llu,\"broker_ok\":%s,\"last_error\":%s,"
         "\"transactional_id\":%s}\n",
         static_cast<unsigned long long>(s.published_seq), static_cast<unsigned long long>(s.head_seq),
         static_cast<unsigned long long>(s.lag()), static_cast<unsigned long long>(s.published_this_run),
         static_cast<unsigned long long>(s.transactions), static_cast<unsigned long long>(s.retries),
         static_cast<unsigned long long>(s.commit_ms), static_cast<unsigned long long>(s.producer_restarts),
+        static_cast<unsigned long long>(s.heads_size), static_cast<unsigned long long>(s.heads_published_this_run),
         s.broker_ok ? "true" : "false", nlohmann::json(s.last_error).dump().c_str(),
         nlohmann::json(s.transactional_id).dump().c_str());
     std::fflush(stdout);
@@ -223,6 +225,7 @@ int run_publish(const Argv& argv) {
   (void)sigaction(SIGTERM, &sa, nullptr);
   (void)sigaction(SIGINT, &sa, nullptr);
 
+  o.heads = kafka::stored_tree_heads(*log);
   Status result;
   {
     kafka::KafkaPublisher publisher(*log, o, [&](const kafka::PublisherStatus& s) { print_status(s, json); });

@@ -24,6 +24,7 @@
 #include "adapters/http/http_server.h"
 #include "adapters/http/metrics_listener.h"
 #include "adapters/http/process_metrics.h"
+#include "adapters/kafka/head_source.h"
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
@@ -484,8 +485,9 @@ kafka::PublisherOptions with_latency_metrics(kafka::PublisherOptions options, ht
 int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics) {
   std::unique_ptr<InServerPublisher> publisher;
   if (!c.publisher.brokers.empty()) {
-    publisher = std::make_unique<InServerPublisher>(*rt.log, with_latency_metrics(c.publisher, metrics),
-                                                    logs.server());
+    kafka::PublisherOptions options = with_latency_metrics(c.publisher, metrics);
+    options.heads = kafka::stored_tree_heads(*rt.log);
+    publisher = std::make_unique<InServerPublisher>(*rt.log, std::move(options), logs.server());
     publisher->start();
   }
   std::optional<RevocationReloads> reloads;

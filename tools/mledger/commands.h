@@ -24,6 +24,7 @@ int run_audit_state(const Argv& argv);  // tools/mledger/cmd_audit_state.cc
 // public-key | tree-heads | tree-head | prove | consistency | check-proof
 // (cmd_audit_tree.cc); -1 when `what` is none of them.
 int run_audit_tree(const std::string& what, const Argv& argv);
+int check_heads(const Argv& argv);  // audit check-heads (cmd_audit_heads.cc)
 int run_backup(const Argv& argv);
 int run_restore(const Argv& argv);
 int run_verify(const Argv& argv);
