@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,16 +30,22 @@ class EnvelopeBatch {
     size_t bytes = 0;
   };
 
-  explicit EnvelopeBatch(const ReplayLimits& limits) {
-    words_.reserve((limits.batch_bytes_max + limits::event_bytes_max) / sizeof(uint64_t) + 1);
+  // Room for batch_bytes_max plus one envelope of event_bytes_max, uninitialized.
+  explicit EnvelopeBatch(const ReplayLimits& limits)
+      : capacity_words_((limits.batch_bytes_max + limits::event_bytes_max) / sizeof(uint64_t) + 1),
+        words_(new uint64_t[capacity_words_]) {
     entries_.reserve(limits.batch_events_max);
   }
 
+  // `envelope` must fit: full() was false, and no envelope exceeds
+  // event_bytes_max (scan_envelopes() hands out what is stored; a larger one
+  // is refused here as damage by the caller before add()).
   void add(uint64_t seq, std::string_view envelope) {
-    const size_t at = words_.size();
-    words_.resize(at + (envelope.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-    std::memcpy(words_.data() + at, envelope.data(), envelope.size());
-    entries_.push_back(Entry{seq, at, envelope.size()});
+    const size_t words = (envelope.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t);
+    assert(used_words_ + words <= capacity_words_);
+    std::memcpy(words_.get() + used_words_, envelope.data(), envelope.size());
+    entries_.push_back(Entry{seq, used_words_, envelope.size()});
+    used_words_ += words;
     bytes_ += envelope.size();
   }
   bool full(const ReplayLimits& limits) const {
@@ -46,17 +53,19 @@ class EnvelopeBatch {
   }
   bool empty() const { return entries_.empty(); }
   void clear() {
-    words_.clear();
+    used_words_ = 0;
     entries_.clear();
     bytes_ = 0;
   }
   const std::vector<Entry>& entries() const { return entries_; }
   std::string_view envelope(const Entry& e) const {
-    return {reinterpret_cast<const char*>(words_.data() + e.first_word), e.bytes};
+    return {reinterpret_cast<const char*>(words_.get() + e.first_word), e.bytes};
   }
 
  private:
-  std::vector<uint64_t> words_;
+  size_t capacity_words_;
+  std::unique_ptr<uint64_t[]> words_;
+  size_t used_words_ = 0;
   std::vector<Entry> entries_;
   size_t bytes_ = 0;
 };
@@ -131,36 +140,15 @@ class ReplayPipeline {
     return true;
   }
 
-  // The link of event from_seq - 1, which the chain from from_seq hangs on.
-  static StatusOr<ChainVerifier> anchored(uint64_t anchor_seq, uint64_t key_seq,
-                                          std::string_view bytes) {
-    if (key_seq != anchor_seq) {
-      return fail(StatusCode::corruption, "event " + std::to_string(anchor_seq) + " is missing (next stored is " +
-                                              std::to_string(key_seq) + ")");
-    }
-    auto link = codec::open_link(bytes);
-    if (!link.ok()) return Err{corruption_at(key_seq, link.error().message())};
-    if (link->seq != key_seq) return Err{corruption_at(key_seq, "says seq " + std::to_string(link->seq))};
-    return ChainVerifier(LogDigest{key_seq, link->hash});
-  }
-
-  // Scans and checks; every batch before a failure is queued first.
+  // Scans and copies; every batch before a failure is queued first.
   Status read() {
-    std::optional<ChainVerifier> verifier;
-    if (from_seq_ == 1) verifier.emplace();
     EnvelopeBatch batch = fresh_batch();
-    Status broken;
-    const uint64_t scan_from = from_seq_ == 1 ? 1 : from_seq_ - 1;
+    Status oversized;
+    const uint64_t scan_from = from_seq_ == 1 ? 1 : from_seq_ - 1;  // from_seq - 1: the anchor
     Status s = log_.scan_envelopes(scan_from, [&](uint64_t seq, std::string_view bytes) {
-      if (!verifier) {
-        auto anchor = anchored(from_seq_ - 1, seq, bytes);
-        if (!anchor.ok()) broken = anchor.error();
-        if (anchor.ok()) verifier.emplace(std::move(anchor.value()));
-        return broken.ok();
-      }
-      if (!verifier->feed(seq, bytes)) {
-        const ChainReport& r = verifier->report();
-        broken = corruption_at(r.first_bad_seq.value_or(seq), r.problem);
+      if (bytes.size() > limits::event_bytes_max) {
+        oversized = corruption_at(seq, "envelope of " + std::to_string(bytes.size()) +
+                                           " bytes exceeds event_bytes_max");
         return false;
       }
       batch.add(seq, bytes);
@@ -171,7 +159,7 @@ class ReplayPipeline {
     });
     if (!batch.empty()) (void)push(std::move(batch));  // false only when stopped: nobody reads it
     if (!s.ok()) return s;
-    return broken;
+    return oversized;
   }
 
   EventLog& log_;
@@ -187,18 +175,50 @@ class ReplayPipeline {
   std::thread thread_;  // last: starts once the rest is initialized
 };
 
+// The link of event from_seq - 1, which the chain from from_seq hangs on.
+StatusOr<ChainVerifier> anchored(uint64_t anchor_seq, uint64_t key_seq, std::string_view bytes) {
+  if (key_seq != anchor_seq) {
+    return fail(StatusCode::corruption, "event " + std::to_string(anchor_seq) +
+                                            " is missing (next stored is " + std::to_string(key_seq) + ")");
+  }
+  auto link = codec::open_link(bytes);
+  if (!link.ok()) return Err{corruption_at(key_seq, link.error().message())};
+  if (link->seq != key_seq) return Err{corruption_at(key_seq, "says seq " + std::to_string(link->seq))};
+  return ChainVerifier(LogDigest{key_seq, link->hash});
+}
+
+// Checks one envelope's link (hash over its bytes) and decodes it.
+StatusOr<RecordedEvent> checked_event(ChainVerifier& verifier, uint64_t seq, std::string_view bytes) {
+  if (!verifier.feed(seq, bytes)) {
+    const ChainReport& r = verifier.report();
+    return Err{corruption_at(r.first_bad_seq.value_or(seq), r.problem)};
+  }
+  auto event = codec::decode_linked(bytes);
+  if (!event.ok()) return Err{corruption_at(seq, event.error().message())};
+  if (event->seq != seq) return Err{corruption_at(seq, "says seq " + std::to_string(event->seq))};
+  return event;
+}
+
 }  // namespace
 
 Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
                      const std::function<bool(RecordedEvent&&)>& fn, ReplayStats* stats) {
   assert(from_seq >= 1);
   assert(limits.batch_events_max > 0 && limits.batch_bytes_max > 0 && limits.queued_batches_max > 0);
+  std::optional<ChainVerifier> verifier;
+  if (from_seq == 1) verifier.emplace();
   ReplayPipeline pipeline(log, from_seq, limits);  // its destructor stops and joins the reader
   while (std::optional<EnvelopeBatch> batch = pipeline.next()) {
     for (const EnvelopeBatch::Entry& entry : batch->entries()) {
-      auto event = codec::decode_linked(batch->envelope(entry));
-      if (!event.ok()) return corruption_at(entry.seq, event.error().message());
-      if (event->seq != entry.seq) return corruption_at(entry.seq, "says seq " + std::to_string(event->seq));
+      const std::string_view bytes = batch->envelope(entry);
+      if (!verifier) {
+        auto anchor = anchored(from_seq - 1, entry.seq, bytes);
+        if (!anchor.ok()) return anchor.error();
+        verifier.emplace(std::move(anchor.value()));
+        continue;
+      }
+      auto event = checked_event(*verifier, entry.seq, bytes);
+      if (!event.ok()) return event.error();
       if (stats != nullptr) {
         ++stats->events;
         stats->envelope_bytes += entry.bytes;
