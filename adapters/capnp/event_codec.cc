@@ -5,8 +5,10 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include <array>
 #include <cassert>
 #include <cstring>
+#include <optional>
 
 #include "adapters/capnp/mledger.capnp.h"
 #include "adapters/capnp/payload_codec.h"
@@ -146,22 +148,94 @@ struct OpenedEnvelope {
   std::string_view body;
 };
 
-// Parses the envelope, checks its shape and that the hash matches the body.
-Status open_envelope(capnp::FlatArrayMessageReader& reader, OpenedEnvelope* out) {
-  auto env = reader.getRoot<wire::Envelope>();
-  if (env.getPrevHash().size() != 32 || env.getHash().size() != 32) {
-    return Status(StatusCode::corruption, "envelope hash fields are not 32 bytes");
+// The envelope's fields through Cap'n Proto, for any layout a writer may have
+// chosen; `copy` keeps an aligned copy of unaligned bytes alive for `out->body`.
+Status parse_any_envelope(std::string_view bytes, std::optional<AlignedWords>& copy,
+                          OpenedEnvelope* out) {
+  Status status;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+                copy.emplace(bytes);
+                capnp::FlatArrayMessageReader reader(copy->words(), reader_options());
+                auto env = reader.getRoot<wire::Envelope>();
+                if (env.getPrevHash().size() != 32 || env.getHash().size() != 32) {
+                  status = Status(StatusCode::corruption, "envelope hash fields are not 32 bytes");
+                  return;
+                }
+                out->prev_hash = to_hash(env.getPrevHash());
+                out->hash = to_hash(env.getHash());
+                out->body = as_view(env.getBody());
+              })) {
+    return Status(StatusCode::corruption,
+                  std::string("envelope does not decode: ") + e->getDescription().cStr());
   }
-  out->prev_hash = to_hash(env.getPrevHash());
-  out->hash = to_hash(env.getHash());
-  out->body = as_view(env.getBody());
+  return status;
+}
+
+}  // namespace
+
+namespace {
+
+constexpr size_t kEnvelopeHashOffset = 8 + 8 * 8;
+constexpr size_t kEnvelopeBodyOffset = 8 + 12 * 8;
+
+uint64_t le64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+// The five words that start an envelope of `total_bytes` as make_envelope()
+// lays it out: segment table, root pointer, and the byte-list pointers of
+// prevHash, hash and body (at segment words 4, 8 and 12).
+std::array<uint64_t, 5> fixed_envelope_head(uint64_t total_bytes) {
+  auto list_ptr = [](uint64_t offset_words, uint64_t bytes) {
+    return 1 | (offset_words << 2) | (uint64_t{2} << 32) | (bytes << 35);  // byte list
+  };
+  return {(total_bytes / 8 - 1) << 32,  // 1 segment (count - 1 = 0), its size
+          uint64_t{3} << 48,            // root: struct, offset 0, 0 data, 3 pointers
+          list_ptr(2, 32), list_ptr(5, 32), list_ptr(8, total_bytes - kEnvelopeBodyOffset)};
+}
+
+// The envelope's fields read in place at fixed offsets, when its first words
+// are exactly the layout every mledger writes (seal_body()); false otherwise.
+bool parse_fixed_envelope(std::string_view bytes, OpenedEnvelope* out) {
+  if (bytes.size() <= kEnvelopeBodyOffset) return false;
+  const std::array<uint64_t, 5> head = fixed_envelope_head(bytes.size());
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (le64(bytes.data() + 8 * i) != head[i]) return false;
+  }
+  std::memcpy(out->prev_hash.data(), bytes.data() + 8 + 4 * 8, 32);
+  std::memcpy(out->hash.data(), bytes.data() + kEnvelopeHashOffset, 32);
+  out->body = bytes.substr(kEnvelopeBodyOffset);
+  return true;
+}
+
+// Parses the envelope (by hand when it has the fixed layout), checks its shape
+// and, when `check_hash`, that its hash matches its body: over the stored
+// bytes, nothing decoded.
+Status open_envelope(std::string_view bytes, bool check_hash, std::optional<AlignedWords>& copy,
+                     OpenedEnvelope* out) {
+  if (!parse_fixed_envelope(bytes, out)) {
+    if (Status s = parse_any_envelope(bytes, copy, out); !s.ok()) return s;
+  }
   if (out->body.empty() || out->body.size() % sizeof(capnp::word) != 0) {
     return Status(StatusCode::corruption, "event body is not a whole number of words");
   }
-  if (sha256({as_bytes(out->prev_hash), out->body}) != out->hash) {
+  if (check_hash && sha256({as_bytes(out->prev_hash), out->body}) != out->hash) {
     return Status(StatusCode::corruption, "event hash does not match its body");
   }
   return Status::Ok();
+}
+
+// The seq of a canonical body read in place: its root pointer is a struct
+// pointer at offset 0 whose data section (seq is data word 0) follows it.
+std::optional<uint64_t> canonical_seq(std::string_view body) {
+  if (body.size() < 16) return std::nullopt;
+  const uint64_t root = le64(body.data());
+  const bool struct_at_zero = (root & 0xffffffffu) == 0;  // kind 0, offset 0
+  const uint64_t data_words = (root >> 32) & 0xffff;
+  if (!struct_at_zero || data_words == 0 || body.size() < 8 * (1 + data_words)) return std::nullopt;
+  return le64(body.data() + 8);
 }
 
 Status check_size(std::string_view bytes) {
@@ -215,26 +289,15 @@ void patch_body_position(std::string& body, uint64_t seq, uint64_t version) {
 
 namespace {
 
-constexpr size_t kEnvelopeHashOffset = 8 + 8 * 8;
-constexpr size_t kEnvelopeBodyOffset = 8 + 12 * 8;
-
-// Envelope, laid out by hand (it is fixed): segment table, root pointer to a
-// struct of 0 data words and 3 pointers, then prevHash, hash and body as
-// byte lists. Equivalent to what a MessageBuilder writes, without its copies.
+// Envelope, laid out by hand (it is fixed): fixed_envelope_head(), then
+// prevHash, hash and body. Equivalent to what a MessageBuilder writes, without
+// its copies.
 std::string make_envelope(const Hash256& prev_hash, const Hash256& hash, std::string_view body) {
   assert(body.size() % 8 == 0);
-  const uint64_t body_words = body.size() / 8;
-  const uint64_t segment_words = 1 + 3 + 4 + 4 + body_words;
-  std::string out((1 + segment_words) * 8, '\0');
+  std::string out(kEnvelopeBodyOffset + body.size(), '\0');
   char* p = out.data();
-  put_le64(p, uint64_t{segment_words} << 32);  // 1 segment (count - 1 = 0), its size
-  put_le64(p + 8, uint64_t{3} << 48);          // root: struct, offset 0, 0 data, 3 pointers
-  auto list_ptr = [](uint64_t offset_words, uint64_t bytes) {
-    return 1 | (offset_words << 2) | (uint64_t{2} << 32) | (bytes << 35);  // byte list
-  };
-  put_le64(p + 16, list_ptr(2, 32));          // prevHash at segment word 4
-  put_le64(p + 24, list_ptr(5, 32));          // hash at segment word 8
-  put_le64(p + 32, list_ptr(8, body.size()));  // body at segment word 12
+  const std::array<uint64_t, 5> head = fixed_envelope_head(out.size());
+  for (size_t i = 0; i < head.size(); ++i) put_le64(p + 8 * i, head[i]);
   std::memcpy(p + 8 + 4 * 8, prev_hash.data(), 32);
   std::memcpy(p + kEnvelopeHashOffset, hash.data(), 32);
   std::memcpy(p + kEnvelopeBodyOffset, body.data(), body.size());
@@ -266,23 +329,21 @@ StatusOr<std::string> seal(RecordedEvent& event) {
 
 namespace {
 
-// Opens an envelope from outside (size, shape, hash against the body) and
-// calls `read(opened, body)` with its body; never throws: a Cap'n Proto
-// exception or a failed check is a `corruption` Status.
+// Opens an envelope from outside (size, shape, and the hash against the body
+// when `check_hash`) and calls `read(opened, body)` with its body, read in
+// place when the bytes are word-aligned (else from an aligned copy of the body
+// alone); never throws: a Cap'n Proto exception or a failed check is a
+// `corruption` Status.
 template <class Read>
-Status with_body(std::string_view bytes, Read&& read) {
+Status with_body(std::string_view bytes, bool check_hash, Read&& read) {
   if (Status s = check_size(bytes); !s.ok()) return s;
+  std::optional<AlignedWords> envelope_copy;
+  OpenedEnvelope opened;
+  if (Status s = open_envelope(bytes, check_hash, envelope_copy, &opened); !s.ok()) return s;
   Status status;
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
-                AlignedWords words(bytes);
-                capnp::FlatArrayMessageReader reader(words.words(), reader_options());
-                OpenedEnvelope opened;
-                status = open_envelope(reader, &opened);
-                if (!status.ok()) return;
-                // The body is word-aligned inside an aligned message.
-                kj::ArrayPtr<const capnp::word> segment(
-                    reinterpret_cast<const capnp::word*>(opened.body.data()),
-                    opened.body.size() / sizeof(capnp::word));
+                AlignedWords body(opened.body);
+                kj::ArrayPtr<const capnp::word> segment = body.words();
                 capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
                                                              reader_options());
                 status = read(opened, body_reader.getRoot<wire::EventBody>());
@@ -293,11 +354,9 @@ Status with_body(std::string_view bytes, Read&& read) {
   return status;
 }
 
-}  // namespace
-
-StatusOr<RecordedEvent> open(std::string_view bytes) {
+StatusOr<RecordedEvent> open_event(std::string_view bytes, bool check_hash) {
   RecordedEvent event;
-  Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader body) {
+  Status s = with_body(bytes, check_hash, [&](const OpenedEnvelope& opened, wire::EventBody::Reader body) {
     event.prev_hash = opened.prev_hash;
     event.hash = opened.hash;
     return read_body(body, event);
@@ -306,22 +365,34 @@ StatusOr<RecordedEvent> open(std::string_view bytes) {
   return event;
 }
 
+}  // namespace
+
+StatusOr<RecordedEvent> open(std::string_view bytes) { return open_event(bytes, true); }
+
+StatusOr<RecordedEvent> decode_linked(std::string_view bytes) { return open_event(bytes, false); }
+
 StatusOr<ChainLink> open_link(std::string_view bytes) {
-  ChainLink link;
-  Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader body) {
-    link.prev_hash = opened.prev_hash;
-    link.hash = opened.hash;
-    link.seq = body.getSeq();
-    if (link.seq == 0) return check_counters(0, 1, 1);
-    return Status::Ok();
-  });
-  if (!s.ok()) return Err{s};
+  if (Status s = check_size(bytes); !s.ok()) return Err{s};
+  std::optional<AlignedWords> envelope_copy;
+  OpenedEnvelope opened;
+  if (Status s = open_envelope(bytes, true, envelope_copy, &opened); !s.ok()) return Err{s};
+  ChainLink link{0, opened.prev_hash, opened.hash};
+  if (std::optional<uint64_t> seq = canonical_seq(opened.body)) {
+    link.seq = *seq;
+  } else {  // a body of another layout: read by Cap'n Proto
+    Status s = with_body(bytes, false, [&](const OpenedEnvelope&, wire::EventBody::Reader body) {
+      link.seq = body.getSeq();
+      return Status::Ok();
+    });
+    if (!s.ok()) return Err{s};
+  }
+  if (link.seq == 0) return Err{check_counters(0, 1, 1)};
   return link;
 }
 
 StatusOr<EventHead> open_head(std::string_view bytes) {
   EventHead head;
-  Status s = with_body(bytes, [&](const OpenedEnvelope& opened, wire::EventBody::Reader b) {
+  Status s = with_body(bytes, true, [&](const OpenedEnvelope& opened, wire::EventBody::Reader b) {
     if (Status c = check_counters(b.getSeq(), b.getVersion(), b.getSchemaVersion()); !c.ok()) return c;
     head.prev_hash = opened.prev_hash;
     head.hash = opened.hash;

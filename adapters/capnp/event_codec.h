@@ -6,11 +6,17 @@
 //          hash = SHA-256(prev_hash || body). Returns the envelope bytes (a flat
 //          single-segment Cap'n Proto message) and sets event.hash.
 // open():  the reverse, for bytes read from anywhere (disk, network, a file):
-//          checks the size limit, copies to 8-byte alignment when needed, reads
-//          with explicit ReaderOptions, recomputes the hash and decodes the body.
-//          Every failure is a `corruption` Status naming what was wrong; open()
-//          never throws and never asserts on bad bytes.
-// Both are thread-safe.
+//          checks the size limit, recomputes the hash over the stored body
+//          bytes and decodes the body in place (from an aligned copy of the
+//          body when the bytes are not 8-byte aligned) with explicit
+//          ReaderOptions. Every failure is a `corruption` Status naming what
+//          was wrong; open() never throws and never asserts on bad bytes.
+// All functions here are thread-safe.
+//
+// The envelope every mledger writes has one fixed layout (seal_body()); it is
+// read at fixed offsets, and an envelope of any other valid layout through
+// Cap'n Proto. Payloads are encoded and decoded at field offsets resolved
+// from the schema once (struct_codec.h), never through the dynamic API.
 
 #include <string>
 #include <string_view>
@@ -51,14 +57,20 @@ struct SealedEnvelope {
 SealedEnvelope seal_body(const Hash256& prev_hash, uint64_t seq, uint64_t version,
                          std::string_view body);
 
-// The chain link of an envelope without decoding the payload: checks that the
-// hash matches the body. Used by verification scans.
+// The chain link of an envelope without decoding it: checks that the hash
+// matches the body (over the stored bytes) and reads the body's seq in place.
+// Used by verification scans.
 struct ChainLink {
   uint64_t seq = 0;
   Hash256 prev_hash{};
   Hash256 hash{};
 };
 [[nodiscard]] StatusOr<ChainLink> open_link(std::string_view envelope_bytes);
+
+// open() without recomputing the hash: only for bytes whose hash this process
+// has already checked with open_link() (the replay pipeline checks on one
+// thread and decodes on another). Every other check of open() is made.
+[[nodiscard]] StatusOr<RecordedEvent> decode_linked(std::string_view envelope_bytes);
 
 // Everything of an envelope but its payload, for paths that route or label
 // events without decoding them (the Kafka publisher). Checks the hash as

@@ -69,33 +69,53 @@ Status read_roles(capnp::List<wire::Role>::Reader in, std::vector<Role>& roles) 
 
 constexpr size_t kPayloadTypes = std::variant_size_v<EventPayload>;
 
-using PayloadReader = StatusOr<EventPayload> (*)(capnp::DynamicStruct::Reader);
+using PayloadReader = StatusOr<EventPayload> (*)(capnp::AnyStruct::Reader);
+using PayloadWriter = void (*)(capnp::AnyPointer::Builder, const EventPayload&);
+
+// The union members of the payload types, by variant index, and the way back
+// from a discriminant: resolved from the schema once, so that encoding and
+// decoding a payload is a table lookup and a direct call.
+struct PayloadMap {
+  uint32_t discriminant_offset = 0;  // in the Payload's data section, in 16-bit units
+  std::array<uint16_t, kPayloadTypes> discriminant{};
+  std::array<uint32_t, kPayloadTypes> pointer{};  // the member's pointer index
+  std::array<PayloadReader, kPayloadTypes> reader{};
+  std::array<PayloadWriter, kPayloadTypes> writer{};
+  std::vector<int> by_discriminant;  // discriminant -> variant index, -1 for none
+};
+
+template <class T>
+capnp::StructSchema member_schema() {
+  capnp::StructSchema payload = capnp::Schema::from<wire::Payload>();
+  return payload.getFieldByName(payload_member_name(T::kName)).getType().asStruct();
+}
 
 template <size_t I>
-StatusOr<EventPayload> read_alternative(capnp::DynamicStruct::Reader r) {
-  std::variant_alternative_t<I, EventPayload> e;
-  if (Status s = read_struct(r, e); !s.ok()) return Err{s};
+StatusOr<EventPayload> read_alternative(capnp::AnyStruct::Reader r) {
+  using T = std::variant_alternative_t<I, EventPayload>;
+  static const WireTable<T>& table = wire_table<T>(member_schema<T>());
+  T e;
+  if (Status s = read_struct(table, r, e); !s.ok()) return Err{s};
   return EventPayload(std::in_place_index<I>, std::move(e));
 }
 
-// The union members of the payload types, by variant index, and the way back
-// from a discriminant.
-struct PayloadMap {
-  std::array<capnp::StructSchema::Field, kPayloadTypes> member;
-  std::array<PayloadReader, kPayloadTypes> reader{};
-  std::vector<int> by_discriminant;  // discriminant -> variant index, -1 for none
-};
+template <size_t I>
+void write_alternative(capnp::AnyPointer::Builder member, const EventPayload& payload) {
+  using T = std::variant_alternative_t<I, EventPayload>;
+  static const WireTable<T>& table = wire_table<T>(member_schema<T>());
+  write_struct(table, member.initAsAnyStruct(table.data_words, table.pointers), std::get<I>(payload));
+}
 
 template <size_t I>
 void map_alternative(capnp::StructSchema payload, PayloadMap& map) {
   using T = std::variant_alternative_t<I, EventPayload>;
   const std::string name = payload_member_name(T::kName);
+  capnp::StructSchema::Field member;
   KJ_IF_MAYBE (f, payload.findFieldByName(name)) {
-    map.member[I] = *f;
+    member = *f;
   } else {
     schema_mismatch("Payload", name, "is missing (event type " + std::string(T::kName) + ")");
   }
-  const capnp::StructSchema::Field member = map.member[I];
   const uint16_t discriminant = member.getProto().getDiscriminantValue();
   if (discriminant == capnp::schema::Field::NO_DISCRIMINANT) {
     schema_mismatch("Payload", name, "is not a member of the union");
@@ -109,13 +129,17 @@ void map_alternative(capnp::StructSchema payload, PayloadMap& map) {
     schema_mismatch("Payload", name, "serves two event types");
   }
   map.by_discriminant[discriminant] = static_cast<int>(I);
+  map.discriminant[I] = discriminant;
+  map.pointer[I] = member.getProto().getSlot().getOffset();
   map.reader[I] = &read_alternative<I>;
+  map.writer[I] = &write_alternative<I>;
 }
 
 template <size_t... I>
 PayloadMap build_map(std::index_sequence<I...>) {
   PayloadMap map;
   const capnp::StructSchema payload = capnp::Schema::from<wire::Payload>();
+  map.discriminant_offset = payload.getProto().getStruct().getDiscriminantOffset();
   (map_alternative<I>(payload, map), ...);
   return map;
 }
@@ -148,9 +172,10 @@ Status read_actor(wire::Actor::Reader r, Actor& actor) {
 
 void write_payload(wire::Payload::Builder b, const EventPayload& payload) {
   const PayloadMap& map = payload_map();
-  capnp::DynamicStruct::Builder dynamic = b;
-  auto member = dynamic.init(map.member[payload.index()]).as<capnp::DynamicStruct>();
-  std::visit([&](const auto& e) { write_struct(member, e); }, payload);
+  const size_t index = payload.index();
+  capnp::AnyStruct::Builder any(kj::mv(b));
+  detail::store<uint16_t>(any.getDataSection(), map.discriminant_offset, map.discriminant[index]);
+  map.writer[index](any.getPointerSection()[map.pointer[index]], payload);
 }
 
 StatusOr<EventPayload> read_payload(wire::Payload::Reader r) {
@@ -164,9 +189,9 @@ StatusOr<EventPayload> read_payload(wire::Payload::Reader r) {
   const auto index = static_cast<size_t>(map.by_discriminant[which]);
   std::optional<StatusOr<EventPayload>> result;
   KJ_IF_MAYBE (e, kj::runCatchingExceptions([&]() {
-                 capnp::DynamicStruct::Reader dynamic = r;
+                 const capnp::AnyStruct::Reader any = r;
                  result.emplace(map.reader[index](
-                     dynamic.get(map.member[index]).as<capnp::DynamicStruct>()));
+                     detail::pointer_at(any, map.pointer[index]).getAs<capnp::AnyStruct>()));
                })) {
     return fail(StatusCode::corruption,
                 std::string("payload does not decode: ") + e->getDescription().cStr());

@@ -1,8 +1,9 @@
 #pragma once
 // Walks stored envelopes in key order and checks the hash chain: sequence
-// numbers gap-free from 1, each key equal to its body's seq, each body hashing
-// to its hash, each prev_hash equal to the hash before. Stops at the first
-// problem and names it.
+// numbers gap-free from 1 (or from where it was told to start), each key
+// equal to its body's seq, each body hashing to its hash (over the stored
+// bytes: nothing is decoded), each prev_hash equal to the hash before. Stops
+// at the first problem and names it.
 
 #include <string_view>
 
@@ -12,6 +13,12 @@ namespace mledger {
 
 class ChainVerifier {
  public:
+  // Checks from seq 1 on (prev_hash of event 1: zeros).
+  ChainVerifier() = default;
+  // Checks from `checked.seq + 1` on, `checked` being the link of the event
+  // before (its seq and hash), taken as good.
+  explicit ChainVerifier(const LogDigest& checked) { report_.digest = checked; }
+
   // Returns false once the chain is broken; later calls change nothing.
   bool feed(uint64_t key_seq, std::string_view envelope);
   const ChainReport& report() const { return report_; }
