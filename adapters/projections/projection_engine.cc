@@ -112,6 +112,11 @@ class BatchReader {
   std::thread thread_;  // last: starts once the rest is initialized
 };
 
+// A bulk pass's narrowest range of partitions, and the share of the memory
+// bound a range is sized to fill (growth is projected from what was folded).
+constexpr uint64_t kWidthMin = kAccountPartitions / kBulkPassesMax;
+constexpr double kBulkFill = 0.8;
+
 }  // namespace
 
 ProjectionEngine::ProjectionEngine(ProjectionStore& store, EventLog& log,
@@ -224,7 +229,11 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
   while (from < kAccountPartitions) {
     uint64_t below = std::min(kAccountPartitions, from + width);
     if (Status s = bulk_pass(group, until, from, below, pass); !s.ok()) return s;
-    width = below - from;  // the next pass tries as many partitions as this one held
+    // The next pass: as many partitions as fit the bound at this pass's
+    // memory per partition (at most four times as many).
+    const double fit = kBulkFill * static_cast<double>(options_.memory_bytes_max) /
+                       static_cast<double>(std::max<size_t>(pass.held_bytes, 1));
+    width = std::max(kWidthMin, static_cast<uint64_t>(static_cast<double>(below - from) * std::min(fit, 4.0)));
     from = below;
     ++pass.passes;
   }
@@ -240,6 +249,11 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   auto last_report = std::chrono::steady_clock::now();
   ProjectionCheckpoint last;
   BatchReader reader(log_, 1, until, options_.read_batch_events, 4);
+  // The heap the folders hold: grown since the pass began, less the events read ahead.
+  auto held_bytes = [&] {
+    const size_t now = heap_in_use_bytes(), base = heap_before + reader.held_bytes();
+    return now > base ? now - base : 0;
+  };
   for (uint64_t seq = 1; seq <= until;) {
     auto events = reader.next();
     if (!events.ok()) return events.error();
@@ -258,12 +272,14 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
       last = ProjectionCheckpoint{e.seq, e.hash};
       ++seq;
     }
-    // Over the bound (the heap grown since the pass began, less the events
-    // read ahead): keep the lower half of the partitions.
-    constexpr uint64_t kWidthMin = kAccountPartitions / kBulkPassesMax;
-    while (below - from > kWidthMin &&
-           heap_in_use_bytes() > heap_before + reader.held_bytes() + options_.memory_bytes_max) {
-      below = from + std::max(kWidthMin, (below - from) / 2);
+    // Over the bound: keep the partitions that, growing as they did so far,
+    // fit it at the end of the log (at most half of them).
+    for (size_t held = held_bytes(); below - from > kWidthMin && held > options_.memory_bytes_max;
+         held = held_bytes()) {
+      const double projected = static_cast<double>(held) * static_cast<double>(until) / static_cast<double>(seq - 1);
+      const auto fitting = static_cast<uint64_t>(static_cast<double>(below - from) * kBulkFill *
+                                                 static_cast<double>(options_.memory_bytes_max) / projected);
+      below = from + std::clamp(fitting, kWidthMin, (below - from) / 2);
       for (auto& f : folders) {
         if (f != nullptr) f->forget_from(below);
       }
@@ -274,6 +290,7 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
       report_bulk(pass, p, seq - 1, until, from, below);
     }
   }
+  pass.held_bytes = held_bytes();
   for (size_t i = 0; i < group.size(); ++i) {
     BulkTarget& b = group[i];
     if (folders[i] == nullptr) continue;

@@ -153,7 +153,10 @@ class ProjectionEngine {
   Target target(const StoredProjection* p, const Generation& g, uint64_t until);
   Status fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   // A bulk load: folds the targets with nothing folded yet (checkpoint 0) from
-  // event 1, partitions of accounts at a time, and loads their documents.
+  // event 1, a range of account partitions per pass, and loads their
+  // documents. A pass over the bound narrows its range to what fits when
+  // projected to the end of the log; the next pass's range is sized by the
+  // memory per partition the last one held.
   struct BulkTarget {
     Target* target = nullptr;
     uint64_t below = 0;             // partitions loaded: [0, below)
@@ -165,6 +168,7 @@ class ProjectionEngine {
     std::chrono::steady_clock::time_point start;
     uint64_t events_read = 0;  // by the passes before this one
     uint64_t passes = 0;
+    size_t held_bytes = 0;     // the heap the last pass's folders held at its end
   };
   Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,

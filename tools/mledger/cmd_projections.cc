@@ -45,7 +45,11 @@ N events (--checkpoint-every, default 1000000) and whenever the documents
 they hold (cached and changed, all projections together) reach M MiB
 (--memory-mib, 16 to 65536, default 1024): a killed fold repeats at most that
 much, and a fold's memory stays about M MiB plus RocksDB's buffers, however
-long the log.
+long the log. A generation built from event 1 (rebuild, verify, a missing
+projection) is bulk loaded instead: passes over the log, each folding the
+accounts of a range of partitions whose heap fits M MiB, then writing their
+documents into an SST file that is ingested; a killed one resumes from the
+partitions it loaded.
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
 while a server or another rebuild holds them. Commands appended meanwhile
