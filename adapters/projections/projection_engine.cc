@@ -291,11 +291,19 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     }
   }
   pass.held_bytes = held_bytes();
+  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  report_bulk(pass, p, until, until, from, below);
+  pass.events_read += until;
+  return Status::Ok();
+}
+
+Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                    const ProjectionCheckpoint& last, uint64_t below) {
   for (size_t i = 0; i < group.size(); ++i) {
     BulkTarget& b = group[i];
-    if (folders[i] == nullptr) continue;
+    if (folders[i] == nullptr || b.below >= below) continue;  // nothing of its left in this range
     if (b.until.seq != 0 && b.until != last) {
-      return Status(StatusCode::corruption, "the log's event " + std::to_string(until) +
+      return Status(StatusCode::corruption, "the log's event " + std::to_string(last.seq) +
                                                 " changed under a bulk load; rebuild again");
     }
     b.until = last;
@@ -306,8 +314,6 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     if (Status s = (*load)->finish(BulkProgress{last, below}); !s.ok()) return s;
     b.below = below;
   }
-  report_bulk(pass, p, until, until, from, below);
-  pass.events_read += until;
   return Status::Ok();
 }
 

@@ -177,6 +177,10 @@ class ProjectionEngine {
   // comes down when the bound is reached.
   Status bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
                    BulkPass& pass);
+  // Writes each target's documents of [its below, below) and records its
+  // progress (the partitions below `below`, folded up to `last`).
+  Status bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                    const ProjectionCheckpoint& last, uint64_t below);
   static void report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
                           uint64_t from, uint64_t below);
   Status commit(std::vector<Target>& targets);
