@@ -43,9 +43,8 @@ struct AccountsProjection {
   // an event type not listed there compares everything.
   static void touched(const Doc& before, const std::string& account_id, const RecordedEvent& e,
                       Touched& out);
-  // Closed history that leaves the state (issue 13 part 1: the domain's
-  // retire_closed, once it exists, is called here and its ids named).
-  static void retired(Doc&, const RecordedEvent&, std::vector<EntityRef>&) {}
+  // No retired(): the read model keeps an account's whole history (closed
+  // history leaves the decision state, issue 13 part 1, not this model).
 };
 
 }  // namespace mledger::projections

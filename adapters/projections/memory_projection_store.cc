@@ -26,7 +26,7 @@ StatusOr<Generation> MemoryProjectionStore::create_generation(std::string_view p
     return fail(StatusCode::invalid_argument, "a generation becomes live only by promotion");
   }
   std::lock_guard lock(mu_);
-  Generation g{next_id_++, std::string(projection), version, role, {}};
+  Generation g{next_id_++, std::string(projection), version, role, {}, {}};
   generations_[g.id].meta = g;
   return g;
 }
@@ -72,7 +72,10 @@ Status MemoryProjectionStore::commit(std::span<const DocumentWrite> documents,
       find(d.generation)->documents[d.key] = d.value;
     }
   }
-  for (const auto& c : checkpoints) find(c.generation)->meta.checkpoint = c.checkpoint;
+  for (const auto& c : checkpoints) {
+    find(c.generation)->meta.checkpoint = c.checkpoint;
+    find(c.generation)->meta.bulk.reset();
+  }
   return Status::Ok();
 }
 
@@ -86,7 +89,47 @@ Status MemoryProjectionStore::promote(uint64_t generation) {
     it = replaced ? generations_.erase(it) : std::next(it);
   }
   g->meta.role = GenerationRole::live;
+  g->meta.bulk.reset();
   return Status::Ok();
+}
+
+// Holds the documents until finish(), then inserts them all at once.
+class MemoryProjectionStore::MemoryBulkLoad final : public BulkLoad {
+ public:
+  MemoryBulkLoad(MemoryProjectionStore& store, uint64_t generation) : store_(store), generation_(generation) {}
+
+  Status add(std::string_view key, std::string_view value) override {
+    if (!documents_.empty() && key <= std::string_view(documents_.back().first)) {
+      return Status(StatusCode::invalid_argument, "bulk load: keys must increase");
+    }
+    documents_.emplace_back(key, value);
+    return Status::Ok();
+  }
+
+  Status finish(const BulkProgress& progress) override {
+    std::lock_guard lock(store_.mu_);
+    Stored* g = store_.find(generation_);
+    if (g == nullptr) return no_such(generation_);
+    for (auto& [k, v] : documents_) g->documents[k] = std::move(v);
+    documents_.clear();
+    g->meta.bulk = progress;
+    return Status::Ok();
+  }
+
+ private:
+  MemoryProjectionStore& store_;
+  uint64_t generation_;
+  std::vector<std::pair<std::string, std::string>> documents_;
+};
+
+StatusOr<std::unique_ptr<BulkLoad>> MemoryProjectionStore::bulk_load(uint64_t generation) {
+  std::lock_guard lock(mu_);
+  Stored* g = find(generation);
+  if (g == nullptr) return Err{no_such(generation)};
+  if (g->meta.role == GenerationRole::live) {
+    return fail(StatusCode::invalid_argument, "a live generation is never bulk loaded");
+  }
+  return std::unique_ptr<BulkLoad>(std::make_unique<MemoryBulkLoad>(*this, generation));
 }
 
 Status MemoryProjectionStore::drop(uint64_t generation) {

@@ -19,10 +19,12 @@ class MemoryProjectionStore final : public ProjectionStore {
   Status commit(std::span<const DocumentWrite> documents,
                 std::span<const CheckpointWrite> checkpoints) override;
   Status promote(uint64_t generation) override;
+  StatusOr<std::unique_ptr<BulkLoad>> bulk_load(uint64_t generation) override;
   Status drop(uint64_t generation) override;
   StatusOr<uint64_t> size_bytes(uint64_t generation) override;
 
  private:
+  class MemoryBulkLoad;
   struct Stored {
     Generation meta;
     std::map<std::string, std::string, std::less<>> documents;

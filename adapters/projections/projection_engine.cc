@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "adapters/system/heap_in_use.h"
+
 namespace mledger {
 
 namespace {
@@ -43,10 +45,19 @@ class BatchReader {
       if (!failure_.ok()) return Err{failure_};
       return std::vector<RecordedEvent>();
     }
-    std::vector<RecordedEvent> out = std::move(ready_.front());
+    std::vector<RecordedEvent> out = std::move(ready_.front().events);
+    taken_bytes_ = ready_.front().bytes;
+    queued_bytes_ -= ready_.front().bytes;
     ready_.pop_front();
     changed_.notify_all();
     return out;
+  }
+
+  // The heap the batches read ahead and the last one taken hold (as their
+  // reading left allocated; 0 where the allocator does not count per thread).
+  size_t held_bytes() {
+    std::lock_guard lock(mu_);
+    return queued_bytes_ + taken_bytes_;
   }
 
  private:
@@ -58,7 +69,9 @@ class BatchReader {
         if (stop_) break;
       }
       const size_t want = static_cast<size_t>(std::min<uint64_t>(batch_, until_ - next_ + 1));
+      const int64_t heap_before = thread_heap_net_bytes();
       auto events = log_.read_global(next_, want);
+      const size_t bytes = static_cast<size_t>(std::max<int64_t>(0, thread_heap_net_bytes() - heap_before));
       std::lock_guard lock(mu_);
       if (!events.ok()) {
         failure_ = events.error();
@@ -70,7 +83,8 @@ class BatchReader {
         break;
       }
       next_ += events->size();
-      ready_.push_back(std::move(events.value()));
+      ready_.push_back(Batch{std::move(events.value()), bytes});
+      queued_bytes_ += bytes;
       changed_.notify_all();
     }
     std::lock_guard lock(mu_);
@@ -85,12 +99,23 @@ class BatchReader {
   const size_t depth_;
   std::mutex mu_;
   std::condition_variable changed_;
-  std::deque<std::vector<RecordedEvent>> ready_;
+  struct Batch {
+    std::vector<RecordedEvent> events;
+    size_t bytes = 0;  // heap its reading left allocated
+  };
+  std::deque<Batch> ready_;
+  size_t queued_bytes_ = 0;
+  size_t taken_bytes_ = 0;
   Status failure_;
   bool stop_ = false;
   bool done_ = false;
   std::thread thread_;  // last: starts once the rest is initialized
 };
+
+// A bulk pass's narrowest range of partitions, and the share of the memory
+// bound a range is sized to fill (growth is projected from what was folded).
+constexpr uint64_t kWidthMin = kAccountPartitions / kBulkPassesMax;
+constexpr double kBulkFill = 0.8;
 
 }  // namespace
 
@@ -149,7 +174,7 @@ StatusOr<Generation> ProjectionEngine::building_generation(const StoredProjectio
                                                            uint64_t head_seq) {
   for (const auto& g : gens) {
     if (g.projection != p.name() || g.role != GenerationRole::building) continue;
-    auto same_log = on_this_log(g.checkpoint, head_seq);
+    auto same_log = on_this_log(g.bulk ? g.bulk->until : g.checkpoint, head_seq);
     if (!same_log.ok()) return Err{same_log.error()};
     if (g.version == p.version() && *same_log) return g;  // resume
     if (Status s = store_.drop(g.id); !s.ok()) return Err{s};
@@ -166,6 +191,142 @@ ProjectionEngine::Target ProjectionEngine::target(const StoredProjection* p, con
   t.folder = p->folder(store_, g.id);
   t.pending = g.checkpoint;
   return t;
+}
+
+Status ProjectionEngine::bulk_fold(std::vector<Target>& targets, std::string_view phase,
+                                   const ProgressFn& progress) {
+  // Targets with nothing folded yet, grouped by the event their bulk load
+  // folds up to (a resumed one keeps its own; a new one folds to its end).
+  std::map<uint64_t, std::vector<BulkTarget>> groups;
+  for (auto& t : targets) {
+    if (!options_.bulk_load) break;
+    if (t.generation.checkpoint.seq != 0 || t.generation.role == GenerationRole::live) continue;
+    const uint64_t until = t.generation.bulk ? t.generation.bulk->until.seq : t.until;
+    if (until == 0) continue;
+    groups[until].push_back(BulkTarget{&t, t.generation.bulk ? t.generation.bulk->below : 0,
+                                       t.generation.bulk ? t.generation.bulk->until : ProjectionCheckpoint{}});
+  }
+  for (auto& [until, group] : groups) {
+    if (Status s = bulk_fold_group(group, until, phase, progress); !s.ok()) return s;
+    std::vector<CheckpointWrite> checkpoints;
+    for (const auto& b : group) checkpoints.push_back({b.target->generation.id, b.until});
+    if (Status s = store_.commit({}, checkpoints); !s.ok()) return s;
+    for (auto& b : group) {
+      b.target->generation.checkpoint = b.until;
+      b.target->generation.bulk.reset();
+      b.target->pending = b.until;
+    }
+  }
+  return Status::Ok();
+}
+
+Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until,
+                                         std::string_view phase, const ProgressFn& progress) {
+  uint64_t from = kAccountPartitions;
+  for (const auto& b : group) from = std::min(from, b.below);
+  uint64_t width = kAccountPartitions - from;  // the first pass tries every account left
+  BulkPass pass{phase, progress, std::chrono::steady_clock::now(), 0, 0};
+  while (from < kAccountPartitions) {
+    uint64_t below = std::min(kAccountPartitions, from + width);
+    if (Status s = bulk_pass(group, until, from, below, pass); !s.ok()) return s;
+    // The next pass: as many partitions as fit the bound at this pass's
+    // memory per partition (at most four times as many).
+    const double fit = kBulkFill * static_cast<double>(options_.memory_bytes_max) /
+                       static_cast<double>(std::max<size_t>(pass.held_bytes, 1));
+    width = std::max(kWidthMin, static_cast<uint64_t>(static_cast<double>(below - from) * std::min(fit, 4.0)));
+    from = below;
+    ++pass.passes;
+  }
+  return Status::Ok();
+}
+
+Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from,
+                                   uint64_t& below, BulkPass& pass) {
+  std::vector<std::unique_ptr<BulkFolder>> folders;
+  for (auto& b : group) folders.push_back(b.below < below ? b.target->projection->bulk_folder() : nullptr);
+  const size_t heap_before = heap_in_use_bytes();
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
+  auto last_report = std::chrono::steady_clock::now();
+  ProjectionCheckpoint last;
+  BatchReader reader(log_, 1, until, options_.read_batch_events, 4);
+  // The heap the folders hold: grown since the pass began, less the events read ahead.
+  auto held_bytes = [&] {
+    const size_t now = heap_in_use_bytes(), base = heap_before + reader.held_bytes();
+    return now > base ? now - base : 0;
+  };
+  for (uint64_t seq = 1; seq <= until;) {
+    auto events = reader.next();
+    if (!events.ok()) return events.error();
+    if (events->empty()) {
+      return Status(StatusCode::corruption, "the log ends before event " + std::to_string(seq) +
+                                                " although its head is " + std::to_string(until));
+    }
+    for (const RecordedEvent& e : *events) {
+      if (e.seq != seq) {
+        return Status(StatusCode::corruption, "expected event " + std::to_string(seq) + ", read " + std::to_string(e.seq));
+      }
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (folders[i] == nullptr) continue;
+        if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
+      }
+      last = ProjectionCheckpoint{e.seq, e.hash};
+      ++seq;
+    }
+    // Over the bound: keep the partitions that, growing as they did so far,
+    // fit it at the end of the log (at most half of them).
+    for (size_t held = held_bytes(); below - from > kWidthMin && held > options_.memory_bytes_max;
+         held = held_bytes()) {
+      const double projected = static_cast<double>(held) * static_cast<double>(until) / static_cast<double>(seq - 1);
+      const auto fitting = static_cast<uint64_t>(static_cast<double>(below - from) * kBulkFill *
+                                                 static_cast<double>(options_.memory_bytes_max) / projected);
+      below = from + std::clamp(fitting, kWidthMin, (below - from) / 2);
+      for (auto& f : folders) {
+        if (f != nullptr) f->forget_from(below);
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
+      last_report = now;
+      report_bulk(pass, p, seq - 1, until, from, below);
+    }
+  }
+  pass.held_bytes = held_bytes();
+  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  report_bulk(pass, p, until, until, from, below);
+  pass.events_read += until;
+  return Status::Ok();
+}
+
+Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                    const ProjectionCheckpoint& last, uint64_t below) {
+  for (size_t i = 0; i < group.size(); ++i) {
+    BulkTarget& b = group[i];
+    if (folders[i] == nullptr || b.below >= below) continue;  // nothing of its left in this range
+    if (b.until.seq != 0 && b.until != last) {
+      return Status(StatusCode::corruption, "the log's event " + std::to_string(last.seq) +
+                                                " changed under a bulk load; rebuild again");
+    }
+    b.until = last;
+    auto load = store_.bulk_load(b.target->generation.id);
+    if (!load.ok()) return load.error();
+    auto bytes = folders[i]->write(**load);
+    if (!bytes.ok()) return bytes.error();
+    if (Status s = (*load)->finish(BulkProgress{last, below}); !s.ok()) return s;
+    b.below = below;
+  }
+  return Status::Ok();
+}
+
+// Progress over all passes: the events read so far, of as many passes as the
+// partitions left need at this pass's width.
+void ProjectionEngine::report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
+                                   uint64_t from, uint64_t below) {
+  if (!pass.progress) return;
+  const double passes_left = static_cast<double>(kAccountPartitions - from) / static_cast<double>(below - from);
+  p.done = pass.events_read + read;
+  p.total = pass.events_read + static_cast<uint64_t>(passes_left * static_cast<double>(until));
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass.start).count();
+  pass.progress(p);
 }
 
 Status ProjectionEngine::commit(std::vector<Target>& targets) {
@@ -279,6 +440,7 @@ Status ProjectionEngine::catch_up(const ProgressFn& progress) {
     targets.push_back(target(p.get(), *building, *head_seq));
     to_promote.push_back(building->id);
   }
+  if (Status s = bulk_fold(targets, "catch-up", progress); !s.ok()) return s;
   if (Status s = fold(targets, "catch-up", progress); !s.ok()) return s;
   for (uint64_t id : to_promote) {
     if (Status s = store_.promote(id); !s.ok()) return s;
@@ -310,6 +472,7 @@ Status ProjectionEngine::rebuild(const std::vector<std::string>& names, const Pr
   // under a writer that never pauses, what the last pass leaves is folded by
   // the next catch-up (status shows it as lag).
   constexpr int kFollowPassesMax = 3;
+  if (Status s = bulk_fold(targets, "rebuild", progress); !s.ok()) return s;
   for (int pass = 0;; ++pass) {
     if (Status s = fold(targets, "rebuild", progress); !s.ok()) return s;
     if (pass == kFollowPassesMax) break;
@@ -349,6 +512,7 @@ StatusOr<std::vector<ProjectionDifferences>> ProjectionEngine::verify(
     targets.push_back(target(p, *scratch, live->checkpoint.seq));
     live_ids.push_back(live->id);
   }
+  if (status.ok()) status = bulk_fold(targets, "verify", progress);
   if (status.ok()) status = fold(targets, "verify", progress);
   std::vector<ProjectionDifferences> out;
   for (size_t i = 0; i < targets.size() && status.ok(); ++i) {

@@ -33,6 +33,7 @@
 // opened by one process), so documents kept from the last catch-up are the
 // stored ones; a fold that fails drops them all.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -71,10 +72,23 @@ struct ProjectionEngineOptions {
   // next (so a live projector does not read and decode them again every
   // time), estimated as above; 0 keeps none.
   size_t kept_bytes_max = 32 << 20;
+  // A generation built from event 1 (rebuild, verify, a catch-up of a
+  // missing projection) is bulk loaded: folded in memory a range of account
+  // partitions at a time, each range's documents written sorted and loaded
+  // at once (ProjectionStore::bulk_load). Its memory bound is
+  // memory_bytes_max of heap grown (glibc's count) during a pass: reaching
+  // it halves the pass's range of partitions, down to
+  // kAccountPartitions / kBulkPassesMax. false: built by commits like a
+  // catch-up (for tests and comparison).
+  bool bulk_load = true;
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
   std::function<Status()> refresh_log;
 };
+
+// A bulk load reads the log at most this many times (its narrowest range of
+// partitions is kAccountPartitions / kBulkPassesMax, held whatever it takes).
+inline constexpr uint64_t kBulkPassesMax = 256;
 
 struct ProjectionStatus {
   std::string name;
@@ -138,6 +152,37 @@ class ProjectionEngine {
                                            uint64_t head_seq);
   Target target(const StoredProjection* p, const Generation& g, uint64_t until);
   Status fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
+  // A bulk load: folds the targets with nothing folded yet (checkpoint 0) from
+  // event 1, a range of account partitions per pass, and loads their
+  // documents. A pass over the bound narrows its range to what fits when
+  // projected to the end of the log; the next pass's range is sized by the
+  // memory per partition the last one held.
+  struct BulkTarget {
+    Target* target = nullptr;
+    uint64_t below = 0;             // partitions loaded: [0, below)
+    ProjectionCheckpoint until;     // the last event folded into them (seq 0: none yet)
+  };
+  struct BulkPass {
+    std::string_view phase;
+    const ProgressFn& progress;
+    std::chrono::steady_clock::time_point start;
+    uint64_t events_read = 0;  // by the passes before this one
+    uint64_t passes = 0;
+    size_t held_bytes = 0;     // the heap the last pass's folders held at its end
+  };
+  Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
+  Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,
+                         const ProgressFn& progress);
+  // One pass over events [1, until] for partitions [from, below); `below`
+  // comes down when the bound is reached.
+  Status bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
+                   BulkPass& pass);
+  // Writes each target's documents of [its below, below) and records its
+  // progress (the partitions below `below`, folded up to `last`).
+  Status bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                    const ProjectionCheckpoint& last, uint64_t below);
+  static void report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
+                          uint64_t from, uint64_t below);
   Status commit(std::vector<Target>& targets);
   // The memory the targets' documents take, estimated (see memory_bytes_max).
   static size_t held_bytes(const std::vector<Target>& targets);

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,13 +38,47 @@ struct ProjectionCheckpoint {
   friend bool operator==(const ProjectionCheckpoint&, const ProjectionCheckpoint&) = default;
 };
 
+// Accounts are split into partitions by a hash of their id
+// (account_partition()); a bulk load (a rebuild from event 1) folds and loads
+// them a range of partitions at a time.
+inline constexpr uint64_t kAccountPartitions = uint64_t{1} << 32;
+
+// How far a bulk load of a generation got: the documents of every account
+// whose partition is below `below` are folded up to `until` and loaded
+// (below == kAccountPartitions: every account). The generation's checkpoint
+// stays 0 until the engine commits `until` as its checkpoint, which ends the
+// bulk load.
+struct BulkProgress {
+  ProjectionCheckpoint until;
+  uint64_t below = 0;
+  friend bool operator==(const BulkProgress&, const BulkProgress&) = default;
+};
+
 struct Generation {
   uint64_t id = 0;  // unique in the store, increasing
   std::string projection;
   uint32_t version = 0;  // of the fold that built it
   GenerationRole role = GenerationRole::building;
   ProjectionCheckpoint checkpoint;
+  std::optional<BulkProgress> bulk;  // a bulk load under way (checkpoint 0)
   friend bool operator==(const Generation&, const Generation&) = default;
+};
+
+// Documents written into a generation in key order, as one unit (RocksDB:
+// an SST file, ingested). Not thread-safe. Destroyed without finish(),
+// nothing of it is loaded (its files are removed).
+class BulkLoad {
+ public:
+  virtual ~BulkLoad() = default;
+  // Adds a document. Keys must strictly increase: a key not above the last
+  // one is invalid_argument (and the load can then only be abandoned).
+  [[nodiscard]] virtual Status add(std::string_view key, std::string_view value) = 0;
+  // Makes the documents added visible in the generation (replacing any with
+  // the same keys), then records `progress` as the generation's bulk
+  // progress (synced). A crash between the two leaves the documents loaded
+  // under the old progress: a bulk load repeated over the same events writes
+  // the same documents, so that is harmless.
+  [[nodiscard]] virtual Status finish(const BulkProgress& progress) = 0;
 };
 
 struct DocumentWrite {
@@ -80,13 +115,18 @@ class ProjectionStore {
       uint64_t generation, std::string_view from,
       const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
 
-  // All or nothing. Every generation named must exist.
+  // All or nothing. Every generation named must exist. A checkpoint written
+  // ends its generation's bulk load (its bulk progress is removed).
   [[nodiscard]] virtual Status commit(std::span<const DocumentWrite> documents,
                                       std::span<const CheckpointWrite> checkpoints) = 0;
 
   // Makes `generation` its projection's live one and drops the live one it
   // replaces; a reader sees the old or the new, never a mixture.
   [[nodiscard]] virtual Status promote(uint64_t generation) = 0;
+
+  // A bulk load into `generation`, which must exist and not be live
+  // (invalid_argument) and must not be read or committed to meanwhile.
+  [[nodiscard]] virtual StatusOr<std::unique_ptr<BulkLoad>> bulk_load(uint64_t generation) = 0;
 
   // Removes a generation and its documents.
   [[nodiscard]] virtual Status drop(uint64_t generation) = 0;

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -69,6 +70,23 @@ bool decode_checkpoint(std::string_view v, ProjectionCheckpoint* c) {
   std::memcpy(c->hash.data(), v.data() + 8, 32);
   return true;
 }
+std::string encode_bulk(const BulkProgress& b) {
+  std::string v = encode_checkpoint(b.until);
+  put_be64(v, b.below);
+  return v;
+}
+bool decode_bulk(std::string_view v, BulkProgress* b) {
+  if (v.size() != 48 || !decode_checkpoint(v.substr(0, 40), &b->until)) return false;
+  b->below = get_be64(v.substr(40));
+  return b->below <= kAccountPartitions;
+}
+
+// Where bulk loads write their SST files before ingesting them: inside the
+// store's directory (so ingestion links them rather than copying), emptied
+// on every open for writing (files a crash left behind).
+std::filesystem::path bulk_dir(const std::string& store_path) {
+  return std::filesystem::path(store_path) / "bulk-load";
+}
 
 }  // namespace
 
@@ -89,6 +107,7 @@ class RocksDbProjectionStore::Impl {
   std::mutex resume_mu;
   std::chrono::steady_clock::time_point next_resume_at{};
   std::string last_failure;
+  std::atomic<uint64_t> bulk_files{0};  // names this process's bulk load files apart
 
   ~Impl() {
     if (!db) return;
@@ -122,6 +141,12 @@ class RocksDbProjectionStore::Impl {
       if (!s.ok() && !s.IsNotFound()) return Err{from_rocks(s, "reading a checkpoint")};
       if (s.ok() && !decode_checkpoint(ck, &g.checkpoint)) {
         return fail(StatusCode::corruption, "projection store: bad checkpoint of generation " + std::to_string(id));
+      }
+      std::string bulk;
+      s = db->Get(rocksdb::ReadOptions(), meta, id_key("bulk:", id), &bulk);
+      if (!s.ok() && !s.IsNotFound()) return Err{from_rocks(s, "reading a bulk load's progress")};
+      if (s.ok() && !decode_bulk(bulk, &g.bulk.emplace())) {
+        return fail(StatusCode::corruption, "projection store: bad bulk progress of generation " + std::to_string(id));
       }
       out.push_back(std::move(g));
     }
@@ -176,6 +201,7 @@ class RocksDbProjectionStore::Impl {
     rocksdb::WriteBatch batch;
     batch.Delete(meta, id_key("gen:", id));
     batch.Delete(meta, id_key("ckpt:", id));
+    batch.Delete(meta, id_key("bulk:", id));
     if (Status s = write_meta(batch); !s.ok()) return s;
     return drop_family(id);
   }
@@ -273,6 +299,8 @@ StatusOr<std::unique_ptr<RocksDbProjectionStore>> RocksDbProjectionStore::open(
   }
   if (!options.read_only) {
     if (Status g = impl->collect_garbage(); !g.ok()) return Err{g};
+    std::filesystem::remove_all(bulk_dir(options.path), ec);
+    if (ec) return fail(StatusCode::io_error, "removing " + bulk_dir(options.path).string() + ": " + ec.message());
   }
   return std::unique_ptr<RocksDbProjectionStore>(new RocksDbProjectionStore(std::move(impl)));
 }
@@ -299,7 +327,7 @@ StatusOr<Generation> RocksDbProjectionStore::create_generation(std::string_view 
   s = m.db->CreateColumnFamily(m.cf_options, family_name(id), &h);
   if (!s.ok()) return Err{from_rocks(s, "creating generation " + std::to_string(id))};
   m.families[id] = h;
-  Generation g{id, std::string(projection), version, role, {}};
+  Generation g{id, std::string(projection), version, role, {}, {}};
   rocksdb::WriteBatch batch;
   std::string next_value;
   put_be64(next_value, id + 1);
@@ -356,6 +384,7 @@ Status RocksDbProjectionStore::commit(std::span<const DocumentWrite> documents,
       return Status(StatusCode::not_found, "no projection generation " + std::to_string(c.generation));
     }
     batch.Put(m.meta, id_key("ckpt:", c.generation), encode_checkpoint(c.checkpoint));
+    batch.Delete(m.meta, id_key("bulk:", c.generation));
   }
   return m.write(rocksdb::WriteOptions(), batch, "writing projection documents");
 }
@@ -375,11 +404,13 @@ Status RocksDbProjectionStore::promote(uint64_t generation) {
   Generation now_live = *promoted;
   now_live.role = GenerationRole::live;
   batch.Put(m.meta, id_key("gen:", generation), encode_meta(now_live));
+  batch.Delete(m.meta, id_key("bulk:", generation));
   std::vector<uint64_t> replaced;
   for (const auto& g : *catalogue) {
     if (g.id != generation && g.role == GenerationRole::live && g.projection == promoted->projection) {
       batch.Delete(m.meta, id_key("gen:", g.id));
       batch.Delete(m.meta, id_key("ckpt:", g.id));
+      batch.Delete(m.meta, id_key("bulk:", g.id));
       replaced.push_back(g.id);
     }
   }
@@ -388,6 +419,88 @@ Status RocksDbProjectionStore::promote(uint64_t generation) {
     if (Status s = m.drop_family(id); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+// An SST file of sorted documents (rocksdb::SstFileWriter), ingested into the
+// generation's family by finish() (IngestExternalFile, the file moved in).
+class RocksDbBulkLoad final : public BulkLoad {
+ public:
+  RocksDbBulkLoad(RocksDbProjectionStore::Impl& store, uint64_t generation, std::filesystem::path file)
+      : store_(store), generation_(generation), file_(std::move(file)),
+        writer_(rocksdb::EnvOptions(), rocksdb::Options(rocksdb::DBOptions(), store.cf_options)) {}
+  ~RocksDbBulkLoad() override {
+    std::error_code ec;
+    std::filesystem::remove(file_, ec);  // ingested (moved) or abandoned
+  }
+
+  Status add(std::string_view key, std::string_view value) override {
+    if (!opened_) {
+      if (Status s = open(); !s.ok()) return s;
+    }
+    if (added_ > 0 && key <= std::string_view(last_key_)) {
+      return Status(StatusCode::invalid_argument, "bulk load: keys must increase");
+    }
+    last_key_.assign(key);
+    ++added_;
+    return from_rocks(writer_.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
+                      "writing a bulk load file");
+  }
+
+  Status finish(const BulkProgress& progress) override;
+
+ private:
+  Status open() {
+    std::error_code ec;
+    std::filesystem::create_directories(file_.parent_path(), ec);
+    if (ec) return Status(StatusCode::io_error, "creating " + file_.parent_path().string() + ": " + ec.message());
+    opened_ = true;
+    return from_rocks(writer_.Open(file_.string()), "creating a bulk load file");
+  }
+
+  RocksDbProjectionStore::Impl& store_;
+  const uint64_t generation_;
+  const std::filesystem::path file_;
+  rocksdb::SstFileWriter writer_;
+  bool opened_ = false;
+  uint64_t added_ = 0;
+  std::string last_key_;
+};
+
+Status RocksDbBulkLoad::finish(const BulkProgress& progress) {
+  if (added_ > 0) {
+    if (Status s = from_rocks(writer_.Finish(), "finishing a bulk load file"); !s.ok()) return s;
+  }
+  std::shared_lock lock(store_.mu);
+  rocksdb::ColumnFamilyHandle* h = store_.family(generation_);
+  if (h == nullptr) return Status(StatusCode::not_found, "no projection generation " + std::to_string(generation_));
+  if (added_ > 0) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;  // a hard link: the file is in the store's directory
+    Status s = from_rocks(store_.db->IngestExternalFile(h, {file_.string()}, ingest), "ingesting a bulk load file");
+    if (!s.ok()) return s;
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(store_.meta, id_key("bulk:", generation_), encode_bulk(progress));
+  return store_.write_meta(batch);
+}
+
+StatusOr<std::unique_ptr<BulkLoad>> RocksDbProjectionStore::bulk_load(uint64_t generation) {
+  Impl& m = *impl_;
+  if (Status s = m.refuse_read_only(); !s.ok()) return Err{s};
+  std::shared_lock lock(m.mu);
+  if (m.family(generation) == nullptr) {
+    return fail(StatusCode::not_found, "no projection generation " + std::to_string(generation));
+  }
+  auto catalogue = m.read_catalogue();
+  if (!catalogue.ok()) return Err{catalogue.error()};
+  for (const auto& g : *catalogue) {
+    if (g.id == generation && g.role == GenerationRole::live) {
+      return fail(StatusCode::invalid_argument, "a live generation is never bulk loaded");
+    }
+  }
+  const uint64_t n = m.bulk_files++;
+  const auto file = bulk_dir(m.options.path) / ("g" + std::to_string(generation) + "-" + std::to_string(n) + ".sst");
+  return std::unique_ptr<BulkLoad>(std::make_unique<RocksDbBulkLoad>(m, generation, file));
 }
 
 Status RocksDbProjectionStore::drop(uint64_t generation) {

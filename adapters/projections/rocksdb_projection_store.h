@@ -7,6 +7,7 @@
 // the default family holds the catalogue of generations:
 //   "gen:" id(8, big-endian)  -> projection '\0' version(4) role(1)
 //   "ckpt:" id(8)             -> seq(8) hash(32)
+//   "bulk:" id(8)             -> seq(8) hash(32) below(8): a bulk load's progress
 //   "next"                    -> next id(8)
 // commit() is one WriteBatch across the families (atomic, WAL, not synced: a
 // power cut may lose the last commits, never split one, and the log replays
@@ -17,7 +18,9 @@
 // tried at most once a second. RocksDB's info log goes to stderr
 // (errors), never into the store's directory. On open, families no generation
 // names (a crash between creating or dropping a family and recording it) and
-// scratch generations (an interrupted verify) are dropped.
+// scratch generations (an interrupted verify) are dropped, and so are the
+// files of unfinished bulk loads (<path>/bulk-load/: SST files written, then
+// ingested into a generation's family).
 //
 // One process opens the store for writing at a time (RocksDB's LOCK); open
 // fails with `unavailable` when another holds it. read_only opens may run
@@ -51,6 +54,7 @@ class RocksDbProjectionStore final : public ProjectionStore {
   Status commit(std::span<const DocumentWrite> documents,
                 std::span<const CheckpointWrite> checkpoints) override;
   Status promote(uint64_t generation) override;
+  StatusOr<std::unique_ptr<BulkLoad>> bulk_load(uint64_t generation) override;
   Status drop(uint64_t generation) override;
   StatusOr<uint64_t> size_bytes(uint64_t generation) override;
 

@@ -56,6 +56,20 @@ std::map<std::string, ProjectionStatus> status_by_name(ProjectionEngine& engine)
   return out;
 }
 
+class FailingLoad final : public BulkLoad {
+ public:
+  FailingLoad(std::unique_ptr<BulkLoad> inner, int& left) : inner_(std::move(inner)), left_(left) {}
+  Status add(std::string_view k, std::string_view v) override { return inner_->add(k, v); }
+  Status finish(const BulkProgress& p) override {
+    if (left_-- <= 0) return Status(StatusCode::io_error, "disk full (injected)");
+    return inner_->finish(p);
+  }
+
+ private:
+  std::unique_ptr<BulkLoad> inner_;
+  int& left_;
+};
+
 // A store that fails every commit after the first `commits_allowed` (more
 // may be allowed later), and counts the documents read.
 class FailingStore final : public ProjectionStore {
@@ -78,6 +92,12 @@ class FailingStore final : public ProjectionStore {
     return inner_.commit(d, c);
   }
   Status promote(uint64_t g) override { return inner_.promote(g); }
+  // A bulk load's finish() counts as a commit.
+  StatusOr<std::unique_ptr<BulkLoad>> bulk_load(uint64_t g) override {
+    auto inner = inner_.bulk_load(g);
+    if (!inner.ok()) return inner;
+    return std::unique_ptr<BulkLoad>(std::make_unique<FailingLoad>(std::move(*inner), left_));
+  }
   Status drop(uint64_t g) override { return inner_.drop(g); }
   StatusOr<uint64_t> size_bytes(uint64_t g) override { return inner_.size_bytes(g); }
   void allow(int commits) { left_ = commits; }
@@ -90,9 +110,11 @@ class FailingStore final : public ProjectionStore {
 };
 
 // A tiny memory bound (a few documents cached, commits whenever it is
-// reached) by default; a large one for commits only every 50 events.
+// reached) by default; a large one for commits only every 50 events. Built
+// by commits, not bulk loaded.
 ProjectionEngineOptions small_batches(size_t memory_bytes_max = 32000) {
   ProjectionEngineOptions o;
+  o.bulk_load = false;
   o.read_batch_events = 10;  // commits land on multiples of 10 (of 50 with a large memory bound)
   o.commit_every_events = 50;
   o.memory_bytes_max = memory_bytes_max;
@@ -154,9 +176,11 @@ TEST(ProjectionEngine, live_documents_are_kept_decoded_from_one_catch_up_to_the_
   fill(log, 100, 10);
   MemoryProjectionStore kept_store, plain_store;
   FailingStore kept_spy(kept_store, 1000), plain_spy(plain_store, 1000);
-  ProjectionEngineOptions none;
+  // Built by commits (a bulk-loaded generation starts with nothing cached).
+  ProjectionEngineOptions by_commits, none;
+  by_commits.bulk_load = none.bulk_load = false;
   none.kept_bytes_max = 0;
-  ProjectionEngine kept(kept_spy, log, all_stored_projections());
+  ProjectionEngine kept(kept_spy, log, all_stored_projections(), by_commits);
   ProjectionEngine plain(plain_spy, log, all_stored_projections(), none);
   for (int round = 0; round < 4; ++round) {
     ASSERT_TRUE(kept.catch_up({}).ok());
@@ -179,7 +203,9 @@ TEST(ProjectionEngine, a_catch_up_that_fails_drops_its_kept_documents) {
   fill(log, 60, 6);
   MemoryProjectionStore store, reference_store;
   FailingStore spy(store, 1);
-  ProjectionEngine engine(spy, log, all_stored_projections());
+  ProjectionEngineOptions by_commits;  // one commit builds all four projections
+  by_commits.bulk_load = false;
+  ProjectionEngine engine(spy, log, all_stored_projections(), by_commits);
   ASSERT_TRUE(engine.catch_up({}).ok());
   fill(log, 20, 6, "more-");
   // The fold changes the kept documents, then its commit fails: they hold
@@ -221,6 +247,40 @@ TEST(ProjectionEngine, an_interrupted_rebuild_resumes_from_its_checkpoint_and_le
   EXPECT_EQ(seen.back().done, 250u);
   auto done = status_by_name(first)["accounts"];
   EXPECT_EQ(done.live->id, mid.building->id);  // the resumed generation went live
+  EXPECT_FALSE(done.building);
+  EXPECT_EQ(live_documents(store), live_before);
+}
+
+// A bulk load stopped after some passes (a failed ingest, as a kill would
+// stop it) resumes from the partitions it loaded, reading the log only for
+// the rest; the live generation is untouched meanwhile.
+TEST(ProjectionEngine, an_interrupted_bulk_load_resumes_from_the_partitions_it_loaded) {
+  MemoryEventLog log;
+  fill(log, 200, 13);
+  MemoryProjectionStore store;
+  ProjectionEngine first(store, log, all_stored_projections());
+  ASSERT_TRUE(first.catch_up({}).ok());
+  const auto live_before = live_documents(store);
+  ProjectionEngineOptions tiny;
+  tiny.memory_bytes_max = 1;  // the narrowest ranges: kBulkPassesMax passes
+  FailingStore failing(store, 100);
+  ProjectionEngine broken(failing, log, all_stored_projections(), tiny);
+  Status s = broken.rebuild({"accounts"}, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("injected"), std::string::npos);
+  auto mid = status_by_name(first)["accounts"];
+  ASSERT_TRUE(mid.building && mid.building->bulk);
+  EXPECT_EQ(mid.building->bulk->below, 100 * (kAccountPartitions / kBulkPassesMax));
+  EXPECT_EQ(mid.building->bulk->until.seq, 400u);
+  EXPECT_EQ(mid.building->checkpoint.seq, 0u);
+  EXPECT_EQ(live_documents(store), live_before);  // readers saw nothing of it
+
+  uint64_t read = 0;
+  ProjectionEngine resumed(store, log, all_stored_projections(), tiny);
+  ASSERT_TRUE(resumed.rebuild({"accounts"}, [&](const ProjectionProgress& p) { read = p.done; }).ok());
+  EXPECT_EQ(read, (kBulkPassesMax - 100) * 400);  // the 156 passes left, not 256
+  auto done = status_by_name(first)["accounts"];
+  EXPECT_EQ(done.live->id, mid.building->id);
   EXPECT_FALSE(done.building);
   EXPECT_EQ(live_documents(store), live_before);
 }

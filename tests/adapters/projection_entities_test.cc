@@ -182,6 +182,56 @@ TEST(EntityDocuments, equal_the_whole_account_fold_and_its_views_for_random_ledg
   }
 }
 
+// Every document of every live generation, by projection and key.
+std::map<std::string, std::string> live_documents(ProjectionStore& store) {
+  std::map<std::string, std::string> out;
+  auto gens = store.generations();
+  EXPECT_TRUE(gens.ok());
+  for (const auto& g : *gens) {
+    if (g.role != GenerationRole::live) continue;
+    EXPECT_TRUE(store.scan(g.id, "", [&](std::string_view k, std::string_view v) {
+                       out[g.projection + "/" + std::string(k)] = std::string(v);
+                       return true;
+                     }).ok());
+  }
+  return out;
+}
+
+// A rebuild bulk loads its generations (accounts folded whole in memory, a
+// range of partitions per pass, written sorted at the end of each pass): in
+// one pass, or in the most passes a tiny bound gives, its documents equal
+// those the fold by commits writes event by event.
+TEST(EntityDocuments, a_bulk_load_in_one_pass_or_in_many_equals_the_fold_by_commits_for_random_ledgers) {
+  std::vector<std::string> accounts;
+  for (int i = 0; i < 40; ++i) accounts.push_back("acct-" + std::to_string(i));
+  for (uint64_t seed : {5u, 29u}) {
+    MemoryEventLog log;
+    RandomLedger ledger(seed, accounts);
+    append_all(log, ledger.next(3000));
+    MemoryProjectionStore by_commits;
+    ProjectionEngineOptions commits;
+    commits.bulk_load = false;
+    commits.commit_every_events = 500;
+    ASSERT_TRUE(ProjectionEngine(by_commits, log, all_stored_projections(), commits).catch_up({}).ok());
+    const auto expected = live_documents(by_commits);
+    ASSERT_GT(expected.size(), 400u);
+    for (size_t bound : {size_t{1} << 30, size_t{1}}) {
+      MemoryProjectionStore bulk;
+      ProjectionEngineOptions o;
+      o.memory_bytes_max = bound;
+      ProjectionEngine engine(bulk, log, all_stored_projections(), o);
+      uint64_t read = 0;
+      ASSERT_TRUE(engine.rebuild({}, [&](const ProjectionProgress& p) { read = p.done; }).ok());
+      EXPECT_EQ(live_documents(bulk), expected) << "seed " << seed << " bound " << bound;
+      // One pass under a large bound; the narrowest ranges under a tiny one.
+      EXPECT_EQ(read, bound == 1 ? 3000 * kBulkPassesMax : 3000u) << "seed " << seed;
+      auto status = engine.status();
+      ASSERT_TRUE(status.ok());
+      for (const auto& p : *status) EXPECT_EQ(p.state, "current") << p.name;
+    }
+  }
+}
+
 // The accounts projection with a retirement rule, as the domain's
 // retire_closed will give one: cancelled orders leave the state.
 struct RetiringAccounts : AccountsProjection {
@@ -246,6 +296,25 @@ TEST(EntityDocuments, a_retired_entity_keeps_its_last_document_in_the_archive_an
     EXPECT_EQ((*loaded)->orders.size(), 1u) << "the archive is not loaded into the present";
     EXPECT_EQ((*loaded)->users.size(), 1u);
   }
+  // A bulk load writes the same documents, the archive included.
+  std::map<std::string, std::string> folded;
+  ASSERT_TRUE(store.scan(g->id, "", [&](std::string_view k, std::string_view v) {
+                     folded.emplace(k, v);
+                     return true;
+                   }).ok());
+  auto bulk_gen = store.create_generation("accounts", 1, GenerationRole::building);
+  TypedBulkFolder<RetiringAccounts> bulk;
+  for (const RecordedEvent& e : events) ASSERT_TRUE(bulk.apply(e, 0, kAccountPartitions).ok());
+  auto load = store.bulk_load(bulk_gen->id);
+  ASSERT_TRUE(load.ok());
+  ASSERT_TRUE(bulk.write(**load).ok());
+  ASSERT_TRUE((*load)->finish(BulkProgress{{7, {}}, kAccountPartitions}).ok());
+  std::map<std::string, std::string> loaded_docs;
+  ASSERT_TRUE(store.scan(bulk_gen->id, "", [&](std::string_view k, std::string_view v) {
+                     loaded_docs.emplace(k, v);
+                     return true;
+                   }).ok());
+  EXPECT_EQ(loaded_docs, folded);
 }
 
 TEST(EntityDocuments, pages_neither_repeat_nor_skip_an_entity_while_events_are_appended_between_them) {

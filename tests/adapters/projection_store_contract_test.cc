@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 
@@ -155,6 +156,47 @@ TEST_P(ProjectionStoreContract, size_grows_with_documents) {
   EXPECT_GT(*store_->size_bytes(g.id), empty + 100 * 200 / 4);  // compressed on disk, whole in memory
 }
 
+TEST_P(ProjectionStoreContract, a_bulk_load_shows_its_documents_and_progress_only_once_finished) {
+  Generation g = create("accounts");
+  std::vector<DocumentWrite> earlier{{g.id, "b", "old"}};
+  ASSERT_TRUE(store_->commit(earlier, {}).ok());
+  auto load = store_->bulk_load(g.id);
+  ASSERT_TRUE(load.ok()) << load.error().to_string();
+  ASSERT_TRUE((*load)->add("a", "1").ok());
+  ASSERT_TRUE((*load)->add("b", "2").ok());
+  EXPECT_FALSE(get(g.id, "a")) << "nothing is visible before finish()";
+  const BulkProgress progress{checkpoint(9), kAccountPartitions / 4};
+  ASSERT_TRUE((*load)->finish(progress).ok());
+  EXPECT_EQ(get(g.id, "a"), "1");
+  EXPECT_EQ(get(g.id, "b"), "2") << "a loaded document replaces the stored one";
+  auto all = store_->generations();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].bulk, progress);
+  EXPECT_EQ((*all)[0].checkpoint.seq, 0u);
+  // A checkpoint ends the bulk load.
+  std::vector<CheckpointWrite> cps{{g.id, checkpoint(9)}};
+  ASSERT_TRUE(store_->commit({}, cps).ok());
+  EXPECT_FALSE((*store_->generations())[0].bulk);
+}
+
+TEST_P(ProjectionStoreContract, a_bulk_load_refuses_keys_out_of_order_and_an_abandoned_one_loads_nothing) {
+  Generation g = create("accounts");
+  {
+    auto load = store_->bulk_load(g.id);
+    ASSERT_TRUE(load.ok());
+    ASSERT_TRUE((*load)->add("b", "1").ok());
+    Status s = (*load)->add("a", "2");
+    EXPECT_EQ(s.code(), StatusCode::invalid_argument);
+    EXPECT_EQ((*load)->add("b", "3").code(), StatusCode::invalid_argument) << "a repeated key";
+  }  // abandoned
+  EXPECT_FALSE(get(g.id, "b"));
+  EXPECT_FALSE((*store_->generations())[0].bulk);
+  EXPECT_EQ(store_->bulk_load(g.id + 100).error().code(), StatusCode::not_found);
+  ASSERT_TRUE(store_->promote(g.id).ok());
+  EXPECT_EQ(store_->bulk_load(g.id).error().code(), StatusCode::invalid_argument) << "a live generation";
+}
+
 INSTANTIATE_TEST_SUITE_P(
     All, ProjectionStoreContract,
     ::testing::Values(Impl{"memory", [](const std::string&) -> std::unique_ptr<ProjectionStore> {
@@ -185,6 +227,35 @@ TEST(RocksDbProjectionStore, generations_documents_and_checkpoints_survive_reope
   EXPECT_EQ(**store->get(g.id, "contoso"), "doc");
   // Ids are never reused.
   EXPECT_GT(store->create_generation("accounts", 3, GenerationRole::building)->id, g.id);
+}
+
+// A bulk load's file, written but not ingested when the process died, is
+// removed on the next open; the progress of a finished one survives it.
+TEST(RocksDbProjectionStore, bulk_progress_survives_reopen_and_unfinished_load_files_are_removed) {
+  testing::TempDir dir;
+  Generation g;
+  const BulkProgress progress{checkpoint(5), kAccountPartitions / 2};
+  {
+    auto store = open_rocks(dir.path());
+    g = *store->create_generation("accounts", 1, GenerationRole::building);
+    auto done = store->bulk_load(g.id);
+    ASSERT_TRUE((*done)->add("a", "1").ok());
+    ASSERT_TRUE((*done)->finish(progress).ok());
+    auto unfinished = store->bulk_load(g.id);
+    ASSERT_TRUE((*unfinished)->add("z", "2").ok());
+    // A crash here leaves its file behind: copied before the load is abandoned.
+    for (const auto& f : std::filesystem::directory_iterator(std::filesystem::path(dir.path()) / "bulk-load")) {
+      std::filesystem::copy_file(f.path(), f.path().string() + ".left");
+    }
+  }
+  EXPECT_FALSE(std::filesystem::is_empty(std::filesystem::path(dir.path()) / "bulk-load"));
+  auto store = open_rocks(dir.path());
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir.path()) / "bulk-load"));
+  auto all = store->generations();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].bulk, progress);
+  EXPECT_EQ(**store->get(g.id, "a"), "1");
+  EXPECT_FALSE(store->get(g.id, "z")->has_value());
 }
 
 TEST(RocksDbProjectionStore, an_interrupted_verify_leaves_no_scratch_generation_after_reopen) {

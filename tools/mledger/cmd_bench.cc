@@ -52,8 +52,10 @@ replay: reads every event of the ledger at DIR back in order, decodes it,
   thread, decoding on another.
 rebuild: builds every projection of the ledger at DIR from event 1 into a
   new, empty projection store beside it (removed afterwards) and reports
-  events/s and the process's peak resident memory. --memory-mib: the fold's
-  memory bound, as `mledger projections rebuild --memory-mib` (default 1024).
+  events/s and the process's peak resident memory (a bulk load: passes over
+  the log, each a range of accounts folded in memory and ingested as SST
+  files). --memory-mib: the fold's memory bound, as `mledger projections
+  rebuild --memory-mib` (default 1024).
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.

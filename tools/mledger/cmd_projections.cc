@@ -45,7 +45,11 @@ N events (--checkpoint-every, default 1000000) and whenever the documents
 they hold (cached and changed, all projections together) reach M MiB
 (--memory-mib, 16 to 65536, default 1024): a killed fold repeats at most that
 much, and a fold's memory stays about M MiB plus RocksDB's buffers, however
-long the log.
+long the log. A generation built from event 1 (rebuild, verify, a missing
+projection) is bulk loaded instead: passes over the log, each folding the
+accounts of a range of partitions whose heap fits M MiB, then writing their
+documents into an SST file that is ingested; a killed one resumes from the
+partitions it loaded.
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
 while a server or another rebuild holds them. Commands appended meanwhile
@@ -58,11 +62,20 @@ int failure(const char* what, const Status& s) {
   return s.code() == StatusCode::invalid_argument ? kExitUsage : kExitFailure;
 }
 
+// The share of accounts a bulk load has loaded, 0 to 1.
+double loaded_share(const BulkProgress& b) {
+  return static_cast<double>(b.below) / static_cast<double>(kAccountPartitions);
+}
+
 nlohmann::json generation_json(const Generation& g) {
-  return {{"generation", g.id},
-          {"version", g.version},
-          {"checkpoint_seq", g.checkpoint.seq},
-          {"checkpoint_hash", to_hex(g.checkpoint.hash)}};
+  nlohmann::json j = {{"generation", g.id},
+                      {"version", g.version},
+                      {"checkpoint_seq", g.checkpoint.seq},
+                      {"checkpoint_hash", to_hex(g.checkpoint.hash)}};
+  if (g.bulk) {
+    j["bulk_load"] = {{"until_seq", g.bulk->until.seq}, {"accounts_loaded_share", loaded_share(*g.bulk)}};
+  }
+  return j;
 }
 
 int print_status(ReadSide& rs, bool as_json, bool brief) {
@@ -96,10 +109,15 @@ int print_status(ReadSide& rs, bool as_json, bool brief) {
       std::printf("%-10s %-8u %s\n", p.name.c_str(), p.version, gen.c_str());
       continue;
     }
-    const std::string rebuild =
-        p.building ? "generation " + std::to_string(p.building->id) + " at " +
-                         std::to_string(p.building->checkpoint.seq)
-                   : "-";
+    std::string rebuild = "-";
+    if (p.building && p.building->bulk) {
+      char share[32];
+      std::snprintf(share, sizeof share, "%.1f%%", 100 * loaded_share(*p.building->bulk));
+      rebuild = "generation " + std::to_string(p.building->id) + " bulk loading: " + share + " of accounts to " +
+                std::to_string(p.building->bulk->until.seq);
+    } else if (p.building) {
+      rebuild = "generation " + std::to_string(p.building->id) + " at " + std::to_string(p.building->checkpoint.seq);
+    }
     std::printf("%-10s %-8u %-8s %12llu %10llu %12llu  %s\n", p.name.c_str(), p.version,
                 p.state.c_str(), static_cast<unsigned long long>(p.live ? p.live->checkpoint.seq : 0),
                 static_cast<unsigned long long>(p.lag), static_cast<unsigned long long>(p.size_bytes),

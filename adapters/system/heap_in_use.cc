@@ -1,0 +1,46 @@
+#include "adapters/system/heap_in_use.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+
+#include <cstdint>
+
+namespace mledger {
+
+namespace {
+
+using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+
+// jemalloc's mallctl when it is loaded (looked up once), else nullptr.
+Mallctl jemalloc_mallctl() {
+  static const Mallctl found = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  return found;
+}
+
+}  // namespace
+
+size_t heap_in_use_bytes() {
+  if (Mallctl mallctl = jemalloc_mallctl()) {
+    uint64_t epoch = 1;
+    size_t epoch_size = sizeof epoch;
+    (void)mallctl("epoch", &epoch, &epoch_size, &epoch, epoch_size);  // refresh the statistics
+    size_t allocated = 0;
+    size_t allocated_size = sizeof allocated;
+    if (mallctl("stats.allocated", &allocated, &allocated_size, nullptr, 0) == 0) return allocated;
+  }
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+int64_t thread_heap_net_bytes() {
+  Mallctl mallctl = jemalloc_mallctl();
+  if (mallctl == nullptr) return 0;
+  uint64_t allocated = 0, freed = 0;
+  size_t size = sizeof(uint64_t);
+  if (mallctl("thread.allocated", &allocated, &size, nullptr, 0) != 0) return 0;
+  size = sizeof(uint64_t);
+  if (mallctl("thread.deallocated", &freed, &size, nullptr, 0) != 0) return 0;
+  return static_cast<int64_t>(allocated - freed);
+}
+
+}  // namespace mledger
