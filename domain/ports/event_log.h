@@ -170,9 +170,10 @@ class EventLog {
   // i is the chain hash of event i + 1, maintained in the same atomic write
   // as the events. tree_size() is the number of events it covers (digest().seq
   // once built; a ledger from before the tree is built when a writer opens
-  // it). tree_node() is the stored hash of complete subtree (level, index):
-  // the 2^level leaves from index * 2^level on; not_found when that subtree
-  // is not complete within tree_size().
+  // it). tree_node() is the hash of complete subtree (level, index): the
+  // 2^level leaves from index * 2^level on (an implementation may store only
+  // some levels and compute the others from the events' chain hashes);
+  // not_found when that subtree is not complete within tree_size().
   [[nodiscard]] virtual StatusOr<uint64_t> tree_size() = 0;
   [[nodiscard]] virtual StatusOr<Hash256> tree_node(unsigned level, uint64_t index) = 0;
 };
