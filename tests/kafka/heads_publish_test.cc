@@ -30,16 +30,7 @@ namespace {
 using Json = nlohmann::json;
 
 std::vector<KafkaRecord> read_heads(const std::string& brokers, const std::string& prefix) {
-  KafkaReaderOptions o;
-  o.brokers = brokers;
-  o.topics = {tree_heads_topic(prefix)};
-  std::vector<KafkaRecord> out;
-  auto reader = KafkaReader::open(o);
-  EXPECT_TRUE(reader.ok()) << (reader.ok() ? "" : reader.error().to_string());
-  if (!reader.ok()) return out;
-  Status s = (*reader)->read_to_end(120000, [&](KafkaRecord&& r) { out.push_back(std::move(r)); });
-  EXPECT_TRUE(s.ok()) << s.to_string();
-  return out;
+  return read_topics(brokers, {tree_heads_topic(prefix)});
 }
 
 // The committed events' seqs 1..n with none missing: n (0 when none).

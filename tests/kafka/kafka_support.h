@@ -109,11 +109,12 @@ inline std::string unique_prefix(const std::string& name) {
 }
 
 // Reads every event topic of `prefix` to its end with read_committed.
-inline std::vector<KafkaRecord> read_all(const std::string& brokers, const std::string& prefix,
-                                         bool read_committed = true) {
+// Every record of `topics` up to their ends (a test failure when they cannot be read).
+inline std::vector<KafkaRecord> read_topics(const std::string& brokers, std::vector<std::string> topics,
+                                            bool read_committed = true) {
   KafkaReaderOptions o;
   o.brokers = brokers;
-  o.topics = event_topics(prefix);
+  o.topics = std::move(topics);
   o.read_committed = read_committed;
   std::vector<KafkaRecord> out;
   auto reader = KafkaReader::open(o);
@@ -122,6 +123,11 @@ inline std::vector<KafkaRecord> read_all(const std::string& brokers, const std::
   Status s = (*reader)->read_to_end(120000, [&](KafkaRecord&& r) { out.push_back(std::move(r)); });
   EXPECT_TRUE(s.ok()) << s.to_string();
   return out;
+}
+
+inline std::vector<KafkaRecord> read_all(const std::string& brokers, const std::string& prefix,
+                                         bool read_committed = true) {
+  return read_topics(brokers, event_topics(prefix), read_committed);
 }
 
 inline std::unique_ptr<RocksDbEventLog> open_ledger(const std::string& dir) {
