@@ -65,6 +65,23 @@ class NamePrefix final : public rocksdb::SliceTransform {
   }
 };
 
+// One prefix for every key of a family whose keys arrive in ascending order
+// (`events`: seq): the memtable inserts each key next to the last one (its
+// insert hint) instead of searching its skip list from the top.
+class WholeFamily final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "mledger.WholeFamily"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return rocksdb::Slice(key.data(), 0); }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
+// The writer's stream heads, looked up by a string_view without a copy.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StreamHeads = std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>>;
+
 std::string watermark_path(const std::string& dir) {
   return (std::filesystem::path(dir) / HeadWatermark::kFileName).string();
 }
@@ -93,7 +110,7 @@ class RocksDbEventLog::Impl {
   std::shared_ptr<InfoLog> info_log;
 
   // Writer-only state (append_batch has one caller at a time).
-  std::unordered_map<std::string, uint64_t> stream_cache;
+  StreamHeads stream_cache;
   std::unique_ptr<HeadWatermark> watermark;  // primary instances only
   std::optional<LogDigest> acked_head;        // the watermark as last read or advanced (head_mu)
   bool write_failed = false;
@@ -325,10 +342,16 @@ class RocksDbEventLog::Impl {
     small_options.write_buffer_size = 16 << 20;
     rocksdb::ColumnFamilyOptions index_options = small_options;
     index_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
+    // Events arrive in seq order: each goes next to the last. Measured with
+    // `perf record` on `mledger bench append`: the writer spent about a
+    // third of its time inserting into memtables.
+    rocksdb::ColumnFamilyOptions event_options = cf_options;
+    event_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<WholeFamily>();
     std::vector<rocksdb::ColumnFamilyDescriptor> out;
     for (int f = 0; f < kFamilyCount; ++f) {
       out.emplace_back(kFamilies[f], f == kStreams || f == kByAccount ? index_options
                                      : f == kCommands                ? small_options
+                                     : f == kEvents                  ? event_options
                                                                      : cf_options);
     }
     return out;
@@ -757,7 +780,7 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     head = m.head;
   }
   auto version_of = [&](std::string_view stream) -> StatusOr<uint64_t> {
-    if (auto it = m.stream_cache.find(std::string(stream)); it != m.stream_cache.end()) {
+    if (auto it = m.stream_cache.find(stream); it != m.stream_cache.end()) {
       return it->second;
     }
     return m.version_from_disk(stream);
