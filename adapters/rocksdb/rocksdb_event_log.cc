@@ -65,16 +65,6 @@ class NamePrefix final : public rocksdb::SliceTransform {
   }
 };
 
-// One prefix for every key of a family whose keys arrive in ascending order
-// (`events`: seq): the memtable inserts each key next to the last one (its
-// insert hint) instead of searching its skip list from the top.
-class WholeFamily final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "mledger.WholeFamily"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return rocksdb::Slice(key.data(), 0); }
-  bool InDomain(const rocksdb::Slice&) const override { return true; }
-};
-
 // The writer's stream heads, looked up by a string_view without a copy.
 struct StringHash {
   using is_transparent = void;
@@ -342,16 +332,10 @@ class RocksDbEventLog::Impl {
     small_options.write_buffer_size = 16 << 20;
     rocksdb::ColumnFamilyOptions index_options = small_options;
     index_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<NamePrefix>();
-    // Events arrive in seq order: each goes next to the last. Measured with
-    // `perf record` on `mledger bench append`: the writer spent about a
-    // third of its time inserting into memtables.
-    rocksdb::ColumnFamilyOptions event_options = cf_options;
-    event_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<WholeFamily>();
     std::vector<rocksdb::ColumnFamilyDescriptor> out;
     for (int f = 0; f < kFamilyCount; ++f) {
       out.emplace_back(kFamilies[f], f == kStreams || f == kByAccount ? index_options
                                      : f == kCommands                ? small_options
-                                     : f == kEvents                  ? event_options
                                                                      : cf_options);
     }
     return out;
