@@ -226,9 +226,12 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
   for (const auto& b : group) from = std::min(from, b.below);
   uint64_t width = kAccountPartitions - from;  // the first pass tries every account left
   BulkPass pass{phase, progress, std::chrono::steady_clock::now(), 0, 0};
+  std::set<std::string> rest;  // the accounts of partitions the passes so far left
   while (from < kAccountPartitions) {
     uint64_t below = std::min(kAccountPartitions, from + width);
-    if (Status s = bulk_pass(group, until, from, below, pass); !s.ok()) return s;
+    Status s = pass.passes == 0 ? bulk_pass(group, until, from, below, pass, rest)
+                                : bulk_account_pass(group, until, from, below, pass, rest);
+    if (!s.ok()) return s;
     // The next pass: as many partitions as fit the bound at this pass's
     // memory per partition (at most four times as many).
     const double fit = kBulkFill * static_cast<double>(options_.memory_bytes_max) /
@@ -241,9 +244,9 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
 }
 
 Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from,
-                                   uint64_t& below, BulkPass& pass) {
-  std::vector<std::unique_ptr<BulkFolder>> folders;
-  for (auto& b : group) folders.push_back(b.below < below ? b.target->projection->bulk_folder() : nullptr);
+                                   uint64_t& below, BulkPass& pass, std::set<std::string>& rest) {
+  std::vector<std::unique_ptr<BulkFolder>> folders;  // each also names the accounts left for later passes
+  for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
   const size_t heap_before = heap_in_use_bytes();
   ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
   auto last_report = std::chrono::steady_clock::now();
@@ -266,8 +269,10 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
         return Status(StatusCode::corruption, "expected event " + std::to_string(seq) + ", read " + std::to_string(e.seq));
       }
       for (size_t i = 0; i < group.size(); ++i) {
-        if (folders[i] == nullptr) continue;
-        if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
+        if (group[i].below < below) {
+          if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
+        }
+        if (below < kAccountPartitions) folders[i]->accounts_from(e, std::max(below, group[i].below), rest);
       }
       last = ProjectionCheckpoint{e.seq, e.hash};
       ++seq;
@@ -281,7 +286,8 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
                                                  static_cast<double>(options_.memory_bytes_max) / projected);
       below = from + std::clamp(fitting, kWidthMin, (below - from) / 2);
       for (auto& f : folders) {
-        if (f != nullptr) f->forget_from(below);
+        f->held_from(below, rest);
+        f->forget_from(below);
       }
     }
     const auto now = std::chrono::steady_clock::now();
@@ -297,11 +303,95 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   return Status::Ok();
 }
 
+Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from,
+                                           uint64_t& below, BulkPass& pass, std::set<std::string>& rest) {
+  std::vector<std::unique_ptr<BulkFolder>> folders;
+  for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
+  auto at_until = log_.read_global(until, 1);  // the checkpoint the pass's documents record
+  if (!at_until.ok()) return at_until.error();
+  if (at_until->size() != 1 || (*at_until)[0].seq != until) {
+    return Status(StatusCode::corruption, "the log has no event " + std::to_string(until) + " to load up to");
+  }
+  const ProjectionCheckpoint last{until, (*at_until)[0].hash};
+  const size_t heap_before = heap_in_use_bytes();
+  auto held_bytes = [&] {
+    const size_t now = heap_in_use_bytes();
+    return now > heap_before ? now - heap_before : size_t{0};
+  };
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
+  auto last_report = std::chrono::steady_clock::now();
+  uint64_t read = 0, visited = 0;
+  for (const std::string& account : rest) {
+    const uint64_t partition = account_partition(account);
+    if (partition < from || partition >= below) continue;
+    auto events = fold_account_events(group, folders, account, partition, until);
+    if (!events.ok()) return events.error();
+    read += *events;
+    ++visited;
+    // Over the bound: keep half the partitions (the rest are read again next pass).
+    for (size_t held = held_bytes(); below - from > kWidthMin && held > options_.memory_bytes_max;
+         held = held_bytes()) {
+      below = from + std::max(kWidthMin, (below - from) / 2);
+      for (auto& f : folders) f->forget_from(below);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
+      last_report = now;
+      report_accounts(pass, p, read, visited, rest.size());
+    }
+  }
+  pass.held_bytes = held_bytes();
+  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  pass.events_read += read;
+  pass.account_events_read += read;
+  pass.accounts_read += visited;
+  std::erase_if(rest, [&](const std::string& id) { return account_partition(id) < below; });
+  report_accounts(pass, p, 0, 0, rest.size());
+  return Status::Ok();
+}
+
+StatusOr<uint64_t> ProjectionEngine::fold_account_events(std::vector<BulkTarget>& group,
+                                                         std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                                         const std::string& account, uint64_t partition,
+                                                         uint64_t until) {
+  constexpr size_t kChunk = 4096;
+  uint64_t read = 0;
+  for (uint64_t next = 1; next <= until;) {
+    auto events = log_.read_account(account, next, kChunk);
+    if (!events.ok()) return Err{events.error()};
+    for (const RecordedEvent& e : *events) {
+      if (e.seq > until) return read;
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (partition < group[i].below) continue;  // loaded by an earlier run
+        if (Status s = folders[i]->apply_to(e, account); !s.ok()) return Err{s};
+      }
+      next = e.seq + 1;
+      ++read;
+    }
+    if (events->size() < kChunk) break;
+  }
+  return read;
+}
+
+// Progress of the account passes: the events read so far, and as many again
+// per account left as the accounts read so far took on average.
+void ProjectionEngine::report_accounts(const BulkPass& pass, ProjectionProgress& p, uint64_t read,
+                                       uint64_t visited, size_t accounts_left) {
+  if (!pass.progress) return;
+  const uint64_t accounts = pass.accounts_read + visited;
+  const double per_account =
+      accounts == 0 ? 0 : static_cast<double>(pass.account_events_read + read) / static_cast<double>(accounts);
+  p.done = pass.events_read + read;
+  p.total = p.done + static_cast<uint64_t>(per_account * static_cast<double>(accounts_left - visited));
+  p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass.start).count();
+  pass.progress(p);
+}
+
 Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                                     const ProjectionCheckpoint& last, uint64_t below) {
   for (size_t i = 0; i < group.size(); ++i) {
     BulkTarget& b = group[i];
-    if (folders[i] == nullptr || b.below >= below) continue;  // nothing of its left in this range
+    if (b.below >= below) continue;  // nothing of its left in this range
     if (b.until.seq != 0 && b.until != last) {
       return Status(StatusCode::corruption, "the log's event " + std::to_string(last.seq) +
                                                 " changed under a bulk load; rebuild again");
@@ -317,14 +407,15 @@ Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<
   return Status::Ok();
 }
 
-// Progress over all passes: the events read so far, of as many passes as the
-// partitions left need at this pass's width.
+// Progress of the first pass: the events read so far, of the log and of the
+// accounts left after it (about as many events again as their share).
 void ProjectionEngine::report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
                                    uint64_t from, uint64_t below) {
   if (!pass.progress) return;
-  const double passes_left = static_cast<double>(kAccountPartitions - from) / static_cast<double>(below - from);
+  const double share_left = static_cast<double>(kAccountPartitions - below) /
+                            static_cast<double>(kAccountPartitions - from);
   p.done = pass.events_read + read;
-  p.total = pass.events_read + static_cast<uint64_t>(passes_left * static_cast<double>(until));
+  p.total = pass.events_read + until + static_cast<uint64_t>(share_left * static_cast<double>(until));
   p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass.start).count();
   pass.progress(p);
 }

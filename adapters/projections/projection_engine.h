@@ -39,6 +39,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,17 +77,18 @@ struct ProjectionEngineOptions {
   // missing projection) is bulk loaded: folded in memory a range of account
   // partitions at a time, each range's documents written sorted and loaded
   // at once (ProjectionStore::bulk_load). Its memory bound is
-  // memory_bytes_max of heap grown (glibc's count) during a pass: reaching
-  // it halves the pass's range of partitions, down to
-  // kAccountPartitions / kBulkPassesMax. false: built by commits like a
-  // catch-up (for tests and comparison).
+  // memory_bytes_max of heap grown (the allocator's count) during a pass:
+  // reaching it narrows the pass's range of partitions, down to
+  // kAccountPartitions / kBulkPassesMax. The first pass reads the log in
+  // order; the later ones read only their accounts' events (by the account
+  // index). false: built by commits like a catch-up (for tests and comparison).
   bool bulk_load = true;
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
   std::function<Status()> refresh_log;
 };
 
-// A bulk load reads the log at most this many times (its narrowest range of
+// A bulk load makes at most this many passes (its narrowest range of
 // partitions is kAccountPartitions / kBulkPassesMax, held whatever it takes).
 inline constexpr uint64_t kBulkPassesMax = 256;
 
@@ -169,20 +171,35 @@ class ProjectionEngine {
     uint64_t events_read = 0;  // by the passes before this one
     uint64_t passes = 0;
     size_t held_bytes = 0;     // the heap the last pass's folders held at its end
+    uint64_t accounts_read = 0;        // by the account passes before this one
+    uint64_t account_events_read = 0;  // by the account passes before this one
   };
   Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,
                          const ProgressFn& progress);
-  // One pass over events [1, until] for partitions [from, below); `below`
-  // comes down when the bound is reached.
+  // The first pass: reads events [1, until] in order and folds partitions
+  // [from, below); `below` comes down when the bound is reached. Adds to
+  // `rest` every account of a partition at or above the final `below`.
   Status bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
-                   BulkPass& pass);
+                   BulkPass& pass, std::set<std::string>& rest);
+  // Each later pass: folds the accounts of `rest` in partitions [from, below)
+  // from their own events (the log's account index), so the log is read
+  // once in all, whatever the number of passes; removes them from `rest`.
+  Status bulk_account_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
+                           BulkPass& pass, std::set<std::string>& rest);
+  // Folds `account`'s events [1, until] into the folders of the targets that
+  // have not loaded its partition; the number of events read.
+  StatusOr<uint64_t> fold_account_events(std::vector<BulkTarget>& group,
+                                         std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                         const std::string& account, uint64_t partition, uint64_t until);
   // Writes each target's documents of [its below, below) and records its
   // progress (the partitions below `below`, folded up to `last`).
   Status bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                     const ProjectionCheckpoint& last, uint64_t below);
   static void report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
                           uint64_t from, uint64_t below);
+  static void report_accounts(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t visited,
+                              size_t accounts_left);
   Status commit(std::vector<Target>& targets);
   // The memory the targets' documents take, estimated (see memory_bytes_max).
   static size_t held_bytes(const std::vector<Target>& targets);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <map>
+#include <set>
 #include <optional>
 #include <vector>
 #include <algorithm>
@@ -70,6 +71,14 @@ class BulkFolder {
   // partition is in [from, below). invalid_argument for an account id no key
   // can hold.
   [[nodiscard]] virtual Status apply(const RecordedEvent& event, uint64_t from, uint64_t below) = 0;
+  // Folds the event into `account`'s documents if the event names it (an
+  // account's events read from the log's account index: the index may list
+  // an event under accounts this projection does not fold it into).
+  [[nodiscard]] virtual Status apply_to(const RecordedEvent& event, const std::string& account) = 0;
+  // Adds to `out` the accounts the event names whose partition is `from` or above.
+  virtual void accounts_from(const RecordedEvent& event, uint64_t from, std::set<std::string>& out) = 0;
+  // Adds to `out` the held accounts whose partition is `from` or above.
+  virtual void held_from(uint64_t from, std::set<std::string>& out) const = 0;
   // Forgets the accounts whose partition is `below` or above.
   virtual void forget_from(uint64_t below) = 0;
   // Adds every held account's documents to `load` in key order and forgets
@@ -288,17 +297,30 @@ class TypedBulkFolder final : public BulkFolder {
       if (std::find(ids_.begin(), first, id) != first) continue;
       const uint64_t partition = account_partition(id);
       if (partition < from || partition >= below) continue;
-      auto it = accounts_.find(id);
-      if (it == accounts_.end()) {
-        if (Status s = entity::check_account_id(id); !s.ok()) return s;
-        it = accounts_.emplace(id, Account{}).first;
-      }
-      P::apply(it->second.doc, id, event);
-      if constexpr (requires(typename P::Doc d, std::vector<projections::EntityRef> r) { P::retired(d, event, r); }) {
-        retire(it->second, id, event);
-      }
+      if (Status s = fold_into(id, event); !s.ok()) return s;
     }
     return Status::Ok();
+  }
+
+  Status apply_to(const RecordedEvent& event, const std::string& account) override {
+    ids_.clear();
+    P::documents_of(event, ids_);
+    if (std::find(ids_.begin(), ids_.end(), account) == ids_.end()) return Status::Ok();
+    return fold_into(account, event);
+  }
+
+  void accounts_from(const RecordedEvent& event, uint64_t from, std::set<std::string>& out) override {
+    ids_.clear();
+    P::documents_of(event, ids_);
+    for (std::string& id : ids_) {
+      if (account_partition(id) >= from) out.insert(std::move(id));
+    }
+  }
+
+  void held_from(uint64_t from, std::set<std::string>& out) const override {
+    for (const auto& [id, a] : accounts_) {
+      if (account_partition(id) >= from) out.insert(id);
+    }
   }
 
   void forget_from(uint64_t below) override {
@@ -339,6 +361,19 @@ class TypedBulkFolder final : public BulkFolder {
     typename P::Doc doc{};
     std::map<std::string, std::string> archive;  // archive key -> last document
   };
+
+  Status fold_into(const std::string& id, const RecordedEvent& event) {
+    auto it = accounts_.find(id);
+    if (it == accounts_.end()) {
+      if (Status s = entity::check_account_id(id); !s.ok()) return s;
+      it = accounts_.emplace(id, Account{}).first;
+    }
+    P::apply(it->second.doc, id, event);
+    if constexpr (requires(typename P::Doc d, std::vector<projections::EntityRef> r) { P::retired(d, event, r); }) {
+      retire(it->second, id, event);
+    }
+    return Status::Ok();
+  }
 
   void retire(Account& a, const std::string& id, const RecordedEvent& event) {
     typename P::Doc before = a.doc;
