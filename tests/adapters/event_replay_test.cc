@@ -161,8 +161,8 @@ TEST_P(EventReplay, R_LED_01_damage_is_named_after_every_event_before_it) {
 INSTANTIATE_TEST_SUITE_P(Hashing, EventReplay,
                          ::testing::Values(ReplayLimits::Hashing::balanced, ReplayLimits::Hashing::on_reader,
                                            ReplayLimits::Hashing::on_decoder),
-                         [](const ::testing::TestParamInfo<ReplayLimits::Hashing>& info) {
-                           switch (info.param) {
+                         [](const ::testing::TestParamInfo<ReplayLimits::Hashing>& hashing) {
+                           switch (hashing.param) {
                              case ReplayLimits::Hashing::balanced: return std::string("balanced");
                              case ReplayLimits::Hashing::on_reader: return std::string("on_reader");
                              case ReplayLimits::Hashing::on_decoder: return std::string("on_decoder");
