@@ -380,13 +380,14 @@ void Api::handle_later(HttpRequest& request, const Reply& reply) {
       return answered_by(*s, commands_answer(s->route, *read, results, start));
     });
   }
-  // One command: decided here, answered from the writer's thread once its
-  // events are durable; the worker goes on to the next request.
+  // One command: decided here, completed by the writer's thread once its
+  // events are durable and answered (the JSON made) on the event loop; the
+  // worker goes on to the next request.
   auto body = std::make_shared<CommandsBody>(std::move(read.value()));
   auto command = std::shared_ptr<const Command>(body, &body->commands[0].command);
   parts_.ledger.execute_then(command, body->commands[0].digest, reply.defer,
                              [this, s, body, reply, start](StatusOr<CommandResult> result) {
-                               reply.answer([&] {
+                               reply.answer_on_loop([this, s, body, start, result = std::move(result)]() mutable {
                                  std::vector<StatusOr<CommandResult>> results;
                                  results.push_back(std::move(result));
                                  return answered_by(*s, commands_answer(s->route, *body, results, start));

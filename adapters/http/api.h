@@ -84,8 +84,9 @@ class Api final : public HttpHandler {
 
   std::optional<HttpResponse> screen(HttpRequest& request) override;
   HttpResponse handle(HttpRequest& request) override;
-  // A single command is decided on the worker and answered from the writer's
-  // thread once durable; every other request as handle().
+  // A single command is decided on the worker, completed by the writer's
+  // thread once durable and its answer made on the event loop
+  // (Reply::answer_on_loop); every other request as handle().
   void handle_later(HttpRequest& request, const Reply& reply) override;
 
  private:

@@ -107,10 +107,15 @@ HttpResponse internal_error() {
   return error_response(500, "internal", "the server failed to answer this request; the failure is in its log");
 }
 
+// What the event loop sends for a handled request: the response, made there
+// (Reply::answer_on_loop) or already made (Reply::answer). A kj::Own: kj's
+// promise of a std::function or a unique_ptr trips GCC 12's maybe-uninitialized.
+using MakeResponse = kj::Own<std::function<HttpResponse()>>;
+
 // A worker's job: the request, and where its response goes back to the loop.
 struct Job {
   HttpRequest request;
-  kj::Own<kj::CrossThreadPromiseFulfiller<HttpResponse>> done;
+  kj::Own<kj::CrossThreadPromiseFulfiller<MakeResponse>> done;
 };
 
 // A fixed set of threads taking work from one bounded queue: requests to
@@ -192,7 +197,7 @@ class WorkerPool {
   // pool counts those not yet gone (stop() waits for them).
   struct Answer {
     WorkerPool& pool;
-    kj::Own<kj::CrossThreadPromiseFulfiller<HttpResponse>> done;
+    kj::Own<kj::CrossThreadPromiseFulfiller<MakeResponse>> done;
     std::string what;  // method and path, for the error log
     std::atomic<bool> answered{false};
     ~Answer() { pool.answer_gone(); }
@@ -215,7 +220,22 @@ class WorkerPool {
         answer->pool.error_log_("internal error: handling " + answer->what + " threw: " + *failure);
         response = internal_error();
       }
-      answer->done->fulfill(kj::mv(response));
+      answer->done->fulfill(kj::heap<std::function<HttpResponse()>>(
+          [response = std::move(response)]() mutable { return std::move(response); }));
+    };
+    reply.answer_on_loop = [answer](std::function<HttpResponse()> make) {
+      if (answer->answered.exchange(true)) return;
+      // Not holding `answer`: once fulfilled, the request counts as answered.
+      auto& log = answer->pool.error_log_;
+      answer->done->fulfill(kj::heap<std::function<HttpResponse()>>(
+          [&log, what = answer->what, make = std::move(make)]() -> HttpResponse {
+            HttpResponse response;
+            if (auto failure = failure_of([&] { response = make(); })) {
+              log("internal error: handling " + what + " threw: " + *failure);
+              response = internal_error();
+            }
+            return response;
+          }));
     };
     reply.defer = [this](std::function<void()> work) { defer(std::move(work)); };
     if (auto failure = failure_of([&] { handler_.handle_later(job.request, reply); })) {
@@ -498,7 +518,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
 
   kj::Promise<void> dispatch(FramingStream& stream, kj::HttpService::Response& response, Begun start,
                              HttpRequest req) {
-    auto paf = kj::newPromiseAndCrossThreadFulfiller<HttpResponse>();
+    auto paf = kj::newPromiseAndCrossThreadFulfiller<MakeResponse>();
     Job job{std::move(req), kj::mv(paf.fulfiller)};
     if (!pool_.try_submit(job)) {
       HttpResponse busy = error_response(503, "overloaded",
@@ -507,9 +527,9 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
       return send(stream, response, start, std::move(busy));
     }
     outer_.counters_.requests_in_flight.fetch_add(1);
-    return paf.promise.then([this, &stream, &response, start](HttpResponse r) {
+    return paf.promise.then([this, &stream, &response, start](MakeResponse make) {
       outer_.counters_.requests_in_flight.fetch_sub(1);
-      return send(stream, response, start, std::move(r));
+      return send(stream, response, start, (*make)());
     });
   }
 

@@ -107,6 +107,11 @@ struct Reply {
   // first time it is called; an exception out of `make` is logged and
   // answered 500, as one out of handle().
   std::function<void(const std::function<HttpResponse()>& make)> answer;
+  // answer(), but `make` runs later on the server's event-loop thread, which
+  // wakes to send the answer anyway: for a thread that must stay quick (the
+  // writer's, completing a durable append). `make` must not block and may
+  // run after the caller returned; what it captures must live until then.
+  std::function<void(std::function<HttpResponse()> make)> answer_on_loop;
   // Runs `work` on a worker thread (after the requests already waiting; not
   // refused when the queue is full: it continues an admitted request).
   std::function<void(std::function<void()> work)> defer;

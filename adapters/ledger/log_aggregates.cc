@@ -52,47 +52,69 @@ void fold(State& s, const EventPayload& p, Instant at) {
 }
 }  // namespace
 
-template <class State>
-const State& LogAggregates::load(std::map<std::string, State>& states, const std::string& stream) {
-  if (auto it = states.find(stream); it != states.end()) {
-    if (versions_.contains(stream)) read_.insert(stream);
-    return it->second;
+AggregateState& LogAggregates::Held::change() {
+  if (!own) {
+    own = std::make_shared<AggregateState>(*shared);
+    shared.reset();
   }
-  State state;
+  return *own;
+}
+
+std::shared_ptr<const AggregateState> LogAggregates::Held::share() {
+  if (own) shared = std::move(own);
+  return shared;
+}
+
+template <class State>
+const State& LogAggregates::load(const std::string& stream) {
+  if (auto it = states_.find(stream); it != states_.end()) {
+    if (versions_.contains(stream)) read_.insert(stream);
+    assert(std::holds_alternative<State>(it->second.get()) && "a stream's state has its type");
+    return std::get<State>(it->second.get());
+  }
+  Held held;
   uint64_t version = 0;
   std::optional<CachedAggregate> cached;
   if (cache_) cached = cache_->find(stream);
   if (cached) {
     assert(std::holds_alternative<State>(*cached->state) && "a stream's cached state has its type");
-    state = std::get<State>(*cached->state);
+    held.shared = std::move(cached->state);
     version = cached->version;
-  } else if constexpr (std::is_same_v<State, AccountState>) {
-    if (snapshots_) {
-      if (auto snapshot = snapshots_->latest(stream)) {
-        state = std::move(snapshot->state);
-        version = snapshot->version;
+  } else {
+    State state;
+    if constexpr (std::is_same_v<State, AccountState>) {
+      if (snapshots_) {
+        if (auto snapshot = snapshots_->latest(stream)) {
+          state = std::move(snapshot->state);
+          version = snapshot->version;
+        }
       }
+    } else if constexpr (std::is_same_v<State, OfferCatalogue>) {
+      state = default_offer_catalogue();
     }
-  } else if constexpr (std::is_same_v<State, OfferCatalogue>) {
-    state = default_offer_catalogue();
+    held.own = std::make_shared<AggregateState>(std::move(state));
   }
-  auto folded = fold_stream_after(log_, stream, version, state,
-                                  [](State& s, const EventPayload& p, Instant at) { fold(s, p, at); });
+  // Events past the cached state are folded into a copy (the cached one is shared).
+  auto folded = fold_stream_after(log_, stream, version, held, [](Held& h, const EventPayload& p, Instant at) {
+    fold(std::get<State>(h.change()), p, at);
+  });
   if (!folded.ok()) {
     if (error_.ok()) error_ = folded.error();
   } else {
     version += *folded;
     versions_[stream] = version;
     read_.insert(stream);
+    // What was folded here is shared with the cache and offered for a
+    // snapshot; a later change copies it.
     if (cache_ && (!cached || *folded > 0)) {
-      auto shared = std::make_shared<const AggregateState>(state);
+      std::shared_ptr<const AggregateState> shared = held.share();
       offer_snapshot(stream, shared, version);
       cache_->store(stream, CachedAggregate{std::move(shared), version});
-    } else if (!cache_ && *folded > 0) {
-      offer_snapshot(stream, std::make_shared<const AggregateState>(state), version);
+    } else if (!cache_ && *folded > 0 && snapshots_ != nullptr) {
+      offer_snapshot(stream, held.share(), version);
     }
   }
-  return states.emplace(stream, std::move(state)).first->second;
+  return std::get<State>(states_.emplace(stream, std::move(held)).first->second.get());
 }
 
 void LogAggregates::offer_snapshot(const std::string& stream,
@@ -105,17 +127,17 @@ void LogAggregates::offer_snapshot(const std::string& stream,
 }
 
 const AccountState& LogAggregates::account(std::string_view id) {
-  return load(accounts_, account_stream(id));
+  return load<AccountState>(account_stream(id));
 }
-const KeyState& LogAggregates::key(std::string_view k) { return load(keys_, key_stream(k)); }
+const KeyState& LogAggregates::key(std::string_view k) { return load<KeyState>(key_stream(k)); }
 const TenantClaimState& LogAggregates::tenant(std::string_view id) {
-  return load(tenants_, tenant_stream(id));
+  return load<TenantClaimState>(tenant_stream(id));
 }
 const MergePairState& LogAggregates::merge_pair(std::string_view a, std::string_view b) {
-  return load(merges_, merge_pair_stream(a, b));
+  return load<MergePairState>(merge_pair_stream(a, b));
 }
 const OfferCatalogue& LogAggregates::catalogue() {
-  return load(catalogue_, std::string(kCatalogueStream));
+  return load<OfferCatalogue>(std::string(kCatalogueStream));
 }
 
 std::vector<StreamExpectation> LogAggregates::expectations() const {
@@ -126,41 +148,23 @@ std::vector<StreamExpectation> LogAggregates::expectations() const {
 }
 
 void LogAggregates::apply_accepted(const std::vector<NewEvent>& events, Instant occurred_at) {
-  auto fold_into = [&](auto& cache, const NewEvent& e) {
-    auto it = cache.find(e.stream);
-    if (it == cache.end()) return false;
-    fold(it->second, e.payload, occurred_at);
-    return true;
-  };
   for (const NewEvent& e : events) {
     assert(read_.contains(e.stream) && "an accepted event's stream was not read");
-    const bool folded = fold_into(accounts_, e) || fold_into(keys_, e) ||
-                        fold_into(tenants_, e) || fold_into(merges_, e) ||
-                        fold_into(catalogue_, e);
-    assert(folded);
-    (void)folded;
+    auto it = states_.find(e.stream);
+    assert(it != states_.end());
+    std::visit([&](auto& state) { fold(state, e.payload, occurred_at); }, it->second.change());
     ++versions_[e.stream];
     applied_.insert(e.stream);
   }
 }
 
-template <class State>
-void LogAggregates::remember(const std::map<std::string, State>& states) {
-  for (const auto& [stream, state] : states) {
-    if (!applied_.contains(stream)) continue;  // stored as loaded, if at all
-    auto shared = std::make_shared<const AggregateState>(state);
+void LogAggregates::remember_durable() {
+  if (!cache_) return;
+  for (const std::string& stream : applied_) {
+    std::shared_ptr<const AggregateState> shared = states_.at(stream).share();
     offer_snapshot(stream, shared, versions_.at(stream));
     cache_->store(stream, CachedAggregate{std::move(shared), versions_.at(stream)});
   }
-}
-
-void LogAggregates::remember_durable() {
-  if (!cache_) return;
-  remember(accounts_);
-  remember(keys_);
-  remember(tenants_);
-  remember(merges_);
-  remember(catalogue_);
 }
 
 }  // namespace mledger

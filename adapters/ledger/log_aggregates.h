@@ -19,8 +19,14 @@
 // (and expects) the log's events followed by the earlier decisions' events.
 // Once those events are durable, remember_durable() stores the states in the
 // cache at their new versions.
+//
+// States are shared with the cache, never copied to be read: a state taken
+// from the cache is copied once, when an accepted decision's events are first
+// folded into it, and that copy is handed to the cache by pointer (one copy
+// of a state per command that changes it).
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -61,10 +67,17 @@ class LogAggregates final : public Aggregates {
   void remember_durable();
 
  private:
+  // A stream's state: shared (as loaded, immutable, maybe also in the cache)
+  // until it is first changed, then a private copy.
+  struct Held {
+    std::shared_ptr<const AggregateState> shared;  // set until changed
+    std::shared_ptr<AggregateState> own;           // set once changed
+    const AggregateState& get() const { return own ? *own : *shared; }
+    AggregateState& change();                      // copies a shared state once
+    std::shared_ptr<const AggregateState> share();  // own becomes shared
+  };
   template <class State>
-  const State& load(std::map<std::string, State>& states, const std::string& stream);
-  template <class State>
-  void remember(const std::map<std::string, State>& states);
+  const State& load(const std::string& stream);
   // Hands an account's state to the Snapshotter, if there is one.
   void offer_snapshot(const std::string& stream, const std::shared_ptr<const AggregateState>& state,
                       uint64_t version);
@@ -76,11 +89,7 @@ class LogAggregates final : public Aggregates {
   std::map<std::string, uint64_t> versions_;  // stream -> version loaded + events applied
   std::set<std::string> read_;                 // by the current decision
   std::set<std::string> applied_;              // given events by apply_accepted()
-  std::map<std::string, AccountState> accounts_;
-  std::map<std::string, KeyState> keys_;
-  std::map<std::string, TenantClaimState> tenants_;
-  std::map<std::string, MergePairState> merges_;
-  std::map<std::string, OfferCatalogue> catalogue_;
+  std::map<std::string, Held> states_;          // stream -> its state (streams name their type)
 };
 
 }  // namespace mledger

@@ -5,8 +5,10 @@
 // bytes: nothing is decoded), each prev_hash equal to the hash before. Stops
 // at the first problem and names it.
 
+#include <string>
 #include <string_view>
 
+#include "adapters/capnp/event_codec.h"
 #include "domain/ports/event_log.h"
 
 namespace mledger {
@@ -21,9 +23,15 @@ class ChainVerifier {
 
   // Returns false once the chain is broken; later calls change nothing.
   bool feed(uint64_t key_seq, std::string_view envelope);
+  // feed() with the envelope's link already opened (codec::open_link(), on
+  // another thread): the same checks, the same report.
+  bool feed_link(uint64_t key_seq, const StatusOr<codec::ChainLink>& link);
   const ChainReport& report() const { return report_; }
 
  private:
+  bool broken(uint64_t seq, std::string problem);  // records the first problem; false
+  bool missing(uint64_t key_seq);                   // true (recorded) when key_seq skips one
+
   ChainReport report_;
 };
 

@@ -56,6 +56,22 @@ class EnvelopeBatch {
     used_words_ = 0;
     entries_.clear();
     bytes_ = 0;
+    links_.clear();
+  }
+
+  // The reading thread's hash check of every envelope, in order, stopping
+  // after the first that fails (the decoder stops there, or before).
+  void check_links() {
+    links_.reserve(entries_.size());
+    for (const Entry& e : entries_) {
+      links_.push_back(codec::open_link(envelope(e)));
+      if (!links_.back().ok()) return;
+    }
+  }
+  // Entry i's link as check_links() found it; null when the batch was not
+  // checked on the reading thread.
+  const StatusOr<codec::ChainLink>* link(size_t i) const {
+    return i < links_.size() ? &links_[i] : nullptr;
   }
   const std::vector<Entry>& entries() const { return entries_; }
   std::string_view envelope(const Entry& e) const {
@@ -68,6 +84,7 @@ class EnvelopeBatch {
   size_t used_words_ = 0;
   std::vector<Entry> entries_;
   size_t bytes_ = 0;
+  std::vector<StatusOr<codec::ChainLink>> links_;
 };
 
 Status corruption_at(uint64_t seq, const std::string& problem) {
@@ -130,8 +147,21 @@ class ReplayPipeline {
     return b;
   }
 
+  // Whether the reader hashes the batch it is about to queue: when a batch
+  // already waits for the decoder (the decoder is the slower side).
+  bool reader_hashes() {
+    switch (limits_.hashing) {
+      case ReplayLimits::Hashing::on_reader: return true;
+      case ReplayLimits::Hashing::on_decoder: return false;
+      case ReplayLimits::Hashing::balanced: break;
+    }
+    std::lock_guard lock(mu_);
+    return !ready_.empty();
+  }
+
   // Queues a batch, waiting while the queue is full; false once stopped.
   bool push(EnvelopeBatch&& batch) {
+    if (reader_hashes()) batch.check_links();
     std::unique_lock lock(mu_);
     changed_.wait(lock, [this] { return stop_ || ready_.size() < limits_.queued_batches_max; });
     if (stop_) return false;
@@ -187,9 +217,12 @@ StatusOr<ChainVerifier> anchored(uint64_t anchor_seq, uint64_t key_seq, std::str
   return ChainVerifier(LogDigest{key_seq, link->hash});
 }
 
-// Checks one envelope's link (hash over its bytes) and decodes it.
-StatusOr<RecordedEvent> checked_event(ChainVerifier& verifier, uint64_t seq, std::string_view bytes) {
-  if (!verifier.feed(seq, bytes)) {
+// Checks one envelope's link (hash over its bytes; `link` when the reading
+// thread already checked it, else here) and decodes it.
+StatusOr<RecordedEvent> checked_event(ChainVerifier& verifier, uint64_t seq, std::string_view bytes,
+                                      const StatusOr<codec::ChainLink>* link) {
+  const bool linked = link != nullptr ? verifier.feed_link(seq, *link) : verifier.feed(seq, bytes);
+  if (!linked) {
     const ChainReport& r = verifier.report();
     return Err{corruption_at(r.first_bad_seq.value_or(seq), r.problem)};
   }
@@ -209,7 +242,9 @@ Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limit
   if (from_seq == 1) verifier.emplace();
   ReplayPipeline pipeline(log, from_seq, limits);  // its destructor stops and joins the reader
   while (std::optional<EnvelopeBatch> batch = pipeline.next()) {
-    for (const EnvelopeBatch::Entry& entry : batch->entries()) {
+    const std::vector<EnvelopeBatch::Entry>& entries = batch->entries();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const EnvelopeBatch::Entry& entry = entries[i];
       const std::string_view bytes = batch->envelope(entry);
       if (!verifier) {
         auto anchor = anchored(from_seq - 1, entry.seq, bytes);
@@ -217,7 +252,7 @@ Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limit
         verifier.emplace(std::move(anchor.value()));
         continue;
       }
-      auto event = checked_event(*verifier, entry.seq, bytes);
+      auto event = checked_event(*verifier, entry.seq, bytes, batch->link(i));
       if (!event.ok()) return event.error();
       if (stats != nullptr) {
         ++stats->events;

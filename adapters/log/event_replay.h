@@ -3,11 +3,15 @@
 // threads. A reader thread scans the stored envelopes (EventLog::
 // scan_envelopes: RocksDB's iterator, block decompression) and copies them,
 // each at a word boundary, into batches; the calling thread checks each one's
-// chain link over its bytes (ChainVerifier: SHA-256, nothing decoded), decodes
-// it in place (codec::decode_linked) and hands it on. The two overlap through
-// a bounded queue of batches. (The hash sits on the decoding side because the
-// profile put the scan alone at about as much CPU as hash and decode together
-// once decoding stopped going through Cap'n Proto's dynamic API.)
+// chain link (ChainVerifier), decodes it in place (codec::decode_linked) and
+// hands it on. The two overlap through a bounded queue of batches.
+//
+// The hash of each envelope over its stored bytes (SHA-256, nothing decoded,
+// the costly part of a link) is computed on either thread, balanced by the
+// queue: the reader hashes a batch itself when an earlier one still waits for
+// the decoder (the decoder is the slower side), else leaves it to the
+// decoder. The links are compared in order on the decoding thread either way,
+// so a broken chain is named at the same seq.
 //
 // Used where the whole log, or a long run of it, is read and decoded: `mledger
 // bench replay` and every other full read that needs decoded events.
@@ -30,6 +34,10 @@ struct ReplayLimits {
   // Batches read ahead of the decoder. Memory: at most queued_batches_max + 2
   // batches (one being filled, one being decoded).
   size_t queued_batches_max = 4;
+  // Where envelopes are hashed: balanced (above), or always on one thread
+  // (for tests of each path, and to compare).
+  enum class Hashing { balanced, on_reader, on_decoder };
+  Hashing hashing = Hashing::balanced;
 };
 
 struct ReplayStats {

@@ -13,9 +13,11 @@
 #include "adapters/json/command_json.h"
 #include "adapters/ledger/aggregate_cache.h"
 #include "adapters/ledger/ledger.h"
+#include "adapters/ledger/log_aggregates.h"
 #include "adapters/memory/memory_event_log.h"
 #include "adapters/system/random_ids.h"
 #include "adapters/system/system_clock.h"
+#include "domain/core/streams.h"
 #include "tests/support/fixtures.h"
 
 namespace mledger {
@@ -208,6 +210,42 @@ TEST(LedgerAggregateCache, a_cached_state_behind_the_log_is_caught_up_before_a_d
   auto state = t.a.account_state("contoso");
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->users.contains("bob"));
+}
+
+// A state is shared with the cache, not copied, until a decision changes it;
+// the change goes into a copy (the cached state stays the fold of the log, as
+// the cache's contract needs, until the events are durable), and that copy is
+// what the cache then holds: one copy per command, none to read.
+TEST(LedgerAggregateCache, a_state_is_copied_once_when_changed_and_handed_to_the_cache) {
+  TwoLedgers t;
+  ASSERT_EQ(t.run(t.a, testing::valid_enrollment())->kind, CommandResult::Kind::accepted);
+  AggregateCache cache(10);
+  const std::string stream = account_stream("contoso");
+  {
+    LogAggregates first(t.rig.log, &cache);
+    (void)first.account("contoso");  // folded from the log, stored
+  }
+  auto cached = cache.find(stream);
+  ASSERT_TRUE(cached);
+  const auto* cached_state = &std::get<AccountState>(*cached->state);
+
+  LogAggregates aggregates(t.rig.log, &cache);
+  const AccountState& read = aggregates.account("contoso");
+  EXPECT_EQ(&read, cached_state) << "a read copied the cached state";
+  auto request = testing::user_added_request("c-new", stream, cached->version, "contoso");
+  aggregates.apply_accepted(request.events, Instant{1'767'603'600'000'000});
+  const AccountState& changed = aggregates.account("contoso");
+  EXPECT_NE(&changed, cached_state);
+  EXPECT_TRUE(changed.users.contains("c-new-user-0"));
+  EXPECT_FALSE(cached_state->users.contains("c-new-user-0")) << "the shared state was changed in place";
+  EXPECT_EQ(cache.find(stream)->version, cached->version) << "stored before durable";
+
+  aggregates.remember_durable();
+  auto after = cache.find(stream);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->version, cached->version + 1);
+  EXPECT_EQ(&std::get<AccountState>(*after->state), &changed) << "the changed state was copied into the cache";
+  EXPECT_EQ(&aggregates.account("contoso"), &changed);
 }
 
 }  // namespace

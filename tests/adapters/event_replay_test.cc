@@ -1,7 +1,9 @@
 // replay_events(): every event in order, decoded and chain-checked over two
 // threads, against a RocksDB log on disk and the memory log; small batches and
 // a one-batch queue so that the reader waits on the decoder; a stop from the
-// callback; damage named by seq with every event before it delivered.
+// callback; damage named by seq with every event before it delivered. Each
+// with the envelopes hashed on the reading thread, on the decoding thread,
+// and balanced between them.
 // covers R-LED-01
 
 #include <gtest/gtest.h>
@@ -24,10 +26,14 @@ using testing::user_added_request;
 
 constexpr int kEvents = 40;
 
+// Each test runs with envelopes hashed on each thread, and balanced.
+class EventReplay : public ::testing::TestWithParam<ReplayLimits::Hashing> {};
+
 ReplayLimits tight_limits() {
   ReplayLimits l;
   l.batch_events_max = 3;
   l.queued_batches_max = 1;
+  l.hashing = EventReplay::GetParam();
   return l;
 }
 
@@ -102,14 +108,14 @@ void replays_in_order(EventLog& log) {
   EXPECT_EQ(got.size(), 5u);
 }
 
-TEST(EventReplay, R_LED_01_replays_a_rocksdb_log_in_order) {
+TEST_P(EventReplay, R_LED_01_replays_a_rocksdb_log_in_order) {
   testing::TempDir dir;
   auto log = open_log(dir.path());
   fill(*log);
   replays_in_order(*log);
 }
 
-TEST(EventReplay, R_LED_01_replays_the_memory_log_in_order) {
+TEST_P(EventReplay, R_LED_01_replays_the_memory_log_in_order) {
   MemoryEventLog log;
   fill(log);
   replays_in_order(log);
@@ -117,7 +123,7 @@ TEST(EventReplay, R_LED_01_replays_the_memory_log_in_order) {
 
 // A changed byte of event 23 on disk: events 1..22 are delivered, then the
 // replay fails naming 23; from 24 on, the same damage breaks the link of 24.
-TEST(EventReplay, R_LED_01_damage_is_named_after_every_event_before_it) {
+TEST_P(EventReplay, R_LED_01_damage_is_named_after_every_event_before_it) {
   testing::TempDir dir;
   {
     auto log = open_log(dir.path());
@@ -151,6 +157,18 @@ TEST(EventReplay, R_LED_01_damage_is_named_after_every_event_before_it) {
   EXPECT_NE(s.message().find("event 23"), std::string::npos) << s.message();
   EXPECT_TRUE(got.empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Hashing, EventReplay,
+                         ::testing::Values(ReplayLimits::Hashing::balanced, ReplayLimits::Hashing::on_reader,
+                                           ReplayLimits::Hashing::on_decoder),
+                         [](const ::testing::TestParamInfo<ReplayLimits::Hashing>& hashing) {
+                           switch (hashing.param) {
+                             case ReplayLimits::Hashing::balanced: return std::string("balanced");
+                             case ReplayLimits::Hashing::on_reader: return std::string("on_reader");
+                             case ReplayLimits::Hashing::on_decoder: return std::string("on_decoder");
+                           }
+                           return std::string("unknown");
+                         });
 
 }  // namespace
 }  // namespace mledger
