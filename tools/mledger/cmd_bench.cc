@@ -73,7 +73,7 @@ deep-account: builds a NEW ledger at DIR with an account 'deep' whose stream
   process: the first (which leaves read-model snapshots), then 5 each on
   deep and fresh, with the ratio; then builds the projections
   (DIR/projections) and times the live projector's catch-up per event over
-  rounds of 100 add_users on each, with the ratio.
+  rounds of 1000 add_users on each in turn, with the ratio.
   tools/bench-deep-account also times `mledger exec` of one line and
   `mledger audit state`, a new process each.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
