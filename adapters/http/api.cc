@@ -608,7 +608,7 @@ HttpResponse Api::state(const Screened& s) {
     }
     until.recorded_clock = clock == "recorded";
   }
-  auto folded = fold_account_as_of(parts_.log, s.account, until);
+  auto folded = fold_account_as_of(parts_.log, s.account, until, parts_.read_model_snapshots);
   if (!folded.ok()) return failure(folded.error(), s.route);
   if (folded->events_folded == 0) {
     return error_response(404, "no_events_then",

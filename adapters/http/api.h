@@ -40,6 +40,7 @@
 #include "adapters/projections/projection_store.h"
 #include "adapters/projections/projector.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/snapshots/read_model_snapshots.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "domain/ports/clock.h"
 
@@ -74,6 +75,9 @@ struct ApiParts {
   // The key that signs the ledger's tree heads: an export's account
   // signature is made with it (null: exports answer 503).
   const Ed25519PrivateKey* tree_head_key = nullptr;
+  // Where GET /v1/accounts/{id}/state starts its fold from and leaves
+  // read-model snapshots (null: it folds from the account's first event).
+  ReadModelSnapshots* read_model_snapshots = nullptr;
 };
 
 struct CommandsBody;  // a POST /v1/commands body, parsed

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cassert>
+#include <limits>
+#include <memory>
 
 #include "adapters/json/fields_json.h"
 #include "adapters/projections/entity_documents.h"
@@ -264,12 +266,28 @@ StatusOr<RecordedUser> recorded_user(ProjectionStore& store, ProjectionEngine& e
   return out;
 }
 
-StatusOr<AccountAsOf> fold_account_as_of(EventLog& log, const std::string& account_id,
-                                         const AsOf& until) {
+bool snapshot_usable_for(const ReadModelSnapshotSummary& summary, const AsOf& until) {
+  if (until.at_seq && summary.seq > *until.at_seq) return false;
+  const Instant latest = until.recorded_clock ? summary.recorded_at_max : summary.occurred_at_max;
+  return !until.as_of || latest <= *until.as_of;
+}
+
+StatusOr<AccountAsOf> fold_account_as_of(EventLog& log, const std::string& account_id, const AsOf& until,
+                                         ReadModelSnapshots* snapshots) {
   constexpr size_t kChunk = 4096;
   AccountAsOf state;
   state.docs.accounts.account_id = account_id;
-  uint64_t from = 0;
+  ReadModelSnapshotSummary summary;  // of what state.docs holds
+  summary.occurred_at_max = summary.recorded_at_max = Instant{std::numeric_limits<int64_t>::min()};
+  if (snapshots != nullptr) {
+    auto start = snapshots->nearest(account_id, [&](const auto& s) { return snapshot_usable_for(s, until); });
+    if (start) {
+      summary = start->summary;
+      state.docs = std::move(start->docs);
+      state.events_folded = state.snapshot_position = summary.position;
+    }
+  }
+  uint64_t from = state.docs.last_seq + 1;
   for (;;) {
     auto events = log.read_account(account_id, from, kChunk);
     if (!events.ok()) return Err{events.error()};
@@ -280,6 +298,12 @@ StatusOr<AccountAsOf> fold_account_as_of(EventLog& log, const std::string& accou
       }
       projections::fold_account(state.docs, account_id, e);
       ++state.events_folded;
+      ++state.events_read;
+      summary = {state.events_folded, e.seq, std::max(summary.occurred_at_max, e.metadata.occurred_at),
+                 std::max(summary.recorded_at_max, e.metadata.recorded_at)};
+      if (snapshots != nullptr && snapshots->wants(account_id, summary.position)) {
+        snapshots->offer(account_id, summary, std::make_shared<const projections::AccountDocs>(state.docs));
+      }
       from = e.seq + 1;
     }
     if (events->size() < kChunk) return state;

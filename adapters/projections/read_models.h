@@ -21,6 +21,7 @@
 
 #include "adapters/projections/projection_engine.h"
 #include "adapters/projections/projection_store.h"
+#include "adapters/snapshots/read_model_snapshots.h"
 #include "domain/ports/event_log.h"
 #include "projections/all.h"
 
@@ -95,13 +96,26 @@ struct AsOf {
 
 struct AccountAsOf {
   projections::AccountDocs docs;
-  uint64_t events_folded = 0;
+  uint64_t events_folded = 0;  // the account's events up to the point
+  // Where the fold started: the position (account events) of the read-model
+  // snapshot it started from (0: from the account's first event), and the
+  // events read from the log after it (events_folded - snapshot_position).
+  uint64_t snapshot_position = 0;
+  uint64_t events_read = 0;
 };
 
+// Whether a read-model snapshot with `summary` may start a fold up to
+// `until`: it folded nothing after the point (by seq, or on the chosen clock).
+bool snapshot_usable_for(const ReadModelSnapshotSummary& summary, const AsOf& until);
+
 // Folds the account's events from the log through the projections' folds up
-// to `until`: the account as it stood then (`mledger audit state`).
+// to `until`: the account as it stood then (`mledger audit state`). With
+// `snapshots`, it starts from the nearest usable one (the answer is the same
+// byte for byte) and offers what it folds at the snapshots' positions on the
+// way; without, it folds from the account's first event.
 [[nodiscard]] StatusOr<AccountAsOf> fold_account_as_of(EventLog& log, const std::string& account_id,
-                                                       const AsOf& until);
+                                                       const AsOf& until,
+                                                       ReadModelSnapshots* snapshots = nullptr);
 
 // {"account_id", "at_seq", "events_folded", "log_seq"|"as_of"+"clock",
 //  "read_models": {name: whole view, ...}} for every in_state read model.

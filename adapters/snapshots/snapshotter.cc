@@ -41,25 +41,16 @@ std::optional<SnapshotAt> Snapshotter::latest(const std::string& stream) {
     ignore(stream, snapshot.error().message());
     return std::nullopt;
   }
-  if (snapshot->stream != stream) {
-    ignore(stream, "snapshot names stream " + snapshot->stream);
-    return std::nullopt;
-  }
-  if (snapshot->fold_version != kDecisionFoldVersion) {
-    ignore(stream, "fold version " + std::to_string(snapshot->fold_version) + ", not " +
-                       std::to_string(kDecisionFoldVersion));
-    return std::nullopt;
-  }
   auto at = log_.read_stream(stream, snapshot->version, 1);
   if (!at.ok()) {
     std::lock_guard lock(mu_);
     ++stats_.failures;
     return std::nullopt;
   }
-  if (snapshot->version == 0 || at->empty() || (*at)[0].version != snapshot->version ||
-      (*at)[0].hash != snapshot->event_hash) {
-    ignore(stream, "the log's event at version " + std::to_string(snapshot->version) +
-                       " is not the one the snapshot was taken at (another ledger, or a rewritten log)");
+  const SnapshotFrame frame{snapshot->fold_version, snapshot->version, snapshot->event_hash, snapshot->stream, {}};
+  if (std::string why = snapshot_problem(frame, stream, kDecisionFoldVersion, *at, snapshot->version, false);
+      !why.empty()) {
+    ignore(stream, why);
     return std::nullopt;
   }
   std::lock_guard lock(mu_);

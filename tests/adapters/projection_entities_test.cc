@@ -15,6 +15,7 @@
 #include "adapters/projections/projection_engine.h"
 #include "adapters/projections/read_models.h"
 #include "tests/projections/random_ledger.h"
+#include "tests/support/append_recorded.h"
 #include "tests/support/fixtures.h"
 
 namespace mledger {
@@ -83,23 +84,7 @@ TEST(EntityDocuments, the_touched_entities_of_each_event_hold_every_change_a_ful
   }
 }
 
-// Appends the events to the log as the ledger records them (one command each).
-void append_all(EventLog& log, const std::vector<RecordedEvent>& events) {
-  for (const RecordedEvent& e : events) {
-    AppendRequest r;
-    r.command_id = "c-" + e.event_id;
-    r.command_digest[0] = 1;
-    r.metadata = e.metadata;
-    r.metadata.command_id = r.command_id;
-    auto version = log.stream_version(e.stream);
-    ASSERT_TRUE(version.ok());
-    r.expectations.push_back({e.stream, *version});
-    r.events.push_back(NewEvent{e.stream, e.event_id, e.account_ids, e.payload});
-    auto out = log.append_batch(std::vector<AppendRequest>{r});
-    ASSERT_TRUE(out.ok()) << out.error().to_string();
-    ASSERT_EQ((*out)[0].status, AppendStatus::appended);
-  }
-}
+void append_all(EventLog& log, const std::vector<RecordedEvent>& events) { testing::append_recorded(log, events); }
 
 // Every page of a collection read model, concatenated; the whole answer of another.
 nlohmann::json all_pages(EventLog& log, ProjectionStore& store, ProjectionEngine& engine,

@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/ledger/ledger.h"
 #include "adapters/projections/projection_engine.h"
+#include "adapters/projections/read_models.h"
 #include "adapters/projections/rocksdb_projection_store.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
 #include "adapters/snapshots/file_snapshot_store.h"
@@ -129,28 +131,96 @@ void report_snapshot(SnapshotStore& store) {
               static_cast<unsigned long long>(version), (*bytes)->size(), millis_since(t0) / kDecodes);
 }
 
-// The live projector's catch-up cost per event on `account`: `rounds` of
-// `per_round` add_users on it, each followed by one catch_up() of every
-// projection (what the projector thread does when the head moves). The
-// median microseconds per event folded, or a negative number on failure.
-double projector_us_per_event(Ledger& ledger, ProjectionEngine& engine, const std::string& account,
-                              uint64_t rounds, uint64_t per_round) {
-  std::vector<double> per_event;
-  for (uint64_t r = 0; r < rounds; ++r) {
-    std::vector<Command> commands;
-    for (uint64_t i = 0; i < per_round; ++i) {
-      const std::string id = "projected-" + account + "-" + std::to_string(r) + "-" + std::to_string(i);
-      commands.push_back(command(account, id, user(id)));
-    }
-    if (!execute_all(ledger, commands)) return -1;
-    const auto t0 = SteadyClock::now();
-    if (Status s = engine.catch_up({}); !s.ok()) {
-      std::fprintf(stderr, "mledger bench deep-account: catch-up: %s\n", s.to_string().c_str());
-      return -1;
-    }
-    per_event.push_back(millis_since(t0) * 1000 / static_cast<double>(per_round));
+// Milliseconds of one `audit state` fold of `account` up to `until`, starting
+// from a new ReadModelSnapshots over `store` (as a new process does; null:
+// without snapshots), its background writes flushed; *read gets the events
+// it read from the log. Negative on failure.
+double timed_audit(EventLog& log, SnapshotStore* store, const std::string& account, const AsOf& until,
+                   uint64_t* read) {
+  const auto t0 = SteadyClock::now();
+  std::optional<ReadModelSnapshots> snapshots;
+  if (store != nullptr) snapshots.emplace(log, *store, ReadModelSnapshotOptions{});
+  auto folded = fold_account_as_of(log, account, until, snapshots ? &*snapshots : nullptr);
+  snapshots.reset();  // flushes
+  const double ms = millis_since(t0);
+  if (!folded.ok() || folded->events_folded == 0) {
+    std::fprintf(stderr, "mledger bench deep-account: audit state of %s: %s\n", account.c_str(),
+                 folded.ok() ? "no events then" : folded.error().to_string().c_str());
+    return -1;
   }
-  return median(per_event);
+  *read = folded->events_read;
+  return ms;
+}
+
+// `audit state --as-of` (recorded clock) at the middle event of 'deep', in
+// process: the first fold (no read-model snapshots yet: it folds from the
+// first event and leaves them), then `runs` folds each from a new
+// ReadModelSnapshots on 'deep' and on 'fresh' (same instant), medians and
+// their ratio against the aim (2x). Prints the instant for
+// tools/bench-deep-account, which times the same in new processes.
+bool report_audit_middle(EventLog& log, SnapshotStore& store, uint64_t deep_events, int runs) {
+  auto middle = log.read_stream("account-deep", std::max<uint64_t>(1, deep_events / 2), 1);
+  if (!middle.ok() || middle->empty()) {
+    std::fprintf(stderr, "mledger bench deep-account: cannot read the middle of deep\n");
+    return false;
+  }
+  AsOf until;
+  until.as_of = (*middle)[0].metadata.recorded_at;
+  until.recorded_clock = true;
+  std::printf("audit middle: event %llu of deep (seq %llu): --as-of %s --clock recorded\n",
+              static_cast<unsigned long long>((*middle)[0].version),
+              static_cast<unsigned long long>((*middle)[0].seq), format_rfc3339(*until.as_of).c_str());
+  uint64_t read = 0;
+  const double first = timed_audit(log, &store, "deep", until, &read);
+  if (first < 0) return false;
+  std::printf("audit state, deep, first (no read-model snapshots; leaves them): %.1f ms, %llu events read\n",
+              first, static_cast<unsigned long long>(read));
+  std::vector<double> deep, fresh;
+  uint64_t deep_read = 0, fresh_read = 0;
+  for (int i = 0; i < runs; ++i) {
+    deep.push_back(timed_audit(log, &store, "deep", until, &deep_read));
+    fresh.push_back(timed_audit(log, &store, "fresh", until, &fresh_read));
+    if (deep.back() < 0 || fresh.back() < 0) return false;
+  }
+  const double ratio = median(fresh) > 0 ? median(deep) / median(fresh) : 0.0;
+  std::printf("audit state --as-of the middle, in process, median of %d: deep %.2f ms (%llu events read after "
+              "its snapshot), fresh %.2f ms, ratio %.2f (aim <= 2: %s)\n",
+              runs, median(deep), static_cast<unsigned long long>(deep_read), median(fresh), ratio,
+              ratio <= 2 ? "met" : "missed");
+  return true;
+}
+
+// The live projector's catch-up cost per event on each of `accounts`:
+// `rounds` rounds, each appending `per_round` add_users to one account and
+// then timing one catch_up() of every projection (what the projector thread
+// does when the head moves), the accounts taking turns round by round so
+// that both see the same machine. A catch-up has a fixed cost (its commit
+// is one synced write) besides its per-event cost; `per_round` is large so
+// that the fixed part is small per event. The median microseconds per event
+// folded of each account, or an empty vector on failure.
+std::vector<double> projector_us_per_event(Ledger& ledger, ProjectionEngine& engine,
+                                           const std::vector<std::string>& accounts, uint64_t rounds,
+                                           uint64_t per_round) {
+  std::vector<std::vector<double>> per_event(accounts.size());
+  for (uint64_t r = 0; r < rounds; ++r) {
+    for (size_t a = 0; a < accounts.size(); ++a) {
+      std::vector<Command> commands;
+      for (uint64_t i = 0; i < per_round; ++i) {
+        const std::string id = "projected-" + accounts[a] + "-" + std::to_string(r) + "-" + std::to_string(i);
+        commands.push_back(command(accounts[a], id, user(id)));
+      }
+      if (!execute_all(ledger, commands)) return {};
+      const auto t0 = SteadyClock::now();
+      if (Status s = engine.catch_up({}); !s.ok()) {
+        std::fprintf(stderr, "mledger bench deep-account: catch-up: %s\n", s.to_string().c_str());
+        return {};
+      }
+      per_event[a].push_back(millis_since(t0) * 1000 / static_cast<double>(per_round));
+    }
+  }
+  std::vector<double> out;
+  for (const auto& v : per_event) out.push_back(median(v));
+  return out;
 }
 
 // Builds the projections of the ledger at `dir` to its head, then measures
@@ -170,14 +240,15 @@ bool report_projector(Ledger& ledger, EventLog& log, const std::string& dir) {
     return false;
   }
   std::printf("projections built to the head in %.1f s\n", millis_since(t0) / 1000);
-  constexpr uint64_t kRounds = 21, kPerRound = 100;
-  const double deep = projector_us_per_event(ledger, *engine, "deep", kRounds, kPerRound);
-  const double fresh = projector_us_per_event(ledger, *engine, "fresh", kRounds, kPerRound);
-  if (deep < 0 || fresh < 0) return false;
-  std::printf("projector catch-up per event, median of %llu rounds of %llu add_users: deep %.1f us, "
-              "fresh %.1f us, ratio %.2f\n",
+  constexpr uint64_t kRounds = 11, kPerRound = 1000;
+  const std::vector<double> us = projector_us_per_event(ledger, *engine, {"deep", "fresh"}, kRounds, kPerRound);
+  if (us.size() != 2) return false;
+  const double deep = us[0], fresh = us[1];
+  const double ratio = fresh > 0 ? deep / fresh : 0.0;
+  std::printf("projector catch-up per event, median of %llu rounds of %llu add_users each, taking turns: deep %.1f us, "
+              "fresh %.1f us, ratio %.2f (aim: does not grow with the account, <= 2: %s)\n",
               static_cast<unsigned long long>(kRounds), static_cast<unsigned long long>(kPerRound), deep, fresh,
-              fresh > 0 ? deep / fresh : 0.0);
+              ratio, ratio <= 2 ? "met" : "missed");
   return true;
 }
 
@@ -217,6 +288,7 @@ int bench_deep_account(Args& args) {
               millis_since(t0) / 1000);
 
   report_snapshot(**store);
+  if (!report_audit_middle(**log, **store, events, 5)) return kExitFailure;
   // Cold: a new ledger (empty cache) per probe, as a new process has.
   for (const char* account : {"deep", "fresh"}) {
     Ledger cold(**log, writer, clock, ids, LedgerOptions{}, store->get());

@@ -69,9 +69,13 @@ deep-account: builds a NEW ledger at DIR with an account 'deep' whose stream
   a new account 'fresh', then times one add_user on each with a new ledger
   (an empty cache, as a new process has; with and without snapshots) and
   --warm N add_users on each through one ledger (default 200), with ratios;
-  then builds the projections (DIR/projections) and times the live
-  projector's catch-up per event over rounds of 100 add_users on each.
-  tools/bench-deep-account also times `mledger exec` of one line.
+  times `audit state --as-of` the middle event of deep (recorded clock) in
+  process: the first (which leaves read-model snapshots), then 5 each on
+  deep and fresh, with the ratio; then builds the projections
+  (DIR/projections) and times the live projector's catch-up per event over
+  rounds of 1000 add_users on each in turn, with the ratio.
+  tools/bench-deep-account also times `mledger exec` of one line and
+  `mledger audit state`, a new process each.
 Defaults: --data bench-data/ledger --events 1000000 --accounts 10000
   --window 8192 --payload-bytes 256.
 )";

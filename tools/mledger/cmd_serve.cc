@@ -502,13 +502,17 @@ int serve(ServeConfig& c, ServerLogs& logs, Runtime& rt, http::Metrics& metrics)
   api_options.batch_commands_max = c.limit["batch-commands-max"];
   api_options.read_wait_max = std::chrono::milliseconds(c.limit["read-wait-ms"]);
   InServerPublisher* p = publisher.get();
+  // GET /v1/accounts/{id}/state folds from them and leaves them (docs/audit.md).
+  std::optional<ReadModelSnapshots> read_model_snapshots;
+  if (rt.snapshots) read_model_snapshots.emplace(*rt.log, *rt.snapshots, ReadModelSnapshotOptions{});
   http::Api api(http::ApiParts{*rt.ledger, *rt.writer, *rt.log, *rt.projection_store, *rt.projection_engine,
                                *rt.projector, rt.clock, *c.key, metrics, counters,
                                [&rt, p]() -> std::optional<uint64_t> {
                                  if (p == nullptr) return std::nullopt;
                                  return publish_lag(rt, *p);
                                },
-                               c.revocations.get(), &rt.tree_heads->key()},
+                               c.revocations.get(), &rt.tree_heads->key(),
+                               read_model_snapshots ? &*read_model_snapshots : nullptr},
                 api_options);
   http::HttpServer server(api, metrics, counters, http_limits(c.limit),
                           c.access_log ? access_log(logs) : nullptr,
