@@ -74,7 +74,7 @@ static_assert(projections::AccountsProjection::kVersion < 256 && projections::Or
 struct ReadModelSnapshotOptions {
   // A snapshot is offered at every multiple of this many account events.
   uint64_t events_between_snapshots = 10000;
-  size_t kept_per_account_max = 32;  // snapshots kept per account (>= 2)
+  size_t kept_per_account_max = 128;  // snapshots kept per account (>= 2; the index holds at most 4096)
   size_t queue_max = 4;              // offers waiting to be written; more are dropped
   // The fold version written and required (tests change it to stand for
   // another build).
