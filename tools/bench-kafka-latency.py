@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Append-to-consumer latency of the Kafka publisher beside `mledger serve`.
 
-Drives a running `mledger serve` with `mledger bench http --rate R` (add_user
+Drives a running `mledger serve` with `mledger bench http` (add_user
 commands, paced: request i is sent at start + i/R, whatever the answers
-before it) for --seconds, while the server's publisher (in-process,
+before it; above 500 events/s, R = 500 requests/s of rate/500 commands each,
+as a busy service's clients send batches) for --seconds, while the server's publisher (in-process,
 `serve --brokers`) or a separate `mledger publish --follow` publishes, and
 times every event of the run from its append to a read_committed consumer,
 split into four stages by timestamps each taken once:
@@ -48,6 +49,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 STAGES = ("append->produce", "produce->close", "close->on broker", "on broker->read_committed")
 WAIT_AFTER_LOAD_S = 30
+REQUESTS_PER_S_MAX = 500  # above: commands in batches
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -174,13 +176,13 @@ def histogram(lat):
         print(f"  {label:>8} {n:7d} {'#' * round(50 * n / width) if width else ''}")
 
 
-def report(args, rows, unsplit, load, gc, cpu0, cpu1, elapsed_s, load_avg):
-    total = args.rate * args.seconds
+def report(args, total, rows, unsplit, load, gc, cpu0, cpu1, elapsed_s, load_avg):
     whole = [r[0] for r in rows]
     print(f"== latency, {args.label}, {args.rate} events/s for {args.seconds} s: {len(rows)} of {total} "
           f"events; load average {load_avg}")
     if load:
-        print(f"  load generator: {load.get('requests_per_s', 0):,.0f} requests/s sent, HTTP answer "
+        print(f"  load generator: {load.get('requests_per_s', 0):,.0f} requests/s of {load.get('batch', 1)} "
+              f"commands sent, HTTP answer "
               f"p50 {load.get('p50_ms', 0):.1f} ms, p99 {load.get('p99_ms', 0):.1f} ms, "
               f"max {load.get('max_ms', 0):.1f} ms (from each request's scheduled time); "
               f"{load.get('accepted', 0)} accepted, {load.get('rejected', 0)} rejected, {load.get('failed', 0)} failed")
@@ -240,11 +242,13 @@ def main():
         t.start()
     time.sleep(1.0)  # both consumers fetching before the first event
 
-    total = args.rate * args.seconds
+    batch = max(1, args.rate // REQUESTS_PER_S_MAX)
+    total = args.rate // batch * batch * args.seconds
     cpu0, t0 = cpu_seconds(pids), time.time()
     load = subprocess.run([args.mledger, "bench", "http", "--url", args.url, "--key-file", args.key_file,
                            "--accounts", str(args.accounts), "--clients", str(args.clients),
-                           "--requests", str(total), "--rate", str(args.rate), "--run", run_id],
+                           "--requests", str(total // batch), "--rate", str(args.rate // batch),
+                           "--batch", str(batch), "--run", run_id],
                           stdout=subprocess.PIPE, text=True)
     cpu1, t1 = cpu_seconds(pids), time.time()
     load_avg = open("/proc/loadavg").read().split()[0]
@@ -266,7 +270,7 @@ def main():
     if not rows:
         print(f"latency ({args.label}): no events received", file=sys.stderr)
         return 1
-    report(args, rows, unsplit, load_json, gc_pauses(args.gc_log, t0 * 1000, time.time() * 1000),
+    report(args, total, rows, unsplit, load_json, gc_pauses(args.gc_log, t0 * 1000, time.time() * 1000),
            cpu0, cpu1, t1 - t0, load_avg)
     if load.returncode != 0 or len(rows) < total:
         print(f"latency ({args.label}): {total - len(rows)} events not received within {WAIT_AFTER_LOAD_S} s "
