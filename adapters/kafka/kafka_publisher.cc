@@ -20,6 +20,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kCursorReadTimeoutMs = 30000;
+constexpr int kCursorFetchWaitMs = 10;
 constexpr int kAdminTimeoutMs = 15000;
 constexpr int kInitTimeoutMs = 5000;
 // Each commit or abort call waits at most this long; a timed-out call is
@@ -277,6 +278,7 @@ class KafkaPublisher::Impl {
     ro.from_beginning = true;
     ro.read_committed = true;
     ro.metadata_timeout_ms = kStopBoundMs;
+    ro.fetch_wait_max_ms = kCursorFetchWaitMs;  // its end sooner: the start-up waits on it
     auto reader = KafkaReader::open(ro);
     if (!reader.ok()) return Outcome{Failure::retry, "read cursor: " + reader.error().message()};
     const auto give_up = SteadyClock::now() + std::chrono::milliseconds(kCursorReadTimeoutMs);

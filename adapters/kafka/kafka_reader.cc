@@ -74,6 +74,7 @@ StatusOr<std::unique_ptr<KafkaReader>> KafkaReader::open(const KafkaReaderOption
       !set(*conf, "auto.offset.reset", o.from_beginning ? "earliest" : "latest", &err) ||
       !set(*conf, "queued.max.messages.kbytes", std::to_string(o.queued_kbytes_max), &err) ||
       !set(*conf, "allow.auto.create.topics", "false", &err) ||
+      !set(*conf, "fetch.wait.max.ms", std::to_string(o.fetch_wait_max_ms), &err) ||
       !set(*conf, "log_level", "3", &err)) {
     return fail(StatusCode::invalid_argument, "consumer configuration: " + err);
   }

@@ -38,6 +38,11 @@ struct KafkaReaderOptions {
   bool read_committed = true;       // false: read_uncommitted (sees aborted records)
   int metadata_timeout_ms = 10000;
   size_t queued_kbytes_max = 64 * 1024;  // librdkafka's prefetch bound per partition
+  // How long the broker holds a fetch that finds nothing new (librdkafka's
+  // fetch.wait.max.ms). A partition's end is known only from a fetch's
+  // answer, so a reader that reads to the end and stops (the publisher's
+  // cursor) lowers it: at its end, at_end() comes this much sooner.
+  int fetch_wait_max_ms = 500;
 };
 
 class KafkaReader {

@@ -50,7 +50,10 @@ not yet published.
 Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   --replication-factor -1 (the broker's default) --transactional-id
   mledger-publisher-<prefix>-<ledger id> --batch-events 50000 --batch-bytes 33554432
-  --batch-ms 200 (a transaction closes at whichever of the three comes first)
+  --batch-ms 1000, with --follow 200 (a transaction closes at whichever of the
+  three comes first; each commit waits for every record of its transaction, so
+  a one-shot publish, a bulk copy, commits less often, and a follower keeps
+  the events behind a backlog from waiting long)
   --status-interval-ms 1000 --poll-interval-ms 100 (follow: the longest pause
   between looks for new events; after a new event it looks again within 1 ms,
   doubling the pause while nothing comes).
@@ -145,7 +148,7 @@ int run_publish(const Argv& argv) {
   uint64_t partitions = 0, batch_events = 0, batch_bytes = 0, batch_ms = 0, interval = 0, poll = 0,
            txn_timeout = 0;
   if (!args.number("partitions", 6, &partitions) || !args.number("batch-events", 50000, &batch_events) ||
-      !args.number("batch-ms", 200, &batch_ms) ||
+      !args.number("batch-ms", args.flag("follow") ? 200 : 1000, &batch_ms) ||
       !args.number("transaction-timeout-ms", 60000, &txn_timeout) ||
       !args.number("batch-bytes", 32u << 20, &batch_bytes) ||
       !args.number("status-interval-ms", 1000, &interval) ||
