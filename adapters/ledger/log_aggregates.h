@@ -21,9 +21,10 @@
 // cache at their new versions.
 //
 // States are shared with the cache, never copied to be read: a state taken
-// from the cache is copied once, when an accepted decision's events are first
+// from the cache is copied when an accepted decision's events are first
 // folded into it, and that copy is handed to the cache by pointer (one copy
-// of a state per command that changes it).
+// of a state per command that changes it; two when the cache was behind the
+// log and the catch-up's events were folded first).
 
 #include <map>
 #include <memory>

@@ -115,6 +115,9 @@ class BatchReader {
 // A bulk pass's narrowest range of partitions, and the share of the memory
 // bound a range is sized to fill (growth is projected from what was folded).
 constexpr uint64_t kWidthMin = kAccountPartitions / kBulkPassesMax;
+// What an id in the set of accounts left for later passes takes (a tree
+// node and a string whose id fits in it), not counted as the folders' heap.
+constexpr size_t kRestEntryBytes = 96;
 constexpr double kBulkFill = 0.8;
 
 }  // namespace
@@ -252,9 +255,11 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   auto last_report = std::chrono::steady_clock::now();
   ProjectionCheckpoint last;
   BatchReader reader(log_, 1, until, options_.read_batch_events, 4);
-  // The heap the folders hold: grown since the pass began, less the events read ahead.
+  // The heap the folders hold: grown since the pass began, less the events
+  // read ahead and the ids of the accounts left for later passes.
   auto held_bytes = [&] {
-    const size_t now = heap_in_use_bytes(), base = heap_before + reader.held_bytes();
+    const size_t now = heap_in_use_bytes(),
+                 base = heap_before + reader.held_bytes() + rest.size() * kRestEntryBytes;
     return now > base ? now - base : 0;
   };
   for (uint64_t seq = 1; seq <= until;) {

@@ -155,10 +155,7 @@ Status ReadModelSnapshots::write_index(const std::string& account,
   const std::string name = read_model_index_name(account);
   Status s = index.empty() ? store_.erase(name) : store_.write(name, encode_frame(kIndexMagic, frame));
   std::lock_guard lock(mu_);
-  if (listed_account_ == account) {
-    listed_.clear();
-    for (const ReadModelSnapshotSummary& e : index) listed_.push_back(e.position);
-  }
+  if (listed_account_ == account) list(account, index);
   return s;
 }
 
@@ -225,9 +222,7 @@ std::optional<ReadModelSnapshotAt> ReadModelSnapshots::nearest(
   }
   {
     std::lock_guard lock(mu_);
-    listed_account_ = account;
-    listed_.clear();
-    for (const ReadModelSnapshotSummary& e : index) listed_.push_back(e.position);
+    list(account, index);
   }
   for (auto it = index.rbegin(); it != index.rend(); ++it) {
     if (!usable(*it)) continue;
@@ -238,29 +233,33 @@ std::optional<ReadModelSnapshotAt> ReadModelSnapshots::nearest(
 
 bool ReadModelSnapshots::wants(const std::string& account, uint64_t position) {
   if (position == 0 || position % options_.events_between_snapshots != 0) return false;
-  bool known = false;
+  std::optional<std::vector<ReadModelSnapshotSummary>> index;
   {
     std::lock_guard lock(mu_);
-    known = listed_account_ == account;
+    if (listed_account_ != account) index.emplace();
   }
-  if (!known) {
-    std::vector<ReadModelSnapshotSummary> index;
-    {
-      std::lock_guard index_lock(index_mu_);
-      index = read_index(account);
-    }
-    std::lock_guard lock(mu_);
-    listed_account_ = account;
-    listed_.clear();
-    for (const ReadModelSnapshotSummary& e : index) listed_.push_back(e.position);
+  if (index) {
+    std::lock_guard index_lock(index_mu_);
+    *index = read_index(account);
   }
   std::lock_guard lock(mu_);
+  if (index) {
+    list(account, *index);
+  } else if (listed_account_ != account) {
+    return false;  // another account's fold took the list meanwhile: not offered this time
+  }
   if (std::find(listed_.begin(), listed_.end(), position) != listed_.end()) return false;
   if (queue_.size() >= options_.queue_max) {
     ++stats_.dropped;
     return false;
   }
   return true;
+}
+
+void ReadModelSnapshots::list(const std::string& account, const std::vector<ReadModelSnapshotSummary>& index) {
+  listed_account_ = account;
+  listed_.clear();
+  for (const ReadModelSnapshotSummary& e : index) listed_.push_back(e.position);
 }
 
 void ReadModelSnapshots::offer(const std::string& account, const ReadModelSnapshotSummary& summary,

@@ -135,6 +135,8 @@ class ReadModelSnapshots {
   void run();
   void write(const Offer& offer);
   std::vector<ReadModelSnapshotSummary> read_index(const std::string& account);
+  // Makes listed_ `account`'s positions in `index`. Called holding mu_.
+  void list(const std::string& account, const std::vector<ReadModelSnapshotSummary>& index);
   Status write_index(const std::string& account, const std::vector<ReadModelSnapshotSummary>& index);
   std::optional<ReadModelSnapshotAt> checked(const std::string& account, const ReadModelSnapshotSummary& listed);
   void ignore(const std::string& account, const ReadModelSnapshotSummary* listed, const std::string& why);
