@@ -101,19 +101,11 @@ StatusOr<DecodedReadModelSnapshot> decode_read_model_snapshot(std::string_view b
 }
 
 ReadModelSnapshots::ReadModelSnapshots(EventLog& log, SnapshotStore& store, ReadModelSnapshotOptions options)
-    : log_(log), store_(store), options_(options), thread_([this] { run(); }) {
+    : log_(log), store_(store), options_(options), writes_(mu_, [this](const Offer& o) { write(o); }) {
   assert(options_.events_between_snapshots >= 1 && options_.kept_per_account_max >= 2);
 }
 
-ReadModelSnapshots::~ReadModelSnapshots() {
-  flush();
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+ReadModelSnapshots::~ReadModelSnapshots() = default;  // writes_ (the last member, destroyed first) writes what is queued
 
 void ReadModelSnapshots::count_failure() {
   std::lock_guard lock(mu_);
@@ -249,7 +241,7 @@ bool ReadModelSnapshots::wants(const std::string& account, uint64_t position) {
     return false;  // another account's fold took the list meanwhile: not offered this time
   }
   if (std::find(listed_.begin(), listed_.end(), position) != listed_.end()) return false;
-  if (queue_.size() >= options_.queue_max) {
+  if (writes_.size() >= options_.queue_max) {
     ++stats_.dropped;
     return false;
   }
@@ -267,14 +259,13 @@ void ReadModelSnapshots::offer(const std::string& account, const ReadModelSnapsh
   assert(docs && docs->last_seq == summary.seq);
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() >= options_.queue_max) {
+    if (writes_.size() >= options_.queue_max) {
       ++stats_.dropped;
       return;
     }
     if (listed_account_ == account) listed_.push_back(summary.position);  // queued: not wanted again
-    queue_.push_back(Offer{account, summary, std::move(docs)});
+    writes_.push(Offer{account, summary, std::move(docs)});
   }
-  wake_.notify_one();
 }
 
 void ReadModelSnapshots::write(const Offer& offer) {
@@ -312,26 +303,7 @@ void ReadModelSnapshots::write(const Offer& offer) {
   ++stats_.written;
 }
 
-void ReadModelSnapshots::run() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_, nothing left
-    Offer next = std::move(queue_.front());
-    queue_.pop_front();
-    busy_ = true;
-    lock.unlock();
-    write(next);
-    lock.lock();
-    busy_ = false;
-    if (queue_.empty()) drained_.notify_all();
-  }
-}
-
-void ReadModelSnapshots::flush() {
-  std::unique_lock lock(mu_);
-  drained_.wait(lock, [this] { return queue_.empty() && !busy_; });
-}
+void ReadModelSnapshots::flush() { writes_.flush(); }
 
 ReadModelSnapshotStats ReadModelSnapshots::stats() const {
   std::lock_guard lock(mu_);

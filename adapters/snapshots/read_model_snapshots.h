@@ -46,17 +46,15 @@
 //
 // Thread-safe.
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "adapters/snapshots/background_writes.h"
 #include "domain/ports/event_log.h"
 #include "domain/ports/snapshot_store.h"
 #include "projections/all.h"
@@ -132,7 +130,6 @@ class ReadModelSnapshots {
     ReadModelSnapshotSummary summary;
     std::shared_ptr<const projections::AccountDocs> docs;
   };
-  void run();
   void write(const Offer& offer);
   std::vector<ReadModelSnapshotSummary> read_index(const std::string& account);
   // Makes listed_ `account`'s positions in `index`. Called holding mu_.
@@ -147,15 +144,10 @@ class ReadModelSnapshots {
   const ReadModelSnapshotOptions options_;
   mutable std::mutex mu_;
   std::mutex index_mu_;              // one index read-modify-write at a time
-  std::condition_variable wake_;     // the thread: work or stop
-  std::condition_variable drained_;  // flush(): queue empty and nothing in hand
-  std::deque<Offer> queue_;
-  bool busy_ = false;
-  bool stop_ = false;
   std::string listed_account_;       // the account whose positions listed_ holds
   std::vector<uint64_t> listed_;     // its indexed positions, as last read or written
   ReadModelSnapshotStats stats_;
-  std::thread thread_;
+  BackgroundWrites<Offer> writes_;  // last: its thread starts once the rest is initialized
 };
 
 // Encodes / decodes a read-model snapshot's bytes (exposed for tests and

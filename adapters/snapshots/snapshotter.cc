@@ -6,17 +6,9 @@
 namespace mledger {
 
 Snapshotter::Snapshotter(EventLog& log, SnapshotStore& store, SnapshotOptions options)
-    : log_(log), store_(store), options_(options), thread_([this] { run(); }) {}
+    : log_(log), store_(store), options_(options), writes_(mu_, [this](const Offer& o) { write(o); }) {}
 
-Snapshotter::~Snapshotter() {
-  flush();
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
+Snapshotter::~Snapshotter() = default;  // writes_ (the last member, destroyed first) writes what is queued
 
 void Snapshotter::ignore(const std::string& stream, const std::string& why) {
   {
@@ -74,14 +66,13 @@ void Snapshotter::offer(const std::string& stream, std::shared_ptr<const Account
     auto it = snapshotted_.find(stream);
     const uint64_t since = it == snapshotted_.end() ? 0 : it->second;
     if (version < since + options_.events_between_snapshots) return;
-    if (queue_.size() >= options_.queue_max) {
+    if (writes_.size() >= options_.queue_max) {
       ++stats_.dropped;
       return;
     }
     remember(stream, version);  // queued: later offers count from here
-    queue_.push_back(Offer{stream, std::move(state), version});
+    writes_.push(Offer{stream, std::move(state), version});
   }
-  wake_.notify_one();
 }
 
 void Snapshotter::write(const Offer& offer) {
@@ -104,26 +95,7 @@ void Snapshotter::write(const Offer& offer) {
   }
 }
 
-void Snapshotter::run() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_, nothing left
-    Offer next = std::move(queue_.front());
-    queue_.pop_front();
-    busy_ = true;
-    lock.unlock();
-    write(next);
-    lock.lock();
-    busy_ = false;
-    if (queue_.empty()) drained_.notify_all();
-  }
-}
-
-void Snapshotter::flush() {
-  std::unique_lock lock(mu_);
-  drained_.wait(lock, [this] { return queue_.empty() && !busy_; });
-}
+void Snapshotter::flush() { writes_.flush(); }
 
 SnapshotStats Snapshotter::stats() const {
   std::lock_guard lock(mu_);

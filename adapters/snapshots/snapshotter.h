@@ -20,16 +20,14 @@
 //
 // Thread-safe.
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
 #include "domain/account/account_state.h"
+#include "adapters/snapshots/background_writes.h"
 #include "domain/ports/event_log.h"
 #include "domain/ports/snapshot_store.h"
 
@@ -80,7 +78,6 @@ class Snapshotter {
     std::shared_ptr<const AccountState> state;
     uint64_t version = 0;
   };
-  void run();
   void write(const Offer& offer);
   void ignore(const std::string& stream, const std::string& why);
   void remember(const std::string& stream, uint64_t version);  // mu_ held
@@ -89,14 +86,9 @@ class Snapshotter {
   SnapshotStore& store_;
   const SnapshotOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;     // the thread: work or stop
-  std::condition_variable drained_;  // flush(): queue empty and nothing in hand
-  std::deque<Offer> queue_;
-  bool busy_ = false;
-  bool stop_ = false;
   std::unordered_map<std::string, uint64_t> snapshotted_;  // stream -> version
   SnapshotStats stats_;
-  std::thread thread_;
+  BackgroundWrites<Offer> writes_;  // last: its thread starts once the rest is initialized
 };
 
 }  // namespace mledger
