@@ -34,6 +34,7 @@
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/logging.h"
+#include "tools/mledger/publisher_metrics.h"
 #include "tools/mledger/runtime.h"
 
 namespace mledger::cli {
@@ -463,22 +464,6 @@ StatusOr<std::unique_ptr<Runtime>> open_for_serving(const ServeConfig& c, http::
                                              (*opened)->projections_absent.message());
   }
   return opened;
-}
-
-// The publisher's options with its stages' latencies observed as histograms.
-kafka::PublisherOptions with_latency_metrics(kafka::PublisherOptions options, http::Metrics& metrics) {
-  auto& to_produce = metrics.histogram("mledger_publish_append_to_produce_seconds",
-                                       "Per published event: from its append (recorded-at) to the publisher's produce",
-                                       {}, http::latency_buckets_seconds());
-  auto& to_commit = metrics.histogram("mledger_publish_produce_to_commit_seconds",
-                                      "Per published event: from its produce to its Kafka transaction's commit", {},
-                                      http::latency_buckets_seconds());
-  options.on_committed = [&produced = to_produce.at({}), &committed = to_commit.at({})](
-                             const kafka::CommittedLatencies& l) {
-    for (double s : l.append_to_produce_seconds) produced.observe(s);
-    for (double s : l.produce_to_commit_seconds) committed.observe(s);
-  };
-  return options;
 }
 
 // Serves until SIGTERM or SIGINT, then closes in order; returns the exit code.
