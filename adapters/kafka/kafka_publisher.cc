@@ -7,6 +7,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "adapters/audit/tree_head.h"
 #include "adapters/capnp/event_codec.h"
@@ -122,6 +123,7 @@ class KafkaPublisher::Impl {
   int backoff_ms_ = 0;
   int idle_pause_ms_ = 1;  // follow without an AppendSignal: the next pause
   SteadyClock::time_point last_report_{};
+  std::tuple<uint64_t, uint64_t, uint64_t> reported_{};  // published_seq, head_seq, transactions
   // The transaction in flight, when o_.on_committed is set: each event's
   // append->produce latency and when it was produced.
   CommittedLatencies latencies_;
@@ -131,7 +133,15 @@ class KafkaPublisher::Impl {
     const auto now = SteadyClock::now();
     if (!force && now - last_report_ < std::chrono::milliseconds(o_.status_interval_ms)) return;
     last_report_ = now;
+    reported_ = {st_.published_seq, st_.head_seq, st_.transactions};
     if (on_status_) on_status_(st_);
+  }
+
+  // Before an idle wait (which may last poll_interval_ms): the state it
+  // settled in is reported, even within status_interval_ms of the last report.
+  void report_settled() {
+    const bool changed = reported_ != std::tuple(st_.published_seq, st_.head_seq, st_.transactions);
+    report(changed);
   }
 
   void failed(const std::string& why) {
@@ -670,7 +680,7 @@ Status KafkaPublisher::Impl::run(const std::atomic<bool>& stop) {
         if (!pending.ok()) return pending.error();
         if (pending->empty()) {
           if (!o_.follow) break;
-          report(false);
+          report_settled();
           wait_for_events(seen, stop);
           continue;
         }

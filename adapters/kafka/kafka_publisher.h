@@ -101,7 +101,8 @@ struct PublisherOptions {
   AppendSignal* appended = nullptr;    // must outlive run()
   bool follow = false;                 // false: publish up to the head seen at start, return
   // Called after each committed transaction, on each retry and while idle
-  // (at most every status_interval_ms), from run()'s thread.
+  // (at most every status_interval_ms, but always when it falls idle in a
+  // state not yet reported), from run()'s thread.
   int status_interval_ms = 1000;
   // Called after each committed transaction, from run()'s thread (metrics).
   // May be empty: then no latency is kept.

@@ -21,6 +21,9 @@
 #include "adapters/kafka/kafka_publisher.h"
 #include "adapters/kafka/kafka_reader.h"
 #include "adapters/kafka/routing.h"
+#include "adapters/rocksdb/head_watermark.h"
+#include "adapters/system/file_change_watch.h"
+#include "adapters/writer/append_signal.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/publisher_metrics.h"
@@ -60,9 +63,10 @@ Defaults: --data ./mledger-data --topic-prefix mledger --partitions 6
   three comes first; each commit waits for every record of its transaction, so
   a one-shot publish, a bulk copy, commits less often, and a follower keeps
   the events behind a backlog from waiting long)
-  --status-interval-ms 1000 --poll-interval-ms 100 (follow: the longest pause
-  between looks for new events; after a new event it looks again within 1 ms,
-  doubling the pause while nothing comes).
+  --status-interval-ms 1000 --poll-interval-ms 100 (follow: it wakes when the
+  writer acknowledges events, by watching DIR/ACKED-HEAD, and looks anyway
+  every N ms; where the directory cannot be watched it polls instead, again
+  within 1 ms after a new event, doubling the pause while nothing comes).
 A broker away for longer than --transaction-timeout-ms (default 60000, also
 the records' delivery timeout) is ridden out: the timed-out transaction is told
 from a fencing, a new producer resumes from the cursor. SIGTERM while the
@@ -235,6 +239,20 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> open_ledger(const PublishConfig& c, s
   return RocksDbEventLog::open(ro);
 }
 
+// Wakes a follower when the writer advances the ledger's head watermark
+// (after each durable write), so that it need not poll; without a watch it
+// polls (a warning says why).
+std::unique_ptr<FileChangeWatch> watch_head(const std::string& dir, AppendSignal& appended,
+                                            kafka::PublisherOptions& o) {
+  auto watch = FileChangeWatch::start(dir, HeadWatermark::kFileName, [&appended] { appended.notify(); });
+  if (!watch.ok()) {
+    std::fprintf(stderr, "mledger publish: polling for new events: %s\n", watch.error().message().c_str());
+    return nullptr;
+  }
+  o.appended = &appended;
+  return std::move(watch.value());
+}
+
 // Publishes until done or a stop signal (handled here).
 Status publish(RocksDbEventLog& log, const PublishConfig& c) {
   struct sigaction sa {};
@@ -340,8 +358,12 @@ int run_publish(const Argv& argv) {
   }
   std::unique_ptr<RocksDbEventLog> log = std::move(opened.value());
   config->options.heads = kafka::stored_tree_heads(*log);
+  AppendSignal appended;
+  std::unique_ptr<FileChangeWatch> watch;
+  if (config->options.follow) watch = watch_head(config->dir, appended, config->options);
   const Status result =
       config->metrics_listen.empty() ? publish(*log, *config) : publish_serving_metrics(*log, *config);
+  watch.reset();
   log.reset();
   if (!secondary.empty()) std::filesystem::remove_all(secondary, ec);
   if (!result.ok()) {
