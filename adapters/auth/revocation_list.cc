@@ -135,24 +135,6 @@ StatusOr<std::string> read_all(int fd, const std::string& path) {
   return bytes;
 }
 
-// `text` at `path`, whole or not at all: a temporary file beside it, synced,
-// renamed over it, the directory synced. The caller holds the file's lock.
-Status replace_file(const std::string& path, std::string_view text, mode_t mode) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return io_error("creating the temporary file of", path, errno);
-  Status s = ::fchmod(fd, mode) == 0 ? Status::Ok() : io_error("setting the mode of", tmp, errno);
-  if (s.ok()) s = write_all(fd, text, kWhat, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = io_error("syncing", tmp, errno);
-  if (::close(fd) != 0 && s.ok()) s = io_error("closing", tmp, errno);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = io_error("renaming over", path, errno);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return sync_parent_directory(kWhat, path);
-}
-
 // Opens `path` (creating it 0600 when missing) and locks it; retries when the
 // file was replaced between the open and the lock.
 StatusOr<int> open_locked(const std::string& path) {
@@ -271,7 +253,10 @@ StatusOr<RevocationAdded> add_to_revocation_file(const std::string& path, const 
     ++result.entries;
   }
   if (!result.added && result.dropped == 0) return result;  // nothing changes
-  if (Status w = replace_file(path, rewritten, st.st_mode & 07777); !w.ok()) return Err{std::move(w)};
+  // Whole or not at all, durably; the file's lock is held.
+  if (Status w = replace_file(kWhat, path, rewritten, st.st_mode & 07777, Durability::durable); !w.ok()) {
+    return Err{std::move(w)};
+  }
   return result;
 }
 

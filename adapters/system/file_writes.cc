@@ -25,6 +25,25 @@ Status write_all(int fd, std::string_view bytes, std::string_view what, const st
   return Status::Ok();
 }
 
+Status replace_file(std::string_view what, const std::string& path, std::string_view bytes, unsigned mode,
+                    Durability durability) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return file_io_error("creating the temporary file of", what, path, errno);
+  Status s = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 ? Status::Ok()
+                                                           : file_io_error("setting the mode of", what, tmp, errno);
+  if (s.ok()) s = write_all(fd, bytes, what, tmp);
+  const bool durable = durability == Durability::durable;
+  if (s.ok() && durable && ::fsync(fd) != 0) s = file_io_error("syncing", what, tmp, errno);
+  if (::close(fd) != 0 && s.ok()) s = file_io_error("closing", what, tmp, errno);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = file_io_error("renaming over", what, path, errno);
+  if (!s.ok()) {
+    (void)::unlink(tmp.c_str());  // best effort: a stray temporary file is rewritten next time
+    return s;
+  }
+  return durable ? sync_parent_directory(what, path) : Status::Ok();
+}
+
 Status sync_parent_directory(std::string_view what, const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";

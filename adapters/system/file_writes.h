@@ -17,6 +17,18 @@ namespace mledger {
 // Writes all of `bytes` to `fd` (retrying short writes and EINTR).
 [[nodiscard]] Status write_all(int fd, std::string_view bytes, std::string_view what, const std::string& path);
 
+// How replace_file() leaves the new file.
+enum class Durability {
+  durable,  // synced, and its directory entry too, before it returns
+  cached,   // left to the kernel: a crash may keep the old file or none
+};
+
+// Replaces `path` with `bytes` (mode `mode`), whole or not at all: written to
+// `path`.tmp, renamed over `path`; the temporary file is removed when a step
+// fails. One writer at a time per path (the temporary name is shared).
+[[nodiscard]] Status replace_file(std::string_view what, const std::string& path, std::string_view bytes,
+                                  unsigned mode, Durability durability);
+
 // Makes `path`'s directory entry durable (fsync of its parent directory).
 [[nodiscard]] Status sync_parent_directory(std::string_view what, const std::string& path);
 
