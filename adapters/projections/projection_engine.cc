@@ -252,7 +252,9 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
   const size_t heap_before = heap_in_use_bytes();
   ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
-  auto last_report = std::chrono::steady_clock::now();
+  const auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  BulkPassReport report{.number = pass.passes + 1, .reads_log = true, .events_read = until};
   ProjectionCheckpoint last;
   BatchReader reader(log_, 1, until, options_.read_batch_events, 4);
   // The heap the folders hold: grown since the pass began, less the events
@@ -263,7 +265,9 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     return now > base ? now - base : 0;
   };
   for (uint64_t seq = 1; seq <= until;) {
+    const auto wait_start = std::chrono::steady_clock::now();
     auto events = reader.next();
+    report.read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
     if (!events.ok()) return events.error();
     if (events->empty()) {
       return Status(StatusCode::corruption, "the log ends before event " + std::to_string(seq) +
@@ -302,7 +306,9 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     }
   }
   pass.held_bytes = held_bytes();
-  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (Status s = end_pass(group, folders, last, from, below, report, rest.size()); !s.ok()) return s;
+  p.pass_done = report;
   report_bulk(pass, p, until, until, from, below);
   pass.events_read += until;
   return Status::Ok();
@@ -324,12 +330,14 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
     return now > heap_before ? now - heap_before : size_t{0};
   };
   ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
-  auto last_report = std::chrono::steady_clock::now();
+  const auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  BulkPassReport report{.number = pass.passes + 1, .reads_log = false};
   uint64_t read = 0, visited = 0;
   for (const std::string& account : rest) {
     const uint64_t partition = account_partition(account);
     if (partition < from || partition >= below) continue;
-    auto events = fold_account_events(group, folders, account, partition, until);
+    auto events = fold_account_events(group, folders, account, partition, until, report.read_seconds);
     if (!events.ok()) return events.error();
     read += *events;
     ++visited;
@@ -346,11 +354,14 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
     }
   }
   pass.held_bytes = held_bytes();
-  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  std::erase_if(rest, [&](const std::string& id) { return account_partition(id) < below; });
+  report.events_read = read;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (Status s = end_pass(group, folders, last, from, below, report, rest.size()); !s.ok()) return s;
   pass.events_read += read;
   pass.account_events_read += read;
   pass.accounts_read += visited;
-  std::erase_if(rest, [&](const std::string& id) { return account_partition(id) < below; });
+  p.pass_done = report;
   report_accounts(pass, p, 0, 0, rest.size());
   return Status::Ok();
 }
@@ -358,11 +369,13 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
 StatusOr<uint64_t> ProjectionEngine::fold_account_events(std::vector<BulkTarget>& group,
                                                          std::vector<std::unique_ptr<BulkFolder>>& folders,
                                                          const std::string& account, uint64_t partition,
-                                                         uint64_t until) {
+                                                         uint64_t until, double& read_seconds) {
   constexpr size_t kChunk = 4096;
   uint64_t read = 0;
   for (uint64_t next = 1; next <= until;) {
+    const auto read_start = std::chrono::steady_clock::now();
     auto events = log_.read_account(account, next, kChunk);
+    read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
     if (!events.ok()) return Err{events.error()};
     for (const RecordedEvent& e : *events) {
       if (e.seq > until) return read;
@@ -376,6 +389,22 @@ StatusOr<uint64_t> ProjectionEngine::fold_account_events(std::vector<BulkTarget>
     if (events->size() < kChunk) break;
   }
   return read;
+}
+
+Status ProjectionEngine::end_pass(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                  const ProjectionCheckpoint& last, uint64_t from, uint64_t below,
+                                  BulkPassReport& report, size_t accounts_left) {
+  report.accounts_share = static_cast<double>(below - from) / static_cast<double>(kAccountPartitions);
+  for (const auto& f : folders) report.accounts_loaded = std::max<uint64_t>(report.accounts_loaded, f->accounts_held());
+  report.accounts_left = accounts_left;
+  report.resident_bytes = resident_set_bytes();
+  report.heap_bytes = heap_in_use_bytes();
+  const auto write_start = std::chrono::steady_clock::now();
+  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  report.write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  report.seconds += report.write_seconds;
+  report.peak_resident_bytes = peak_resident_set_bytes();
+  return Status::Ok();
 }
 
 // Progress of the account passes: the events read so far, and as many again

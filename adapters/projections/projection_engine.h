@@ -49,11 +49,33 @@
 
 namespace mledger {
 
+// The figures of one pass of a bulk load, reported as it ends.
+struct BulkPassReport {
+  uint64_t number = 0;            // 1: the first pass
+  bool reads_log = true;          // the first pass reads the log in order; later
+                                  // ones their accounts' events by the account index
+  double accounts_share = 0;      // the share of all partitions it loaded
+  uint64_t events_read = 0;
+  uint64_t accounts_loaded = 0;   // accounts whose documents it wrote (in the
+                                  // projection that holds the most)
+  uint64_t accounts_left = 0;     // accounts noted for later passes, after it
+  double seconds = 0;             // the whole pass, of which:
+  double read_seconds = 0;        //   the fold waiting for events (first pass) or
+                                  //   reading them (later ones)
+  double write_seconds = 0;       //   writing and ingesting its documents
+  uint64_t resident_bytes = 0;    // the process's resident set before its documents
+                                  // were written (what it folded, all held)
+  uint64_t heap_bytes = 0;        // the allocator's count at the same point
+  uint64_t peak_resident_bytes = 0;  // the process's peak resident set so far
+};
+
 struct ProjectionProgress {
   std::string phase;    // "catch-up", "rebuild", "verify"
   uint64_t done = 0;    // events read so far in this fold
   uint64_t total = 0;   // events this fold reads (grows when following the log)
   double seconds = 0;   // since the fold started
+  // Set on the report made as a pass of a bulk load ends.
+  std::optional<BulkPassReport> pass_done;
 };
 using ProgressFn = std::function<void(const ProjectionProgress&)>;
 
@@ -188,14 +210,21 @@ class ProjectionEngine {
   Status bulk_account_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
                            BulkPass& pass, std::set<std::string>& rest);
   // Folds `account`'s events [1, until] into the folders of the targets that
-  // have not loaded its partition; the number of events read.
+  // have not loaded its partition; the number of events read. Adds the time
+  // spent reading them to `read_seconds`.
   StatusOr<uint64_t> fold_account_events(std::vector<BulkTarget>& group,
                                          std::vector<std::unique_ptr<BulkFolder>>& folders,
-                                         const std::string& account, uint64_t partition, uint64_t until);
+                                         const std::string& account, uint64_t partition, uint64_t until,
+                                         double& read_seconds);
   // Writes each target's documents of [its below, below) and records its
   // progress (the partitions below `below`, folded up to `last`).
   Status bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                     const ProjectionCheckpoint& last, uint64_t below);
+  // Ends a pass over partitions [from, below): notes in `report` what it
+  // holds, then writes its documents (bulk_write) and notes how long that took.
+  Status end_pass(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                  const ProjectionCheckpoint& last, uint64_t from, uint64_t below, BulkPassReport& report,
+                  size_t accounts_left);
   static void report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
                           uint64_t from, uint64_t below);
   static void report_accounts(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t visited,

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "adapters/crypto/sha256.h"
 #include "adapters/log/event_replay.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/system/heap_in_use.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/bench_mix.h"
@@ -21,6 +23,7 @@
 #include "tools/mledger/bench_history.h"
 #include "tools/mledger/bench_proofs.h"
 #include "tools/mledger/commands.h"
+#include "tools/mledger/progress.h"
 #include "tools/mledger/runtime.h"
 #include "tools/mledger/subcommand.h"
 
@@ -272,8 +275,15 @@ int bench_rebuild(Args& args) {
   }
   engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
   auto engine = make_engine(**store, **log, engine_options);
+  const size_t opened_resident = resident_set_bytes(), opened_heap = heap_in_use_bytes();
+  nlohmann::json passes = nlohmann::json::array();
+  const bool as_json = args.flag("json");
   const auto t0 = Clock::now();
-  Status s = engine->rebuild({}, {});
+  Status s = engine->rebuild({}, [&](const ProjectionProgress& p) {
+    if (!p.pass_done) return;
+    passes.push_back(pass_json(*p.pass_done));
+    if (!as_json) std::printf("rebuild: %s\n", describe_pass(*p.pass_done).c_str());
+  });
   const double secs = seconds_since(t0);
   if (!s.ok()) {
     std::fprintf(stderr, "mledger bench rebuild: %s\n", s.to_string().c_str());
@@ -292,11 +302,18 @@ int bench_rebuild(Args& args) {
   getrusage(RUSAGE_SELF, &usage);
   const double rate = static_cast<double>(events) / secs;
   const long peak_kib = usage.ru_maxrss;
-  if (args.flag("json")) {
-    std::printf("{\"bench\":\"rebuild\",\"events\":%llu,\"seconds\":%.3f,\"events_per_s\":%.0f,"
-                "\"peak_rss_kib\":%ld,\"projection_bytes\":%llu}\n",
-                static_cast<unsigned long long>(events), secs, rate, peak_kib,
-                static_cast<unsigned long long>(bytes));
+  if (as_json) {
+    const nlohmann::json out = {{"bench", "rebuild"},
+                                {"events", events},
+                                {"seconds", secs},
+                                {"events_per_s", std::round(rate)},
+                                {"peak_rss_kib", peak_kib},
+                                {"projection_bytes", bytes},
+                                {"memory_mib", memory_mib},
+                                {"opened_resident_bytes", opened_resident},
+                                {"opened_heap_bytes", opened_heap},
+                                {"passes", passes}};
+    std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("rebuild: %llu events into every projection in %.2f s = %.0f events/s; peak RSS "
                 "%.1f MiB; projections %.1f MB\n",
