@@ -251,7 +251,7 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   std::vector<std::unique_ptr<BulkFolder>> folders;  // each also names the accounts left for later passes
   for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
   const size_t heap_before = heap_in_use_bytes();
-  ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
   const auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   BulkPassReport report{.number = pass.passes + 1, .reads_log = true, .events_read = until};
@@ -329,7 +329,7 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
     const size_t now = heap_in_use_bytes();
     return now > heap_before ? now - heap_before : size_t{0};
   };
-  ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
   const auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   BulkPassReport report{.number = pass.passes + 1, .reads_log = false};
@@ -489,7 +489,7 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
   }
   if (from == UINT64_MAX) return Status::Ok();
   const auto t0 = std::chrono::steady_clock::now();
-  ProjectionProgress p{std::string(phase), 0, until - from + 1, 0};
+  ProjectionProgress p{std::string(phase), 0, until - from + 1, 0, {}};
   auto report = [&] {
     if (!progress) return;
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
