@@ -57,8 +57,9 @@ rebuild: builds every projection of the ledger at DIR from event 1 into a
   new, empty projection store beside it (removed afterwards) and reports
   events/s and the process's peak resident memory (a bulk load: passes over
   the log, each a range of accounts folded in memory and ingested as SST
-  files). --memory-mib: the fold's memory bound, as `mledger projections
-  rebuild --memory-mib` (default 1024).
+  files). --memory-mib: the rebuild's memory bound, as `mledger projections
+  rebuild --memory-mib` (default 448). Each pass is printed as it ends (in
+  --json: "passes"), with its events, accounts, seconds and resident memory.
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.
@@ -251,6 +252,7 @@ int bench_replay(Args& args) {
 
 int bench_rebuild(Args& args) {
   const std::string dir = args.value_or("data", "bench-data/ledger");
+  const size_t base_resident = resident_set_bytes();  // as `projections rebuild` counts it
   auto log = open_log_read_only(dir);
   if (!log.ok()) {
     std::fprintf(stderr, "mledger bench rebuild: %s\n", log.error().to_string().c_str());
@@ -274,6 +276,7 @@ int bench_rebuild(Args& args) {
     return kExitUsage;
   }
   engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
+  engine_options.resident_base_bytes = base_resident;
   auto engine = make_engine(**store, **log, engine_options);
   const size_t opened_resident = resident_set_bytes(), opened_heap = heap_in_use_bytes();
   nlohmann::json passes = nlohmann::json::array();
@@ -310,6 +313,7 @@ int bench_rebuild(Args& args) {
                                 {"peak_rss_kib", peak_kib},
                                 {"projection_bytes", bytes},
                                 {"memory_mib", memory_mib},
+                                {"base_resident_bytes", base_resident},
                                 {"opened_resident_bytes", opened_resident},
                                 {"opened_heap_bytes", opened_heap},
                                 {"passes", passes}};

@@ -26,7 +26,7 @@ std::string describe_pass(const BulkPassReport& r) {
                 static_cast<unsigned long long>(r.number), r.reads_log ? "the log in order" : "by the account index",
                 100 * r.accounts_share, static_cast<unsigned long long>(r.accounts_loaded),
                 static_cast<unsigned long long>(r.events_read), r.seconds,
-                r.reads_log ? "waiting for events" : "reading events", r.read_seconds, r.write_seconds,
+                "waiting for events", r.read_seconds, r.write_seconds,
                 static_cast<double>(r.resident_bytes) / kMiB, static_cast<double>(r.heap_bytes) / kMiB,
                 static_cast<double>(r.peak_resident_bytes) / kMiB, static_cast<unsigned long long>(r.accounts_left));
   return line;
