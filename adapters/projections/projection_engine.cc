@@ -1,5 +1,6 @@
 #include "adapters/projections/projection_engine.h"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <condition_variable>
@@ -7,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "adapters/projections/account_reader.h"
 #include "adapters/system/heap_in_use.h"
 
 namespace mledger {
@@ -119,6 +121,11 @@ constexpr uint64_t kWidthMin = kAccountPartitions / kBulkPassesMax;
 // node and a string whose id fits in it), not counted as the folders' heap.
 constexpr size_t kRestEntryBytes = 96;
 constexpr double kBulkFill = 0.8;
+// An account pass's reading threads (the fold is a third; two cores keep
+// both busy: reading an event by the account index costs more than folding
+// it), and the events they may hold read ahead of the fold.
+constexpr size_t kAccountReadingThreads = 2;
+constexpr size_t kAccountsAheadEvents = 4 * kAccountChunkEvents;
 
 }  // namespace
 
@@ -235,10 +242,11 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
     Status s = pass.passes == 0 ? bulk_pass(group, until, from, below, pass, rest)
                                 : bulk_account_pass(group, until, from, below, pass, rest);
     if (!s.ok()) return s;
-    // The next pass: as many partitions as fit the bound at this pass's
-    // memory per partition (at most four times as many).
-    const double fit = kBulkFill * static_cast<double>(options_.memory_bytes_max) /
-                       static_cast<double>(std::max<size_t>(pass.held_bytes, 1));
+    // The next pass: as many partitions as fit what the rest of the process
+    // left of the bound, at this pass's memory per partition (at most four
+    // times as many).
+    const size_t room = options_.memory_bytes_max > pass.other_bytes ? options_.memory_bytes_max - pass.other_bytes : 0;
+    const double fit = kBulkFill * static_cast<double>(room) / static_cast<double>(std::max<size_t>(pass.held_bytes, 1));
     width = std::max(kWidthMin, static_cast<uint64_t>(static_cast<double>(below - from) * std::min(fit, 4.0)));
     from = below;
     ++pass.passes;
@@ -251,8 +259,10 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   std::vector<std::unique_ptr<BulkFolder>> folders;  // each also names the accounts left for later passes
   for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
   const size_t heap_before = heap_in_use_bytes();
-  ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
-  auto last_report = std::chrono::steady_clock::now();
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
+  const auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  BulkPassReport report{.number = pass.passes + 1, .reads_log = true, .events_read = until};
   ProjectionCheckpoint last;
   BatchReader reader(log_, 1, until, options_.read_batch_events, 4);
   // The heap the folders hold: grown since the pass began, less the events
@@ -263,37 +273,27 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     return now > base ? now - base : 0;
   };
   for (uint64_t seq = 1; seq <= until;) {
+    const auto wait_start = std::chrono::steady_clock::now();
     auto events = reader.next();
+    report.read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
     if (!events.ok()) return events.error();
     if (events->empty()) {
       return Status(StatusCode::corruption, "the log ends before event " + std::to_string(seq) +
                                                 " although its head is " + std::to_string(until));
     }
-    for (const RecordedEvent& e : *events) {
-      if (e.seq != seq) {
-        return Status(StatusCode::corruption, "expected event " + std::to_string(seq) + ", read " + std::to_string(e.seq));
-      }
-      for (size_t i = 0; i < group.size(); ++i) {
-        if (group[i].below < below) {
-          if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
-        }
-        if (below < kAccountPartitions) folders[i]->accounts_from(e, std::max(below, group[i].below), rest);
-      }
-      last = ProjectionCheckpoint{e.seq, e.hash};
-      ++seq;
-    }
+    if (Status s = fold_in_order(group, folders, *events, from, below, seq, rest); !s.ok()) return s;
+    last = ProjectionCheckpoint{events->back().seq, events->back().hash};
     // Over the bound: keep the partitions that, growing as they did so far,
-    // fit it at the end of the log (at most half of them).
-    for (size_t held = held_bytes(); below - from > kWidthMin && held > options_.memory_bytes_max;
-         held = held_bytes()) {
-      const double projected = static_cast<double>(held) * static_cast<double>(until) / static_cast<double>(seq - 1);
-      const auto fitting = static_cast<uint64_t>(static_cast<double>(below - from) * kBulkFill *
-                                                 static_cast<double>(options_.memory_bytes_max) / projected);
-      below = from + std::clamp(fitting, kWidthMin, (below - from) / 2);
+    // fit it at the end of the log. Once a batch: the pages freed are given
+    // back before the next look.
+    if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
+      below = fitting_below(counted, held_bytes(), static_cast<double>(seq - 1) / static_cast<double>(until), from,
+                            below);
       for (auto& f : folders) {
         f->held_from(below, rest);
         f->forget_from(below);
       }
+      release_free_heap();
     }
     const auto now = std::chrono::steady_clock::now();
     if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
@@ -302,9 +302,32 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     }
   }
   pass.held_bytes = held_bytes();
-  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  const size_t counted = counted_bytes();
+  pass.other_bytes = counted - std::min(counted, pass.held_bytes);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (Status s = end_pass(group, folders, last, from, below, report, rest.size()); !s.ok()) return s;
+  p.pass_done = report;
   report_bulk(pass, p, until, until, from, below);
   pass.events_read += until;
+  return Status::Ok();
+}
+
+Status ProjectionEngine::fold_in_order(std::vector<BulkTarget>& group,
+                                       std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                       const std::vector<RecordedEvent>& events, uint64_t from, uint64_t below,
+                                       uint64_t& seq, std::set<std::string>& rest) {
+  for (const RecordedEvent& e : events) {
+    if (e.seq != seq) {
+      return Status(StatusCode::corruption, "expected event " + std::to_string(seq) + ", read " + std::to_string(e.seq));
+    }
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].below < below) {
+        if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
+      }
+      if (below < kAccountPartitions) folders[i]->accounts_from(e, std::max(below, group[i].below), rest);
+    }
+    ++seq;
+  }
   return Status::Ok();
 }
 
@@ -318,64 +341,115 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
     return Status(StatusCode::corruption, "the log has no event " + std::to_string(until) + " to load up to");
   }
   const ProjectionCheckpoint last{until, (*at_until)[0].hash};
-  const size_t heap_before = heap_in_use_bytes();
-  auto held_bytes = [&] {
-    const size_t now = heap_in_use_bytes();
-    return now > heap_before ? now - heap_before : size_t{0};
-  };
-  ProjectionProgress p{std::string(pass.phase), 0, 0, 0};
-  auto last_report = std::chrono::steady_clock::now();
-  uint64_t read = 0, visited = 0;
-  for (const std::string& account : rest) {
-    const uint64_t partition = account_partition(account);
-    if (partition < from || partition >= below) continue;
-    auto events = fold_account_events(group, folders, account, partition, until);
-    if (!events.ok()) return events.error();
-    read += *events;
-    ++visited;
-    // Over the bound: keep half the partitions (the rest are read again next pass).
-    for (size_t held = held_bytes(); below - from > kWidthMin && held > options_.memory_bytes_max;
-         held = held_bytes()) {
-      below = from + std::max(kWidthMin, (below - from) / 2);
-      for (auto& f : folders) f->forget_from(below);
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
-      last_report = now;
-      report_accounts(pass, p, read, visited, rest.size());
-    }
+  std::vector<const std::string*> accounts;  // of rest, in [from, below)
+  for (const std::string& id : rest) {
+    if (account_partition(id) >= from && account_partition(id) < below) accounts.push_back(&id);
   }
-  pass.held_bytes = held_bytes();
-  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
-  pass.events_read += read;
-  pass.account_events_read += read;
-  pass.accounts_read += visited;
+  const auto started = std::chrono::steady_clock::now();
+  BulkPassReport report{.number = pass.passes + 1, .reads_log = false};
+  pass.accounts_left = rest.size();
+  auto visited = fold_accounts(group, folders, accounts, until, from, below, pass, report);
+  if (!visited.ok()) return visited.error();
   std::erase_if(rest, [&](const std::string& id) { return account_partition(id) < below; });
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (Status s = end_pass(group, folders, last, from, below, report, rest.size()); !s.ok()) return s;
+  pass.events_read += report.events_read;
+  pass.account_events_read += report.events_read;
+  pass.accounts_read += *visited;
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
+  p.pass_done = report;
   report_accounts(pass, p, 0, 0, rest.size());
   return Status::Ok();
 }
 
-StatusOr<uint64_t> ProjectionEngine::fold_account_events(std::vector<BulkTarget>& group,
-                                                         std::vector<std::unique_ptr<BulkFolder>>& folders,
-                                                         const std::string& account, uint64_t partition,
-                                                         uint64_t until) {
-  constexpr size_t kChunk = 4096;
-  uint64_t read = 0;
-  for (uint64_t next = 1; next <= until;) {
-    auto events = log_.read_account(account, next, kChunk);
-    if (!events.ok()) return Err{events.error()};
-    for (const RecordedEvent& e : *events) {
-      if (e.seq > until) return read;
+StatusOr<uint64_t> ProjectionEngine::fold_accounts(std::vector<BulkTarget>& group,
+                                                   std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                                   const std::vector<const std::string*>& accounts, uint64_t until,
+                                                   uint64_t from, uint64_t& below, BulkPass& pass,
+                                                   BulkPassReport& report) {
+  const size_t heap_before = heap_in_use_bytes();
+  AccountReader reader(log_, accounts, until, kAccountsAheadEvents, kAccountReadingThreads);
+  // The heap the folders hold: grown since the pass began, less the events read ahead.
+  auto held_bytes = [&] {
+    const size_t now = heap_in_use_bytes(), base = heap_before + reader.held_bytes();
+    return now > base ? now - base : size_t{0};
+  };
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
+  auto last_report = std::chrono::steady_clock::now();
+  uint64_t read = 0, visited = 0, looked_at = 0;
+  for (;;) {
+    const auto wait_start = std::chrono::steady_clock::now();
+    auto chunk = reader.next();
+    report.read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
+    if (!chunk.ok()) return Err{chunk.error()};
+    if (!chunk->has_value()) break;
+    const std::string& account = *accounts[(*chunk)->account];
+    const uint64_t partition = account_partition(account);
+    if (partition >= below) continue;  // narrowed away after its reading began
+    for (const RecordedEvent& e : (*chunk)->events) {
       for (size_t i = 0; i < group.size(); ++i) {
         if (partition < group[i].below) continue;  // loaded by an earlier run
         if (Status s = folders[i]->apply_to(e, account); !s.ok()) return Err{s};
       }
-      next = e.seq + 1;
-      ++read;
     }
-    if (events->size() < kChunk) break;
+    read += (*chunk)->events.size();
+    visited += (*chunk)->last ? 1 : 0;
+    // Over the bound: keep the partitions that fit, as the first pass does
+    // (those left are read again by the next pass). Once a batch of events.
+    if (read - looked_at >= options_.read_batch_events) {
+      looked_at = read;
+      if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
+        const double done = static_cast<double>(visited) / static_cast<double>(accounts.size());
+        below = fitting_below(counted, held_bytes(), done, from, below);
+        reader.skip_from(below);
+        for (auto& f : folders) f->forget_from(below);
+        release_free_heap();
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
+      last_report = now;
+      report_accounts(pass, p, read, visited, pass.accounts_left);
+    }
   }
-  return read;
+  pass.held_bytes = held_bytes();
+  const size_t counted = counted_bytes();
+  pass.other_bytes = counted - std::min(counted, pass.held_bytes);
+  report.events_read = read;
+  return visited;
+}
+
+Status ProjectionEngine::end_pass(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                  const ProjectionCheckpoint& last, uint64_t from, uint64_t below,
+                                  BulkPassReport& report, size_t accounts_left) {
+  report.accounts_share = static_cast<double>(below - from) / static_cast<double>(kAccountPartitions);
+  for (const auto& f : folders) report.accounts_loaded = std::max<uint64_t>(report.accounts_loaded, f->accounts_held());
+  report.accounts_left = accounts_left;
+  report.resident_bytes = resident_set_bytes();
+  report.heap_bytes = heap_in_use_bytes();
+  const auto write_start = std::chrono::steady_clock::now();
+  if (Status s = bulk_write(group, folders, last, below); !s.ok()) return s;
+  report.write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  report.seconds += report.write_seconds;
+  report.peak_resident_bytes = peak_resident_set_bytes();
+  release_free_heap();  // the documents written are forgotten
+  return Status::Ok();
+}
+
+size_t ProjectionEngine::counted_bytes() const {
+  size_t resident = resident_set_bytes();
+  if (resident == 0) resident = heap_in_use_bytes();  // no /proc: the allocator's count
+  return resident > options_.resident_base_bytes ? resident - options_.resident_base_bytes : 0;
+}
+
+uint64_t ProjectionEngine::fitting_below(size_t counted, size_t held, double done_share, uint64_t from,
+                                         uint64_t below) const {
+  const size_t other = counted > held ? counted - held : 0;
+  const size_t room = options_.memory_bytes_max > other ? options_.memory_bytes_max - other : 0;
+  const double projected = std::max(1.0, static_cast<double>(held) / std::max(done_share, 1e-9));
+  const auto fitting = static_cast<uint64_t>(static_cast<double>(below - from) * kBulkFill *
+                                             static_cast<double>(room) / projected);
+  return from + std::clamp(fitting, kWidthMin, std::max(kWidthMin, (below - from) / 2));
 }
 
 // Progress of the account passes: the events read so far, and as many again
@@ -460,7 +534,7 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
   }
   if (from == UINT64_MAX) return Status::Ok();
   const auto t0 = std::chrono::steady_clock::now();
-  ProjectionProgress p{std::string(phase), 0, until - from + 1, 0};
+  ProjectionProgress p{std::string(phase), 0, until - from + 1, 0, {}};
   auto report = [&] {
     if (!progress) return;
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -49,11 +49,32 @@
 
 namespace mledger {
 
+// The figures of one pass of a bulk load, reported as it ends.
+struct BulkPassReport {
+  uint64_t number = 0;            // 1: the first pass
+  bool reads_log = true;          // the first pass reads the log in order; later
+                                  // ones their accounts' events by the account index
+  double accounts_share = 0;      // the share of all partitions it loaded
+  uint64_t events_read = 0;
+  uint64_t accounts_loaded = 0;   // accounts whose documents it wrote (in the
+                                  // projection that holds the most)
+  uint64_t accounts_left = 0;     // accounts noted for later passes, after it
+  double seconds = 0;             // the whole pass, of which:
+  double read_seconds = 0;        //   the fold waiting for the events read ahead
+  double write_seconds = 0;       //   writing and ingesting its documents
+  uint64_t resident_bytes = 0;    // the process's resident set before its documents
+                                  // were written (what it folded, all held)
+  uint64_t heap_bytes = 0;        // the allocator's count at the same point
+  uint64_t peak_resident_bytes = 0;  // the process's peak resident set so far
+};
+
 struct ProjectionProgress {
   std::string phase;    // "catch-up", "rebuild", "verify"
   uint64_t done = 0;    // events read so far in this fold
   uint64_t total = 0;   // events this fold reads (grows when following the log)
   double seconds = 0;   // since the fold started
+  // Set on the report made as a pass of a bulk load ends.
+  std::optional<BulkPassReport> pass_done;
 };
 using ProgressFn = std::function<void(const ProjectionProgress&)>;
 
@@ -63,12 +84,27 @@ struct ProjectionEngineOptions {
   size_t read_batch_events = 2048;
   size_t commit_every_events = 1'000'000;
   double commit_every_seconds = 10;
-  // The documents a fold holds, all its generations together, estimated as
-  // decoded in memory: cached ones (kDecodedBytesPerStoredByte x stored size)
-  // and changed ones (twice their stored size: the pending bytes and the
-  // commit's batch). Reaching it commits; a commit then forgets cached
-  // documents down to three quarters of it. `mledger projections --memory-mib`.
-  size_t memory_bytes_max = size_t{1024} << 20;
+  // The memory bound of a fold (`mledger projections --memory-mib`).
+  // - A catch-up counts the documents it holds, all its generations
+  //   together, estimated as decoded in memory: cached ones
+  //   (kDecodedBytesPerStoredByte x stored size) and changed ones (twice
+  //   their stored size: the pending bytes and the commit's batch). Reaching
+  //   it commits; a commit then forgets cached documents down to three
+  //   quarters of it.
+  // - A bulk load (below) counts the process's resident set above
+  //   resident_base_bytes, as the kernel counts it: its folders, the events
+  //   read ahead, the accounts left for later passes, RocksDB's caches, table
+  //   readers and buffers, and the allocator's free and fragmented pages
+  //   alike. Reaching it narrows the pass's range of partitions (and gives
+  //   the freed pages back to the system), down to
+  //   kAccountPartitions / kBulkPassesMax, held whatever it takes.
+  // The default keeps a rebuild of the realistic bench ledgers under 512 MiB
+  // of peak RSS at 1M and at 10M events (docs/operations.md, Limits).
+  size_t memory_bytes_max = size_t{448} << 20;
+  // The resident set a bulk load does not count against memory_bytes_max:
+  // what the process held before it opened the ledger (its code and
+  // libraries; resident_set_bytes() then). 0 counts all of it.
+  size_t resident_base_bytes = 0;
   // Documents of each live generation kept decoded from one catch_up() to the
   // next (so a live projector does not read and decode them again every
   // time), estimated as above; 0 keeps none.
@@ -76,12 +112,10 @@ struct ProjectionEngineOptions {
   // A generation built from event 1 (rebuild, verify, a catch-up of a
   // missing projection) is bulk loaded: folded in memory a range of account
   // partitions at a time, each range's documents written sorted and loaded
-  // at once (ProjectionStore::bulk_load). Its memory bound is
-  // memory_bytes_max of heap grown (the allocator's count) during a pass:
-  // reaching it narrows the pass's range of partitions, down to
-  // kAccountPartitions / kBulkPassesMax. The first pass reads the log in
+  // at once (ProjectionStore::bulk_load). The first pass reads the log in
   // order; the later ones read only their accounts' events (by the account
-  // index). false: built by commits like a catch-up (for tests and comparison).
+  // index, on reading threads ahead of the fold). false: built by commits
+  // like a catch-up (for tests and comparison).
   bool bulk_load = true;
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
@@ -171,8 +205,10 @@ class ProjectionEngine {
     uint64_t events_read = 0;  // by the passes before this one
     uint64_t passes = 0;
     size_t held_bytes = 0;     // the heap the last pass's folders held at its end
+    size_t other_bytes = 0;    // what else the bound counted then
     uint64_t accounts_read = 0;        // by the account passes before this one
     uint64_t account_events_read = 0;  // by the account passes before this one
+    size_t accounts_left = 0;          // noted for the account passes as this one began
   };
   Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,
@@ -182,24 +218,46 @@ class ProjectionEngine {
   // `rest` every account of a partition at or above the final `below`.
   Status bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
                    BulkPass& pass, std::set<std::string>& rest);
+  // Folds a batch of the first pass: each event (seq checked against `seq`,
+  // which it advances) into partitions [from, below), and notes in `rest`
+  // the accounts it names at or above `below`.
+  Status fold_in_order(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                       const std::vector<RecordedEvent>& events, uint64_t from, uint64_t below, uint64_t& seq,
+                       std::set<std::string>& rest);
   // Each later pass: folds the accounts of `rest` in partitions [from, below)
-  // from their own events (the log's account index), so the log is read
-  // once in all, whatever the number of passes; removes them from `rest`.
+  // from their own events (the log's account index, read on threads ahead
+  // of the fold), so the log is read once in all, whatever the number of
+  // passes; removes them from `rest`.
   Status bulk_account_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
                            BulkPass& pass, std::set<std::string>& rest);
-  // Folds `account`'s events [1, until] into the folders of the targets that
-  // have not loaded its partition; the number of events read.
-  StatusOr<uint64_t> fold_account_events(std::vector<BulkTarget>& group,
-                                         std::vector<std::unique_ptr<BulkFolder>>& folders,
-                                         const std::string& account, uint64_t partition, uint64_t until);
+  // Folds the events [1, until] of `accounts` (read ahead on reading
+  // threads, AccountReader) into the folders of the targets that have not
+  // loaded their partitions; narrows `below` when over the bound. The
+  // number of accounts folded; notes the events read and the time waited
+  // for them in `report`, the memory held at the end in `pass`.
+  StatusOr<uint64_t> fold_accounts(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                   const std::vector<const std::string*>& accounts, uint64_t until, uint64_t from,
+                                   uint64_t& below, BulkPass& pass, BulkPassReport& report);
   // Writes each target's documents of [its below, below) and records its
   // progress (the partitions below `below`, folded up to `last`).
   Status bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                     const ProjectionCheckpoint& last, uint64_t below);
+  // Ends a pass over partitions [from, below): notes in `report` what it
+  // holds, then writes its documents (bulk_write) and notes how long that took.
+  Status end_pass(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                  const ProjectionCheckpoint& last, uint64_t from, uint64_t below, BulkPassReport& report,
+                  size_t accounts_left);
   static void report_bulk(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t until,
                           uint64_t from, uint64_t below);
   static void report_accounts(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t visited,
                               size_t accounts_left);
+  // What a bulk load counts against memory_bytes_max now.
+  size_t counted_bytes() const;
+  // The `below` a pass over [from, below) keeps when `counted` is over the
+  // bound: the partitions whose folders, grown to `held` over `done_share`
+  // of the pass and growing on alike, fit what the rest of the counted
+  // memory leaves of the bound (at most half of them, at least kWidthMin).
+  uint64_t fitting_below(size_t counted, size_t held, double done_share, uint64_t from, uint64_t below) const;
   Status commit(std::vector<Target>& targets);
   // The memory the targets' documents take, estimated (see memory_bytes_max).
   static size_t held_bytes(const std::vector<Target>& targets);

@@ -81,6 +81,8 @@ class BulkFolder {
   virtual void held_from(uint64_t from, std::set<std::string>& out) const = 0;
   // Forgets the accounts whose partition is `below` or above.
   virtual void forget_from(uint64_t below) = 0;
+  // The number of accounts held.
+  virtual size_t accounts_held() const = 0;
   // Adds every held account's documents to `load` in key order and forgets
   // them; the stored bytes added.
   [[nodiscard]] virtual StatusOr<uint64_t> write(BulkLoad& load) = 0;
@@ -326,6 +328,8 @@ class TypedBulkFolder final : public BulkFolder {
   void forget_from(uint64_t below) override {
     std::erase_if(accounts_, [&](const auto& a) { return account_partition(a.first) >= below; });
   }
+
+  size_t accounts_held() const override { return accounts_.size(); }
 
   StatusOr<uint64_t> write(BulkLoad& load) override {
     std::vector<const std::string*> ids;

@@ -2,8 +2,11 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 
 namespace mledger {
 
@@ -41,6 +44,31 @@ int64_t thread_heap_net_bytes() {
   size = sizeof(uint64_t);
   if (mallctl("thread.deallocated", &freed, &size, nullptr, 0) != 0) return 0;
   return static_cast<int64_t>(allocated - freed);
+}
+
+size_t resident_set_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long size_pages = 0, resident_pages = 0;
+  const int got = std::fscanf(f, "%llu %llu", &size_pages, &resident_pages);
+  std::fclose(f);
+  if (got != 2) return 0;
+  return static_cast<size_t>(resident_pages) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+size_t peak_resident_set_bytes() {
+  struct rusage usage {};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;  // KiB on Linux
+}
+
+void release_free_heap() {
+  if (Mallctl mallctl = jemalloc_mallctl()) {
+    (void)mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
+    (void)mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: MALLCTL_ARENAS_ALL
+    return;
+  }
+  (void)malloc_trim(0);
 }
 
 }  // namespace mledger

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "adapters/memory/memory_event_log.h"
+#include "adapters/projections/account_reader.h"
 #include "adapters/projections/all_stored_projections.h"
 #include "adapters/projections/memory_projection_store.h"
 #include "adapters/projections/projection_engine.h"
 #include "adapters/projections/projector.h"
 #include "adapters/projections/rocksdb_projection_store.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/system/heap_in_use.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/temp_dir.h"
 
@@ -294,6 +296,98 @@ TEST(ProjectionEngine, an_interrupted_bulk_load_resumes_from_the_partitions_it_l
   EXPECT_EQ(done.live->id, mid.building->id);
   EXPECT_FALSE(done.building);
   EXPECT_EQ(live_documents(store), live_before);
+}
+
+// Each pass of a bulk load is reported as it ends: numbered from 1, the
+// first reading the log in order and the later ones by the account index,
+// their shares of the accounts and their events adding up to the whole.
+TEST(ProjectionEngine, a_bulk_load_reports_each_pass_and_the_passes_add_up_to_the_log) {
+  MemoryEventLog log;
+  fill(log, 600, 40);
+  MemoryProjectionStore store;
+  ProjectionEngineOptions tiny;
+  tiny.memory_bytes_max = 1;  // the narrowest ranges: kBulkPassesMax passes
+  ProjectionEngine engine(store, log, all_stored_projections(), tiny);
+  std::vector<BulkPassReport> passes;
+  uint64_t read = 0;
+  ASSERT_TRUE(engine.rebuild({"accounts"}, [&](const ProjectionProgress& p) {
+                      read = p.done;
+                      if (p.pass_done) passes.push_back(*p.pass_done);
+                    }).ok());
+  ASSERT_EQ(passes.size(), kBulkPassesMax);
+  double share = 0;
+  uint64_t events = 0, accounts = 0;
+  for (size_t i = 0; i < passes.size(); ++i) {
+    EXPECT_EQ(passes[i].number, i + 1);
+    EXPECT_EQ(passes[i].reads_log, i == 0);
+    share += passes[i].accounts_share;
+    events += passes[i].events_read;
+    accounts += passes[i].accounts_loaded;
+    EXPECT_GT(passes[i].resident_bytes, 0u);
+    EXPECT_GE(passes[i].peak_resident_bytes, passes[i].resident_bytes);
+  }
+  EXPECT_DOUBLE_EQ(share, 1.0);
+  EXPECT_EQ(passes.front().events_read, 1200u);  // the whole log
+  EXPECT_EQ(events, read);
+  EXPECT_EQ(accounts, 40u);  // each account loaded once
+  EXPECT_EQ(passes.back().accounts_left, 0u);
+  EXPECT_EQ(passes.front().accounts_left, 40u - passes.front().accounts_loaded);
+}
+
+// A bulk load's bound counts the process's resident set above the base it
+// is given: a bound below what this process already holds narrows the first
+// pass to the narrowest range; the same bound above a base of what it holds
+// leaves one pass. The documents are the same either way.
+TEST(ProjectionEngine, a_bulk_load_counts_the_resident_set_above_its_base_against_its_bound) {
+  MemoryEventLog log;
+  fill(log, 600, 40);
+  auto rebuild = [&](size_t base_bytes, std::map<std::string, std::string>& documents) {
+    MemoryProjectionStore store;
+    ProjectionEngineOptions o;
+    o.memory_bytes_max = size_t{8} << 20;
+    o.resident_base_bytes = base_bytes;
+    ProjectionEngine engine(store, log, all_stored_projections(), o);
+    uint64_t passes = 0;
+    EXPECT_TRUE(engine.rebuild({}, [&](const ProjectionProgress& p) { passes += p.pass_done ? 1 : 0; }).ok());
+    documents = live_documents(store);
+    return passes;
+  };
+  const size_t resident = resident_set_bytes();
+  ASSERT_GT(resident, size_t{8} << 20) << "this test needs a process holding more than its bound";
+  std::map<std::string, std::string> whole, narrowest;
+  EXPECT_EQ(rebuild(resident, whole), 1u);
+  EXPECT_GT(rebuild(0, narrowest), 1u);
+  EXPECT_EQ(narrowest, whole);
+  EXPECT_GT(whole.size(), 40u);
+}
+
+// An account longer than the chunks its events are read in (AccountReader)
+// is folded whole by an account pass, its chunks in order.
+TEST(ProjectionEngine, an_account_pass_folds_accounts_longer_than_a_read_chunk_whole) {
+  MemoryEventLog log;
+  fill(log, 3 * static_cast<int>(kAccountChunkEvents) + 300, 3);  // 2 events a command: > 2 chunks an account
+  MemoryProjectionStore by_commits, bulk;
+  ProjectionEngineOptions commits;
+  commits.bulk_load = false;
+  ASSERT_TRUE(ProjectionEngine(by_commits, log, all_stored_projections(), commits).catch_up({}).ok());
+  ProjectionEngineOptions tiny;
+  tiny.memory_bytes_max = 1;
+  ProjectionEngine engine(bulk, log, all_stored_projections(), tiny);
+  uint64_t by_index = 0;
+  ASSERT_TRUE(engine.rebuild({}, [&](const ProjectionProgress& p) {
+                      if (p.pass_done && !p.pass_done->reads_log) by_index += p.pass_done->events_read;
+                    }).ok());
+  EXPECT_EQ(live_documents(bulk), live_documents(by_commits));
+  uint64_t left = 0;  // the events of the accounts the first pass left
+  for (int a = 0; a < 3; ++a) {
+    const std::string account = "acct-" + std::to_string(a);
+    if (account_partition(account) < kAccountPartitions / kBulkPassesMax) continue;
+    auto events = log.read_account(account, 1, 100000);
+    ASSERT_TRUE(events.ok());
+    ASSERT_GT(events->size(), 2 * kAccountChunkEvents);
+    left += events->size();
+  }
+  EXPECT_EQ(by_index, left);
 }
 
 TEST(ProjectionEngine, verify_names_a_changed_document) {

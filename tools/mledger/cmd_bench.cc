@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "adapters/crypto/sha256.h"
 #include "adapters/log/event_replay.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
+#include "adapters/system/heap_in_use.h"
 #include "adapters/writer/group_commit_writer.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/bench_mix.h"
@@ -21,6 +23,7 @@
 #include "tools/mledger/bench_history.h"
 #include "tools/mledger/bench_proofs.h"
 #include "tools/mledger/commands.h"
+#include "tools/mledger/progress.h"
 #include "tools/mledger/runtime.h"
 #include "tools/mledger/subcommand.h"
 
@@ -54,8 +57,9 @@ rebuild: builds every projection of the ledger at DIR from event 1 into a
   new, empty projection store beside it (removed afterwards) and reports
   events/s and the process's peak resident memory (a bulk load: passes over
   the log, each a range of accounts folded in memory and ingested as SST
-  files). --memory-mib: the fold's memory bound, as `mledger projections
-  rebuild --memory-mib` (default 1024).
+  files). --memory-mib: the rebuild's memory bound, as `mledger projections
+  rebuild --memory-mib` (default 448). Each pass is printed as it ends (in
+  --json: "passes"), with its events, accounts, seconds and resident memory.
 history: reads the whole history of --queries random accounts (default 1000;
   as `mledger audit history` does) and as many consecutive events of the log
   for each, and prints the latency percentiles of both.
@@ -248,6 +252,7 @@ int bench_replay(Args& args) {
 
 int bench_rebuild(Args& args) {
   const std::string dir = args.value_or("data", "bench-data/ledger");
+  const size_t base_resident = resident_set_bytes();  // as `projections rebuild` counts it
   auto log = open_log_read_only(dir);
   if (!log.ok()) {
     std::fprintf(stderr, "mledger bench rebuild: %s\n", log.error().to_string().c_str());
@@ -271,9 +276,17 @@ int bench_rebuild(Args& args) {
     return kExitUsage;
   }
   engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
+  engine_options.resident_base_bytes = base_resident;
   auto engine = make_engine(**store, **log, engine_options);
+  const size_t opened_resident = resident_set_bytes(), opened_heap = heap_in_use_bytes();
+  nlohmann::json passes = nlohmann::json::array();
+  const bool as_json = args.flag("json");
   const auto t0 = Clock::now();
-  Status s = engine->rebuild({}, {});
+  Status s = engine->rebuild({}, [&](const ProjectionProgress& p) {
+    if (!p.pass_done) return;
+    passes.push_back(pass_json(*p.pass_done));
+    if (!as_json) std::printf("rebuild: %s\n", describe_pass(*p.pass_done).c_str());
+  });
   const double secs = seconds_since(t0);
   if (!s.ok()) {
     std::fprintf(stderr, "mledger bench rebuild: %s\n", s.to_string().c_str());
@@ -292,11 +305,19 @@ int bench_rebuild(Args& args) {
   getrusage(RUSAGE_SELF, &usage);
   const double rate = static_cast<double>(events) / secs;
   const long peak_kib = usage.ru_maxrss;
-  if (args.flag("json")) {
-    std::printf("{\"bench\":\"rebuild\",\"events\":%llu,\"seconds\":%.3f,\"events_per_s\":%.0f,"
-                "\"peak_rss_kib\":%ld,\"projection_bytes\":%llu}\n",
-                static_cast<unsigned long long>(events), secs, rate, peak_kib,
-                static_cast<unsigned long long>(bytes));
+  if (as_json) {
+    const nlohmann::json out = {{"bench", "rebuild"},
+                                {"events", events},
+                                {"seconds", secs},
+                                {"events_per_s", std::round(rate)},
+                                {"peak_rss_kib", peak_kib},
+                                {"projection_bytes", bytes},
+                                {"memory_mib", memory_mib},
+                                {"base_resident_bytes", base_resident},
+                                {"opened_resident_bytes", opened_resident},
+                                {"opened_heap_bytes", opened_heap},
+                                {"passes", passes}};
+    std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("rebuild: %llu events into every projection in %.2f s = %.0f events/s; peak RSS "
                 "%.1f MiB; projections %.1f MB\n",

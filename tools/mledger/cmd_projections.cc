@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/crypto/sha256.h"
+#include "adapters/system/heap_in_use.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/commands.h"
 #include "tools/mledger/progress.h"
@@ -43,13 +44,15 @@ verify    folds scratch generations up to each live checkpoint and compares
 Folds commit documents with their checkpoint at the end, every 10 s, every
 N events (--checkpoint-every, default 1000000) and whenever the documents
 they hold (cached and changed, all projections together) reach M MiB
-(--memory-mib, 16 to 65536, default 1024): a killed fold repeats at most that
+(--memory-mib, 16 to 65536, default 448): a killed fold repeats at most that
 much, and a fold's memory stays about M MiB plus RocksDB's buffers, however
 long the log. A generation built from event 1 (rebuild, verify, a missing
 projection) is bulk loaded instead: passes over the log, each folding the
-accounts of a range of partitions whose heap fits M MiB, then writing their
-documents into an SST file that is ingested; a killed one resumes from the
-partitions it loaded.
+accounts of a range of partitions while the process's resident memory (above
+what it held before opening the ledger) stays within M MiB, then writing
+their documents into an SST file that is ingested; a killed one resumes from
+the partitions it loaded. Each pass prints a line as it ends (events,
+accounts, seconds, resident memory).
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
 while a server or another rebuild holds them. Commands appended meanwhile
@@ -172,6 +175,9 @@ int run_projections(const Argv& argv) {
     std::fprintf(stderr, "mledger projections %s: takes no names\n", sub.c_str());
     return kExitUsage;
   }
+  // A bulk load's bound counts the resident set above what the process holds
+  // before it opens the ledger (docs/operations.md, Limits).
+  engine_options.resident_base_bytes = resident_set_bytes();
   const StoreAccess access =
       sub == "list" || sub == "status" ? StoreAccess::write_if_free : StoreAccess::write;
   auto side = open_read_side(args.value_or("data", "mledger-data"), access, engine_options);
