@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cassert>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
@@ -345,8 +344,6 @@ class RocksDbEventLog::Impl {
     // projection store's new WAL took it all, and the ledger's flush (what
     // DB::Resume() needs) failed again.
     o.allow_fallocate = false;
-    if (std::getenv("MLEDGER_PROTO_UNORDERED")) o.unordered_write = true;  // PROTOTYPE A/B ONLY
-    if (std::getenv("MLEDGER_PROTO_PIPELINED")) o.enable_pipelined_write = true;  // PROTOTYPE A/B ONLY
     return o;
   }
 
