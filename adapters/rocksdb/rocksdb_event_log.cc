@@ -24,6 +24,8 @@
 
 #include "adapters/rocksdb/head_watermark.h"
 #include "adapters/rocksdb/index_keys.h"
+#include "adapters/rocksdb/index_tail.h"
+#include "adapters/rocksdb/index_writer.h"
 #include "adapters/rocksdb/info_log.h"
 #include "adapters/rocksdb/lock_holder.h"
 #include "adapters/rocksdb/manual_resume.h"
@@ -44,6 +46,13 @@ constexpr Family kAddedFamilies[] = {kMerkle, kTreeHeads};
 
 // Events written per batch while building the tree of an older ledger.
 constexpr uint64_t kTreeBuildBatchEvents = 65536;
+
+// meta key: the last event whose index entries (`streams`, `by_account`) are
+// in the index families; written in the same batch as those entries.
+constexpr const char* kIndexedThroughKey = "indexed_through";
+// Events past the mark a reader (read-only, secondary) takes into memory; a
+// writer keeps the index far closer (RocksDbOptions::index_lag_events_max).
+constexpr uint64_t kReaderTailEventsMax = 1 << 20;
 
 using index_keys::command_key;
 using index_keys::get_be64;
@@ -111,12 +120,18 @@ class RocksDbEventLog::Impl {
   std::string resume_failure;  // why the last DB::Resume() failed
   std::chrono::steady_clock::time_point next_resume_at{};
 
+  // The index entries of events the index families do not hold yet (all
+  // instances), and, in a writer, the thread that writes them.
+  IndexTail tail;
+  std::unique_ptr<IndexWriter> indexer;
+
   // Shared with readers.
   std::mutex head_mu;
   LogDigest head;
   merkle::Frontier tree;  // a writer's tree (head_mu); readers read the family
 
   ~Impl() {
+    indexer.reset();  // writes what is queued first
     if (db) {
       if (!options.read_only && options.secondary_path.empty()) {
         // Every write is already durable in the WAL; flushing the memtables
@@ -143,22 +158,54 @@ class RocksDbEventLog::Impl {
   }
 
   // The chain head is the last stored event.
-  Status load_head() {
+  StatusOr<LogDigest> find_head() {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[kEvents]));
     it->SeekToLast();
-    if (!it->status().ok()) return from_rocks(it->status(), "finding the chain head");
+    if (!it->status().ok()) return Err{from_rocks(it->status(), "finding the chain head")};
     LogDigest found;
     if (it->Valid()) {
       const uint64_t seq = get_be64(view(it->key()));
       auto link = codec::open_link(view(it->value()));
       if (!link.ok()) {
-        return Status(StatusCode::corruption,
-                      "last event " + std::to_string(seq) + ": " + link.error().message());
+        return fail(StatusCode::corruption, "last event " + std::to_string(seq) + ": " + link.error().message());
       }
       found = LogDigest{seq, link->hash};
     }
+    return found;
+  }
+
+  Status load_head() {
+    auto found = find_head();
+    if (!found.ok()) return found.error();
     std::lock_guard lock(head_mu);
-    head = found;
+    head = *found;
+    return Status::Ok();
+  }
+
+  uint64_t head_seq_now() {
+    std::lock_guard lock(head_mu);
+    return head.seq;
+  }
+
+  // A secondary, after catching up: the new head (capped as
+  // cap_to_acknowledged() says) and the index entries past the index mark
+  // are found first and published together, the tail before the head, so a
+  // concurrent reader never has a head whose events it cannot find through
+  // the indexes.
+  Status refresh_reader() {
+    auto found = find_head();
+    if (!found.ok()) return found.error();
+    auto acked = HeadWatermark::read(watermark_path(options.path));
+    if (!acked.ok()) return acked.error();
+    LogDigest next = *found;
+    if (*acked && (*acked)->seq < next.seq) next = **acked;
+    auto batch = tail_batch(next.seq);
+    if (!batch.ok()) return batch.error();
+    std::lock_guard lock(head_mu);
+    if (*acked) acked_head = *acked;
+    tail.clear();
+    if (batch->event_count > 0) tail.add(std::make_shared<const IndexBatch>(std::move(batch.value())));
+    head = next;
     return Status::Ok();
   }
 
@@ -206,18 +253,24 @@ class RocksDbEventLog::Impl {
     return e;
   }
 
+  // The stream's version at the head: its last event through the tail or
+  // the stream index (entries past the head do not count).
   StatusOr<uint64_t> version_from_disk(std::string_view stream) {
+    const uint64_t head_seq = head_seq_now();
+    const uint64_t in_tail = tail.stream_version(stream, head_seq);
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[kStreams]));
     const std::string upper = prefixed_key(stream, UINT64_MAX);
-    it->SeekForPrev(upper);
-    if (!it->status().ok()) return Err{from_rocks(it->status(), "reading stream head")};
-    if (!it->Valid()) return uint64_t{0};
-    std::string_view key = view(it->key());
-    if (key.size() != stream.size() + 9 || key.substr(0, stream.size()) != stream ||
-        key[stream.size()] != '\0') {
-      return uint64_t{0};
+    for (it->SeekForPrev(upper); it->Valid(); it->Prev()) {
+      std::string_view key = view(it->key());
+      if (key.size() != stream.size() + 9 || key.substr(0, stream.size()) != stream ||
+          key[stream.size()] != '\0') {
+        break;
+      }
+      if (it->value().size() == 8 && get_be64(view(it->value())) > head_seq) continue;
+      return std::max(in_tail, get_be64(key.substr(stream.size() + 1)));
     }
-    return get_be64(key.substr(stream.size() + 1));
+    if (!it->status().ok()) return Err{from_rocks(it->status(), "reading stream head")};
+    return in_tail;
   }
 
   StatusOr<std::optional<CommandRecord>> command_record(std::string_view key) {
@@ -254,23 +307,6 @@ class RocksDbEventLog::Impl {
       out.push_back(position_of(*e));
     }
     return out;
-  }
-
-  // Seqs from an index family whose keys are `prefix '\0' be64`, from `from` on.
-  StatusOr<std::vector<uint64_t>> index_scan(Family family, std::string_view prefix, uint64_t from,
-                                             size_t max_count, bool seq_in_value) {
-    std::vector<uint64_t> seqs;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[family]));
-    for (it->Seek(prefixed_key(prefix, from)); it->Valid() && seqs.size() < max_count; it->Next()) {
-      std::string_view key = view(it->key());
-      if (key.size() != prefix.size() + 9 || key.substr(0, prefix.size()) != prefix ||
-          key[prefix.size()] != '\0') {
-        break;
-      }
-      seqs.push_back(seq_in_value ? get_be64(view(it->value())) : get_be64(key.substr(prefix.size() + 1)));
-    }
-    if (!it->status().ok()) return Err{from_rocks(it->status(), "scanning index")};
-    return seqs;
   }
 
   StatusOr<std::vector<RecordedEvent>> events_at(const std::vector<uint64_t>& seqs) {
@@ -675,10 +711,12 @@ class RocksDbEventLog::Impl {
     }
     stream_cache.clear();
     if (Status h = load_head(); !h.ok()) return h;
-    // The failed write may have reached the disk: the tree follows the log.
+    // The failed write may have reached the disk: the tree and the indexes
+    // follow the log.
     if (options.keep_tree) {
       if (Status t = build_tree(); !t.ok()) return t;
     }
+    if (Status i = settle_index(); !i.ok()) return i;
     if (watermark->current().seq < head.seq) {
       if (Status mark = watermark->advance(head); !mark.ok()) {
         resume_failure = mark.message();
@@ -691,6 +729,153 @@ class RocksDbEventLog::Impl {
     resume_failure.clear();
     info_log->note("writes resumed after: " + last_failure.message());
     return Status::Ok();
+  }
+
+  // The index mark (kIndexedThroughKey); nullopt in a ledger no writer of
+  // this build has opened (an older build wrote its entries with the events).
+  StatusOr<std::optional<uint64_t>> index_mark() {
+    std::string value;
+    rocksdb::Status s = db->Get(read_options(), cf[kMeta], kIndexedThroughKey, &value);
+    if (s.IsNotFound()) return std::optional<uint64_t>();
+    if (!s.ok()) return Err{from_rocks(s, "reading the index mark")};
+    if (value.size() != 8) return fail(StatusCode::corruption, "the index mark (meta indexed_through) is not 8 bytes");
+    return std::optional<uint64_t>(get_be64(value));
+  }
+
+  // The index entries of events from_seq..through_seq, read from the events.
+  StatusOr<IndexBatch> index_from_events(uint64_t from_seq, uint64_t through_seq) {
+    IndexBatch batch;
+    batch.last_seq = through_seq;
+    uint64_t next = from_seq;
+    Status failed;
+    Status s = scan_from(from_seq, [&](uint64_t seq, std::string_view bytes) {
+      if (seq > through_seq) return false;
+      auto e = codec::open_head(bytes);
+      if (!e.ok() || e->seq != seq || seq != next) {
+        failed = damaged("event " + std::to_string(seq) + " cannot be indexed: " +
+                         (e.ok() ? "a sequence gap or a wrong seq" : e.error().message()));
+        return false;
+      }
+      ++next;
+      add_entries(batch, e->stream, e->version, seq, e->account_ids);
+      return seq < through_seq;
+    });
+    if (!s.ok()) return Err{s};
+    if (!failed.ok()) return Err{failed};
+    if (from_seq <= through_seq && next != through_seq + 1) {
+      return Err{damaged("event " + std::to_string(next) + " is missing while indexing up to seq " +
+                         std::to_string(through_seq))};
+    }
+    batch.event_count = next - from_seq;
+    return batch;
+  }
+
+  static void add_entries(IndexBatch& batch, std::string_view stream, uint64_t version, uint64_t seq,
+                          const std::vector<std::string>& accounts) {
+    batch.streams.push_back({std::string(stream), version, seq});
+    for (const auto& a : accounts) batch.accounts.push_back({a, seq});
+  }
+
+  // A batch's entries and the mark at its last event, in one WriteBatch.
+  Status write_index(const IndexBatch& batch, bool sync) {
+    rocksdb::WriteBatch wb;
+    rocksdb::Status s;
+    for (const auto& e : batch.streams) {
+      if (s.ok()) s = wb.Put(cf[kStreams], prefixed_key(e.stream, e.version), seq_key(e.seq));
+    }
+    for (const auto& a : batch.accounts) {
+      if (s.ok()) s = wb.Put(cf[kByAccount], prefixed_key(a.account, a.seq), rocksdb::Slice());
+    }
+    if (s.ok()) s = wb.Put(cf[kMeta], kIndexedThroughKey, seq_key(batch.last_seq));
+    rocksdb::WriteOptions w;
+    w.sync = sync;
+    if (s.ok()) s = db->Write(w, &wb);
+    return from_rocks(s, "writing index entries");
+  }
+
+  // A writer, on open and after a failed write: the index families get the
+  // entries of every event past the mark (read from the events, one synced
+  // batch with the mark at the head), and a new index thread starts.
+  Status settle_index() {
+    indexer.reset();  // writes what it still can first
+    auto mark = index_mark();
+    if (!mark.ok()) return mark.error();
+    const uint64_t through = mark->value_or(head.seq);
+    if (through > head.seq) {
+      return damaged("its index covers events up to seq " + std::to_string(through) + " but the log ends at seq " +
+                     std::to_string(head.seq));
+    }
+    if (!mark->has_value() || through < head.seq) {
+      auto batch = index_from_events(through + 1, head.seq);
+      if (!batch.ok()) return batch.error();
+      if (Status s = write_index(*batch, true); !s.ok()) return s;
+    }
+    tail.clear();  // the families hold every event's entries now
+    indexer = std::make_unique<IndexWriter>(
+        [this](const IndexBatch& batch) {
+          if (options.before_index_write) options.before_index_write(batch.last_seq);
+          return write_index(batch, false);
+        },
+        [this](uint64_t last_seq) { tail.drop_through(last_seq); }, options.index_lag_events_max);
+    return Status::Ok();
+  }
+
+  // A reader: the entries of the events after the mark up to `head_seq`,
+  // read from the events (the index families hold the rest).
+  StatusOr<IndexBatch> tail_batch(uint64_t head_seq) {
+    auto mark = index_mark();
+    if (!mark.ok()) return Err{mark.error()};
+    const uint64_t through = mark->value_or(head_seq);
+    if (through >= head_seq) return IndexBatch{};
+    if (head_seq - through > kReaderTailEventsMax) {
+      return fail(StatusCode::unavailable, "the index of the ledger at " + options.path + " is " +
+                                               std::to_string(head_seq - through) +
+                                               " events behind its log; open the ledger for writing once "
+                                               "(any command that writes) to bring it up to date");
+    }
+    return index_from_events(through + 1, head_seq);
+  }
+
+  Status load_tail() {
+    auto batch = tail_batch(head_seq_now());
+    if (!batch.ok()) return batch.error();
+    tail.clear();
+    if (batch->event_count > 0) tail.add(std::make_shared<const IndexBatch>(std::move(batch.value())));
+    return Status::Ok();
+  }
+
+  // (version or seq, seq) entries from an index family whose keys are
+  // `prefix '\0' be64`, from `from` on.
+  StatusOr<IndexHits> index_hits(Family family, std::string_view prefix, uint64_t from, size_t max_count) {
+    IndexHits hits;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options(), cf[family]));
+    for (it->Seek(prefixed_key(prefix, from)); it->Valid() && hits.size() < max_count; it->Next()) {
+      std::string_view key = view(it->key());
+      if (key.size() != prefix.size() + 9 || key.substr(0, prefix.size()) != prefix || key[prefix.size()] != '\0') {
+        break;
+      }
+      const uint64_t n = get_be64(key.substr(prefix.size() + 1));
+      if (family == kStreams && it->value().size() != 8) {
+        return fail(StatusCode::corruption, "stream index entry " + index_keys::printable_prefixed_key(key) +
+                                                " does not hold a seq");
+      }
+      hits.emplace_back(n, family == kStreams ? get_be64(view(it->value())) : n);
+    }
+    if (!it->status().ok()) return Err{from_rocks(it->status(), "scanning index")};
+    return hits;
+  }
+
+  // Entries through the index families and the tail, up to the head.
+  StatusOr<std::vector<uint64_t>> indexed_seqs(Family family, std::string_view prefix, uint64_t from,
+                                               size_t max_count) {
+    const uint64_t head_seq = head_seq_now();
+    const IndexHits in_tail = family == kStreams ? tail.stream_hits(prefix, from, head_seq)
+                                                 : tail.account_hits(prefix, from, head_seq);
+    auto on_disk = index_hits(family, prefix, from, max_count);
+    if (!on_disk.ok()) return Err{on_disk.error()};
+    std::vector<uint64_t> seqs;
+    for (const auto& h : merge_hits(std::move(on_disk.value()), in_tail, head_seq, max_count)) seqs.push_back(h.second);
+    return seqs;
   }
 
   Status note_failure(Status s) {
@@ -718,6 +903,9 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
   if (Status s = impl->check_acknowledged(*acked); !s.ok()) return Err{s};
   impl->acked_head = *acked;
   if (Status s = impl->cap_to_acknowledged(); !s.ok()) return Err{s};
+  if (!impl->primary()) {
+    if (Status s = impl->load_tail(); !s.ok()) return Err{s};
+  }
   if (impl->primary()) {
     // RocksDB creates a new ledger's directory without syncing the directory
     // that holds it: until that sync, a power cut may take the whole ledger.
@@ -729,6 +917,7 @@ StatusOr<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const RocksDbOp
       if (Status s = impl->settle_tree_layout(); !s.ok()) return Err{s};
       if (Status s = impl->build_tree(); !s.ok()) return Err{s};
     }
+    if (Status s = impl->settle_index(); !s.ok()) return Err{s};
     // A new ledger, or one from before watermarks: start at what is there.
     auto mark = HeadWatermark::open(watermark_path(options.path), impl->head);
     if (!mark.ok()) return Err{mark.error()};
@@ -745,8 +934,7 @@ Status RocksDbEventLog::catch_up() {
   }
   rocksdb::Status s = impl_->db->TryCatchUpWithPrimary();
   if (!s.ok()) return from_rocks(s, "catching up with the ledger's writer");
-  if (Status h = impl_->load_head(); !h.ok()) return h;
-  return impl_->cap_to_acknowledged();
+  return impl_->refresh_reader();
 }
 
 StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
@@ -754,6 +942,9 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
   Impl& m = *impl_;
   if (m.options.read_only || !m.options.secondary_path.empty()) {
     return fail(StatusCode::invalid_argument, "ledger opened read-only");
+  }
+  if (!m.write_failed) {
+    if (Status indexing = m.indexer->failure(); !indexing.ok()) (void)m.note_failure(indexing);  // resumed below
   }
   if (m.write_failed) {
     if (Status r = m.resume_writes(); !r.ok()) return Err{r};
@@ -778,16 +969,16 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
 
   if (!batch.events.empty()) {
     rocksdb::WriteBatch wb(0, 0, 0, 0);
+    auto entries = std::make_shared<IndexBatch>();  // written after the events, by the index thread
+    entries->last_seq = batch.head.seq;
+    entries->event_count = batch.events.size();
     merkle::Frontier tree = m.tree;  // becomes the writer's once the batch is durable
     Status nodes;
     for (const PlannedEvent& pe : batch.events) {
       const std::string seq = seq_key(pe.seq);
       rocksdb::Status s = wb.Put(m.cf[kEvents], seq, pe.envelope);
-      if (s.ok()) s = wb.Put(m.cf[kStreams], prefixed_key(pe.source->stream, pe.version), seq);
-      for (const auto& a : pe.source->account_ids) {
-        if (s.ok()) s = wb.Put(m.cf[kByAccount], prefixed_key(a, pe.seq), rocksdb::Slice());
-      }
       if (!s.ok()) return Err{from_rocks(s, "building write batch")};
+      Impl::add_entries(*entries, pe.source->stream, pe.version, pe.seq, pe.source->account_ids);
       if (!m.options.keep_tree) continue;
       assert(tree.size() + 1 == pe.seq);
       tree.append(pe.hash, [&](unsigned level, uint64_t index, const Hash256& h) {
@@ -811,16 +1002,23 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
     }
     for (const auto& [stream, version] : batch.stream_versions) m.stream_cache[stream] = version;
     {
+      // The tail before the head: a reader that sees the head finds the
+      // batch's events through the indexes.
       std::lock_guard lock(m.head_mu);
+      m.tail.add(entries);
       m.head = batch.head;
       if (m.options.keep_tree) m.tree = std::move(tree);
     }
     // Before anyone is answered (see head_watermark.h). The batch is durable
     // even when this fails; its callers are told it failed, and a retry
-    // finds it (duplicate) once the watermark has caught up.
+    // finds it (duplicate) once the watermark has caught up. Its index
+    // entries are then written when writes resume (settle_index()).
     if (Status mark = m.watermark->advance(batch.head); !mark.ok()) return Err{m.note_failure(mark)};
-    std::lock_guard lock(m.head_mu);
-    m.acked_head = batch.head;
+    {
+      std::lock_guard lock(m.head_mu);
+      m.acked_head = batch.head;
+    }
+    m.indexer->enqueue(std::move(entries));
   }
   for (auto& [index, rec] : batch.duplicates) {
     auto positions = m.positions(rec);
@@ -833,7 +1031,7 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
 StatusOr<std::vector<RecordedEvent>> RocksDbEventLog::read_stream(std::string_view stream,
                                                                   uint64_t from_version,
                                                                   size_t max_count) {
-  auto seqs = impl_->index_scan(kStreams, stream, from_version, max_count, true);
+  auto seqs = impl_->indexed_seqs(kStreams, stream, from_version, max_count);
   if (!seqs.ok()) return Err{seqs.error()};
   return impl_->events_at(*seqs);
 }
@@ -859,7 +1057,7 @@ StatusOr<std::vector<RecordedEvent>> RocksDbEventLog::read_global(uint64_t from_
 StatusOr<std::vector<RecordedEvent>> RocksDbEventLog::read_account(std::string_view account_id,
                                                                    uint64_t from_seq,
                                                                    size_t max_count) {
-  auto seqs = impl_->index_scan(kByAccount, account_id, from_seq, max_count, false);
+  auto seqs = impl_->indexed_seqs(kByAccount, account_id, from_seq, max_count);
   if (!seqs.ok()) return Err{seqs.error()};
   return impl_->events_at(*seqs);
 }
@@ -873,6 +1071,7 @@ StatusOr<std::vector<std::string>> RocksDbEventLog::list_streams(std::string_vie
                                                                 size_t max_count) {
   // Index keys are "<stream>\0<be64 version>"; "<stream>\x01" sorts after
   // every key of <stream> and before the next stream's keys.
+  std::vector<std::string> in_tail = impl_->tail.stream_names(prefix, after, impl_->head_seq_now());
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(impl_->read_options(), impl_->cf[kStreams]));
   std::string target = after.empty() || after < prefix ? std::string(prefix) : std::string(after) + '\x01';
@@ -888,14 +1087,21 @@ StatusOr<std::vector<std::string>> RocksDbEventLog::list_streams(std::string_vie
     it->Seek(std::string(stream) + '\x01');
   }
   if (!it->status().ok()) return Err{from_rocks(it->status(), "listing streams")};
+  // The streams the tail holds, in order and once each, up to max_count.
+  for (auto& name : in_tail) out.push_back(std::move(name));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > max_count) out.resize(max_count);
   return out;
 }
 
 StatusOr<std::optional<AppendOutcome>> RocksDbEventLog::find_command(std::string_view scope,
                                                                      std::string_view command_id) {
+  const uint64_t head_seq = impl_->head_seq_now();
   auto rec = impl_->command_from_disk(scope, command_id);
   if (!rec.ok()) return Err{rec.error()};
-  if (!rec->has_value()) return std::optional<AppendOutcome>();
+  // A record past the head belongs to a batch a reader does not see yet.
+  if (!rec->has_value() || (*rec)->first_seq > head_seq) return std::optional<AppendOutcome>();
   auto positions = impl_->positions(**rec);
   if (!positions.ok()) return Err{positions.error()};
   AppendOutcome outcome;
@@ -912,7 +1118,12 @@ StatusOr<LogDigest> RocksDbEventLog::digest() {
 
 Status RocksDbEventLog::scan_envelopes(uint64_t from_seq,
                                        const std::function<bool(uint64_t, std::string_view)>& fn) {
-  return impl_->scan_from(from_seq, fn);
+  // Up to the head: never an event of a batch not yet (or, in a secondary,
+  // not yet acknowledged as) written whole.
+  const uint64_t head_seq = impl_->head_seq_now();
+  return impl_->scan_from(from_seq, [&](uint64_t seq, std::string_view bytes) {
+    return seq <= head_seq && fn(seq, bytes);
+  });
 }
 
 StatusOr<std::string> RocksDbEventLog::read_envelope(uint64_t seq) {
@@ -1075,6 +1286,9 @@ std::optional<LogDigest> RocksDbEventLog::acknowledged_head() const {
 
 StatusOr<StorageReport> RocksDbEventLog::verify_storage(const std::function<void(uint64_t)>& progress) {
   Impl& m = *impl_;
+  if (m.indexer) {
+    if (Status s = m.indexer->wait_idle(); !s.ok()) return Err{s};
+  }
   auto family = [&m](std::string_view name) {
     for (int f = 0; f < kFamilyCount; ++f) {
       if (name == kFamilies[f]) return m.cf[f];

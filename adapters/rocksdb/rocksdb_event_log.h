@@ -10,6 +10,7 @@
 //   meta        "format"                        -> "2" (or "1", older)
 //               "bare_command_keys"             -> "1" (format 1 upgraded)
 //               "tree_layout"                   -> "2" (merkle_family.h)
+//               "indexed_through"               -> seq(8): the index mark
 //   merkle      level(1) index(8)               -> hash(32): every complete
 //               subtree of the RFC 9162 Merkle tree from level 4 up (16
 //               leaves); the lower ones are computed from the events
@@ -21,12 +22,28 @@
 // before the tree) builds the rest first, in synced batches; one that opens
 // a ledger of tree layout 1 (every level stored) drops the levels below 4
 // first (one synced batch, with the layout marker).
-// Every append_batch() is one WriteBatch across the families, written with
-// sync = true, then the head watermark (head_watermark.h, the file
-// ACKED-HEAD beside the database) is advanced and synced: when it returns OK
-// the batch survives a crash or power loss, and an open that finds fewer
-// events than the watermark refuses the log as damaged. The chain head is
-// the last key of `events` (found again on open).
+// Every append_batch() is one WriteBatch of the events, their command
+// records and the tree's nodes, written with sync = true, then the head
+// watermark (head_watermark.h, the file ACKED-HEAD beside the database) is
+// advanced and synced: when it returns OK the batch survives a crash or
+// power loss, and an open that finds fewer events than the watermark refuses
+// the log as damaged. The chain head is the last key of `events` (found
+// again on open).
+//
+// The index (`streams`, `by_account`) is derived from the events and written
+// after them: the batch's entries go into an in-memory tail (index_tail.h)
+// before the head moves, then to the index thread (index_writer.h), which
+// writes them with the index mark at the batch's last event in one
+// WriteBatch (write-ahead log on, not synced; the next synced batch syncs
+// it). So the families hold exactly the entries of the events up to the
+// mark, and every read through an index (read_stream, read_account,
+// stream_version, list_streams, and the writer's version look-ups) merges
+// the families with the tail, up to the head. A writer that opens the log
+// writes the entries of the events past the mark first (read from the
+// events, one synced batch); a reader (read-only, secondary) reads them into
+// its tail, on open and on catch_up(). Every read stops at the head: never
+// an event, index entry or command record of a batch not yet whole (in a
+// secondary: not yet acknowledged).
 //
 // Damage is never skipped: open() fails with `corruption`, naming the
 // damaged file, when the write-ahead log holds a record that fails its
@@ -78,6 +95,13 @@ struct RocksDbOptions {
   bool keep_tree = true;
   // Where RocksDB's warnings and errors go, one line each (empty: stderr).
   std::function<void(std::string_view)> info_sink;
+  // A writer: at most this many events whose index entries are not written
+  // yet (see "The index" above); an append waits for the index thread beyond it.
+  uint64_t index_lag_events_max = 65536;
+  // Tests only: called on the index thread before it writes the entries of
+  // the batch whose last event is `last_seq` (a crash test stops or kills the
+  // process there). Empty otherwise.
+  std::function<void(uint64_t last_seq)> before_index_write;
 };
 
 class RocksDbEventLog final : public EventLog {

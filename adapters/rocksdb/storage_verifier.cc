@@ -64,9 +64,12 @@ std::string printable(std::string_view family, std::string_view key) {
   return std::string(id) + " (" + std::string(scope) + ")";
 }
 
-// The `streams` and `by_account` entries one event implies.
-std::vector<Entry> implied_by(std::string_view family, const codec::EventHead& e) {
+// The `streams` and `by_account` entries one event implies: none for an
+// event past the index mark (rocksdb_event_log.h, "The index"), whose
+// entries a writer writes when it opens the ledger.
+std::vector<Entry> implied_by(std::string_view family, const codec::EventHead& e, uint64_t indexed_through) {
   std::vector<Entry> out;
+  if (e.seq > indexed_through) return out;
   if (family == "streams") out.emplace_back(prefixed_key(e.stream, e.version), seq_key(e.seq));
   if (family != "by_account") return out;
   const std::set<std::string> accounts(e.account_ids.begin(), e.account_ids.end());
@@ -150,7 +153,8 @@ StatusOr<std::optional<StorageReport>> each_event(const StorageAccess& access,
 }
 
 // The sums of the entries the events imply.
-StatusOr<std::optional<StorageReport>> implied_sums(const StorageAccess& access, bool bare, Sums* sums) {
+StatusOr<std::optional<StorageReport>> implied_sums(const StorageAccess& access, bool bare,
+                                                    uint64_t indexed_through, Sums* sums) {
   CommandRuns runs;
   Status failure;
   auto add_run = [&](const CommandRun& run) {
@@ -161,7 +165,7 @@ StatusOr<std::optional<StorageReport>> implied_sums(const StorageAccess& access,
   };
   auto bad = each_event(access, [&](const codec::EventHead& e) {
     for (const char* family : {"streams", "by_account"}) {
-      for (const auto& [k, v] : implied_by(family, e)) sums->of(family).add(k, v);
+      for (const auto& [k, v] : implied_by(family, e, indexed_through)) sums->of(family).add(k, v);
     }
     auto run = runs.feed(e);
     return !run || add_run(*run);
@@ -288,7 +292,7 @@ StatusOr<std::optional<StorageReport>> check_held(const StorageAccess& access, s
 
 // The first entry the events imply that `family` does not hold as implied.
 StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access, bool bare,
-                                                    std::string_view family) {
+                                                    uint64_t indexed_through, std::string_view family) {
   std::optional<StorageReport> found;
   Status failure;
   CommandRuns runs;
@@ -310,7 +314,7 @@ StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access
       auto run = runs.feed(e);
       return !run || check_run(*run, e.seq - 1);
     }
-    for (const auto& entry : implied_by(family, e)) {
+    for (const auto& entry : implied_by(family, e, indexed_through)) {
       if (!check(entry, e.seq)) return false;
     }
     return true;
@@ -323,11 +327,12 @@ StatusOr<std::optional<StorageReport>> first_missing(const StorageAccess& access
 }
 
 // Where the stored entries of `family` differ from the implied ones.
-StatusOr<StorageReport> locate(const StorageAccess& access, bool bare, std::string_view family) {
+StatusOr<StorageReport> locate(const StorageAccess& access, bool bare, uint64_t indexed_through,
+                               std::string_view family) {
   auto extra = first_disagreeing(access, bare, family);
   if (!extra.ok()) return Err{extra.error()};
   if (*extra) return **extra;
-  auto missing = first_missing(access, bare, family);
+  auto missing = first_missing(access, bare, indexed_through, family);
   if (!missing.ok()) return Err{missing.error()};
   if (*missing) return **missing;
   return damage(std::string(family), "", "the entries differ from what the events imply");
@@ -345,9 +350,23 @@ bool bare_keys_allowed(const StorageAccess& access) {
   return bare;
 }
 
+// The last event whose index entries the index families hold (meta
+// "indexed_through", 8 bytes): every event when there is no mark (a ledger
+// an older build wrote, with the entries in the events' batch). A damaged
+// mark is reported by check_meta().
+uint64_t index_mark(const StorageAccess& access) {
+  uint64_t mark = UINT64_MAX;
+  (void)access.scan("meta", [&](std::string_view key, std::string_view value) {
+    if (key == "indexed_through" && value.size() == 8) mark = get_be64(value);
+    return true;
+  });
+  return mark;
+}
+
 // The meta family holds the format marker ("1" or "2") and, with "2", maybe
 // bare_command_keys = "1"; maybe the Merkle tree's layout "tree_layout" =
-// "2" (merkle_family.h); nothing else.
+// "2" (merkle_family.h); maybe the index mark "indexed_through" (8 bytes);
+// nothing else.
 StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, uint64_t* checked) {
   std::optional<StorageReport> found;
   std::string format;
@@ -360,6 +379,8 @@ StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, u
       bare = true;
     } else if (key == "tree_layout" && value == "2") {
       // the Merkle tree's layout (merkle_family.h)
+    } else if (key == "indexed_through" && value.size() == 8) {
+      // the index mark (index_mark())
     } else {
       found = damage("meta", std::string(key), "unexpected entry");
     }
@@ -378,7 +399,8 @@ StatusOr<StorageReport> verify_storage(const StorageAccess& access,
                                        const std::function<void(uint64_t)>& progress) {
   Sums implied, stored;
   const bool bare = bare_keys_allowed(access);
-  auto bad = implied_sums(access, bare, &implied);
+  const uint64_t indexed_through = index_mark(access);
+  auto bad = implied_sums(access, bare, indexed_through, &implied);
   if (!bad.ok()) return Err{bad.error()};
   if (*bad) return **bad;
   uint64_t checked = 0;
@@ -392,7 +414,7 @@ StatusOr<StorageReport> verify_storage(const StorageAccess& access,
   if (*meta) return **meta;
   for (const char* family : {"streams", "by_account", "commands"}) {
     if (implied.of(family) == stored.of(family)) continue;
-    auto where = locate(access, bare, family);
+    auto where = locate(access, bare, indexed_through, family);
     if (!where.ok()) return Err{where.error()};
     where->entries_checked = checked;
     return where;

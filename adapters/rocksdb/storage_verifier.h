@@ -4,9 +4,11 @@
 // (rocksdb_event_log.h), so that damage anywhere is found and named:
 //   - every index entry (`streams`, `by_account`, `commands`) agrees with the
 //     events it names, and every event has its entries (none missing, none
-//     extra): compared as order-independent sums of SHA-256 over the entries
-//     the events imply and the entries stored, then, where the sums differ,
-//     entry by entry to name the first bad one;
+//     extra; `streams` and `by_account` up to the index mark, meta
+//     "indexed_through", when there is one: rocksdb_event_log.h): compared
+//     as order-independent sums of SHA-256 over the entries the events imply
+//     and the entries stored, then, where the sums differ, entry by entry to
+//     name the first bad one;
 //   - every entry of every family reads back (block checksums), `meta` holds
 //     the format marker;
 //   - every table file's blocks match their checksums (RocksDB's

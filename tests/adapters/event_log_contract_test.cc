@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/log/append_planner.h"
@@ -360,6 +362,56 @@ TEST_P(EventLogContract, a_conflicting_request_adds_nothing_to_the_tree) {
   ASSERT_TRUE(append_one(user_added_request("c3", "account-a", 3, "a")).ok());
   EXPECT_EQ(merkle::root([&](unsigned l, uint64_t i) { return log_->tree_node(l, i); }, 4).value(),
             testing::ref_mth(leaves_of(*log_)));
+}
+
+// A read sees whole batches: while one thread appends commands of two
+// events each, every read through an index (stream, account) and of the
+// whole log finds every event up to the digest it read first, and no command
+// half.
+TEST_P(EventLogContract, R_LED_01_reads_during_appends_see_whole_commands_up_to_the_digest) {
+  constexpr int kCommands = 400;
+  constexpr int kStreams = 5;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    std::vector<uint64_t> versions(kStreams, 0);
+    for (int i = 0; i < kCommands; ++i) {
+      const int k = i % kStreams;
+      auto out = append_one(user_added_request("c" + std::to_string(i), "account-s" + std::to_string(k),
+                                               versions[k], "s" + std::to_string(k), 2));
+      EXPECT_TRUE(out.ok() && out->status == AppendStatus::appended);
+      versions[k] += 2;
+    }
+    done = true;
+  });
+  auto check_round = [&] {
+    const uint64_t seen = log_->digest()->seq;
+    auto all = log_->read_global(1, 2 * kCommands);
+    ASSERT_TRUE(all.ok());
+    ASSERT_GE(all->size(), seen);
+    ASSERT_EQ(all->size() % 2, 0u) << "a command is half there";
+    std::vector<uint64_t> up_to_seen(kStreams, 0);
+    for (const auto& e : *all) {
+      if (e.seq <= seen) ++up_to_seen[e.stream.back() - '0'];
+    }
+    for (int k = 0; k < kStreams; ++k) {
+      const std::string name = std::to_string(k);
+      auto stream = log_->read_stream("account-s" + name, 1, 2 * kCommands);
+      ASSERT_TRUE(stream.ok());
+      ASSERT_GE(stream->size(), up_to_seen[k]) << "the stream index misses events up to the digest";
+      ASSERT_EQ(stream->size() % 2, 0u) << "a command is half there";
+      for (size_t v = 0; v < stream->size(); ++v) ASSERT_EQ((*stream)[v].version, v + 1);
+      auto account = log_->read_account("s" + name, 1, 2 * kCommands);
+      ASSERT_TRUE(account.ok());
+      ASSERT_GE(account->size(), up_to_seen[k]) << "the account index misses events up to the digest";
+      ASSERT_EQ(account->size() % 2, 0u) << "a command is half there";
+      ASSERT_GE(*log_->stream_version("account-s" + name), up_to_seen[k]);
+    }
+  };
+  for (int rounds = 0; (!done || rounds == 0) && !HasFatalFailure(); ++rounds) check_round();
+  writer.join();
+  ASSERT_FALSE(HasFatalFailure());
+  EXPECT_EQ(log_->digest()->seq, 2u * kCommands);
+  EXPECT_EQ(log_->list_streams("account-s", "", 10)->size(), static_cast<size_t>(kStreams));
 }
 
 std::unique_ptr<EventLog> open_rocksdb(const std::string& dir) {

@@ -8,11 +8,14 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <future>
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/memory/memory_event_log.h"
 #include "adapters/rocksdb/head_watermark.h"
+#include "adapters/rocksdb/index_keys.h"
 #include "adapters/merkle/merkle.h"
 #include "adapters/rocksdb/merkle_family.h"
 #include "adapters/rocksdb/rocksdb_event_log.h"
@@ -256,6 +259,89 @@ TEST(RocksDbEventLog, R_LED_01_a_secondary_sees_no_further_than_the_acknowledged
   ASSERT_TRUE((*mark)->advance(last).ok());
   ASSERT_TRUE(follower.catch_up().ok());
   EXPECT_EQ(*follower.digest(), last);
+}
+
+// The index entries are written after the events, by the index thread
+// (rocksdb_event_log.h, "The index"). Held back there, every read through an
+// index still finds every event up to the head: in the writer (through its
+// tail), in a read-only open and a secondary (the events past the index mark,
+// read into theirs), and verify_storage checks the families up to the mark.
+TEST(RocksDbEventLog, R_LED_01_reads_through_the_indexes_see_events_whose_entries_are_not_written_yet) {
+  testing::TempDir dir;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> reached;  // set when the index thread first waits
+  std::atomic<bool> waiting{false};
+  RocksDbOptions o;
+  o.path = dir.path();
+  o.before_index_write = [&, released](uint64_t last_seq) {
+    if (last_seq > 1) {  // the first batch is indexed; every later one waits
+      if (!waiting.exchange(true)) reached.set_value();
+      released.wait();
+    }
+  };
+  auto opened = RocksDbEventLog::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  auto& log = *opened.value();
+  // Released before the log closes (which writes what is queued), whatever fails.
+  struct Releaser {
+    std::promise<void>& p;
+    bool done = false;
+    void now() {
+      if (!done) p.set_value();
+      done = true;
+    }
+    ~Releaser() { now(); }
+  } releaser{release};
+  append(log, user_added_request("c1", "account-a", 0, "a"));
+  append(log, user_added_request("c2", "account-a", 1, "a", 2));
+  append(log, user_added_request("c3", "account-b", 0, "b"));
+  append(log, user_added_request("c4", "account-ab", 0, "a"));
+  auto expect_all = [](EventLog& l) {
+    EXPECT_EQ(l.digest()->seq, 5u);
+    auto a = l.read_stream("account-a", 1, 10);
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->size(), 3u);
+    EXPECT_EQ((*a)[2].seq, 3u);
+    EXPECT_EQ(l.read_stream("account-a", 2, 1)->at(0).seq, 2u);
+    EXPECT_EQ(*l.stream_version("account-a"), 3u);
+    EXPECT_EQ(*l.stream_version("account-b"), 1u);
+    auto by_a = l.read_account("a", 2, 10);
+    ASSERT_TRUE(by_a.ok());
+    ASSERT_EQ(by_a->size(), 3u);
+    EXPECT_EQ((*by_a)[0].seq, 2u);
+    EXPECT_EQ((*by_a)[2].seq, 5u);
+    EXPECT_EQ(*l.list_streams("account-", "", 10), (std::vector<std::string>{"account-a", "account-ab", "account-b"}));
+    EXPECT_EQ(*l.list_streams("account-", "account-a", 1), (std::vector<std::string>{"account-ab"}));
+  };
+  reached.get_future().wait();  // the index thread holds batch 2 (events 2-3) and all after it
+  expect_all(log);
+  // Expected versions hold while the index is behind.
+  EXPECT_EQ(log.append_batch(std::vector<AppendRequest>{user_added_request("c5", "account-b", 0, "b")})->at(0).status,
+            AppendStatus::conflict);
+  {
+    auto read_only = open_log(dir.path(), true);
+    ASSERT_TRUE(read_only);
+    expect_all(*read_only);
+    auto storage = read_only->verify_storage({});
+    ASSERT_TRUE(storage.ok());
+    EXPECT_TRUE(storage->whole()) << storage->family << " " << storage->key << ": " << storage->problem;
+  }
+  {
+    RocksDbOptions s;
+    s.path = dir.path();
+    s.secondary_path = dir.sub("secondary");
+    auto secondary = RocksDbEventLog::open(s);
+    ASSERT_TRUE(secondary.ok()) << secondary.error().to_string();
+    ASSERT_TRUE((*secondary)->catch_up().ok());
+    expect_all(**secondary);
+  }
+  releaser.now();
+  auto storage = log.verify_storage({});  // waits for the index thread
+  ASSERT_TRUE(storage.ok());
+  EXPECT_TRUE(storage->whole()) << storage->family << " " << storage->key << ": " << storage->problem;
+  expect_all(log);
+  EXPECT_EQ(meta_value(dir.path(), "indexed_through"), index_keys::seq_key(5));
 }
 
 TEST(RocksDbEventLog, missing_directory_without_create_is_a_clean_error) {
