@@ -95,21 +95,10 @@ StatusOr<std::optional<Slot>> read_slot(const std::string& path) {
 
 // Writes the whole file beside `path`, syncs it and renames it into place.
 Status create_file(const std::string& path, const Slot& slot) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return file_io_error("creating", kWhat, tmp, errno);
   std::string bytes(kFileBytes, '\0');
   const std::string first = encode_slot(slot);
   bytes.replace(0, first.size(), first);
-  Status s = write_all(fd, bytes, kWhat, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = file_io_error("syncing", kWhat, tmp, errno);
-  ::close(fd);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = file_io_error("renaming", kWhat, tmp, errno);
-  if (!s.ok()) {
-    (void)::unlink(tmp.c_str());  // best effort: a stray .tmp is ignored and rewritten next time
-    return s;
-  }
-  return sync_parent_directory(kWhat, path);
+  return replace_file(kWhat, path, bytes, 0644, Durability::durable);
 }
 
 }  // namespace
