@@ -22,6 +22,12 @@ void IndexTail::clear() {
   batches_.clear();
 }
 
+void IndexTail::replace(SharedIndexBatch batch) {
+  std::lock_guard lock(mu_);
+  batches_.clear();
+  if (batch) batches_.push_back(std::move(batch));
+}
+
 std::vector<SharedIndexBatch> IndexTail::held() const {
   std::lock_guard lock(mu_);
   return batches_;

@@ -52,6 +52,10 @@ class IndexTail {
   // Forgets the batches whose last event is at or before `seq`.
   void drop_through(uint64_t seq);
   void clear();
+  // Holds `batch` alone (nothing when null), in one step: a reader copies
+  // the batches held before or the new one, never neither (a secondary's
+  // catch_up while other threads read).
+  void replace(SharedIndexBatch batch);
 
   // The stream's entries with version >= from_version; the account's with
   // seq >= from_seq; the names of the streams with `prefix` that sort after

@@ -203,8 +203,7 @@ class RocksDbEventLog::Impl {
     if (!batch.ok()) return batch.error();
     std::lock_guard lock(head_mu);
     if (*acked) acked_head = *acked;
-    tail.clear();
-    if (batch->event_count > 0) tail.add(std::make_shared<const IndexBatch>(std::move(batch.value())));
+    tail.replace(batch->event_count > 0 ? std::make_shared<const IndexBatch>(std::move(batch.value())) : nullptr);
     head = next;
     return Status::Ok();
   }
@@ -839,8 +838,7 @@ class RocksDbEventLog::Impl {
   Status load_tail() {
     auto batch = tail_batch(head_seq_now());
     if (!batch.ok()) return batch.error();
-    tail.clear();
-    if (batch->event_count > 0) tail.add(std::make_shared<const IndexBatch>(std::move(batch.value())));
+    tail.replace(batch->event_count > 0 ? std::make_shared<const IndexBatch>(std::move(batch.value())) : nullptr);
     return Status::Ok();
   }
 
