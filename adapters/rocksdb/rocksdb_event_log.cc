@@ -153,7 +153,7 @@ class RocksDbEventLog::Impl {
         if (h) (void)db->DestroyColumnFamilyHandle(h);  // only fails on the default family
       }
       cf.clear();
-      (void)db->Close();  // nothing to flush: every write was synced through the WAL
+      (void)db->Close();  // the events were synced; index entries not yet durable are rebuilt from the mark
     }
   }
 
