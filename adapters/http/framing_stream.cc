@@ -41,6 +41,27 @@ constexpr size_t kLingerBytesMax = 1 << 20;  // read and dropped at a lingering 
 
 }  // namespace
 
+kj::Promise<void> FramingStream::write(const void* buffer, size_t size) {
+  const kj::ArrayPtr<const kj::byte> piece(static_cast<const kj::byte*>(buffer), size);
+  return write(kj::arrayPtr(&piece, 1));
+}
+
+kj::Promise<void> FramingStream::write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) {
+  if (joining_) {  // kj-http writes the next piece only once this one "completed"
+    joining_ = false;
+    for (const auto& p : pieces) held_.append(reinterpret_cast<const char*>(p.begin()), p.size());
+    return kj::READY_NOW;
+  }
+  if (held_.empty()) return inner_->write(pieces);
+  auto joined = kj::heapArray<kj::ArrayPtr<const kj::byte>>(pieces.size() + 1);
+  auto held = kj::heap<std::string>(std::move(held_));
+  held_.clear();
+  joined[0] = kj::arrayPtr(reinterpret_cast<const kj::byte*>(held->data()), held->size());
+  for (size_t i = 0; i < pieces.size(); ++i) joined[i + 1] = pieces[i];
+  auto written = inner_->write(joined.asPtr());
+  return written.attach(kj::mv(joined), kj::mv(held));
+}
+
 kj::Promise<size_t> FramingStream::tryRead(void* buffer, size_t min_bytes, size_t max_bytes) {
   return read_into(static_cast<kj::byte*>(buffer), min_bytes, max_bytes, 0);
 }

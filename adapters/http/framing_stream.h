@@ -6,7 +6,8 @@
 // end of the connection's reading it sees end of file: after a problem in
 // the framing (problem() says which), after the request whose head asked to
 // close (HTTP/1.0, "Connection: close"), or when the client closed. Writes
-// go straight to the socket. One event-loop thread; not thread-safe.
+// go straight to the socket (a response's head joined with its body, see
+// join_next_writes()). One event-loop thread; not thread-safe.
 
 #include <cstddef>
 #include <optional>
@@ -27,10 +28,8 @@ class FramingStream final : public kj::AsyncIoStream {
       : inner_(kj::mv(inner)), filter_(head_bytes_max) {}
 
   kj::Promise<size_t> tryRead(void* buffer, size_t min_bytes, size_t max_bytes) override;
-  kj::Promise<void> write(const void* buffer, size_t size) override { return inner_->write(buffer, size); }
-  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
-    return inner_->write(pieces);
-  }
+  kj::Promise<void> write(const void* buffer, size_t size) override;
+  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override;
   kj::Promise<void> whenWriteDisconnected() override { return inner_->whenWriteDisconnected(); }
   void shutdownWrite() override { inner_->shutdownWrite(); }
   void abortRead() override { inner_->abortRead(); }
@@ -44,6 +43,11 @@ class FramingStream final : public kj::AsyncIoStream {
   const FramingProblem* problem() const { return filter_.failed() ? &filter_.problem() : nullptr; }
   // Nothing is read after the current request: its answer says "Connection: close".
   bool closing() const { return filter_.failed() || (filter_.head_done() && filter_.head().close); }
+  // The next write (a response's head, whose body follows) is held and sent
+  // with the write after it, in one system call and one TCP segment when
+  // they fit: a client then reads a whole answer in one read. Call only when
+  // another write follows (a body of at least one byte, not to HEAD).
+  void join_next_writes() { joining_ = true; }
   // A response to the current request was sent (a problem found afterwards in
   // its body needs no answer of its own).
   void mark_answered() { answered_ = true; }
@@ -69,6 +73,8 @@ class FramingStream final : public kj::AsyncIoStream {
   std::string ready_;      // filtered bytes kj-http has not read yet
   size_t ready_at_ = 0;
   std::string raw_;        // bytes from the socket not yet filtered
+  bool joining_ = false;  // the next write is held
+  std::string held_;      // a held write, sent before the next one
   bool eof_ = false;
   bool answered_ = false;
   kj::byte chunk_[16384];

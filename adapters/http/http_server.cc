@@ -538,6 +538,7 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
     account(start, to_string(start.method), r);
     r.headers.emplace_back("X-Request-Id", start.request_id);
     stream.mark_answered();
+    if (start.method != kj::HttpMethod::HEAD && !r.body.empty()) stream.join_next_writes();
     return write_response(response, std::move(r), stream.closing());
   }
 
