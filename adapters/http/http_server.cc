@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/http/framing_stream.h"
+#include "adapters/http/loop_inbox.h"
 
 namespace mledger::http {
 
@@ -107,24 +108,19 @@ HttpResponse internal_error() {
   return error_response(500, "internal", "the server failed to answer this request; the failure is in its log");
 }
 
-// What the event loop sends for a handled request: the response, made there
-// (Reply::answer_on_loop) or already made (Reply::answer). A kj::Own: kj's
-// promise of a std::function or a unique_ptr trips GCC 12's maybe-uninitialized.
-using MakeResponse = kj::Own<std::function<HttpResponse()>>;
-
-// A worker's job: the request, and where its response goes back to the loop.
+// A worker's job: the request, and the ticket its response goes back to the loop with.
 struct Job {
   HttpRequest request;
-  kj::Own<kj::CrossThreadPromiseFulfiller<MakeResponse>> done;
+  uint64_t ticket;
 };
 
 // A fixed set of threads taking work from one bounded queue: requests to
 // handle, and continuations of requests already admitted.
 class WorkerPool {
  public:
-  WorkerPool(HttpHandler& handler, size_t workers, size_t queue_max, std::atomic<uint64_t>& queued,
-             const std::function<void(std::string_view)>& error_log)
-      : handler_(handler), queue_max_(queue_max), queued_(queued), error_log_(error_log) {
+  WorkerPool(HttpHandler& handler, LoopInbox& inbox, size_t workers, size_t queue_max,
+             std::atomic<uint64_t>& queued, const std::function<void(std::string_view)>& error_log)
+      : handler_(handler), inbox_(inbox), queue_max_(queue_max), queued_(queued), error_log_(error_log) {
     running_ = workers;
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
   }
@@ -197,10 +193,13 @@ class WorkerPool {
   // pool counts those not yet gone (stop() waits for them).
   struct Answer {
     WorkerPool& pool;
-    kj::Own<kj::CrossThreadPromiseFulfiller<MakeResponse>> done;
+    uint64_t ticket;
     std::string what;  // method and path, for the error log
     std::atomic<bool> answered{false};
-    ~Answer() { pool.answer_gone(); }
+    ~Answer() {
+      if (!answered.load()) pool.inbox_.drop(ticket, "a request was left without an answer");
+      pool.answer_gone();
+    }
   };
 
   // handle_later(), answered through a Reply that fulfils the job's promise
@@ -211,7 +210,7 @@ class WorkerPool {
       std::lock_guard lock(mu_);
       ++answers_;
     }
-    auto answer = std::make_shared<Answer>(*this, kj::mv(job.done), job.request.method + " " + job.request.path);
+    auto answer = std::make_shared<Answer>(*this, job.ticket, job.request.method + " " + job.request.path);
     Reply reply;
     reply.answer = [answer](const std::function<HttpResponse()>& make) {
       if (answer->answered.exchange(true)) return;
@@ -220,14 +219,14 @@ class WorkerPool {
         answer->pool.error_log_("internal error: handling " + answer->what + " threw: " + *failure);
         response = internal_error();
       }
-      answer->done->fulfill(kj::heap<std::function<HttpResponse()>>(
+      answer->pool.inbox_.post(answer->ticket, kj::heap<std::function<HttpResponse()>>(
           [response = std::move(response)]() mutable { return std::move(response); }));
     };
     reply.answer_on_loop = [answer](std::function<HttpResponse()> make) {
       if (answer->answered.exchange(true)) return;
       // Not holding `answer`: once fulfilled, the request counts as answered.
       auto& log = answer->pool.error_log_;
-      answer->done->fulfill(kj::heap<std::function<HttpResponse()>>(
+      answer->pool.inbox_.post(answer->ticket, kj::heap<std::function<HttpResponse()>>(
           [&log, what = answer->what, make = std::move(make)]() -> HttpResponse {
             HttpResponse response;
             if (auto failure = failure_of([&] { response = make(); })) {
@@ -250,6 +249,7 @@ class WorkerPool {
   }
 
   HttpHandler& handler_;
+  LoopInbox& inbox_;
   const size_t queue_max_;
   std::atomic<uint64_t>& queued_;
   const std::function<void(std::string_view)>& error_log_;
@@ -334,7 +334,9 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
         }),
         server_(timer_, table, [this](kj::AsyncIoStream& s) { return service_for(s); }, settings()),
         connections_(*this),
-        pool_(outer.handler_, outer.limits_.workers, outer.limits_.queue_requests_max,
+        inbox_(*io.lowLevelProvider),
+        serving_inbox_(inbox_.serve().eagerlyEvaluate(nullptr)),
+        pool_(outer.handler_, inbox_, outer.limits_.workers, outer.limits_.queue_requests_max,
               outer.counters_.queued, error_log_),
         requests_(outer.metrics_.counter("mledger_http_requests_total",
                                          "HTTP requests answered, by route and status",
@@ -518,16 +520,17 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
 
   kj::Promise<void> dispatch(FramingStream& stream, kj::HttpService::Response& response, Begun start,
                              HttpRequest req) {
-    auto paf = kj::newPromiseAndCrossThreadFulfiller<MakeResponse>();
-    Job job{std::move(req), kj::mv(paf.fulfiller)};
+    auto ticket = inbox_.expect();
+    Job job{std::move(req), ticket.id};
     if (!pool_.try_submit(job)) {
+      inbox_.drop(ticket.id, "not handled");  // never reaches the client: the promise is dropped
       HttpResponse busy = error_response(503, "overloaded",
                                          "queue_requests_max requests are waiting; try again");
       busy.headers.emplace_back("Retry-After", "1");
       return send(stream, response, start, std::move(busy));
     }
     outer_.counters_.requests_in_flight.fetch_add(1);
-    return paf.promise.then([this, &stream, &response, start](MakeResponse make) {
+    return ticket.promise.then([this, &stream, &response, start](MakeResponse make) {
       outer_.counters_.requests_in_flight.fetch_sub(1);
       return send(stream, response, start, (*make)());
     });
@@ -618,6 +621,8 @@ class HttpServer::Impl final : private kj::TaskSet::ErrorHandler,
   kj::HttpServer server_;
   std::unordered_map<const FramingStream*, HttpHandler*> handler_of_;  // open connections' listeners
   kj::TaskSet connections_;
+  LoopInbox inbox_;  // outlives pool_: an Answer settles its ticket when it goes
+  kj::Promise<void> serving_inbox_;
   WorkerPool pool_;
   Family<Counter>& requests_;
   Family<Histogram>& latency_;
