@@ -21,12 +21,16 @@ double statm_bytes(int index) {
   return in ? pages * static_cast<double>(::sysconf(_SC_PAGESIZE)) : 0.0;
 }
 
-double cpu_seconds() {
+}  // namespace
+
+double process_cpu_seconds() {
   rusage usage{};
   if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
+
+namespace {
 
 double open_fds() {
   std::error_code ec;
@@ -70,7 +74,7 @@ double start_time_seconds() {
 
 void register_process_metrics(Metrics& metrics) {
   metrics.counter_reader("process_cpu_seconds_total", "Total user and system CPU time spent in seconds",
-                         cpu_seconds);
+                         process_cpu_seconds);
   metrics.gauge("process_resident_memory_bytes", "Resident memory size in bytes", [] { return statm_bytes(1); });
   metrics.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes", [] { return statm_bytes(0); });
   metrics.gauge("process_open_fds", "Number of open file descriptors", open_fds);

@@ -15,4 +15,8 @@ namespace mledger::http {
 
 void register_process_metrics(Metrics& metrics);
 
+// The user and system CPU time this process has spent, in seconds (0 when
+// the system cannot say).
+double process_cpu_seconds();
+
 }  // namespace mledger::http

@@ -14,6 +14,7 @@
 
 #include "adapters/auth/bearer_token.h"
 #include "adapters/http/http_client.h"
+#include "adapters/http/process_metrics.h"
 #include "adapters/json/command_json.h"
 #include "tools/mledger/args.h"
 #include "tools/mledger/bench_commands.h"
@@ -91,6 +92,7 @@ struct Outcomes {
 template <class Send>
 nlohmann::json drive(const Load& load, const char* mode, Outcomes& o, Send send) {
   std::atomic<uint64_t> next{0};
+  const double cpu_before_s = http::process_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   const double interval_s = load.rate ? 1.0 / static_cast<double>(load.rate) : 0;
   std::vector<std::thread> threads;
@@ -117,6 +119,7 @@ nlohmann::json drive(const Load& load, const char* mode, Outcomes& o, Send send)
   }
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu_s = http::process_cpu_seconds() - cpu_before_s;
   std::sort(o.latencies.begin(), o.latencies.end());
   const double done = static_cast<double>(o.latencies.size());
   nlohmann::json j = {{"mode", mode},
@@ -134,7 +137,8 @@ nlohmann::json drive(const Load& load, const char* mode, Outcomes& o, Send send)
                       {"p50_ms", percentile_ms(o.latencies, 0.50)},
                       {"p90_ms", percentile_ms(o.latencies, 0.90)},
                       {"p99_ms", percentile_ms(o.latencies, 0.99)},
-                      {"max_ms", o.latencies.empty() ? 0.0 : o.latencies.back() * 1000}};
+                      {"max_ms", o.latencies.empty() ? 0.0 : o.latencies.back() * 1000},
+                      {"cpu_s", cpu_s}};
   if (!o.first_failure.empty()) j["first_failure"] = o.first_failure;
   return j;
 }
