@@ -4,8 +4,11 @@
 
 namespace mledger {
 
-IndexWriter::IndexWriter(Write write, Written written, uint64_t lag_events_max)
-    : write_(std::move(write)), written_(std::move(written)), lag_events_max_(lag_events_max) {
+IndexWriter::IndexWriter(Write write, Written written, Failed failed, uint64_t lag_events_max)
+    : write_(std::move(write)),
+      written_(std::move(written)),
+      failed_(std::move(failed)),
+      lag_events_max_(lag_events_max) {
   assert(lag_events_max_ > 0);
   thread_ = std::thread([this] { run(); });
 }
@@ -19,16 +22,17 @@ IndexWriter::~IndexWriter() {
   thread_.join();
 }
 
-void IndexWriter::enqueue(SharedIndexBatch batch) {
+Status IndexWriter::enqueue(SharedIndexBatch batch) {
   std::unique_lock lock(mu_);
   // A batch larger than the bound waits for an empty queue, never forever.
   changed_.wait(lock, [&] {
     return !failure_.ok() || queued_events_ == 0 || queued_events_ + batch->event_count <= lag_events_max_;
   });
-  if (!failure_.ok()) return;
+  if (!failure_.ok()) return failure_;
   queued_events_ += batch->event_count;
   queue_.push_back(std::move(batch));
   changed_.notify_all();
+  return Status::Ok();
 }
 
 Status IndexWriter::wait_idle() {
@@ -61,6 +65,11 @@ void IndexWriter::run() {
       failure_ = s;
     }
     changed_.notify_all();
+    if (!s.ok() && failed_) {
+      lock.unlock();
+      failed_(s, batch->last_seq);
+      lock.lock();
+    }
   }
 }
 

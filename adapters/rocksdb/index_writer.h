@@ -10,10 +10,13 @@
 // has written enough, so the index is never further behind the log than that.
 //
 // A failed write stops the thread: the batch and every later one stay
-// queued, unwritten; failure() returns the error from then on, and enqueue()
-// drops its batch (the log rebuilds the index from its mark before it writes
-// again). The destructor writes what is queued (unless a write failed) and
-// joins the thread.
+// queued, unwritten; `failed` is called once (on the index thread, after
+// failure() returns the error), and enqueue() refuses more batches with that
+// error. The batches are not lost: their entries stay in the log's tail
+// until the log repairs the index from its mark (it writes the entries of
+// every event past the mark, read from the events, and starts a new
+// IndexWriter) before it appends again. The destructor writes what is queued
+// (unless a write failed) and joins the thread.
 //
 // Thread safety: enqueue() from one thread (the log's writer); the others
 // from any thread.
@@ -34,13 +37,16 @@ class IndexWriter {
  public:
   using Write = std::function<Status(const IndexBatch&)>;
   using Written = std::function<void(uint64_t last_seq)>;
+  using Failed = std::function<void(const Status& why, uint64_t last_seq)>;
 
-  IndexWriter(Write write, Written written, uint64_t lag_events_max);
+  IndexWriter(Write write, Written written, Failed failed, uint64_t lag_events_max);
   ~IndexWriter();
   IndexWriter(const IndexWriter&) = delete;
   IndexWriter& operator=(const IndexWriter&) = delete;
 
-  void enqueue(SharedIndexBatch batch);
+  // Queues `batch`; the failure instead once a write failed (the batch is
+  // not queued).
+  [[nodiscard]] Status enqueue(SharedIndexBatch batch);
   // Blocks until every batch enqueued so far is written, or a write failed;
   // the failure, or OK.
   [[nodiscard]] Status wait_idle();
@@ -51,6 +57,7 @@ class IndexWriter {
 
   Write write_;
   Written written_;
+  Failed failed_;
   const uint64_t lag_events_max_;
   mutable std::mutex mu_;
   std::condition_variable changed_;

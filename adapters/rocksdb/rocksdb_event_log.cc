@@ -50,6 +50,8 @@ constexpr uint64_t kTreeBuildBatchEvents = 65536;
 // meta key: the last event whose index entries (`streams`, `by_account`) are
 // in the index families; written in the same batch as those entries.
 constexpr const char* kIndexedThroughKey = "indexed_through";
+// meta "format": what a writer of this build marks a ledger (check_format()).
+constexpr const char* kFormat = "3";
 // Events past the mark a reader (read-only, secondary) takes into memory; a
 // writer keeps the index far closer (RocksDbOptions::index_lag_events_max).
 constexpr uint64_t kReaderTailEventsMax = 1 << 20;
@@ -628,6 +630,10 @@ class RocksDbEventLog::Impl {
   }
 
   // Format marker: refuse a directory written by an unknown format.
+  //   "3"  as "2", and the index families may be behind the events (the
+  //        index mark, "The index" in rocksdb_event_log.h): a build that
+  //        reads format 2 would check expected versions against a stale
+  //        `streams` family, so it must refuse such a ledger.
   //   "2"  every command record is keyed by scope and id (command_key());
   //        with meta "bare_command_keys" = "1", records written before scopes
   //        existed are still keyed by the bare id (command_from_disk()).
@@ -639,9 +645,9 @@ class RocksDbEventLog::Impl {
     if (!s.ok() && !s.IsNotFound()) return from_rocks(s, "reading format marker");
     rocksdb::Status b = db->Get(read_options(), cf[kMeta], "bare_command_keys", &bare);
     if (!b.ok() && !b.IsNotFound()) return from_rocks(b, "reading format marker");
-    if (!format.empty() && format != "1" && format != "2") {
+    if (!format.empty() && format != "1" && format != "2" && format != kFormat) {
       return Status(StatusCode::corruption, "ledger at " + options.path + " has format " + format +
-                                                "; this build reads formats 1 and 2");
+                                                "; this build reads formats 1 to 3 (a newer build wrote it?)");
     }
     bare_command_keys = format == "1" || bare == "1";
     rocksdb::Status t = db->Get(read_options(), cf[kMeta], merkle_family::kLayoutKey, &tree_layout);
@@ -653,21 +659,23 @@ class RocksDbEventLog::Impl {
     return Status::Ok();
   }
 
-  // A writer, once the ledger is known whole: marks a new ledger format 2,
-  // and upgrades one of format 1 (one synced batch: format "2" and
-  // bare_command_keys) before it writes any scoped record, so that a build
-  // from before scopes, which would miss those records, refuses the ledger.
+  // A writer, once the ledger is known whole: marks a new ledger format 3,
+  // and moves one of format 1 or 2 to it (one synced batch: the format, and
+  // for format 1 bare_command_keys) before it writes anything else: before
+  // any scoped record (a build from before scopes would miss those) and
+  // before any index entry is left behind the events (a build of format 2
+  // would read a stale index). Such builds refuse the ledger from then on.
   // Nothing else is rewritten.
   Status settle_format() {
-    if (format == "2") return Status::Ok();
+    if (format == kFormat) return Status::Ok();
     rocksdb::WriteBatch wb;
-    rocksdb::Status w = wb.Put(cf[kMeta], "format", "2");
+    rocksdb::Status w = wb.Put(cf[kMeta], "format", kFormat);
     if (w.ok() && format == "1") w = wb.Put(cf[kMeta], "bare_command_keys", "1");
     rocksdb::WriteOptions sync;
     sync.sync = true;
     if (w.ok()) w = db->Write(sync, &wb);
     if (!w.ok()) return from_rocks(w, "writing format marker");
-    format = "2";
+    format = kFormat;
     return Status::Ok();
   }
 
@@ -709,7 +717,7 @@ class RocksDbEventLog::Impl {
       return Status(StatusCode::unavailable, refused + "; " + resume_failure);
     }
     stream_cache.clear();
-    if (Status h = load_head(); !h.ok()) return h;
+    if (Status h = load_head_after_failure(); !h.ok()) return h;
     // The failed write may have reached the disk: the tree and the indexes
     // follow the log.
     if (options.keep_tree) {
@@ -727,6 +735,28 @@ class RocksDbEventLog::Impl {
     write_failed = false;
     resume_failure.clear();
     info_log->note("writes resumed after: " + last_failure.message());
+    return Status::Ok();
+  }
+
+  // resume_writes(): the head as stored now, published as append_batch()
+  // publishes one: the index entries of events a failed write left on disk
+  // past the published head go into the tail first, so a reader that sees
+  // the new head finds them through the indexes. (RocksDB does not insert a
+  // write whose log sync failed into the memtables, so this finds them only
+  // where a write failed after its record was applied.)
+  Status load_head_after_failure() {
+    auto found = find_head();
+    if (!found.ok()) return found.error();
+    const uint64_t published = head_seq_now();
+    SharedIndexBatch late;
+    if (found->seq > published) {
+      auto batch = index_from_events(published + 1, found->seq);
+      if (!batch.ok()) return batch.error();
+      late = std::make_shared<const IndexBatch>(std::move(batch.value()));
+    }
+    std::lock_guard lock(head_mu);
+    if (late) tail.add(std::move(late));
+    head = *found;
     return Status::Ok();
   }
 
@@ -812,10 +842,16 @@ class RocksDbEventLog::Impl {
     tail.clear();  // the families hold every event's entries now
     indexer = std::make_unique<IndexWriter>(
         [this](const IndexBatch& batch) {
-          if (options.before_index_write) options.before_index_write(batch.last_seq);
-          return write_index(batch, false);
+          Status hook = options.before_index_write ? options.before_index_write(batch.last_seq) : Status::Ok();
+          return hook.ok() ? write_index(batch, false) : hook;
         },
-        [this](uint64_t last_seq) { tail.drop_through(last_seq); }, options.index_lag_events_max);
+        [this](uint64_t last_seq) { tail.drop_through(last_seq); },
+        [this](const Status& why, uint64_t last_seq) {
+          info_log->note("writing the index entries of the events up to seq " + std::to_string(last_seq) +
+                         " failed (" + why.message() + "); appends stop until the next one writes the entries "
+                         "of every event past the index mark, read from the events");
+        },
+        options.index_lag_events_max);
     return Status::Ok();
   }
 
@@ -1016,7 +1052,9 @@ StatusOr<std::vector<AppendOutcome>> RocksDbEventLog::append_batch(
       std::lock_guard lock(m.head_mu);
       m.acked_head = batch.head;
     }
-    m.indexer->enqueue(std::move(entries));
+    // Refused once an index write failed: the entries stay in the tail, and
+    // the next append repairs the index first (settle_index()).
+    if (Status queued = m.indexer->enqueue(std::move(entries)); !queued.ok()) (void)m.note_failure(queued);
   }
   for (auto& [index, rec] : batch.duplicates) {
     auto positions = m.positions(rec);
@@ -1068,20 +1106,23 @@ StatusOr<std::vector<std::string>> RocksDbEventLog::list_streams(std::string_vie
                                                                 std::string_view after,
                                                                 size_t max_count) {
   // Index keys are "<stream>\0<be64 version>"; "<stream>\x01" sorts after
-  // every key of <stream> and before the next stream's keys.
-  std::vector<std::string> in_tail = impl_->tail.stream_names(prefix, after, impl_->head_seq_now());
+  // every key of <stream> and before the next stream's keys. A stream counts
+  // when its first event (its first key's) is at or before the head.
+  const uint64_t head_seq = impl_->head_seq_now();
+  std::vector<std::string> in_tail = impl_->tail.stream_names(prefix, after, head_seq);
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db->NewIterator(impl_->read_options(), impl_->cf[kStreams]));
   std::string target = after.empty() || after < prefix ? std::string(prefix) : std::string(after) + '\x01';
   std::vector<std::string> out;
   for (it->Seek(target); it->Valid() && out.size() < max_count;) {
     std::string_view key = view(it->key());
-    if (key.size() < 9 || key[key.size() - 9] != '\0') {
-      return fail(StatusCode::corruption, "stream index key has the wrong shape");
+    if (key.size() < 9 || key[key.size() - 9] != '\0' || it->value().size() != 8) {
+      return fail(StatusCode::corruption, "stream index entry " + index_keys::printable_prefixed_key(key) +
+                                              " has the wrong shape");
     }
     std::string_view stream = key.substr(0, key.size() - 9);
     if (!stream.starts_with(prefix)) break;
-    out.emplace_back(stream);
+    if (get_be64(view(it->value())) <= head_seq) out.emplace_back(stream);
     it->Seek(std::string(stream) + '\x01');
   }
   if (!it->status().ok()) return Err{from_rocks(it->status(), "listing streams")};
@@ -1125,6 +1166,10 @@ Status RocksDbEventLog::scan_envelopes(uint64_t from_seq,
 }
 
 StatusOr<std::string> RocksDbEventLog::read_envelope(uint64_t seq) {
+  // Up to the head, as every read (a secondary: the acknowledged head).
+  if (seq > impl_->head_seq_now()) {
+    return fail(StatusCode::not_found, "event " + std::to_string(seq) + " is past the log's head");
+  }
   std::string value;
   rocksdb::Status s = impl_->db->Get(impl_->read_options(), impl_->cf[kEvents], seq_key(seq), &value);
   if (!s.ok()) return Err{from_rocks(s, "reading event " + std::to_string(seq))};

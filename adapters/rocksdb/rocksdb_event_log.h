@@ -7,7 +7,8 @@
 //   by_account  account '\0' seq(8)             -> (empty)
 //   commands    '\0' scope '\0' command id       -> CommandRecord (48 bytes)
 //               (format 1: also bare command ids; see check_format())
-//   meta        "format"                        -> "2" (or "1", older)
+//   meta        "format"                        -> "3" (or "2", "1", older;
+//                                                  see check_format())
 //               "bare_command_keys"             -> "1" (format 1 upgraded)
 //               "tree_layout"                   -> "2" (merkle_family.h)
 //               "indexed_through"               -> seq(8): the index mark
@@ -100,8 +101,9 @@ struct RocksDbOptions {
   uint64_t index_lag_events_max = 65536;
   // Tests only: called on the index thread before it writes the entries of
   // the batch whose last event is `last_seq` (a crash test stops or kills the
-  // process there). Empty otherwise.
-  std::function<void(uint64_t last_seq)> before_index_write;
+  // process there); an error it returns is taken as the write's failure.
+  // Empty otherwise.
+  std::function<Status(uint64_t last_seq)> before_index_write;
 };
 
 class RocksDbEventLog final : public EventLog {
@@ -164,7 +166,7 @@ class RocksDbEventLog final : public EventLog {
 
   // The stored envelope bytes of event `seq`, as they are on disk: not
   // opened or checked (callers open them with codec::open). not_found when
-  // there is no such event.
+  // there is no such event or it is past the head (digest()).
   [[nodiscard]] StatusOr<std::string> read_envelope(uint64_t seq);
 
   // Writes a consistent backup of the whole database (every column family)

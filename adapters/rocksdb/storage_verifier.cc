@@ -339,7 +339,7 @@ StatusOr<StorageReport> locate(const StorageAccess& access, bool bare, uint64_t 
 }
 
 // Whether the meta family allows bare command keys (format 1, or format 2
-// with bare_command_keys; rocksdb_event_log.cc). A damaged meta family is
+// or 3 with bare_command_keys; rocksdb_event_log.cc). A damaged meta family is
 // reported by check_meta().
 bool bare_keys_allowed(const StorageAccess& access) {
   bool bare = false;
@@ -363,7 +363,7 @@ uint64_t index_mark(const StorageAccess& access) {
   return mark;
 }
 
-// The meta family holds the format marker ("1" or "2") and, with "2", maybe
+// The meta family holds the format marker ("1", "2" or "3") and, with "2" or "3", maybe
 // bare_command_keys = "1"; maybe the Merkle tree's layout "tree_layout" =
 // "2" (merkle_family.h); maybe the index mark "indexed_through" (8 bytes);
 // nothing else.
@@ -373,7 +373,7 @@ StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, u
   bool bare = false;
   Status s = access.scan("meta", [&](std::string_view key, std::string_view value) {
     ++*checked;
-    if (key == "format" && (value == "1" || value == "2")) {
+    if (key == "format" && (value == "1" || value == "2" || value == "3")) {
       format = value;
     } else if (key == "bare_command_keys" && value == "1") {
       bare = true;
@@ -389,7 +389,7 @@ StatusOr<std::optional<StorageReport>> check_meta(const StorageAccess& access, u
   if (!s.ok() && s.code() != StatusCode::corruption) return Err{s};
   if (!s.ok()) found = damage("meta", "", s.message());
   if (!found && format.empty()) found = damage("meta", "format", "the format marker is missing");
-  if (!found && bare && format != "2") found = damage("meta", "bare_command_keys", "unexpected entry");
+  if (!found && bare && format != "2" && format != "3") found = damage("meta", "bare_command_keys", "unexpected entry");
   return found;
 }
 

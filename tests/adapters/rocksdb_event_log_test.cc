@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -120,7 +122,7 @@ std::string meta_value(const std::string& path, const std::string& key) {
 // duplicate in its own account (never executed twice), the same id with
 // other content there is still refused, and another account's command with
 // that id is a new command. Its index verifies in either key form, and the
-// writer marks it format 2 so that an older build refuses it.
+// writer marks it format 3 so that an older build refuses it.
 TEST(RocksDbEventLog, R_LED_02_a_ledger_from_before_command_scopes_keeps_its_guarantees) {
   testing::TempDir dir;
   std::vector<EventPosition> first;
@@ -145,7 +147,7 @@ TEST(RocksDbEventLog, R_LED_02_a_ledger_from_before_command_scopes_keeps_its_gua
   }
   auto log = open_log(dir.path());
   ASSERT_TRUE(log);
-  EXPECT_EQ(meta_value(dir.path(), "format"), "2");
+  EXPECT_EQ(meta_value(dir.path(), "format"), "3");
   auto again = log->append_batch(std::vector<AppendRequest>{user_added_request("c1", "account-a", 0, "a", 2)});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)[0].status, AppendStatus::duplicate);
@@ -169,6 +171,49 @@ TEST(RocksDbEventLog, R_LED_02_a_ledger_from_before_command_scopes_keeps_its_gua
   EXPECT_EQ(log->append_batch(std::vector<AppendRequest>{user_added_request("c2", "account-b", 0, "b")})
                 ->at(0).status,
             AppendStatus::duplicate);
+}
+
+void put_meta(const std::string& path, const std::string& key, const std::string& value) {
+  testing::RawLedger raw(path);
+  ASSERT_TRUE(raw.ok()) << raw.error();
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  ASSERT_TRUE(raw.db()->Put(w, raw.family("meta"), key, value).ok());
+}
+
+// A writer leaves index entries behind the events (the index mark), which a
+// build of format 2 would not know to read: the writer's open marks the
+// ledger format 3 before it writes anything else (a new ledger, or one of
+// format 2), and a build refuses a format it does not know, writing nothing.
+TEST(RocksDbEventLog, a_writer_marks_the_ledger_format_3_and_an_unknown_format_is_refused) {
+  testing::TempDir dir;
+  {
+    auto log = open_log(dir.path());
+    ASSERT_TRUE(log);
+    append(*log, user_added_request("c1", "account-a", 0, "a"));
+  }
+  EXPECT_EQ(meta_value(dir.path(), "format"), "3");
+  put_meta(dir.path(), "format", "2");  // as a build of format 2 left it
+  {
+    auto read_only = open_log(dir.path(), true);
+    ASSERT_TRUE(read_only);
+    EXPECT_EQ(*read_only->stream_version("account-a"), 1u);
+  }
+  EXPECT_EQ(meta_value(dir.path(), "format"), "2") << "a reader wrote";
+  open_log(dir.path()).reset();
+  EXPECT_EQ(meta_value(dir.path(), "format"), "3");
+  put_meta(dir.path(), "format", "4");  // as a newer build might leave it
+  for (bool read_only : {false, true}) {
+    RocksDbOptions o;
+    o.path = dir.path();
+    o.read_only = read_only;
+    auto refused = RocksDbEventLog::open(o);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code(), StatusCode::corruption);
+    EXPECT_NE(refused.error().message().find("has format 4; this build reads formats 1 to 3"), std::string::npos)
+        << refused.error().message();
+  }
+  EXPECT_EQ(meta_value(dir.path(), "format"), "4");
 }
 
 TEST(RocksDbEventLog, R_LED_01_a_changed_byte_anywhere_is_found_and_named) {
@@ -239,9 +284,9 @@ TEST(RocksDbEventLog, R_LED_01_a_secondary_sees_no_further_than_the_acknowledged
     append(*writer, user_added_request("c1", "account-a", 0, "a"));
     first = *writer->digest();
     append(*writer, user_added_request("c2", "account-a", 1, "a"));
-    append(*writer, user_added_request("c3", "account-a", 2, "a"));
+    append(*writer, user_added_request("c3", "account-b", 0, "b"));
     last = *writer->digest();
-  }
+  }  // closed: the index families hold every event's entries
   // As if events 2 and 3 were written but their sync had not returned.
   const std::string mark_path = dir.path() + "/" + HeadWatermark::kFileName;
   auto mark = HeadWatermark::open(mark_path, first);
@@ -256,10 +301,29 @@ TEST(RocksDbEventLog, R_LED_01_a_secondary_sees_no_further_than_the_acknowledged
   EXPECT_EQ(*follower.digest(), first);
   ASSERT_TRUE(follower.catch_up().ok());
   EXPECT_EQ(*follower.digest(), first);
+  // Nothing past the head through any read, the index families included.
+  auto expect_up_to = [&](uint64_t head_seq) {
+    EXPECT_EQ(*follower.stream_version("account-a"), head_seq >= 2 ? 2u : 1u);
+    EXPECT_EQ(follower.read_stream("account-a", 1, 10)->size(), head_seq >= 2 ? 2u : 1u);
+    EXPECT_EQ(follower.read_account("b", 1, 10)->size(), head_seq >= 3 ? 1u : 0u);
+    EXPECT_EQ(follower.read_global(1, 10)->size(), head_seq);
+    EXPECT_EQ(follower.find_command("account:b", "c3")->has_value(), head_seq >= 3);
+    const std::vector<std::string> streams =
+        head_seq >= 3 ? std::vector<std::string>{"account-a", "account-b"} : std::vector<std::string>{"account-a"};
+    EXPECT_EQ(*follower.list_streams("account-", "", 10), streams);
+    auto envelope = follower.read_envelope(3);
+    EXPECT_EQ(envelope.ok(), head_seq >= 3);
+    if (!envelope.ok()) {
+      EXPECT_EQ(envelope.error().code(), StatusCode::not_found);
+    }
+    EXPECT_TRUE(follower.read_envelope(1).ok());
+  };
+  expect_up_to(first.seq);
   // The sync returned; the writer advanced the watermark.
   ASSERT_TRUE((*mark)->advance(last).ok());
   ASSERT_TRUE(follower.catch_up().ok());
   EXPECT_EQ(*follower.digest(), last);
+  expect_up_to(last.seq);
 }
 
 // The index entries are written after the events, by the index thread
@@ -280,6 +344,7 @@ TEST(RocksDbEventLog, R_LED_01_reads_through_the_indexes_see_events_whose_entrie
       if (!waiting.exchange(true)) reached.set_value();
       released.wait();
     }
+    return Status::Ok();
   };
   auto opened = RocksDbEventLog::open(o);
   ASSERT_TRUE(opened.ok()) << opened.error().to_string();
@@ -345,6 +410,60 @@ TEST(RocksDbEventLog, R_LED_01_reads_through_the_indexes_see_events_whose_entrie
   EXPECT_EQ(meta_value(dir.path(), "indexed_through"), index_keys::seq_key(5));
 }
 
+// A failed index write (rocksdb_event_log.h, "The index") is said in the
+// log's info sink, loses no entry and stops nothing acknowledged: reads still
+// find every event (the tail holds the entries), the batches after it are not
+// dropped, and the next append first repairs the index from its mark (the
+// entries of every event past it, read from the events), so the families
+// then hold every event's entries and verify.
+TEST(RocksDbEventLog, R_LED_01_a_failed_index_write_is_logged_and_repaired_before_the_next_append) {
+  testing::TempDir dir;
+  std::mutex mu;
+  std::condition_variable said;
+  std::vector<std::string> lines;
+  std::atomic<bool> failed{false};
+  RocksDbOptions o;
+  o.path = dir.path();
+  o.info_sink = [&](std::string_view line) {
+    std::lock_guard lock(mu);
+    lines.emplace_back(line);
+    said.notify_all();
+  };
+  o.before_index_write = [&](uint64_t last_seq) {
+    if (last_seq == 3 && !failed.exchange(true)) return Status(StatusCode::io_error, "injected: the disk failed");
+    return Status::Ok();
+  };
+  auto opened = RocksDbEventLog::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  auto& log = *opened.value();
+  append(log, user_added_request("c1", "account-a", 0, "a"));
+  append(log, user_added_request("c2", "account-a", 1, "a", 2));  // events 2-3: their index write fails
+  auto said_with = [&](const std::string& part) {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(part) != std::string::npos; });
+  };
+  {
+    std::unique_lock lock(mu);
+    said.wait(lock, [&] { return said_with("index entries of the events up to seq 3 failed"); });
+    EXPECT_TRUE(said_with("injected: the disk failed"));
+  }
+  EXPECT_EQ(meta_value(dir.path(), "indexed_through"), index_keys::seq_key(1));
+  EXPECT_EQ(log.read_stream("account-a", 1, 10)->size(), 3u);
+  EXPECT_EQ(*log.stream_version("account-a"), 3u);
+  // The next append repairs first, then appends.
+  append(log, user_added_request("c3", "account-a", 3, "a"));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(said_with("writes resumed after")) << "the append did not repair the index first";
+  }
+  append(log, user_added_request("c4", "account-b", 0, "b"));
+  auto storage = log.verify_storage({});  // waits for the index thread
+  ASSERT_TRUE(storage.ok()) << storage.error().to_string();
+  EXPECT_TRUE(storage->whole()) << storage->family << " " << storage->key << ": " << storage->problem;
+  EXPECT_EQ(meta_value(dir.path(), "indexed_through"), index_keys::seq_key(5));
+  EXPECT_EQ(log.read_stream("account-a", 1, 10)->size(), 4u);
+  EXPECT_EQ(log.read_account("b", 1, 10)->size(), 1u);
+}
+
 // A secondary's catch_up swaps its in-memory index tail while other threads
 // read through it (a projector beside readers): a read never finds fewer
 // entries than the head it read. (The swap is one step under the tail's lock;
@@ -358,6 +477,7 @@ TEST(RocksDbEventLog, R_LED_01_reads_beside_a_secondarys_catch_up_see_every_even
   o.path = dir.path();
   o.before_index_write = [released](uint64_t last_seq) {
     if (last_seq > 1) released.wait();  // the index stays behind: the secondary's tail holds events 2-3
+    return Status::Ok();
   };
   auto opened = RocksDbEventLog::open(o);
   ASSERT_TRUE(opened.ok()) << opened.error().to_string();

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     if (!pause && std::strcmp(argv[4], "kill-index-at") != 0) return 2;
     const long at = std::stol(argv[5]);
     options.before_index_write = [pause, at, &out, calls = 0L](uint64_t last_seq) mutable {
-      if (++calls < at) return;
+      if (++calls < at) return Status::Ok();
       if (!pause) std::raise(SIGKILL);
       {
         std::lock_guard lock(out);
