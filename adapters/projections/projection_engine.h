@@ -21,9 +21,12 @@
 // crash resumes exactly after the last commit. Before folding on from a checkpoint the engine checks that the
 // log's event at that sequence still has the checkpoint's hash.
 //
-// Events are read and decoded on a second thread, up to four batches ahead.
+// Events are read in one continuous scan of the log (replay_events,
+// adapters/log/event_replay.h: read and hashed on its reading thread, decoded
+// on a second one), up to four batches ahead of the fold.
 //
-// Memory: at most 5 x `read_batch_events` decoded events and about
+// Memory: at most 5 x `read_batch_events` decoded events (and replay_events'
+// own queue of envelopes, ReplayLimits) and about
 // `memory_bytes_max` of documents (all generations of a fold together, cached
 // and changed, estimated as decoded: kDecodedBytesPerStoredByte x their
 // stored size) are held, however long the log and however many accounts;

@@ -339,7 +339,7 @@ class TypedBulkFolder final : public BulkFolder {
     uint64_t bytes = 0;
     std::vector<std::pair<std::string, std::string>> documents;
     for (const std::string* id : ids) {
-      Account& a = accounts_.at(*id);
+      Account& a = *accounts_.at(*id);
       documents.clear();
       documents.emplace_back(entity::header_key(*id), entity::encode_header<P>(a.doc));
       for (std::string_view kind : entity::kinds_of<P>()) {
@@ -370,11 +370,11 @@ class TypedBulkFolder final : public BulkFolder {
     auto it = accounts_.find(id);
     if (it == accounts_.end()) {
       if (Status s = entity::check_account_id(id); !s.ok()) return s;
-      it = accounts_.emplace(id, Account{}).first;
+      it = accounts_.emplace(id, std::make_unique<Account>()).first;
     }
-    P::apply(it->second.doc, id, event);
+    P::apply(it->second->doc, id, event);
     if constexpr (requires(typename P::Doc d, std::vector<projections::EntityRef> r) { P::retired(d, event, r); }) {
-      retire(it->second, id, event);
+      retire(*it->second, id, event);
     }
     return Status::Ok();
   }
@@ -390,7 +390,10 @@ class TypedBulkFolder final : public BulkFolder {
     }
   }
 
-  std::unordered_map<std::string, Account> accounts_;
+  // Each account's node holds a pointer, not the Account: a lookup walks
+  // small nodes (an Account's Doc is kilobytes, and a node's cached hash
+  // follows its value), so it misses the cache once, not once per node.
+  std::unordered_map<std::string, std::unique_ptr<Account>> accounts_;
   std::vector<std::string> ids_;
   std::vector<projections::EntityRef> retired_;
 };
