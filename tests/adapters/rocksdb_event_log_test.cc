@@ -32,13 +32,26 @@ namespace {
 
 using testing::user_added_request;
 
+// The log opened with `o`; null (and a test failure) when it does not open.
+std::unique_ptr<RocksDbEventLog> open_with(const RocksDbOptions& o) {
+  auto log = RocksDbEventLog::open(o);
+  EXPECT_TRUE(log.ok()) << log.error().to_string();
+  return log.ok() ? std::move(log.value()) : nullptr;
+}
+
 std::unique_ptr<RocksDbEventLog> open_log(const std::string& path, bool read_only = false) {
   RocksDbOptions o;
   o.path = path;
   o.read_only = read_only;
-  auto log = RocksDbEventLog::open(o);
-  EXPECT_TRUE(log.ok()) << log.error().to_string();
-  return log.ok() ? std::move(log.value()) : nullptr;
+  return open_with(o);
+}
+
+// A secondary instance of the ledger at `path`, its own files under `secondary`.
+std::unique_ptr<RocksDbEventLog> open_secondary(const std::string& path, const std::string& secondary) {
+  RocksDbOptions o;
+  o.path = path;
+  o.secondary_path = secondary;
+  return open_with(o);
 }
 
 void append(EventLog& log, AppendRequest r) {
@@ -251,12 +264,9 @@ TEST(RocksDbEventLog, a_secondary_instance_follows_the_writer_after_catch_up) {
   testing::TempDir dir;
   auto writer = open_log(dir.path());
   append(*writer, user_added_request("c1", "account-a", 0, "a"));
-  RocksDbOptions o;
-  o.path = dir.path();
-  o.secondary_path = dir.sub("secondary");
-  auto opened = RocksDbEventLog::open(o);
-  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-  auto& follower = *opened.value();
+  auto opened = open_secondary(dir.path(), dir.sub("secondary"));
+  ASSERT_NE(opened, nullptr);
+  auto& follower = *opened;
   EXPECT_EQ(follower.digest()->seq, 1u);
   append(*writer, user_added_request("c2", "account-a", 1, "a"));
   EXPECT_EQ(follower.digest()->seq, 1u);  // not yet caught up
@@ -292,12 +302,9 @@ TEST(RocksDbEventLog, R_LED_01_a_secondary_sees_no_further_than_the_acknowledged
   auto mark = HeadWatermark::open(mark_path, first);
   ASSERT_TRUE(mark.ok()) << mark.error().to_string();
   ASSERT_TRUE((*mark)->advance(first).ok());
-  RocksDbOptions o;
-  o.path = dir.path();
-  o.secondary_path = dir.sub("secondary");
-  auto opened = RocksDbEventLog::open(o);
-  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-  auto& follower = *opened.value();
+  auto opened = open_secondary(dir.path(), dir.sub("secondary"));
+  ASSERT_NE(opened, nullptr);
+  auto& follower = *opened;
   EXPECT_EQ(*follower.digest(), first);
   ASSERT_TRUE(follower.catch_up().ok());
   EXPECT_EQ(*follower.digest(), first);
@@ -394,13 +401,10 @@ TEST(RocksDbEventLog, R_LED_01_reads_through_the_indexes_see_events_whose_entrie
     EXPECT_TRUE(storage->whole()) << storage->family << " " << storage->key << ": " << storage->problem;
   }
   {
-    RocksDbOptions s;
-    s.path = dir.path();
-    s.secondary_path = dir.sub("secondary");
-    auto secondary = RocksDbEventLog::open(s);
-    ASSERT_TRUE(secondary.ok()) << secondary.error().to_string();
-    ASSERT_TRUE((*secondary)->catch_up().ok());
-    expect_all(**secondary);
+    auto secondary = open_secondary(dir.path(), dir.sub("secondary"));
+    ASSERT_NE(secondary, nullptr);
+    ASSERT_TRUE(secondary->catch_up().ok());
+    expect_all(*secondary);
   }
   releaser.now();
   auto storage = log.verify_storage({});  // waits for the index thread
@@ -487,12 +491,9 @@ TEST(RocksDbEventLog, R_LED_01_reads_beside_a_secondarys_catch_up_see_every_even
   } releaser{release};
   append(*opened.value(), user_added_request("c1", "account-a", 0, "a"));
   append(*opened.value(), user_added_request("c2", "account-a", 1, "a", 2));
-  RocksDbOptions s;
-  s.path = dir.path();
-  s.secondary_path = dir.sub("secondary");
-  auto secondary = RocksDbEventLog::open(s);
-  ASSERT_TRUE(secondary.ok()) << secondary.error().to_string();
-  EventLog& follower = *secondary.value();
+  auto secondary = open_secondary(dir.path(), dir.sub("secondary"));
+  ASSERT_NE(secondary, nullptr);
+  EventLog& follower = *secondary;
   ASSERT_TRUE(follower.catch_up().ok());
   ASSERT_EQ(*follower.stream_version("account-a"), 3u);
   std::atomic<bool> done{false};
