@@ -234,8 +234,30 @@ StatusOr<RecordedEvent> checked_event(ChainVerifier& verifier, uint64_t seq, std
 
 }  // namespace
 
+StatusOr<RecordedEvent> reopen_envelope(uint64_t seq, std::string_view envelope) {
+  auto event = codec::decode_linked(envelope);
+  if (!event.ok()) return Err{corruption_at(seq, event.error().message())};
+  if (event->seq != seq) return Err{corruption_at(seq, "says seq " + std::to_string(event->seq))};
+  return event;
+}
+
+Status check_envelope(uint64_t seq, std::string_view envelope, const Hash256& hash) {
+  auto link = codec::open_link(envelope);
+  if (!link.ok()) return corruption_at(seq, link.error().message());
+  if (link->seq != seq) return corruption_at(seq, "says seq " + std::to_string(link->seq));
+  if (link->hash != hash) return corruption_at(seq, "changed since it was read");
+  return Status::Ok();
+}
+
 Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
                      const std::function<bool(RecordedEvent&&)>& fn, ReplayStats* stats) {
+  return replay_events_with_envelopes(
+      log, from_seq, limits, [&](RecordedEvent&& e, std::string_view) { return fn(std::move(e)); }, stats);
+}
+
+Status replay_events_with_envelopes(EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
+                                    const std::function<bool(RecordedEvent&&, std::string_view)>& fn,
+                                    ReplayStats* stats) {
   assert(from_seq >= 1);
   assert(limits.batch_events_max > 0 && limits.batch_bytes_max > 0 && limits.queued_batches_max > 0);
   std::optional<ChainVerifier> verifier;
@@ -258,7 +280,7 @@ Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limit
         ++stats->events;
         stats->envelope_bytes += entry.bytes;
       }
-      if (!fn(std::move(event.value()))) return Status::Ok();
+      if (!fn(std::move(event.value()), bytes)) return Status::Ok();
     }
     pipeline.recycle(std::move(*batch));
   }

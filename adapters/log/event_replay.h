@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string_view>
 
 #include "domain/core/status.h"
 #include "domain/events/event.h"
@@ -60,5 +61,22 @@ struct ReplayStats {
 [[nodiscard]] Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
                                    const std::function<bool(RecordedEvent&&)>& fn,
                                    ReplayStats* stats = nullptr);
+
+// An envelope replay_events_with_envelopes() handed out (so its hash was
+// checked), kept aside and read back with a checksum of its own (a bulk
+// load's spill): decoded, with every check but the hash (codec::
+// decode_linked), and checked to say `seq`. corruption naming the seq.
+[[nodiscard]] StatusOr<RecordedEvent> reopen_envelope(uint64_t seq, std::string_view envelope);
+
+// Whether `envelope` (read from the log again) is event `seq` as replayed:
+// its hash over its bytes equals `hash` (the replayed event's) and it says
+// `seq`. corruption naming the seq otherwise.
+[[nodiscard]] Status check_envelope(uint64_t seq, std::string_view envelope, const Hash256& hash);
+
+// replay_events, also handing `fn` each event's envelope as stored (valid
+// only during the call).
+[[nodiscard]] Status replay_events_with_envelopes(
+    EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
+    const std::function<bool(RecordedEvent&&, std::string_view envelope)>& fn, ReplayStats* stats = nullptr);
 
 }  // namespace mledger

@@ -1,18 +1,34 @@
 #include "adapters/projections/projection_engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 #include "adapters/log/event_replay.h"
+#include "adapters/projections/bulk_spill.h"
 #include "adapters/projections/account_reader.h"
 #include "adapters/system/heap_in_use.h"
 
 namespace mledger {
+
+// A batch of events read in order, with their envelopes as stored once the
+// reader was asked to keep them.
+struct EventBatch {
+  std::vector<RecordedEvent> events;
+  std::string envelopes;              // one after another
+  std::vector<size_t> envelope_ends;  // where events[i]'s ends; empty: not kept
+  std::string_view envelope(size_t i) const {
+    const size_t begin = i == 0 ? 0 : envelope_ends[i - 1];
+    return std::string_view(envelopes).substr(begin, envelope_ends[i] - begin);
+  }
+};
 
 namespace {
 
@@ -43,15 +59,15 @@ class BatchReader {
     thread_.join();
   }
 
-  // The next batch; empty at the end. A read failure is returned once reached.
-  StatusOr<std::vector<RecordedEvent>> next() {
+  // The next batch; no events at the end. A read failure is returned once reached.
+  StatusOr<EventBatch> next() {
     std::unique_lock lock(mu_);
     changed_.wait(lock, [this] { return !ready_.empty() || done_; });
     if (ready_.empty()) {
       if (!failure_.ok()) return Err{failure_};
-      return std::vector<RecordedEvent>();
+      return EventBatch();
     }
-    std::vector<RecordedEvent> out = std::move(ready_.front().events);
+    EventBatch out = std::move(ready_.front().events);
     taken_bytes_ = ready_.front().bytes;
     queued_bytes_ -= ready_.front().bytes;
     ready_.pop_front();
@@ -66,33 +82,52 @@ class BatchReader {
     return queued_bytes_ + taken_bytes_;
   }
 
+  // From the next batch on, batches keep their events' envelopes.
+  void keep_envelopes() { keep_envelopes_ = true; }
+  // The stored bytes of the events read so far, and their number.
+  std::pair<uint64_t, uint64_t> envelope_bytes_read() {
+    std::lock_guard lock(mu_);
+    return {stats_.envelope_bytes, stats_.events};
+  }
+
  private:
   void run() {
-    std::vector<RecordedEvent> batch;
+    EventBatch batch;
     int64_t heap_before = thread_heap_net_bytes();
+    ReplayStats read;  // as of the last batch handed on
+    uint64_t bytes_read = 0;
     // Hands the batch to the fold once there is room; false when stopped.
     auto hand_on = [&] {
       const size_t bytes = static_cast<size_t>(std::max<int64_t>(0, thread_heap_net_bytes() - heap_before));
       std::unique_lock lock(mu_);
       changed_.wait(lock, [this] { return stop_ || ready_.size() < depth_; });
       if (stop_) return false;
+      read.events += batch.events.size();
+      read.envelope_bytes = bytes_read;
+      stats_ = read;
       ready_.push_back(Batch{std::move(batch), bytes});
       queued_bytes_ += bytes;
       changed_.notify_all();
       batch = {};
-      batch.reserve(batch_);
+      batch.events.reserve(batch_);
       heap_before = thread_heap_net_bytes();
       return true;
     };
-    batch.reserve(batch_);
+    batch.events.reserve(batch_);
     bool stopped = false;
-    Status s = next_ > until_ ? Status::Ok() : replay_events(log_, next_, ReplayLimits{}, [&](RecordedEvent&& e) {
+    auto add = [&](RecordedEvent&& e, std::string_view envelope) {
       next_ = e.seq + 1;
-      batch.push_back(std::move(e));
-      if (batch.size() < batch_ && next_ <= until_) return true;
+      bytes_read += envelope.size();
+      if (keep_envelopes_ && batch.envelope_ends.size() == batch.events.size()) {
+        batch.envelopes.append(envelope);
+        batch.envelope_ends.push_back(batch.envelopes.size());
+      }
+      batch.events.push_back(std::move(e));
+      if (batch.events.size() < batch_ && next_ <= until_) return true;
       stopped = !hand_on();
       return !stopped && next_ <= until_;
-    });
+    };
+    Status s = next_ > until_ ? Status::Ok() : replay_events_with_envelopes(log_, next_, ReplayLimits{}, add);
     std::lock_guard lock(mu_);
     if (!s.ok()) {
       failure_ = s;
@@ -112,10 +147,12 @@ class BatchReader {
   std::mutex mu_;
   std::condition_variable changed_;
   struct Batch {
-    std::vector<RecordedEvent> events;
+    EventBatch events;
     size_t bytes = 0;  // heap its reading left allocated
   };
   std::deque<Batch> ready_;
+  ReplayStats stats_;  // of the batches handed on
+  std::atomic<bool> keep_envelopes_{false};
   size_t queued_bytes_ = 0;
   size_t taken_bytes_ = 0;
   Status failure_;
@@ -123,6 +160,130 @@ class BatchReader {
   bool done_ = false;
   std::thread thread_;  // last: starts once the rest is initialized
 };
+
+// Reads buckets [first, end) of a spill in order on a thread of its own
+// (events reopened: hash and seq checked, decoded; documents parsed), handing
+// them to the fold in chunks of at most kSpillChunkItems, at most `depth`
+// chunks ahead. skip_from(p): buckets that begin at p or above are not
+// read (the one under way is finished). One thread calls next(),
+// skip_from() and held_bytes(); the destructor stops and joins the reader.
+class SpillReader {
+ public:
+  static constexpr size_t kSpillChunkItems = 2048;
+  struct Item {
+    uint64_t bucket = 0;
+    std::variant<RecordedEvent, SpilledDocuments> record;
+  };
+
+  SpillReader(const BulkSpill& spill, uint64_t first, uint64_t end, size_t depth)
+      : spill_(spill), next_bucket_(first), end_(end), depth_(depth), thread_([this] { run(); }) {}
+  ~SpillReader() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  // The next chunk; empty once every bucket is read. A read failure is
+  // returned once the chunks before it are taken.
+  StatusOr<std::vector<Item>> next() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [this] { return !ready_.empty() || done_; });
+    if (ready_.empty()) {
+      if (!failure_.ok()) return Err{failure_};
+      return std::vector<Item>();
+    }
+    std::vector<Item> out = std::move(ready_.front().items);
+    taken_bytes_ = ready_.front().bytes;
+    queued_bytes_ -= ready_.front().bytes;
+    ready_.pop_front();
+    changed_.notify_all();
+    return out;
+  }
+  void skip_from(uint64_t partition) {
+    std::lock_guard lock(mu_);
+    skip_from_ = std::min(skip_from_, partition);
+  }
+  size_t held_bytes() {
+    std::lock_guard lock(mu_);
+    return queued_bytes_ + taken_bytes_;
+  }
+
+ private:
+  void run() {
+    std::vector<Item> chunk;
+    int64_t heap_before = thread_heap_net_bytes();
+    Status failure;
+    uint64_t bucket = 0;
+    auto hand_on = [&] {  // false when stopped
+      const size_t bytes = static_cast<size_t>(std::max<int64_t>(0, thread_heap_net_bytes() - heap_before));
+      std::unique_lock lock(mu_);
+      changed_.wait(lock, [this] { return stop_ || ready_.size() < depth_; });
+      if (stop_) return false;
+      ready_.push_back(Chunk{std::move(chunk), bytes});
+      queued_bytes_ += bytes;
+      changed_.notify_all();
+      chunk = {};
+      heap_before = thread_heap_net_bytes();
+      return true;
+    };
+    auto add = [&](std::variant<RecordedEvent, SpilledDocuments>&& record) {
+      chunk.push_back(Item{bucket, std::move(record)});
+      return chunk.size() < kSpillChunkItems || hand_on();
+    };
+    bool stopped = false;
+    for (; next_bucket_ < end_ && failure.ok() && !stopped; ++next_bucket_) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_ || spill_bucket_begin(next_bucket_) >= skip_from_) break;
+      }
+      bucket = next_bucket_;
+      Status bad;
+      Status read = spill_.read(
+          bucket,
+          [&](uint64_t seq, std::string_view envelope) {
+            auto e = reopen_envelope(seq, envelope);
+            if (!e.ok()) bad = e.error();
+            return e.ok() && !(stopped = !add(std::move(e.value())));
+          },
+          [&](SpilledDocuments&& d) { return !(stopped = !add(std::move(d))); });
+      failure = bad.ok() ? read : bad;
+    }
+    if (!stopped && failure.ok() && !chunk.empty()) stopped = !hand_on();
+    std::lock_guard lock(mu_);
+    failure_ = failure;
+    done_ = true;
+    changed_.notify_all();
+  }
+
+  const BulkSpill& spill_;
+  uint64_t next_bucket_;
+  const uint64_t end_;
+  const size_t depth_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  struct Chunk {
+    std::vector<Item> items;
+    size_t bytes = 0;  // heap its reading left allocated
+  };
+  std::deque<Chunk> ready_;
+  size_t queued_bytes_ = 0;
+  size_t taken_bytes_ = 0;
+  uint64_t skip_from_ = UINT64_MAX;
+  Status failure_;
+  bool stop_ = false;
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the rest is initialized
+};
+
+// About how many events the spill holds from `partition`'s bucket on.
+uint64_t spilled_events_from(const BulkSpill& spill, double envelope_bytes, uint64_t partition) {
+  if (envelope_bytes <= 0) return 0;
+  return static_cast<uint64_t>(static_cast<double>(spill.bytes_in(spill_bucket(partition), kSpillBuckets)) /
+                               envelope_bytes);
+}
 
 // A bulk pass's narrowest range of partitions, and the share of the memory
 // bound a range is sized to fill (growth is projected from what was folded).
@@ -245,11 +406,14 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
   uint64_t from = kAccountPartitions;
   for (const auto& b : group) from = std::min(from, b.below);
   uint64_t width = kAccountPartitions - from;  // the first pass tries every account left
-  BulkPass pass{phase, progress, std::chrono::steady_clock::now(), 0, 0};
+  BulkPass pass{.phase = phase, .progress = progress, .start = std::chrono::steady_clock::now()};
   std::set<std::string> rest;  // the accounts of partitions the passes so far left
   while (from < kAccountPartitions) {
     uint64_t below = std::min(kAccountPartitions, from + width);
+    // A spilled pass ends at a bucket's end where it can (it reads whole buckets).
+    if (const uint64_t end = spill_bucket_begin(spill_bucket(below)); pass.spill && end > from) below = end;
     Status s = pass.passes == 0 ? bulk_pass(group, until, from, below, pass, rest)
+               : pass.spill     ? bulk_spill_pass(group, until, from, below, pass)
                                 : bulk_account_pass(group, until, from, below, pass, rest);
     if (!s.ok()) return s;
     // The next pass: as many partitions as fit what the rest of the process
@@ -284,25 +448,27 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   };
   for (uint64_t seq = 1; seq <= until;) {
     const auto wait_start = std::chrono::steady_clock::now();
-    auto events = reader.next();
+    auto batch = reader.next();
     report.read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
-    if (!events.ok()) return events.error();
-    if (events->empty()) {
+    if (!batch.ok()) return batch.error();
+    if (batch->events.empty()) {
       return Status(StatusCode::corruption, "the log ends before event " + std::to_string(seq) +
                                                 " although its head is " + std::to_string(until));
     }
-    if (Status s = fold_in_order(group, folders, *events, from, below, seq, rest); !s.ok()) return s;
-    last = ProjectionCheckpoint{events->back().seq, events->back().hash};
+    if (pass.spill && batch->envelope_ends.size() != batch->events.size()) {
+      if (Status s = fill_envelopes(*batch); !s.ok()) return s;
+    }
+    if (Status s = fold_in_order(group, folders, *batch, from, below, seq, pass, rest); !s.ok()) return s;
+    last = ProjectionCheckpoint{batch->events.back().seq, batch->events.back().hash};
     // Over the bound: keep the partitions that, growing as they did so far,
     // fit it at the end of the log. Once a batch: the pages freed are given
     // back before the next look.
     if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
       below = fitting_below(counted, held_bytes(), static_cast<double>(seq - 1) / static_cast<double>(until), from,
                             below);
-      for (auto& f : folders) {
-        f->held_from(below, rest);
-        f->forget_from(below);
-      }
+      auto spilling = leave_from(folders, below, last, until, reader.envelope_bytes_read(), pass, rest);
+      if (!spilling.ok()) return spilling.error();
+      if (*spilling) reader.keep_envelopes();
       release_free_heap();
     }
     const auto now = std::chrono::steady_clock::now();
@@ -314,6 +480,10 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   pass.held_bytes = held_bytes();
   const size_t counted = counted_bytes();
   pass.other_bytes = counted - std::min(counted, pass.held_bytes);
+  if (pass.spill) {
+    if (Status s = pass.spill->flush(); !s.ok()) return s;
+    report.spill_bytes = pass.spill->bytes();
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (Status s = end_pass(group, folders, last, from, below, report, rest.size()); !s.ok()) return s;
   p.pass_done = report;
@@ -322,19 +492,94 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
   return Status::Ok();
 }
 
+StatusOr<bool> ProjectionEngine::leave_from(std::vector<std::unique_ptr<BulkFolder>>& folders, uint64_t below,
+                                            const ProjectionCheckpoint& last, uint64_t until,
+                                            std::pair<uint64_t, uint64_t> read, BulkPass& pass,
+                                            std::set<std::string>& rest) {
+  if (!pass.spill_decided) {
+    pass.spill_decided = true;
+    pass.envelope_bytes = read.second == 0 ? 0 : static_cast<double>(read.first) / static_cast<double>(read.second);
+    auto spill = open_spill(pass.envelope_bytes, until - last.seq);
+    if (!spill.ok()) return Err{spill.error()};
+    pass.spill = std::move(spill.value());
+  }
+  for (uint32_t i = 0; i < folders.size(); ++i) {
+    if (!pass.spill) {
+      folders[i]->held_from(below, rest);
+      folders[i]->forget_from(below);
+      continue;
+    }
+    Status s = folders[i]->spill_from(below, [&](const std::string& account, const AccountDocuments& documents) {
+      return pass.spill->add_documents(spill_bucket(account_partition(account)), i, account, last.seq, documents);
+    });
+    if (!s.ok()) return Err{s};
+  }
+  return pass.spill != nullptr;
+}
+
+StatusOr<std::unique_ptr<BulkSpill>> ProjectionEngine::open_spill(double envelope_bytes, uint64_t events_left) {
+  if (options_.spill_directory.empty() || envelope_bytes <= 0) return std::unique_ptr<BulkSpill>();
+  // Each event once, and a quarter more for the events of accounts in two buckets.
+  const double needed = 1.25 * envelope_bytes * static_cast<double>(events_left);
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(options_.spill_directory).parent_path();
+  const std::filesystem::space_info space = std::filesystem::space(parent.empty() ? "." : parent, ec);
+  if (ec || needed > static_cast<double>(options_.spill_bytes_max) || needed > static_cast<double>(space.available) / 2) {
+    return std::unique_ptr<BulkSpill>();
+  }
+  return BulkSpill::create(options_.spill_directory, options_.spill_bytes_max);
+}
+
+Status ProjectionEngine::fill_envelopes(EventBatch& batch) {
+  batch.envelopes.clear();
+  batch.envelope_ends.clear();
+  const std::vector<RecordedEvent>& events = batch.events;
+  Status bad;
+  Status s = log_.scan_envelopes(events.front().seq, [&](uint64_t seq, std::string_view envelope) {
+    const RecordedEvent& e = events[batch.envelope_ends.size()];
+    bad = seq == e.seq ? check_envelope(seq, envelope, e.hash)
+                       : Status(StatusCode::corruption, "expected event " + std::to_string(e.seq) + ", read " +
+                                                            std::to_string(seq));
+    if (!bad.ok()) return false;
+    batch.envelopes.append(envelope);
+    batch.envelope_ends.push_back(batch.envelopes.size());
+    return batch.envelope_ends.size() < events.size();
+  });
+  if (!bad.ok()) return bad;
+  if (!s.ok()) return s;
+  if (batch.envelope_ends.size() != events.size()) {
+    return Status(StatusCode::corruption, "the log ends before event " + std::to_string(events.back().seq));
+  }
+  return Status::Ok();
+}
+
 Status ProjectionEngine::fold_in_order(std::vector<BulkTarget>& group,
-                                       std::vector<std::unique_ptr<BulkFolder>>& folders,
-                                       const std::vector<RecordedEvent>& events, uint64_t from, uint64_t below,
-                                       uint64_t& seq, std::set<std::string>& rest) {
-  for (const RecordedEvent& e : events) {
+                                       std::vector<std::unique_ptr<BulkFolder>>& folders, const EventBatch& batch,
+                                       uint64_t from, uint64_t below, uint64_t& seq, BulkPass& pass,
+                                       std::set<std::string>& rest) {
+  std::vector<uint64_t> buckets;
+  for (size_t k = 0; k < batch.events.size(); ++k) {
+    const RecordedEvent& e = batch.events[k];
     if (e.seq != seq) {
       return Status(StatusCode::corruption, "expected event " + std::to_string(seq) + ", read " + std::to_string(e.seq));
     }
+    buckets.clear();
     for (size_t i = 0; i < group.size(); ++i) {
       if (group[i].below < below) {
         if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
       }
-      if (below < kAccountPartitions) folders[i]->accounts_from(e, std::max(below, group[i].below), rest);
+      if (below == kAccountPartitions) continue;
+      if (pass.spill) {
+        folders[i]->partitions_from(e, std::max(below, group[i].below), buckets);
+      } else {
+        folders[i]->accounts_from(e, std::max(below, group[i].below), rest);
+      }
+    }
+    for (uint64_t& b : buckets) b = spill_bucket(b);  // partitions, until here
+    std::sort(buckets.begin(), buckets.end());
+    buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+    for (uint64_t b : buckets) {
+      if (Status s = pass.spill->add_event(b, e.seq, batch.envelope(k)); !s.ok()) return s;
     }
     ++seq;
   }
@@ -345,12 +590,8 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
                                            uint64_t& below, BulkPass& pass, std::set<std::string>& rest) {
   std::vector<std::unique_ptr<BulkFolder>> folders;
   for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
-  auto at_until = log_.read_global(until, 1);  // the checkpoint the pass's documents record
-  if (!at_until.ok()) return at_until.error();
-  if (at_until->size() != 1 || (*at_until)[0].seq != until) {
-    return Status(StatusCode::corruption, "the log has no event " + std::to_string(until) + " to load up to");
-  }
-  const ProjectionCheckpoint last{until, (*at_until)[0].hash};
+  auto last = checkpoint_at(until);  // the checkpoint the pass's documents record
+  if (!last.ok()) return last.error();
   std::vector<const std::string*> accounts;  // of rest, in [from, below)
   for (const std::string& id : rest) {
     if (account_partition(id) >= from && account_partition(id) < below) accounts.push_back(&id);
@@ -362,13 +603,118 @@ Status ProjectionEngine::bulk_account_pass(std::vector<BulkTarget>& group, uint6
   if (!visited.ok()) return visited.error();
   std::erase_if(rest, [&](const std::string& id) { return account_partition(id) < below; });
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (Status s = end_pass(group, folders, last, from, below, report, rest.size()); !s.ok()) return s;
+  if (Status s = end_pass(group, folders, *last, from, below, report, rest.size()); !s.ok()) return s;
   pass.events_read += report.events_read;
   pass.account_events_read += report.events_read;
   pass.accounts_read += *visited;
   ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
   p.pass_done = report;
   report_accounts(pass, p, 0, 0, rest.size());
+  return Status::Ok();
+}
+
+StatusOr<ProjectionCheckpoint> ProjectionEngine::checkpoint_at(uint64_t seq) {
+  auto at = log_.read_global(seq, 1);
+  if (!at.ok()) return Err{at.error()};
+  if (at->size() != 1 || (*at)[0].seq != seq) {
+    return fail(StatusCode::corruption, "the log has no event " + std::to_string(seq) + " to load up to");
+  }
+  return ProjectionCheckpoint{seq, (*at)[0].hash};
+}
+
+Status ProjectionEngine::bulk_spill_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from,
+                                         uint64_t& below, BulkPass& pass) {
+  std::vector<std::unique_ptr<BulkFolder>> folders;
+  for (auto& b : group) folders.push_back(b.target->projection->bulk_folder());
+  auto last = checkpoint_at(until);  // the checkpoint the pass's documents record
+  if (!last.ok()) return last.error();
+  const auto started = std::chrono::steady_clock::now();
+  BulkPassReport report{.number = pass.passes + 1, .reads_log = false, .reads_spill = true};
+  if (Status s = fold_spill(group, folders, from, below, pass, report); !s.ok()) return s;
+  report.spill_bytes = pass.spill->bytes();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (Status s = end_pass(group, folders, *last, from, below, report, 0); !s.ok()) return s;
+  pass.events_read += report.events_read;
+  ProjectionProgress p{std::string(pass.phase), pass.events_read, 0, 0, report};
+  if (pass.progress) {
+    p.total = p.done + spilled_events_from(*pass.spill, pass.envelope_bytes, below);
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass.start).count();
+    pass.progress(p);
+  }
+  return Status::Ok();
+}
+
+Status ProjectionEngine::fold_spill(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                    uint64_t from, uint64_t& below, BulkPass& pass, BulkPassReport& report) {
+  const size_t heap_before = heap_in_use_bytes();
+  const uint64_t first = spill_bucket(from), end = spill_bucket(below - 1) + 1;
+  const double bytes_total = static_cast<double>(std::max<uint64_t>(1, pass.spill->bytes_in(first, end)));
+  SpillReader reader(*pass.spill, first, end, 4);
+  auto held_bytes = [&] {
+    const size_t now = heap_in_use_bytes(), base = heap_before + reader.held_bytes();
+    return now > base ? now - base : size_t{0};
+  };
+  ProjectionProgress p{std::string(pass.phase), 0, 0, 0, {}};
+  auto last_report = std::chrono::steady_clock::now();
+  uint64_t read = 0, looked_at = 0;
+  for (;;) {
+    const auto wait_start = std::chrono::steady_clock::now();
+    auto chunk = reader.next();
+    report.read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
+    if (!chunk.ok()) return chunk.error();
+    if (chunk->empty()) break;
+    for (SpillReader::Item& item : *chunk) {
+      if (Status s = fold_spilled(group, folders, from, below, item.bucket, item.record); !s.ok()) return s;
+    }
+    read += chunk->size();
+    // Over the bound: keep the partitions that fit, as the first pass does
+    // (those left are read again, from their buckets, by the next pass).
+    if (read - looked_at >= options_.read_batch_events) {
+      looked_at = read;
+      if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
+        const double done = std::min(1.0, static_cast<double>(read) * pass.envelope_bytes / bytes_total);
+        below = fitting_below(counted, held_bytes(), done, from, below);
+        reader.skip_from(below);
+        for (auto& f : folders) f->forget_from(below);
+        release_free_heap();
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
+      last_report = now;
+      p.done = pass.events_read + read;
+      const uint64_t left = spilled_events_from(*pass.spill, pass.envelope_bytes, from);
+      p.total = p.done + left - std::min(left, read);
+      p.seconds = std::chrono::duration<double>(now - pass.start).count();
+      pass.progress(p);
+    }
+  }
+  pass.held_bytes = held_bytes();
+  const size_t counted = counted_bytes();
+  pass.other_bytes = counted - std::min(counted, pass.held_bytes);
+  report.events_read = read;
+  return Status::Ok();
+}
+
+Status ProjectionEngine::fold_spilled(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                                      uint64_t from, uint64_t below, uint64_t bucket,
+                                      std::variant<RecordedEvent, SpilledDocuments>& record) {
+  const uint64_t lo = std::max(from, spill_bucket_begin(bucket)), hi = std::min(below, spill_bucket_begin(bucket + 1));
+  if (lo >= hi) return Status::Ok();
+  if (auto* d = std::get_if<SpilledDocuments>(&record)) {
+    if (d->projection >= group.size()) {
+      return Status(StatusCode::corruption, "the bulk load's spill names projection " + std::to_string(d->projection) +
+                                                " of " + std::to_string(group.size()));
+    }
+    const uint64_t partition = account_partition(d->account);
+    if (partition < std::max(lo, group[d->projection].below) || partition >= hi) return Status::Ok();
+    return folders[d->projection]->restore(d->account, d->through_seq, d->documents);
+  }
+  const RecordedEvent& e = std::get<RecordedEvent>(record);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i].below >= hi) continue;  // loaded by an earlier run
+    if (Status s = folders[i]->apply(e, std::max(lo, group[i].below), hi); !s.ok()) return s;
+  }
   return Status::Ok();
 }
 
@@ -558,8 +904,9 @@ Status ProjectionEngine::fold(std::vector<Target>& targets, std::string_view pha
   auto last_report = t0;
   BatchReader reader(log_, from, until, options_.read_batch_events, 4);
   while (from <= until) {
-    auto events = reader.next();
-    if (!events.ok()) return events.error();
+    auto batch = reader.next();
+    if (!batch.ok()) return batch.error();
+    const std::vector<RecordedEvent>* events = &batch->events;
     if (events->empty()) {
       return Status(StatusCode::corruption, "the log ends before event " + std::to_string(from) +
                                                 " although its head is " + std::to_string(until));

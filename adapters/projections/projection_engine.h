@@ -44,24 +44,33 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
+#include "adapters/projections/bulk_spill.h"
 #include "adapters/projections/projection_store.h"
 #include "adapters/projections/stored_projection.h"
 #include "domain/ports/event_log.h"
 
 namespace mledger {
 
+struct EventBatch;  // a batch of events read in order (projection_engine.cc)
+
 // The figures of one pass of a bulk load, reported as it ends.
 struct BulkPassReport {
   uint64_t number = 0;            // 1: the first pass
   bool reads_log = true;          // the first pass reads the log in order; later
-                                  // ones their accounts' events by the account index
+                                  // ones their accounts' events from the spill, or
+                                  // by the account index
+  bool reads_spill = false;       // a later pass that read the spill
   double accounts_share = 0;      // the share of all partitions it loaded
   uint64_t events_read = 0;
   uint64_t accounts_loaded = 0;   // accounts whose documents it wrote (in the
                                   // projection that holds the most)
   uint64_t accounts_left = 0;     // accounts noted for later passes, after it
+                                  // (0 when they are spilled: not counted)
+  uint64_t spill_bytes = 0;       // written to the spill so far
   double seconds = 0;             // the whole pass, of which:
   double read_seconds = 0;        //   the fold waiting for the events read ahead
   double write_seconds = 0;       //   writing and ingesting its documents
@@ -120,6 +129,15 @@ struct ProjectionEngineOptions {
   // index, on reading threads ahead of the fold). false: built by commits
   // like a catch-up (for tests and comparison).
   bool bulk_load = true;
+  // Where a bulk load sets aside what its first pass leaves to later passes
+  // (BulkSpill: the accounts' documents as folded so far and their events
+  // from then on), so that those passes read it in order instead of each
+  // event through the log's account index. Created when the first pass first
+  // narrows its range, if what is left of the log (estimated at the mean
+  // envelope size so far) fits spill_bytes_max and half the free space of
+  // its disk; removed when the bulk load ends. Empty: never spill.
+  std::string spill_directory;
+  uint64_t spill_bytes_max = uint64_t{64} << 30;
   // Called before each look at the log's head (for a secondary instance that
   // follows a writer in another process: RocksDbEventLog::catch_up). May be empty.
   std::function<Status()> refresh_log;
@@ -212,6 +230,9 @@ class ProjectionEngine {
     uint64_t accounts_read = 0;        // by the account passes before this one
     uint64_t account_events_read = 0;  // by the account passes before this one
     size_t accounts_left = 0;          // noted for the account passes as this one began
+    bool spill_decided = false;        // whether to spill, decided as the first pass first narrows
+    std::unique_ptr<BulkSpill> spill = nullptr;  // null: later passes read by the account index
+    double envelope_bytes = 0;         // the mean size of an event's envelope in the first pass
   };
   Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,
@@ -222,11 +243,42 @@ class ProjectionEngine {
   Status bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
                    BulkPass& pass, std::set<std::string>& rest);
   // Folds a batch of the first pass: each event (seq checked against `seq`,
-  // which it advances) into partitions [from, below), and notes in `rest`
-  // the accounts it names at or above `below`.
+  // which it advances) into partitions [from, below); the accounts it names
+  // at or above `below`: adds the event to their buckets of the spill, or
+  // notes them in `rest` when there is none.
   Status fold_in_order(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
-                       const std::vector<RecordedEvent>& events, uint64_t from, uint64_t below, uint64_t& seq,
+                       const EventBatch& batch, uint64_t from, uint64_t below, uint64_t& seq, BulkPass& pass,
                        std::set<std::string>& rest);
+  // The first pass narrowed to partitions below `below`, having folded up to
+  // `last`: each folder forgets the accounts at or above it, spilling their
+  // documents, or noting them in `rest` when there is no spill. The first
+  // time, decides whether to spill (open_spill), from the envelope bytes and
+  // events read so far. Whether the pass now spills.
+  StatusOr<bool> leave_from(std::vector<std::unique_ptr<BulkFolder>>& folders, uint64_t below,
+                            const ProjectionCheckpoint& last, uint64_t until, std::pair<uint64_t, uint64_t> read,
+                            BulkPass& pass, std::set<std::string>& rest);
+  // A spill in options_.spill_directory for `events_left` events of
+  // `envelope_bytes` each, or null (see spill_directory).
+  StatusOr<std::unique_ptr<BulkSpill>> open_spill(double envelope_bytes, uint64_t events_left);
+  // Adds the batch's envelopes, read from the log again, when its reader did
+  // not keep them (read before the spill began); each checked against its event.
+  Status fill_envelopes(EventBatch& batch);
+  // Each later pass when spilled: folds partitions [from, below) from the
+  // spill's buckets that hold them (BulkSpill, read ahead on a thread of
+  // its own); narrows `below` when over the bound.
+  Status bulk_spill_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
+                         BulkPass& pass);
+  // The fold of bulk_spill_pass(); notes in `report` the events read and the
+  // time waited for them, in `pass` the memory held at the end.
+  Status fold_spill(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                    uint64_t from, uint64_t& below, BulkPass& pass, BulkPassReport& report);
+  // Folds one record of the spill's bucket `bucket` into the accounts of
+  // partitions [from, below) in that bucket.
+  Status fold_spilled(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
+                      uint64_t from, uint64_t below, uint64_t bucket,
+                      std::variant<RecordedEvent, SpilledDocuments>& record);
+  // The checkpoint of event `seq` (a later pass's documents are folded up to it).
+  StatusOr<ProjectionCheckpoint> checkpoint_at(uint64_t seq);
   // Each later pass: folds the accounts of `rest` in partitions [from, below)
   // from their own events (the log's account index, read on threads ahead
   // of the fold), so the log is read once in all, whatever the number of

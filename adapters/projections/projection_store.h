@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/core/fields.h"
@@ -67,6 +68,9 @@ struct Generation {
 // Documents written into a generation in key order, as one unit (RocksDB:
 // an SST file, ingested). Not thread-safe. Destroyed without finish(),
 // nothing of it is loaded (its files are removed).
+// One account's documents in a generation: keys and values, in key order.
+using AccountDocuments = std::vector<std::pair<std::string, std::string>>;
+
 class BulkLoad {
  public:
   virtual ~BulkLoad() = default;

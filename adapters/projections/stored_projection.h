@@ -6,16 +6,16 @@
 // documents, writing only the header and entities each event changed.
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <map>
-#include <set>
-#include <optional>
 #include <vector>
-#include <algorithm>
-#include <cstdint>
 
 #include "adapters/projections/entity_documents.h"
 #include "adapters/projections/projection_store.h"
@@ -77,8 +77,22 @@ class BulkFolder {
   [[nodiscard]] virtual Status apply_to(const RecordedEvent& event, const std::string& account) = 0;
   // Adds to `out` the accounts the event names whose partition is `from` or above.
   virtual void accounts_from(const RecordedEvent& event, uint64_t from, std::set<std::string>& out) = 0;
+  // Appends to `out` the partitions of the accounts the event names whose
+  // partition is `from` or above (unsorted, perhaps repeated).
+  virtual void partitions_from(const RecordedEvent& event, uint64_t from, std::vector<uint64_t>& out) = 0;
   // Adds to `out` the held accounts whose partition is `from` or above.
   virtual void held_from(uint64_t from, std::set<std::string>& out) const = 0;
+  // Calls out(account, documents) for each held account whose partition is
+  // `from` or above (its documents as write() loads them) and forgets it.
+  // Stops at the first failure and returns it.
+  [[nodiscard]] virtual Status spill_from(
+      uint64_t from, const std::function<Status(const std::string&, const AccountDocuments&)>& out) = 0;
+  // Holds `account`'s documents as spill_from() gave them, folded up to
+  // event `through_seq`, in place of what it held of the account; the
+  // account's events up to through_seq are not folded again. corruption
+  // for documents that do not decode.
+  [[nodiscard]] virtual Status restore(const std::string& account, uint64_t through_seq,
+                                       const AccountDocuments& documents) = 0;
   // Forgets the accounts whose partition is `below` or above.
   virtual void forget_from(uint64_t below) = 0;
   // The number of accounts held.
@@ -329,6 +343,44 @@ class TypedBulkFolder final : public BulkFolder {
     std::erase_if(accounts_, [&](const auto& a) { return account_partition(a.first) >= below; });
   }
 
+  void partitions_from(const RecordedEvent& event, uint64_t from, std::vector<uint64_t>& out) override {
+    ids_.clear();
+    P::documents_of(event, ids_);
+    for (const std::string& id : ids_) {
+      if (const uint64_t p = account_partition(id); p >= from) out.push_back(p);
+    }
+  }
+
+  Status spill_from(uint64_t from,
+                    const std::function<Status(const std::string&, const AccountDocuments&)>& out) override {
+    AccountDocuments documents;
+    for (auto it = accounts_.begin(); it != accounts_.end();) {
+      if (account_partition(it->first) < from) {
+        ++it;
+        continue;
+      }
+      stored_documents(it->first, *it->second, documents);
+      if (Status s = out(it->first, documents); !s.ok()) return s;
+      it = accounts_.erase(it);
+    }
+    return Status::Ok();
+  }
+
+  Status restore(const std::string& id, uint64_t through_seq, const AccountDocuments& documents) override {
+    if (Status s = entity::check_account_id(id); !s.ok()) return s;
+    auto a = std::make_unique<Account>();
+    a->through = through_seq;
+    const std::string header = entity::header_key(id);
+    for (const auto& [key, value] : documents) {
+      if (Status s = restore_document(*a, header, key, value); !s.ok()) {
+        return Status(StatusCode::corruption, std::string(P::kName) + " document " + key + " of " + id +
+                                                  " as spilled: " + s.message());
+      }
+    }
+    accounts_[id] = std::move(a);
+    return Status::Ok();
+  }
+
   size_t accounts_held() const override { return accounts_.size(); }
 
   StatusOr<uint64_t> write(BulkLoad& load) override {
@@ -337,20 +389,9 @@ class TypedBulkFolder final : public BulkFolder {
     for (const auto& [id, a] : accounts_) ids.push_back(&id);
     std::sort(ids.begin(), ids.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
     uint64_t bytes = 0;
-    std::vector<std::pair<std::string, std::string>> documents;
+    AccountDocuments documents;
     for (const std::string* id : ids) {
-      Account& a = *accounts_.at(*id);
-      documents.clear();
-      documents.emplace_back(entity::header_key(*id), entity::encode_header<P>(a.doc));
-      for (std::string_view kind : entity::kinds_of<P>()) {
-        entity::with_kind(a.doc, kind, [&](const auto& c) {
-          entity::for_each_entity(c, [&](const std::string& eid, std::string bytes_of) {
-            documents.emplace_back(entity::entity_key(*id, kind, eid), std::move(bytes_of));
-          });
-        });
-      }
-      for (auto& [key, value] : a.archive) documents.emplace_back(key, std::move(value));
-      std::sort(documents.begin(), documents.end());
+      stored_documents(*id, *accounts_.at(*id), documents);
       for (const auto& [key, value] : documents) {
         if (Status s = load.add(key, value); !s.ok()) return Err{s};
         bytes += key.size() + value.size();
@@ -364,7 +405,41 @@ class TypedBulkFolder final : public BulkFolder {
   struct Account {
     typename P::Doc doc{};
     std::map<std::string, std::string> archive;  // archive key -> last document
+    uint64_t through = 0;  // restored as folded up to this event
   };
+
+  // The account's documents as stored, in key order.
+  static void stored_documents(const std::string& id, const Account& a, AccountDocuments& documents) {
+    documents.clear();
+    documents.emplace_back(entity::header_key(id), entity::encode_header<P>(a.doc));
+    for (std::string_view kind : entity::kinds_of<P>()) {
+      entity::with_kind(a.doc, kind, [&](const auto& c) {
+        entity::for_each_entity(c, [&](const std::string& eid, std::string bytes_of) {
+          documents.emplace_back(entity::entity_key(id, kind, eid), std::move(bytes_of));
+        });
+      });
+    }
+    for (const auto& [key, value] : a.archive) documents.emplace_back(key, value);
+    std::sort(documents.begin(), documents.end());
+  }
+
+  // Puts one document of stored_documents() back into `a`.
+  static Status restore_document(Account& a, const std::string& header, std::string_view key,
+                                 std::string_view value) {
+    if (key == header) return entity::decode_header<P>(value, a.doc);
+    if (!key.starts_with(header)) return Status(StatusCode::corruption, "not the account's");
+    const std::string_view rest = key.substr(header.size());
+    const size_t nul = rest.find('\0');
+    if (nul == std::string_view::npos) return Status(StatusCode::corruption, "no entity kind");
+    const std::string_view kind = rest.substr(0, nul), id = rest.substr(nul + 1);
+    if (kind.starts_with("archived.")) {
+      a.archive.emplace(std::string(key), std::string(value));
+      return Status::Ok();
+    }
+    Status s = Status(StatusCode::corruption, "no entity kind " + std::string(kind));
+    entity::with_kind(a.doc, kind, [&](auto& c) { s = entity::put_entity(c, id, value); });
+    return s;
+  }
 
   Status fold_into(const std::string& id, const RecordedEvent& event) {
     auto it = accounts_.find(id);
@@ -372,6 +447,7 @@ class TypedBulkFolder final : public BulkFolder {
       if (Status s = entity::check_account_id(id); !s.ok()) return s;
       it = accounts_.emplace(id, std::make_unique<Account>()).first;
     }
+    if (event.seq <= it->second->through) return Status::Ok();  // in its restored documents
     P::apply(it->second->doc, id, event);
     if constexpr (requires(typename P::Doc d, std::vector<projections::EntityRef> r) { P::retired(d, event, r); }) {
       retire(*it->second, id, event);

@@ -17,6 +17,7 @@
 #include "tests/projections/random_ledger.h"
 #include "tests/support/append_recorded.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/temp_dir.h"
 
 namespace mledger {
 namespace {
@@ -223,6 +224,55 @@ TEST(EntityDocuments, a_bulk_load_in_one_pass_or_in_many_equals_the_fold_by_comm
       auto status = engine.status();
       ASSERT_TRUE(status.ok());
       for (const auto& p : *status) EXPECT_EQ(p.state, "current") << p.name;
+    }
+  }
+}
+
+// With a spill, the passes after the first read what the first pass set
+// aside (the documents of the accounts it left, as folded when it narrowed
+// its range, and their events from then on) instead of the account index:
+// the same documents, whether the spill's buckets are read whole or cut by
+// the narrowest ranges, and the spill is gone afterwards. A spill bound too
+// small for what is left of the log keeps the account index.
+TEST(EntityDocuments, a_bulk_load_through_its_spill_equals_the_fold_by_commits_for_random_ledgers) {
+  std::vector<std::string> accounts;
+  for (int i = 0; i < 40; ++i) accounts.push_back("acct-" + std::to_string(i));
+  for (uint64_t seed : {7u, 31u}) {
+    MemoryEventLog log;
+    RandomLedger ledger(seed, accounts);
+    append_all(log, ledger.next(3000));
+    MemoryProjectionStore by_commits;
+    ProjectionEngineOptions commits;
+    commits.bulk_load = false;
+    ASSERT_TRUE(ProjectionEngine(by_commits, log, all_stored_projections(), commits).catch_up({}).ok());
+    const auto expected = live_documents(by_commits);
+    for (uint64_t spill_max : {uint64_t{1} << 30, uint64_t{1000}}) {
+      testing::TempDir tmp;
+      MemoryProjectionStore bulk;
+      ProjectionEngineOptions o;
+      o.memory_bytes_max = 1;       // the first pass narrows at its first batch, later ones too
+      o.read_batch_events = 300;    // so the spill holds documents folded from 300 events
+      o.spill_directory = tmp.sub("spill");
+      o.spill_bytes_max = spill_max;
+      ProjectionEngine engine(bulk, log, all_stored_projections(), o);
+      uint64_t passes = 0, spilled = 0, by_index = 0, spill_bytes = 0;
+      ASSERT_TRUE(engine.rebuild({}, [&](const ProjectionProgress& p) {
+                          if (!p.pass_done) return;
+                          ++passes;
+                          spilled += p.pass_done->reads_spill ? 1 : 0;
+                          by_index += !p.pass_done->reads_log && !p.pass_done->reads_spill ? 1 : 0;
+                          spill_bytes = std::max(spill_bytes, p.pass_done->spill_bytes);
+                        }).ok());
+      EXPECT_EQ(live_documents(bulk), expected) << "seed " << seed << " spill bound " << spill_max;
+      EXPECT_GT(passes, kSpillBuckets);  // the narrowest ranges cut buckets
+      if (spill_max > 1000) {
+        EXPECT_EQ(spilled, passes - 1);
+        EXPECT_GT(spill_bytes, 3000u * 100);
+      } else {
+        EXPECT_EQ(by_index, passes - 1);
+        EXPECT_EQ(spill_bytes, 0u);
+      }
+      EXPECT_FALSE(std::filesystem::exists(o.spill_directory));
     }
   }
 }

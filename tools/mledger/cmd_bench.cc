@@ -277,6 +277,7 @@ int bench_rebuild(Args& args) {
   }
   engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
   engine_options.resident_base_bytes = base_resident;
+  engine_options.spill_directory = scratch + "-spill";
   auto engine = make_engine(**store, **log, engine_options);
   const size_t opened_resident = resident_set_bytes(), opened_heap = heap_in_use_bytes();
   nlohmann::json passes = nlohmann::json::array();

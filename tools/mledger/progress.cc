@@ -17,24 +17,36 @@ ProgressFn ProgressPrinter::callback() {
   return [this](const ProjectionProgress& p) { print(p); };
 }
 
+namespace {
+
+const char* source_of(const BulkPassReport& r) {
+  return r.reads_log ? "log" : r.reads_spill ? "spill" : "account_index";
+}
+
+}  // namespace
+
 std::string describe_pass(const BulkPassReport& r) {
   constexpr double kMiB = 1024.0 * 1024.0;
+  const char* reads = r.reads_log ? "the log in order" : r.reads_spill ? "the spill" : "by the account index";
   char line[512];
   std::snprintf(line, sizeof line,
                 "pass %llu (%s): %.1f%% of accounts, %llu accounts loaded, %llu events read in %.1f s "
-                "(%s %.1f s, writing %.1f s); RSS %.0f MiB (heap %.0f MiB, peak %.0f MiB); %llu accounts left",
-                static_cast<unsigned long long>(r.number), r.reads_log ? "the log in order" : "by the account index",
+                "(%s %.1f s, writing %.1f s); RSS %.0f MiB (heap %.0f MiB, peak %.0f MiB); %llu accounts left; "
+                "spill %.0f MiB",
+                static_cast<unsigned long long>(r.number), reads,
                 100 * r.accounts_share, static_cast<unsigned long long>(r.accounts_loaded),
                 static_cast<unsigned long long>(r.events_read), r.seconds,
                 "waiting for events", r.read_seconds, r.write_seconds,
                 static_cast<double>(r.resident_bytes) / kMiB, static_cast<double>(r.heap_bytes) / kMiB,
-                static_cast<double>(r.peak_resident_bytes) / kMiB, static_cast<unsigned long long>(r.accounts_left));
+                static_cast<double>(r.peak_resident_bytes) / kMiB, static_cast<unsigned long long>(r.accounts_left),
+                static_cast<double>(r.spill_bytes) / kMiB);
   return line;
 }
 
 nlohmann::json pass_json(const BulkPassReport& r) {
   return {{"pass", r.number},
-          {"reads", r.reads_log ? "log" : "account_index"},
+          {"reads", source_of(r)},
+          {"spill_bytes", r.spill_bytes},
           {"accounts_share", r.accounts_share},
           {"accounts_loaded", r.accounts_loaded},
           {"accounts_left", r.accounts_left},

@@ -44,6 +44,10 @@ std::string projections_dir(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "projections").string();
 }
 
+std::string projections_spill_dir(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "projections-spill").string();
+}
+
 std::string tree_head_key_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "tree-head-key.pem").string();
 }
@@ -121,6 +125,7 @@ StatusOr<std::unique_ptr<Runtime>> open_runtime(const std::string& dir, GroupCom
   auto store = RocksDbProjectionStore::open(store_options);
   if (store.ok()) {
     rt->projection_store = std::move(store.value());
+    if (projections.spill_directory.empty()) projections.spill_directory = projections_spill_dir(dir);
     rt->projection_engine = make_engine(*rt->projection_store, *rt->log, std::move(projections));
     rt->projector = std::make_unique<Projector>(*rt->projection_engine, *rt->log);
   } else if (store.error().code() == StatusCode::unavailable) {
@@ -178,6 +183,7 @@ StatusOr<std::unique_ptr<ReadSide>> open_read_side(const std::string& dir, Store
   side->store = std::move(store.value());
   RocksDbEventLog* follower = side->log.get();
   engine_options.refresh_log = [follower] { return follower->catch_up(); };
+  if (engine_options.spill_directory.empty()) engine_options.spill_directory = projections_spill_dir(dir);
   side->engine = make_engine(*side->store, *side->log, std::move(engine_options));
   return side;
 }

@@ -21,6 +21,9 @@ namespace mledger::cli {
 
 // Where a ledger directory keeps its projections (a RocksDB of its own).
 std::string projections_dir(const std::string& data_dir);
+// Where a bulk load of its projections sets aside what its first pass leaves
+// to later passes (created and removed by each bulk load; disposable).
+std::string projections_spill_dir(const std::string& data_dir);
 // Where it keeps the private key that signs its tree heads (Ed25519, PEM,
 // mode 0600; created by the first writer: exec, tick, serve).
 std::string tree_head_key_path(const std::string& data_dir);
