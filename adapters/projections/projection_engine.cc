@@ -119,6 +119,7 @@ class BatchReader {
       next_ = e.seq + 1;
       bytes_read += envelope.size();
       if (keep_envelopes_ && batch.envelope_ends.size() == batch.events.size()) {
+        if (batch.envelopes.empty()) batch.envelopes.reserve(batch_ * (envelope.size() + envelope.size() / 4));
         batch.envelopes.append(envelope);
         batch.envelope_ends.push_back(batch.envelopes.size());
       }
@@ -827,6 +828,7 @@ void ProjectionEngine::report_accounts(const BulkPass& pass, ProjectionProgress&
 
 Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                                     const ProjectionCheckpoint& last, uint64_t below) {
+  std::vector<size_t> writing;  // the targets with documents in this range
   for (size_t i = 0; i < group.size(); ++i) {
     BulkTarget& b = group[i];
     if (b.below >= below) continue;  // nothing of its left in this range
@@ -835,12 +837,28 @@ Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<
                                                 " changed under a bulk load; rebuild again");
     }
     b.until = last;
-    auto load = store_.bulk_load(b.target->generation.id);
+    writing.push_back(i);
+  }
+  auto write = [&](size_t i) -> Status {
+    auto load = store_.bulk_load(group[i].target->generation.id);
     if (!load.ok()) return load.error();
     auto bytes = folders[i]->write(**load);
     if (!bytes.ok()) return bytes.error();
-    if (Status s = (*load)->finish(BulkProgress{last, below}); !s.ok()) return s;
-    b.below = below;
+    return (*load)->finish(BulkProgress{last, below});
+  };
+  // The first target (the accounts, which hold the most) on a thread of its
+  // own, the others on this one: generations are written apart.
+  std::vector<Status> written(writing.size());
+  std::thread first;
+  if (writing.size() > 1) first = std::thread([&] { written[0] = write(writing[0]); });
+  for (size_t k = writing.size() > 1 ? 1 : 0; k < writing.size(); ++k) {
+    written[k] = write(writing[k]);
+    if (!written[k].ok()) break;
+  }
+  if (first.joinable()) first.join();
+  for (size_t k = 0; k < writing.size(); ++k) {
+    if (!written[k].ok()) return written[k];
+    group[writing[k]].below = below;
   }
   return Status::Ok();
 }
