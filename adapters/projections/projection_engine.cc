@@ -286,6 +286,18 @@ uint64_t spilled_events_from(const BulkSpill& spill, double envelope_bytes, uint
                                envelope_bytes);
 }
 
+// The spill's bytes for partitions [from, below): its buckets', the partial
+// ones in proportion.
+double spilled_bytes(const BulkSpill& spill, uint64_t from, uint64_t below) {
+  double bytes = 0;
+  for (uint64_t b = spill_bucket(from); b < kSpillBuckets && spill_bucket_begin(b) < below; ++b) {
+    const uint64_t lo = std::max(from, spill_bucket_begin(b)), hi = std::min(below, spill_bucket_begin(b + 1));
+    const double share = static_cast<double>(hi - lo) / static_cast<double>(spill_bucket_begin(1));
+    bytes += share * static_cast<double>(spill.bytes_in(b, b + 1));
+  }
+  return bytes;
+}
+
 // A bulk pass's narrowest range of partitions, and the share of the memory
 // bound a range is sized to fill (growth is projected from what was folded).
 constexpr uint64_t kWidthMin = kAccountPartitions / kBulkPassesMax;
@@ -411,8 +423,7 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
   std::set<std::string> rest;  // the accounts of partitions the passes so far left
   while (from < kAccountPartitions) {
     uint64_t below = std::min(kAccountPartitions, from + width);
-    // A spilled pass ends at a bucket's end where it can (it reads whole buckets).
-    if (const uint64_t end = spill_bucket_begin(spill_bucket(below)); pass.spill && end > from) below = end;
+    if (pass.spill) below = spilled_pass_below(pass, from, below);
     Status s = pass.passes == 0 ? bulk_pass(group, until, from, below, pass, rest)
                : pass.spill     ? bulk_spill_pass(group, until, from, below, pass)
                                 : bulk_account_pass(group, until, from, below, pass, rest);
@@ -423,10 +434,36 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
     const size_t room = options_.memory_bytes_max > pass.other_bytes ? options_.memory_bytes_max - pass.other_bytes : 0;
     const double fit = kBulkFill * static_cast<double>(room) / static_cast<double>(std::max<size_t>(pass.held_bytes, 1));
     width = std::max(kWidthMin, static_cast<uint64_t>(static_cast<double>(below - from) * std::min(fit, 4.0)));
+    if (pass.spill && pass.passes > 0) {  // a spilled pass: its memory per byte of the spill it read
+      const double read = spilled_bytes(*pass.spill, from, below);
+      pass.held_per_spilled_byte = read > 0 ? static_cast<double>(pass.held_bytes) / read : 0;
+      pass.room_bytes = room;
+    }
     from = below;
     ++pass.passes;
   }
   return Status::Ok();
+}
+
+uint64_t ProjectionEngine::spilled_pass_below(const BulkPass& pass, uint64_t from, uint64_t below) {
+  const uint64_t first = spill_bucket(from);
+  if (pass.held_per_spilled_byte <= 0) {
+    // Sized by partitions: ends at a bucket's end where it can (it reads whole buckets).
+    const uint64_t end = spill_bucket_begin(spill_bucket(below));
+    return end > from ? end : below;
+  }
+  // Whole buckets, as many as fit at the last spilled pass's memory per byte
+  // of the spill (buckets differ in size; at least one).
+  const double budget = kBulkFill * static_cast<double>(pass.room_bytes);
+  double needed = 0;
+  uint64_t end = first;
+  while (end < kSpillBuckets) {
+    const double more = pass.held_per_spilled_byte * spilled_bytes(*pass.spill, spill_bucket_begin(end), spill_bucket_begin(end + 1));
+    if (end > first && needed + more > budget) break;
+    needed += more;
+    ++end;
+  }
+  return spill_bucket_begin(end);
 }
 
 Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from,

@@ -233,7 +233,13 @@ class ProjectionEngine {
     bool spill_decided = false;        // whether to spill, decided as the first pass first narrows
     std::unique_ptr<BulkSpill> spill = nullptr;  // null: later passes read by the account index
     double envelope_bytes = 0;         // the mean size of an event's envelope in the first pass
+    double held_per_spilled_byte = 0;  // the last spilled pass's heap per byte of spill it read
+    size_t room_bytes = 0;             // what the bound left its folders then
   };
+  // The end of the next spilled pass from `from`: whole buckets, as many as
+  // fit at the last spilled pass's memory per byte of the spill (the first
+  // one: `below`, sized by partitions, down to a bucket's end).
+  static uint64_t spilled_pass_below(const BulkPass& pass, uint64_t from, uint64_t below);
   Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,
                          const ProgressFn& progress);
