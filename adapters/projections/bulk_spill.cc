@@ -139,6 +139,9 @@ Status BulkSpill::write_out(uint64_t bucket) {
 
 Status BulkSpill::add_event(uint64_t bucket, uint64_t seq, std::string_view envelope) {
   const size_t body = sizeof seq + envelope.size() + sizeof(uint64_t);
+  if (body > kRecordBytesMax) {
+    return Status(StatusCode::limit_exceeded, "event " + std::to_string(seq) + " is too large to spill");
+  }
   if (Status s = reserve(bucket, kHeaderBytes + body); !s.ok()) return s;
   std::string& out = buckets_[bucket].buffer;
   put(out, static_cast<uint8_t>(kEvent));
@@ -187,6 +190,27 @@ Status BulkSpill::flush() {
   return Status::Ok();
 }
 
+// Reads more of the file into `buffer` (dropping what was consumed before
+// `at`), at least `wanted` bytes past `at` unless it ends; false at its end.
+StatusOr<bool> BulkSpill::refill(int fd, const std::string& path, std::string& buffer, size_t& at,
+                                 size_t wanted) const {
+  buffer.erase(0, at);
+  at = 0;
+  const size_t old = buffer.size();
+  buffer.resize(old + std::max(kReadBytes, wanted));
+  ssize_t n;
+  do {
+    n = ::read(fd, buffer.data() + old, buffer.size() - old);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    const int err = errno;
+    buffer.resize(old);
+    return Err{file_io_error("reading", kWhat, path, err)};
+  }
+  buffer.resize(old + static_cast<size_t>(n));
+  return n > 0;
+}
+
 Status BulkSpill::read(uint64_t bucket, const std::function<bool(uint64_t, std::string_view)>& on_event,
                        const std::function<bool(SpilledDocuments&&)>& on_documents) const {
   if (buckets_[bucket].fd < 0) return Status::Ok();  // nothing was spilled there
@@ -195,10 +219,9 @@ Status BulkSpill::read(uint64_t bucket, const std::function<bool(uint64_t, std::
   if (fd < 0) return file_io_error("opening", kWhat, p, errno);
   std::string buffer;
   size_t at = 0;  // the next record's first byte in buffer
-  bool end = false;
   Status status;
   auto corrupt = [&](const std::string& what) { return Status(StatusCode::corruption, p + ": " + what); };
-  while (status.ok()) {
+  for (bool more = true; status.ok();) {
     std::string_view rest(buffer.data() + at, buffer.size() - at);
     uint8_t kind = 0;
     uint32_t length = 0;
@@ -211,52 +234,41 @@ Status BulkSpill::read(uint64_t bucket, const std::function<bool(uint64_t, std::
       }
     }
     if (rest.size() < kHeaderBytes || rest.size() < kHeaderBytes + length) {
-      if (end) {
+      if (!more) {
         if (!rest.empty()) status = corrupt("ends inside a record");
         break;
       }
-      buffer.erase(0, at);
-      at = 0;
-      const size_t old = buffer.size();
-      buffer.resize(old + std::max<size_t>(kReadBytes, kHeaderBytes + length));
-      const ssize_t n = ::read(fd, buffer.data() + old, buffer.size() - old);
-      if (n < 0 && errno == EINTR) {
-        buffer.resize(old);
-        continue;
-      }
-      if (n < 0) status = file_io_error("reading", kWhat, p, errno);
-      buffer.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-      end = n == 0;
+      auto read = refill(fd, p, buffer, at, kHeaderBytes + length);
+      if (!read.ok()) status = read.error();
+      more = read.ok() && *read;
       continue;
     }
-    std::string_view body = rest.substr(kHeaderBytes, length);
     at += kHeaderBytes + length;
-    if (kind == kEvent) {
-      uint64_t seq = 0, sum = 0;
-      if (!take(body, seq) || body.size() < sizeof sum) {
-        status = corrupt("a short event record");
-        break;
-      }
-      std::memcpy(&sum, body.data() + body.size() - sizeof sum, sizeof sum);
-      body.remove_suffix(sizeof sum);
-      if ((checksum(body) ^ seq) != sum) {
-        status = corrupt("event " + std::to_string(seq) + " fails its checksum");
-      } else if (!on_event(seq, body)) {
-        break;
-      }
-    } else if (kind == kDocuments) {
-      auto d = parse_documents(body);
-      if (!d.ok()) {
-        status = corrupt(d.error().message());
-      } else if (!on_documents(std::move(d.value()))) {
-        break;
-      }
-    } else {
-      status = corrupt("a record of unknown kind " + std::to_string(kind));
-    }
+    auto go_on = deliver(kind, rest.substr(kHeaderBytes, length), on_event, on_documents);
+    if (!go_on.ok()) status = corrupt(go_on.error().message());
+    if (!go_on.ok() || !*go_on) break;
   }
   ::close(fd);
   return status;
+}
+
+StatusOr<bool> BulkSpill::deliver(uint8_t kind, std::string_view body,
+                                  const std::function<bool(uint64_t, std::string_view)>& on_event,
+                                  const std::function<bool(SpilledDocuments&&)>& on_documents) {
+  if (kind == kDocuments) {
+    auto d = parse_documents(body);
+    if (!d.ok()) return Err{d.error()};
+    return on_documents(std::move(d.value()));
+  }
+  if (kind != kEvent) return fail(StatusCode::corruption, "a record of unknown kind " + std::to_string(kind));
+  uint64_t seq = 0, sum = 0;
+  if (!take(body, seq) || body.size() < sizeof sum) return fail(StatusCode::corruption, "a short event record");
+  std::memcpy(&sum, body.data() + body.size() - sizeof sum, sizeof sum);
+  body.remove_suffix(sizeof sum);
+  if ((checksum(body) ^ seq) != sum) {
+    return fail(StatusCode::corruption, "event " + std::to_string(seq) + " fails its checksum");
+  }
+  return on_event(seq, body);
 }
 
 }  // namespace mledger

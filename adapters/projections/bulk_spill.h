@@ -2,7 +2,7 @@
 // BulkSpill: what a bulk load's first pass sets aside on disk for the
 // accounts it leaves to later passes, so that those passes read their
 // accounts' events in order from files instead of each event through the
-// log's account index (docs/projections.md, "Rebuilds").
+// log's account index (docs/operations.md, `mledger projections rebuild`).
 //
 // The partitions are split into kSpillBuckets equal ranges; each bucket is
 // one file of records, read back in the order they were added:
@@ -11,8 +11,8 @@
 //     the first pass narrowed its range and forgot the account;
 //   - event: an event's stored envelope, added once to each bucket holding
 //     an account the event names past the first pass's range.
-// An envelope is checked again when read (its hash over its bytes and its
-// seq: codec::open); a documents record carries a checksum of its bytes.
+// Each record carries a checksum of its bytes, checked when it is read (not
+// the events' hashes: those were checked as the first pass read the log).
 //
 // Files live in one directory of their own, created empty (what a killed
 // run left there is removed) and removed with the BulkSpill. Nothing is
@@ -88,6 +88,11 @@ class BulkSpill {
   // Counts `bytes` more against bytes_max_ for `bucket`.
   Status reserve(uint64_t bucket, size_t bytes);
   Status write_out(uint64_t bucket);
+  StatusOr<bool> refill(int fd, const std::string& path, std::string& buffer, size_t& at, size_t wanted) const;
+  // Hands one record's body to its callback; whether to go on.
+  static StatusOr<bool> deliver(uint8_t kind, std::string_view body,
+                                const std::function<bool(uint64_t, std::string_view)>& on_event,
+                                const std::function<bool(SpilledDocuments&&)>& on_documents);
 
   const std::string directory_;
   const uint64_t bytes_max_;

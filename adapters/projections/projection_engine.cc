@@ -119,7 +119,10 @@ class BatchReader {
       next_ = e.seq + 1;
       bytes_read += envelope.size();
       if (keep_envelopes_ && batch.envelope_ends.size() == batch.events.size()) {
-        if (batch.envelopes.empty()) batch.envelopes.reserve(batch_ * (envelope.size() + envelope.size() / 4));
+        if (batch.envelopes.empty()) {  // room for a batch of them at the mean size so far, and a quarter
+          const uint64_t mean = read.events == 0 ? envelope.size() : bytes_read / std::max<uint64_t>(read.events, 1);
+          batch.envelopes.reserve(batch_ * (mean + mean / 4));
+        }
         batch.envelopes.append(envelope);
         batch.envelope_ends.push_back(batch.envelopes.size());
       }
@@ -163,7 +166,8 @@ class BatchReader {
 };
 
 // Reads buckets [first, end) of a spill in order on a thread of its own
-// (events reopened: hash and seq checked, decoded; documents parsed), handing
+// (events decoded and their seq checked, reopen_envelope; documents parsed;
+// each record's checksum checked by BulkSpill::read), handing
 // them to the fold in chunks of at most kSpillChunkItems, at most `depth`
 // chunks ahead. skip_from(p): buckets that begin at p or above are not
 // read (the one under way is finished). One thread calls next(),
@@ -416,10 +420,19 @@ Status ProjectionEngine::bulk_fold(std::vector<Target>& targets, std::string_vie
 
 Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until,
                                          std::string_view phase, const ProgressFn& progress) {
+  BulkPass pass{.phase = phase, .progress = progress, .start = std::chrono::steady_clock::now()};
+  Status s = bulk_passes(group, until, pass);
+  if (!pass.spill_overflowed) return s;
+  // The spill passed its bound: the first pass again, the later ones by the
+  // account index (nothing was loaded: only the first pass spills).
+  BulkPass again{.phase = phase, .progress = progress, .start = pass.start, .may_spill = false};
+  return bulk_passes(group, until, again);
+}
+
+Status ProjectionEngine::bulk_passes(std::vector<BulkTarget>& group, uint64_t until, BulkPass& pass) {
   uint64_t from = kAccountPartitions;
   for (const auto& b : group) from = std::min(from, b.below);
   uint64_t width = kAccountPartitions - from;  // the first pass tries every account left
-  BulkPass pass{.phase = phase, .progress = progress, .start = std::chrono::steady_clock::now()};
   std::set<std::string> rest;  // the accounts of partitions the passes so far left
   while (from < kAccountPartitions) {
     uint64_t below = std::min(kAccountPartitions, from + width);
@@ -427,7 +440,10 @@ Status ProjectionEngine::bulk_fold_group(std::vector<BulkTarget>& group, uint64_
     Status s = pass.passes == 0 ? bulk_pass(group, until, from, below, pass, rest)
                : pass.spill     ? bulk_spill_pass(group, until, from, below, pass)
                                 : bulk_account_pass(group, until, from, below, pass, rest);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      pass.spill_overflowed = pass.spill && s.code() == StatusCode::limit_exceeded && pass.passes == 0;
+      return s;
+    }
     // The next pass: as many partitions as fit what the rest of the process
     // left of the bound, at this pass's memory per partition (at most four
     // times as many).
@@ -450,7 +466,7 @@ uint64_t ProjectionEngine::spilled_pass_below(const BulkPass& pass, uint64_t fro
   if (pass.held_per_spilled_byte <= 0) {
     // Sized by partitions: ends at a bucket's end where it can (it reads whole buckets).
     const uint64_t end = spill_bucket_begin(spill_bucket(below));
-    return end > from ? end : below;
+    return end >= from + kWidthMin ? end : below;
   }
   // Whole buckets, as many as fit at the last spilled pass's memory per byte
   // of the spill (buckets differ in size; at least one).
@@ -459,7 +475,7 @@ uint64_t ProjectionEngine::spilled_pass_below(const BulkPass& pass, uint64_t fro
   uint64_t end = first;
   while (end < kSpillBuckets) {
     const double more = pass.held_per_spilled_byte * spilled_bytes(*pass.spill, spill_bucket_begin(end), spill_bucket_begin(end + 1));
-    if (end > first && needed + more > budget) break;
+    if (spill_bucket_begin(end) >= from + kWidthMin && needed + more > budget) break;
     needed += more;
     ++end;
   }
@@ -504,7 +520,9 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
       below = fitting_below(counted, held_bytes(), static_cast<double>(seq - 1) / static_cast<double>(until), from,
                             below);
-      auto spilling = leave_from(folders, below, last, until, reader.envelope_bytes_read(), pass, rest);
+      // The documents to spill: the folders' heap, decoded, at about ten times their stored size.
+      const size_t documents_bytes = held_bytes() / kDecodedBytesPerStoredByte;
+      auto spilling = leave_from(folders, below, last, until, reader.envelope_bytes_read(), documents_bytes, pass, rest);
       if (!spilling.ok()) return spilling.error();
       if (*spilling) reader.keep_envelopes();
       release_free_heap();
@@ -532,12 +550,13 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
 
 StatusOr<bool> ProjectionEngine::leave_from(std::vector<std::unique_ptr<BulkFolder>>& folders, uint64_t below,
                                             const ProjectionCheckpoint& last, uint64_t until,
-                                            std::pair<uint64_t, uint64_t> read, BulkPass& pass,
-                                            std::set<std::string>& rest) {
+                                            std::pair<uint64_t, uint64_t> read, size_t documents_bytes,
+                                            BulkPass& pass, std::set<std::string>& rest) {
   if (!pass.spill_decided) {
     pass.spill_decided = true;
     pass.envelope_bytes = read.second == 0 ? 0 : static_cast<double>(read.first) / static_cast<double>(read.second);
-    auto spill = open_spill(pass.envelope_bytes, until - last.seq);
+    auto spill = pass.may_spill ? open_spill(pass.envelope_bytes, until - last.seq, documents_bytes)
+                                : StatusOr<std::unique_ptr<BulkSpill>>(std::unique_ptr<BulkSpill>());
     if (!spill.ok()) return Err{spill.error()};
     pass.spill = std::move(spill.value());
   }
@@ -555,10 +574,16 @@ StatusOr<bool> ProjectionEngine::leave_from(std::vector<std::unique_ptr<BulkFold
   return pass.spill != nullptr;
 }
 
-StatusOr<std::unique_ptr<BulkSpill>> ProjectionEngine::open_spill(double envelope_bytes, uint64_t events_left) {
-  if (options_.spill_directory.empty() || envelope_bytes <= 0) return std::unique_ptr<BulkSpill>();
-  // Each event once, and a quarter more for the events of accounts in two buckets.
-  const double needed = 1.25 * envelope_bytes * static_cast<double>(events_left);
+StatusOr<std::unique_ptr<BulkSpill>> ProjectionEngine::open_spill(double envelope_bytes, uint64_t events_left,
+                                                                  size_t documents_bytes) {
+  if (options_.spill_directory.empty() || options_.spill_bytes_max == 0 || envelope_bytes <= 0) {
+    return std::unique_ptr<BulkSpill>();
+  }
+  // Each event once with its framing, a quarter more for the events of
+  // accounts in two buckets, and the documents of the accounts left.
+  constexpr double kFramingBytes = 21;
+  const double needed = 1.25 * (envelope_bytes + kFramingBytes) * static_cast<double>(events_left) +
+                        2.0 * static_cast<double>(documents_bytes);
   std::error_code ec;
   const std::filesystem::path parent = std::filesystem::path(options_.spill_directory).parent_path();
   const std::filesystem::space_info space = std::filesystem::space(parent.empty() ? "." : parent, ec);
@@ -703,8 +728,8 @@ Status ProjectionEngine::fold_spill(std::vector<BulkTarget>& group, std::vector<
     if (chunk->empty()) break;
     for (SpillReader::Item& item : *chunk) {
       if (Status s = fold_spilled(group, folders, from, below, item.bucket, item.record); !s.ok()) return s;
+      read += std::holds_alternative<RecordedEvent>(item.record) ? 1 : 0;
     }
-    read += chunk->size();
     // Over the bound: keep the partitions that fit, as the first pass does
     // (those left are read again, from their buckets, by the next pass).
     if (read - looked_at >= options_.read_batch_events) {
@@ -883,8 +908,9 @@ Status ProjectionEngine::bulk_write(std::vector<BulkTarget>& group, std::vector<
     if (!bytes.ok()) return bytes.error();
     return (*load)->finish(BulkProgress{last, below});
   };
-  // The first target (the accounts, which hold the most) on a thread of its
-  // own, the others on this one: generations are written apart.
+  // The first target (in the engine's order, the accounts projection when
+  // all are built: it holds the most) on a thread of its own, the others on
+  // this one: generations are written apart.
   std::vector<Status> written(writing.size());
   std::thread first;
   if (writing.size() > 1) first = std::thread([&] { written[0] = write(writing[0]); });

@@ -125,9 +125,10 @@ struct ProjectionEngineOptions {
   // missing projection) is bulk loaded: folded in memory a range of account
   // partitions at a time, each range's documents written sorted and loaded
   // at once (ProjectionStore::bulk_load). The first pass reads the log in
-  // order; the later ones read only their accounts' events (by the account
-  // index, on reading threads ahead of the fold). false: built by commits
-  // like a catch-up (for tests and comparison).
+  // order; the later ones read only their accounts' documents and events,
+  // from the spill (spill_directory) or else by the account index, on
+  // reading threads ahead of the fold. false: built by commits like a
+  // catch-up (for tests and comparison).
   bool bulk_load = true;
   // Where a bulk load sets aside what its first pass leaves to later passes
   // (BulkSpill: the accounts' documents as folded so far and their events
@@ -135,7 +136,7 @@ struct ProjectionEngineOptions {
   // event through the log's account index. Created when the first pass first
   // narrows its range, if what is left of the log (estimated at the mean
   // envelope size so far) fits spill_bytes_max and half the free space of
-  // its disk; removed when the bulk load ends. Empty: never spill.
+  // its disk; removed when the bulk load ends. Empty, or a bound of 0: never spill.
   std::string spill_directory;
   uint64_t spill_bytes_max = uint64_t{64} << 30;
   // Called before each look at the log's head (for a secondary instance that
@@ -230,6 +231,8 @@ class ProjectionEngine {
     uint64_t accounts_read = 0;        // by the account passes before this one
     uint64_t account_events_read = 0;  // by the account passes before this one
     size_t accounts_left = 0;          // noted for the account passes as this one began
+    bool may_spill = true;             // false: the spill passed its bound in an earlier try
+    bool spill_overflowed = false;     // the spill passed its bound (its estimate fell short)
     bool spill_decided = false;        // whether to spill, decided as the first pass first narrows
     std::unique_ptr<BulkSpill> spill = nullptr;  // null: later passes read by the account index
     double envelope_bytes = 0;         // the mean size of an event's envelope in the first pass
@@ -243,6 +246,10 @@ class ProjectionEngine {
   Status bulk_fold(std::vector<Target>& targets, std::string_view phase, const ProgressFn& progress);
   Status bulk_fold_group(std::vector<BulkTarget>& group, uint64_t until, std::string_view phase,
                          const ProgressFn& progress);
+  // The passes of bulk_fold_group(); a spill that passes its bound (the first
+  // pass's estimate fell short) stops them with pass.spill_overflowed set,
+  // before anything was loaded.
+  Status bulk_passes(std::vector<BulkTarget>& group, uint64_t until, BulkPass& pass);
   // The first pass: reads events [1, until] in order and folds partitions
   // [from, below); `below` comes down when the bound is reached. Adds to
   // `rest` every account of a partition at or above the final `below`.
@@ -259,13 +266,15 @@ class ProjectionEngine {
   // `last`: each folder forgets the accounts at or above it, spilling their
   // documents, or noting them in `rest` when there is no spill. The first
   // time, decides whether to spill (open_spill), from the envelope bytes and
-  // events read so far. Whether the pass now spills.
+  // events read so far and the documents it holds. Whether the pass now spills.
   StatusOr<bool> leave_from(std::vector<std::unique_ptr<BulkFolder>>& folders, uint64_t below,
                             const ProjectionCheckpoint& last, uint64_t until, std::pair<uint64_t, uint64_t> read,
-                            BulkPass& pass, std::set<std::string>& rest);
+                            size_t documents_bytes, BulkPass& pass, std::set<std::string>& rest);
   // A spill in options_.spill_directory for `events_left` events of
-  // `envelope_bytes` each, or null (see spill_directory).
-  StatusOr<std::unique_ptr<BulkSpill>> open_spill(double envelope_bytes, uint64_t events_left);
+  // `envelope_bytes` each and `documents_bytes` of documents, or null (see
+  // spill_directory).
+  StatusOr<std::unique_ptr<BulkSpill>> open_spill(double envelope_bytes, uint64_t events_left,
+                                                  size_t documents_bytes);
   // Adds the batch's envelopes, read from the log again, when its reader did
   // not keep them (read before the spill began); each checked against its event.
   Status fill_envelopes(EventBatch& batch);
@@ -285,7 +294,7 @@ class ProjectionEngine {
                       std::variant<RecordedEvent, SpilledDocuments>& record);
   // The checkpoint of event `seq` (a later pass's documents are folded up to it).
   StatusOr<ProjectionCheckpoint> checkpoint_at(uint64_t seq);
-  // Each later pass: folds the accounts of `rest` in partitions [from, below)
+  // Each later pass without a spill: folds the accounts of `rest` in partitions [from, below)
   // from their own events (the log's account index, read on threads ahead
   // of the fold), so the log is read once in all, whatever the number of
   // passes; removes them from `rest`.

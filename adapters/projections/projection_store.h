@@ -65,12 +65,12 @@ struct Generation {
   friend bool operator==(const Generation&, const Generation&) = default;
 };
 
-// Documents written into a generation in key order, as one unit (RocksDB:
-// an SST file, ingested). Not thread-safe. Destroyed without finish(),
-// nothing of it is loaded (its files are removed).
 // One account's documents in a generation: keys and values, in key order.
 using AccountDocuments = std::vector<std::pair<std::string, std::string>>;
 
+// Documents written into a generation in key order, as one unit (RocksDB:
+// an SST file, ingested). Not thread-safe. Destroyed without finish(),
+// nothing of it is loaded (its files are removed).
 class BulkLoad {
  public:
   virtual ~BulkLoad() = default;

@@ -228,6 +228,71 @@ TEST(EntityDocuments, a_bulk_load_in_one_pass_or_in_many_equals_the_fold_by_comm
   }
 }
 
+// Documents written by a BulkFolder, in the order added.
+class CollectedLoad final : public BulkLoad {
+ public:
+  Status add(std::string_view key, std::string_view value) override {
+    documents.emplace_back(key, value);
+    return Status::Ok();
+  }
+  Status finish(const BulkProgress&) override { return Status::Ok(); }
+  AccountDocuments documents;
+};
+
+// An account spilled after event k (its documents as folded so far) and
+// restored "through k" folds on from there: the events up to k are not
+// folded again, so folding the whole log into the restored accounts gives
+// the documents of one fold from event 1, in every projection; what the
+// folder held of an account before it is restored is replaced.
+TEST(EntityDocuments, documents_restored_through_an_event_fold_on_from_it_as_one_fold_from_event_1) {
+  std::vector<std::string> accounts;
+  for (int i = 0; i < 12; ++i) accounts.push_back("acct-" + std::to_string(i));
+  RandomLedger ledger(17, accounts);
+  const std::vector<RecordedEvent> events = ledger.next(2000);
+  for (const auto& projection : all_stored_projections()) {
+    for (size_t k : {size_t{1}, size_t{700}, size_t{1999}}) {
+      auto whole = projection->bulk_folder();
+      auto first = projection->bulk_folder();
+      for (const RecordedEvent& e : events) {
+        ASSERT_TRUE(whole->apply(e, 0, kAccountPartitions).ok());
+        if (e.seq <= events[k - 1].seq) {
+          ASSERT_TRUE(first->apply(e, 0, kAccountPartitions).ok());
+        }
+      }
+      std::vector<std::pair<std::string, AccountDocuments>> spilled;
+      ASSERT_TRUE(first->spill_from(0, [&](const std::string& account, const AccountDocuments& documents) {
+                         spilled.emplace_back(account, documents);
+                         return Status::Ok();
+                       }).ok());
+      EXPECT_EQ(first->accounts_held(), 0u);  // spilled accounts are forgotten
+      // What a later spilled event folded into an account before its
+      // documents were read back is replaced by them.
+      auto restored = projection->bulk_folder();
+      for (size_t i = 0; i < std::min<size_t>(k, 50); ++i) ASSERT_TRUE(restored->apply(events[i], 0, kAccountPartitions).ok());
+      for (const auto& [account, documents] : spilled) {
+        ASSERT_TRUE(restored->restore(account, events[k - 1].seq, documents).ok()) << account;
+      }
+      for (const RecordedEvent& e : events) ASSERT_TRUE(restored->apply(e, 0, kAccountPartitions).ok());
+      CollectedLoad expected, got;
+      ASSERT_TRUE(whole->write(expected).ok());
+      ASSERT_TRUE(restored->write(got).ok());
+      EXPECT_EQ(got.documents, expected.documents) << projection->name() << " through " << k;
+      EXPECT_FALSE(expected.documents.empty()) << projection->name();
+    }
+  }
+}
+
+// Documents that do not decode are refused, naming the account.
+TEST(EntityDocuments, restoring_documents_that_do_not_decode_is_corruption) {
+  auto folder = all_stored_projections().front()->bulk_folder();
+  Status s = folder->restore("acct-1", 5, {{std::string("acct-1\0", 7), "\xff\xff"}});
+  EXPECT_EQ(s.code(), StatusCode::corruption);
+  EXPECT_NE(s.message().find("acct-1"), std::string::npos) << s.message();
+  s = folder->restore("acct-1", 5, {{std::string("acct-1\0nokind\0x", 15), "\x01"}});
+  EXPECT_EQ(s.code(), StatusCode::corruption);
+  EXPECT_NE(s.message().find("nokind"), std::string::npos) << s.message();
+}
+
 // With a spill, the passes after the first read what the first pass set
 // aside (the documents of the accounts it left, as folded when it narrowed
 // its range, and their events from then on) instead of the account index:

@@ -313,6 +313,12 @@ TEST_F(ProjectionsCli, rebuild_in_a_small_memory_bound_killed_and_resumed_equals
     EXPECT_EQ(r.exit_code, 2) << bad;
     EXPECT_NE(r.out.find("--memory-mib must be a number of MiB from 16 to 65536"), std::string::npos) << r.out;
   }
+  for (const char* bad : {"1048577", "lots"}) {
+    RunResult r = shell(std::string(MLEDGER_BINARY) + " projections rebuild --spill-mib " + bad + " " + data() +
+                        " 2>&1 </dev/null");
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.out.find("--spill-mib must be a number of MiB from 0 to 1048576"), std::string::npos) << r.out;
+  }
   for (const auto& p : status()) EXPECT_EQ(p["state"], "missing") << p.dump();  // nothing was built
   ASSERT_EQ(run("projections catch-up " + data()).exit_code, 0);
   const json before = status();
@@ -334,12 +340,23 @@ TEST_F(ProjectionsCli, rebuild_in_a_small_memory_bound_killed_and_resumed_equals
     }
   }
   EXPECT_TRUE(resumed_midway) << "no kill landed between two passes; the test proves less than it says";
-  RunResult done = run("projections rebuild --memory-mib 16 " + data());
+  // The last rebuild whole: its later passes read the spill, which is gone
+  // after it (as after each kill, once the next run began).
+  RunResult done = shell(std::string(MLEDGER_BINARY) + " projections rebuild --memory-mib 16 " + data() +
+                         " 2>&1 >/dev/null </dev/null");
   ASSERT_EQ(done.exit_code, 0) << done.out;
+  EXPECT_NE(done.out.find("pass 2 (the spill)"), std::string::npos) << done.out;
+  EXPECT_FALSE(std::filesystem::exists(ledger() + "/projections-spill"));
   for (const auto& p : status()) {
     EXPECT_FALSE(p.contains("rebuild_in_progress")) << p.dump();
     EXPECT_EQ(p["live"]["checkpoint_seq"], 60000) << p.dump();
   }
+  // Without a spill (--spill-mib 0) the later passes read by the account index.
+  RunResult by_index = shell(std::string(MLEDGER_BINARY) + " projections rebuild --memory-mib 16 --spill-mib 0 " +
+                             data() + " 2>&1 >/dev/null </dev/null");
+  ASSERT_EQ(by_index.exit_code, 0) << by_index.out;
+  EXPECT_NE(by_index.out.find("pass 2 (by the account index)"), std::string::npos) << by_index.out;
+  EXPECT_EQ(by_index.out.find("(the spill)"), std::string::npos) << by_index.out;
   for (size_t i = 0; i < before.size(); ++i) {
     EXPECT_NE(before[i]["live"]["generation"], status()[i]["live"]["generation"]);
   }

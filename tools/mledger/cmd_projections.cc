@@ -21,8 +21,10 @@ namespace {
 constexpr const char* kHelp = R"(usage: mledger projections list [--data DIR] [--json]
        mledger projections status [--data DIR] [--json]
        mledger projections catch-up [--data DIR] [--json] [--checkpoint-every N] [--memory-mib M]
+                                    [--spill-mib S]
        mledger projections rebuild [NAME...] [--data DIR] [--json] [--checkpoint-every N] [--memory-mib M]
-       mledger projections verify [NAME...] [--data DIR] [--json] [--memory-mib M]
+                                   [--spill-mib S]
+       mledger projections verify [NAME...] [--data DIR] [--json] [--memory-mib M] [--spill-mib S]
 
 The read models are stored projections of the event log, in DIR/projections
 (docs/operations.md).
@@ -51,8 +53,13 @@ projection) is bulk loaded instead: passes over the log, each folding the
 accounts of a range of partitions while the process's resident memory (above
 what it held before opening the ledger) stays within M MiB, then writing
 their documents into an SST file that is ingested; a killed one resumes from
-the partitions it loaded. Each pass prints a line as it ends (events,
-accounts, seconds, resident memory).
+the partitions it loaded. The accounts the first pass leaves are set aside in
+DIR/projections-spill (their documents so far, their events from then on) for
+the later passes to read in order, when what is left of the log fits S MiB
+(--spill-mib, 0 to 1048576, default 65536; 0: never) and half the disk's free
+space; else the later passes read their accounts' events by the log's account
+index. Each pass prints a line as it ends (events, accounts, seconds,
+resident memory, spill).
 
 rebuild and verify need the projections to themselves: they fail (exit 3)
 while a server or another rebuild holds them. Commands appended meanwhile
@@ -133,7 +140,7 @@ int print_status(ReadSide& rs, bool as_json, bool brief) {
 
 int run_projections(const Argv& argv) {
   Args args;
-  if (!args.parse(argv, {"data", "checkpoint-every", "memory-mib"}, {"help", "json"})) {
+  if (!args.parse(argv, {"data", "checkpoint-every", "memory-mib", "spill-mib"}, {"help", "json"})) {
     std::fprintf(stderr, "mledger projections: %s\n\n%s", args.error().c_str(), kHelp);
     return kExitUsage;
   }
@@ -153,6 +160,14 @@ int run_projections(const Argv& argv) {
     return kExitUsage;
   }
   engine_options.memory_bytes_max = static_cast<size_t>(memory_mib) << 20;
+  constexpr uint64_t kSpillMibMax = uint64_t{1} << 20;
+  uint64_t spill_mib = 0;
+  if (!args.number("spill-mib", engine_options.spill_bytes_max >> 20, &spill_mib) || spill_mib > kSpillMibMax) {
+    std::fprintf(stderr, "mledger projections: --spill-mib must be a number of MiB from 0 to %llu\n",
+                 static_cast<unsigned long long>(kSpillMibMax));
+    return kExitUsage;
+  }
+  engine_options.spill_bytes_max = spill_mib << 20;
   if (args.flag("help")) {
     const std::string sub = args.positionals().empty() ? "" : args.positionals().front();
     std::fputs(subcommand_help(kHelp, "projections", sub).c_str(), stdout);
