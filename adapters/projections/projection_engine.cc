@@ -12,8 +12,8 @@
 #include <variant>
 
 #include "adapters/log/event_replay.h"
-#include "adapters/projections/bulk_spill.h"
 #include "adapters/projections/account_reader.h"
+#include "adapters/projections/bulk_spill.h"
 #include "adapters/system/heap_in_use.h"
 
 namespace mledger {

@@ -373,7 +373,9 @@ class TypedBulkFolder final : public BulkFolder {
     const std::string header = entity::header_key(id);
     for (const auto& [key, value] : documents) {
       if (Status s = restore_document(*a, header, key, value); !s.ok()) {
-        return Status(StatusCode::corruption, std::string(P::kName) + " document " + key + " of " + id +
+        std::string printable = key;  // its parts are NUL-separated
+        std::replace(printable.begin(), printable.end(), '\0', '/');
+        return Status(StatusCode::corruption, std::string(P::kName) + " document " + printable + " of " + id +
                                                   " as spilled: " + s.message());
       }
     }
