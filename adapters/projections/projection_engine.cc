@@ -734,13 +734,8 @@ Status ProjectionEngine::fold_spill(std::vector<BulkTarget>& group, std::vector<
     // (those left are read again, from their buckets, by the next pass).
     if (read - looked_at >= options_.read_batch_events) {
       looked_at = read;
-      if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
-        const double done = std::min(1.0, static_cast<double>(read) * pass.envelope_bytes / bytes_total);
-        below = fitting_below(counted, held_bytes(), done, from, below);
-        reader.skip_from(below);
-        for (auto& f : folders) f->forget_from(below);
-        release_free_heap();
-      }
+      const double done = std::min(1.0, static_cast<double>(read) * pass.envelope_bytes / bytes_total);
+      if (narrowed_within(folders, from, below, done, held_bytes)) reader.skip_from(below);
     }
     const auto now = std::chrono::steady_clock::now();
     if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
@@ -817,13 +812,8 @@ StatusOr<uint64_t> ProjectionEngine::fold_accounts(std::vector<BulkTarget>& grou
     // (those left are read again by the next pass). Once a batch of events.
     if (read - looked_at >= options_.read_batch_events) {
       looked_at = read;
-      if (const size_t counted = below - from > kWidthMin ? counted_bytes() : 0; counted > options_.memory_bytes_max) {
-        const double done = static_cast<double>(visited) / static_cast<double>(accounts.size());
-        below = fitting_below(counted, held_bytes(), done, from, below);
-        reader.skip_from(below);
-        for (auto& f : folders) f->forget_from(below);
-        release_free_heap();
-      }
+      const double done = static_cast<double>(visited) / static_cast<double>(accounts.size());
+      if (narrowed_within(folders, from, below, done, held_bytes)) reader.skip_from(below);
     }
     const auto now = std::chrono::steady_clock::now();
     if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
@@ -856,6 +846,16 @@ Status ProjectionEngine::end_pass(std::vector<BulkTarget>& group, std::vector<st
   report.peak_resident_bytes = std::max<uint64_t>(peak_resident_set_bytes(), report.resident_bytes);
   release_free_heap();  // the documents written are forgotten
   return Status::Ok();
+}
+
+bool ProjectionEngine::narrowed_within(std::vector<std::unique_ptr<BulkFolder>>& folders, uint64_t from,
+                                       uint64_t& below, double done, const std::function<size_t()>& held) {
+  const size_t counted = below - from > kWidthMin ? counted_bytes() : 0;
+  if (counted <= options_.memory_bytes_max) return false;
+  below = fitting_below(counted, held(), done, from, below);
+  for (auto& f : folders) f->forget_from(below);
+  release_free_heap();
+  return true;
 }
 
 size_t ProjectionEngine::counted_bytes() const {

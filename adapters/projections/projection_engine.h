@@ -321,6 +321,12 @@ class ProjectionEngine {
                           uint64_t from, uint64_t below);
   static void report_accounts(const BulkPass& pass, ProjectionProgress& p, uint64_t read, uint64_t visited,
                               size_t accounts_left);
+  // Within a later pass over [from, below), `done` of it folded: when over the
+  // bound, narrows `below` to the partitions that fit (fitting_below, the
+  // folders holding held()) and has the folders forget the others (those
+  // left are read again by the next pass); whether it did.
+  bool narrowed_within(std::vector<std::unique_ptr<BulkFolder>>& folders, uint64_t from, uint64_t& below,
+                       double done, const std::function<size_t()>& held);
   // What a bulk load counts against memory_bytes_max now.
   size_t counted_bytes() const;
   // The `below` a pass over [from, below) keeps when `counted` is over the

@@ -183,6 +183,20 @@ std::map<std::string, std::string> live_documents(ProjectionStore& store) {
   return out;
 }
 
+// Appends 3,000 random events of `accounts` to `log` and folds them by
+// commits (every 500 events, no bulk load): the documents a bulk load must equal.
+std::map<std::string, std::string> random_ledger_folded_by_commits(MemoryEventLog& log, uint64_t seed,
+                                                                   const std::vector<std::string>& accounts) {
+  RandomLedger ledger(seed, accounts);
+  append_all(log, ledger.next(3000));
+  MemoryProjectionStore by_commits;
+  ProjectionEngineOptions commits;
+  commits.bulk_load = false;
+  commits.commit_every_events = 500;
+  EXPECT_TRUE(ProjectionEngine(by_commits, log, all_stored_projections(), commits).catch_up({}).ok());
+  return live_documents(by_commits);
+}
+
 // A rebuild bulk loads its generations (accounts folded whole in memory, a
 // range of partitions per pass, written sorted at the end of each pass; the
 // passes after the first read their accounts' events by the account index):
@@ -193,14 +207,7 @@ TEST(EntityDocuments, a_bulk_load_in_one_pass_or_in_many_equals_the_fold_by_comm
   for (int i = 0; i < 40; ++i) accounts.push_back("acct-" + std::to_string(i));
   for (uint64_t seed : {5u, 29u}) {
     MemoryEventLog log;
-    RandomLedger ledger(seed, accounts);
-    append_all(log, ledger.next(3000));
-    MemoryProjectionStore by_commits;
-    ProjectionEngineOptions commits;
-    commits.bulk_load = false;
-    commits.commit_every_events = 500;
-    ASSERT_TRUE(ProjectionEngine(by_commits, log, all_stored_projections(), commits).catch_up({}).ok());
-    const auto expected = live_documents(by_commits);
+    const auto expected = random_ledger_folded_by_commits(log, seed, accounts);
     ASSERT_GT(expected.size(), 400u);
     for (size_t bound : {size_t{1} << 30, size_t{1}}) {
       MemoryProjectionStore bulk;
@@ -304,13 +311,8 @@ TEST(EntityDocuments, a_bulk_load_through_its_spill_equals_the_fold_by_commits_f
   for (int i = 0; i < 40; ++i) accounts.push_back("acct-" + std::to_string(i));
   for (uint64_t seed : {7u, 31u}) {
     MemoryEventLog log;
-    RandomLedger ledger(seed, accounts);
-    append_all(log, ledger.next(3000));
-    MemoryProjectionStore by_commits;
-    ProjectionEngineOptions commits;
-    commits.bulk_load = false;
-    ASSERT_TRUE(ProjectionEngine(by_commits, log, all_stored_projections(), commits).catch_up({}).ok());
-    const auto expected = live_documents(by_commits);
+    const auto expected = random_ledger_folded_by_commits(log, seed, accounts);
+    ASSERT_GT(expected.size(), 400u);
     for (uint64_t spill_max : {uint64_t{1} << 30, uint64_t{1000}}) {
       testing::TempDir tmp;
       MemoryProjectionStore bulk;
