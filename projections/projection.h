@@ -16,7 +16,11 @@
 //   static void documents_of(const RecordedEvent&, std::vector<std::string>& ids);
 //                                          // appends the account ids whose
 //                                          // documents the event changes
-//                                          // (none: the event is not folded)
+//                                          // (none: the event is not folded),
+//                                          // drawn only from its stream's
+//                                          // account (account_of_stream) and
+//                                          // its account_ids: a bulk load routes
+//                                          // events it does not decode by those
 //   static void apply(Doc&, const std::string& account_id, const RecordedEvent&);
 //                                          // folds the event into that account's
 //                                          // document; a missing document is Doc{}

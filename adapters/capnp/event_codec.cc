@@ -14,6 +14,7 @@
 #include "adapters/capnp/payload_codec.h"
 #include "adapters/crypto/sha256.h"
 #include "domain/core/limits.h"
+#include "domain/core/streams.h"
 
 namespace mledger::codec {
 
@@ -388,6 +389,21 @@ StatusOr<ChainLink> open_link(std::string_view bytes) {
   }
   if (link.seq == 0) return Err{check_counters(0, 1, 1)};
   return link;
+}
+
+StatusOr<uint64_t> accounts_named_linked(std::string_view bytes,
+                                         const std::function<void(std::string_view)>& account) {
+  uint64_t seq = 0;
+  Status s = with_body(bytes, false, [&](const OpenedEnvelope&, wire::EventBody::Reader b) {
+    if (Status c = check_counters(b.getSeq(), b.getVersion(), b.getSchemaVersion()); !c.ok()) return c;
+    seq = b.getSeq();
+    const capnp::Text::Reader stream = b.getStream();
+    if (std::string_view a = account_of_stream({stream.cStr(), stream.size()}); !a.empty()) account(a);
+    for (capnp::Text::Reader a : b.getAccountIds()) account({a.cStr(), a.size()});
+    return Status::Ok();
+  });
+  if (!s.ok()) return Err{s};
+  return seq;
 }
 
 StatusOr<EventHead> open_head(std::string_view bytes) {

@@ -18,6 +18,7 @@
 // Cap'n Proto. Payloads are encoded and decoded at field offsets resolved
 // from the schema once (struct_codec.h), never through the dynamic API.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,16 @@ struct ChainLink {
 // has already checked with open_link() (the replay pipeline checks on one
 // thread and decodes on another). Every other check of open() is made.
 [[nodiscard]] StatusOr<RecordedEvent> decode_linked(std::string_view envelope_bytes);
+
+// The accounts an envelope's event names: its stream's account ("account-<id>",
+// account_of_stream) and then each of its account ids, as `account(id)`
+// calls with views into `envelope_bytes` (valid during the call; perhaps
+// repeated), read in place without decoding the rest. Like decode_linked(),
+// only for bytes whose hash this process has already checked; every other
+// check of the body's shape is made. Returns the event's seq. Used where
+// events are routed by account without being decoded (a bulk load's spill).
+[[nodiscard]] StatusOr<uint64_t> accounts_named_linked(std::string_view envelope_bytes,
+                                                       const std::function<void(std::string_view)>& account);
 
 // Everything of an envelope but its payload, for paths that route or label
 // events without decoding them (the Kafka publisher). Checks the hash as

@@ -217,15 +217,19 @@ StatusOr<ChainVerifier> anchored(uint64_t anchor_seq, uint64_t key_seq, std::str
   return ChainVerifier(LogDigest{key_seq, link->hash});
 }
 
-// Checks one envelope's link (hash over its bytes; `link` when the reading
-// thread already checked it, else here) and decodes it.
-StatusOr<RecordedEvent> checked_event(ChainVerifier& verifier, uint64_t seq, std::string_view bytes,
-                                      const StatusOr<codec::ChainLink>* link) {
-  const bool linked = link != nullptr ? verifier.feed_link(seq, *link) : verifier.feed(seq, bytes);
-  if (!linked) {
-    const ChainReport& r = verifier.report();
-    return Err{corruption_at(r.first_bad_seq.value_or(seq), r.problem)};
-  }
+using DecideFn = std::function<bool(uint64_t, std::string_view)>;
+
+// Checks one envelope's link: its hash over its bytes (`link` when the
+// reading thread already checked it, else here) and its place in the chain.
+Status linked(ChainVerifier& verifier, uint64_t seq, std::string_view bytes, const StatusOr<codec::ChainLink>* link) {
+  const bool ok = link != nullptr ? verifier.feed_link(seq, *link) : verifier.feed(seq, bytes);
+  if (ok) return Status::Ok();
+  const ChainReport& r = verifier.report();
+  return corruption_at(r.first_bad_seq.value_or(seq), r.problem);
+}
+
+// Decodes an envelope whose link was checked.
+StatusOr<RecordedEvent> decoded_event(uint64_t seq, std::string_view bytes) {
   auto event = codec::decode_linked(bytes);
   if (!event.ok()) return Err{corruption_at(seq, event.error().message())};
   if (event->seq != seq) return Err{corruption_at(seq, "says seq " + std::to_string(event->seq))};
@@ -235,10 +239,7 @@ StatusOr<RecordedEvent> checked_event(ChainVerifier& verifier, uint64_t seq, std
 }  // namespace
 
 StatusOr<RecordedEvent> reopen_envelope(uint64_t seq, std::string_view envelope) {
-  auto event = codec::decode_linked(envelope);
-  if (!event.ok()) return Err{corruption_at(seq, event.error().message())};
-  if (event->seq != seq) return Err{corruption_at(seq, "says seq " + std::to_string(event->seq))};
-  return event;
+  return decoded_event(seq, envelope);
 }
 
 Status check_envelope(uint64_t seq, std::string_view envelope, const Hash256& hash) {
@@ -258,10 +259,17 @@ Status replay_events(EventLog& log, uint64_t from_seq, const ReplayLimits& limit
 Status replay_events_with_envelopes(EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
                                     const std::function<bool(RecordedEvent&&, std::string_view)>& fn,
                                     ReplayStats* stats) {
+  return replay_events_deciding(log, from_seq, limits, DecideFn(), fn, stats);
+}
+
+Status replay_events_deciding(EventLog& log, uint64_t from_seq, const ReplayLimits& limits, const DecideFn& decode,
+                              const std::function<bool(RecordedEvent&&, std::string_view)>& fn,
+                              ReplayStats* stats) {
   assert(from_seq >= 1);
   assert(limits.batch_events_max > 0 && limits.batch_bytes_max > 0 && limits.queued_batches_max > 0);
   std::optional<ChainVerifier> verifier;
   if (from_seq == 1) verifier.emplace();
+  RecordedEvent undecoded;  // handed on for each event `decode` declines
   ReplayPipeline pipeline(log, from_seq, limits);  // its destructor stops and joins the reader
   while (std::optional<EnvelopeBatch> batch = pipeline.next()) {
     const std::vector<EnvelopeBatch::Entry>& entries = batch->entries();
@@ -274,13 +282,25 @@ Status replay_events_with_envelopes(EventLog& log, uint64_t from_seq, const Repl
         verifier.emplace(std::move(anchor.value()));
         continue;
       }
-      auto event = checked_event(*verifier, entry.seq, bytes, batch->link(i));
-      if (!event.ok()) return event.error();
-      if (stats != nullptr) {
-        ++stats->events;
-        stats->envelope_bytes += entry.bytes;
+      const Hash256 prev_hash = verifier->report().digest.head;
+      if (Status s = linked(*verifier, entry.seq, bytes, batch->link(i)); !s.ok()) return s;
+      auto hand_on = [&](RecordedEvent&& event) {
+        if (stats != nullptr) {
+          ++stats->events;
+          stats->envelope_bytes += entry.bytes;
+        }
+        return fn(std::move(event), bytes);
+      };
+      if (decode && !decode(entry.seq, bytes)) {
+        undecoded.seq = entry.seq;
+        undecoded.prev_hash = prev_hash;
+        undecoded.hash = verifier->report().digest.head;
+        if (!hand_on(std::move(undecoded))) return Status::Ok();
+        continue;
       }
-      if (!fn(std::move(event.value()), bytes)) return Status::Ok();
+      auto event = decoded_event(entry.seq, bytes);
+      if (!event.ok()) return event.error();
+      if (!hand_on(std::move(event.value()))) return Status::Ok();
     }
     pipeline.recycle(std::move(*batch));
   }

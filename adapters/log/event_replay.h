@@ -79,4 +79,15 @@ struct ReplayStats {
     EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
     const std::function<bool(RecordedEvent&&, std::string_view envelope)>& fn, ReplayStats* stats = nullptr);
 
+// replay_events_with_envelopes, asking first whether to decode each event: an
+// event whose envelope `decode(seq, envelope)` declines (called on the
+// decoding thread, its chain link already checked) is handed to `fn`
+// undecoded: only its seq, prev_hash and hash are meaningful (the same
+// object each time, so nothing is built for it). For a reader that needs
+// only some events decoded and the rest as stored.
+[[nodiscard]] Status replay_events_deciding(
+    EventLog& log, uint64_t from_seq, const ReplayLimits& limits,
+    const std::function<bool(uint64_t seq, std::string_view envelope)>& decode,
+    const std::function<bool(RecordedEvent&&, std::string_view envelope)>& fn, ReplayStats* stats = nullptr);
+
 }  // namespace mledger

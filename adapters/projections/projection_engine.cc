@@ -8,22 +8,49 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <variant>
 
+#include "adapters/capnp/event_codec.h"
 #include "adapters/log/event_replay.h"
 #include "adapters/projections/account_reader.h"
 #include "adapters/projections/bulk_spill.h"
 #include "adapters/system/heap_in_use.h"
+#include "domain/core/streams.h"
 
 namespace mledger {
 
-// A batch of events read in order, with their envelopes as stored once the
-// reader was asked to keep them.
+// A batch of events read in order. Once the reader routes (BatchReader::
+// route()), each event's envelope as stored and the partitions of the
+// accounts it names are kept too, and only the events that name an account
+// being folded are decoded.
 struct EventBatch {
-  std::vector<RecordedEvent> events;
+  std::vector<RecordedEvent> events;  // the events decoded, in order
+  // Routed: every event read, in order (`events` holds those decoded).
+  struct Read {
+    uint64_t seq = 0;
+    Hash256 hash{};
+    bool decoded = false;
+    size_t partitions_end = 0;  // in `partitions`, from the end of the one before
+  };
+  std::vector<Read> read;
+  std::vector<uint64_t> partitions;
   std::string envelopes;              // one after another
-  std::vector<size_t> envelope_ends;  // where events[i]'s ends; empty: not kept
+  std::vector<size_t> envelope_ends;  // where event i's ends; empty: not kept
+
+  bool routed() const { return !read.empty(); }
+  size_t size() const { return routed() ? read.size() : events.size(); }
+  uint64_t seq(size_t i) const { return routed() ? read[i].seq : events[i].seq; }
+  ProjectionCheckpoint last() const {
+    return routed() ? ProjectionCheckpoint{read.back().seq, read.back().hash}
+                    : ProjectionCheckpoint{events.back().seq, events.back().hash};
+  }
+  bool decoded(size_t i) const { return !routed() || read[i].decoded; }
+  std::span<const uint64_t> partitions_of(size_t i) const {
+    const size_t begin = i == 0 ? 0 : read[i - 1].partitions_end;
+    return std::span<const uint64_t>(partitions).subspan(begin, read[i].partitions_end - begin);
+  }
   std::string_view envelope(size_t i) const {
     const size_t begin = i == 0 ? 0 : envelope_ends[i - 1];
     return std::string_view(envelopes).substr(begin, envelope_ends[i] - begin);
@@ -31,6 +58,15 @@ struct EventBatch {
 };
 
 namespace {
+
+// The partitions of the accounts a decoded event names: its stream's and its
+// account ids, what every projection's documents_of() draws from (the reader
+// of a routed batch reads the same from the envelope,
+// codec::accounts_named_linked). Unsorted, perhaps repeated.
+void named_partitions(const RecordedEvent& e, std::vector<uint64_t>& out) {
+  if (std::string_view a = account_of_stream(e.stream); !a.empty()) out.push_back(account_partition(a));
+  for (const std::string& a : e.account_ids) out.push_back(account_partition(a));
+}
 
 const Generation* find_generation(const std::vector<Generation>& gens, std::string_view name,
                                   GenerationRole role) {
@@ -82,8 +118,15 @@ class BatchReader {
     return queued_bytes_ + taken_bytes_;
   }
 
-  // From the next batch on, batches keep their events' envelopes.
-  void keep_envelopes() { keep_envelopes_ = true; }
+  // From the next batch on, batches keep their events' envelopes and are
+  // routed: each event's partitions noted, and an event that names no
+  // account of partitions [from, below) not decoded. Called again as the
+  // fold narrows its range: `from` the same, `below` never higher.
+  void route(uint64_t from, uint64_t below) {
+    route_from_ = from;
+    route_below_ = below;
+    routing_ = true;
+  }
   // The stored bytes of the events read so far, and their number.
   std::pair<uint64_t, uint64_t> envelope_bytes_read() {
     std::lock_guard lock(mu_);
@@ -102,7 +145,7 @@ class BatchReader {
       std::unique_lock lock(mu_);
       changed_.wait(lock, [this] { return stop_ || ready_.size() < depth_; });
       if (stop_) return false;
-      read.events += batch.events.size();
+      read.events += batch.size();
       read.envelope_bytes = bytes_read;
       stats_ = read;
       ready_.push_back(Batch{std::move(batch), bytes});
@@ -115,23 +158,30 @@ class BatchReader {
     };
     batch.events.reserve(batch_);
     bool stopped = false;
+    bool routed = false;  // whether this batch is
+    auto decide = [&](uint64_t, std::string_view envelope) {
+      if (batch.size() == 0) routed = routing_;
+      return !routed || route_event(envelope, batch);
+    };
     auto add = [&](RecordedEvent&& e, std::string_view envelope) {
       next_ = e.seq + 1;
       bytes_read += envelope.size();
-      if (keep_envelopes_ && batch.envelope_ends.size() == batch.events.size()) {
+      if (routed) {
         if (batch.envelopes.empty()) {  // room for a batch of them at the mean size so far, and a quarter
           const uint64_t mean = read.events == 0 ? envelope.size() : bytes_read / std::max<uint64_t>(read.events, 1);
           batch.envelopes.reserve(batch_ * (mean + mean / 4));
         }
         batch.envelopes.append(envelope);
         batch.envelope_ends.push_back(batch.envelopes.size());
+        batch.read.back().seq = e.seq;
+        batch.read.back().hash = e.hash;
       }
-      batch.events.push_back(std::move(e));
-      if (batch.events.size() < batch_ && next_ <= until_) return true;
+      if (!routed || batch.read.back().decoded) batch.events.push_back(std::move(e));
+      if (batch.size() < batch_ && next_ <= until_) return true;
       stopped = !hand_on();
       return !stopped && next_ <= until_;
     };
-    Status s = next_ > until_ ? Status::Ok() : replay_events_with_envelopes(log_, next_, ReplayLimits{}, add);
+    Status s = next_ > until_ ? Status::Ok() : replay_events_deciding(log_, next_, ReplayLimits{}, decide, add);
     std::lock_guard lock(mu_);
     if (!s.ok()) {
       failure_ = s;
@@ -141,6 +191,20 @@ class BatchReader {
     }
     done_ = true;
     changed_.notify_all();
+  }
+
+  // Notes in `batch` the partitions of the accounts the envelope's event
+  // names; whether one of them is in the routed range (the event is decoded).
+  bool route_event(std::string_view envelope, EventBatch& batch) {
+    const size_t begin = batch.partitions.size();
+    auto named = codec::accounts_named_linked(
+        envelope, [&](std::string_view account) { batch.partitions.push_back(account_partition(account)); });
+    const uint64_t from = route_from_, below = route_below_;
+    const bool wanted = !named.ok() ||  // decoded: the decoder names what is wrong
+                        std::any_of(batch.partitions.begin() + static_cast<ptrdiff_t>(begin), batch.partitions.end(),
+                                    [&](uint64_t p) { return p >= from && p < below; });
+    batch.read.push_back(EventBatch::Read{.decoded = wanted, .partitions_end = batch.partitions.size()});
+    return wanted;
   }
 
   EventLog& log_;
@@ -156,7 +220,9 @@ class BatchReader {
   };
   std::deque<Batch> ready_;
   ReplayStats stats_;  // of the batches handed on
-  std::atomic<bool> keep_envelopes_{false};
+  std::atomic<bool> routing_{false};
+  std::atomic<uint64_t> route_from_{0};
+  std::atomic<uint64_t> route_below_{kAccountPartitions};
   size_t queued_bytes_ = 0;
   size_t taken_bytes_ = 0;
   Status failure_;
@@ -505,15 +571,15 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
     auto batch = reader.next();
     report.read_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wait_start).count();
     if (!batch.ok()) return batch.error();
-    if (batch->events.empty()) {
+    if (batch->size() == 0) {
       return Status(StatusCode::corruption, "the log ends before event " + std::to_string(seq) +
                                                 " although its head is " + std::to_string(until));
     }
-    if (pass.spill && batch->envelope_ends.size() != batch->events.size()) {
+    if (pass.spill && !batch->routed()) {  // read before the spill began
       if (Status s = fill_envelopes(*batch); !s.ok()) return s;
     }
     if (Status s = fold_in_order(group, folders, *batch, from, below, seq, pass, rest); !s.ok()) return s;
-    last = ProjectionCheckpoint{batch->events.back().seq, batch->events.back().hash};
+    last = batch->last();
     // Over the bound: keep the partitions that, growing as they did so far,
     // fit it at the end of the log. Once a batch: the pages freed are given
     // back before the next look.
@@ -524,7 +590,7 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
       const size_t documents_bytes = held_bytes() / kDecodedBytesPerStoredByte;
       auto spilling = leave_from(folders, below, last, until, reader.envelope_bytes_read(), documents_bytes, pass, rest);
       if (!spilling.ok()) return spilling.error();
-      if (*spilling) reader.keep_envelopes();
+      if (*spilling) reader.route(from, below);
       release_free_heap();
     }
     const auto now = std::chrono::steady_clock::now();
@@ -621,30 +687,49 @@ Status ProjectionEngine::fold_in_order(std::vector<BulkTarget>& group,
                                        uint64_t from, uint64_t below, uint64_t& seq, BulkPass& pass,
                                        std::set<std::string>& rest) {
   std::vector<uint64_t> buckets;
-  for (size_t k = 0; k < batch.events.size(); ++k) {
-    const RecordedEvent& e = batch.events[k];
-    if (e.seq != seq) {
-      return Status(StatusCode::corruption, "expected event " + std::to_string(seq) + ", read " + std::to_string(e.seq));
+  size_t decoded = 0;  // the events of the batch decoded so far
+  for (size_t k = 0; k < batch.size(); ++k) {
+    if (batch.seq(k) != seq) {
+      return Status(StatusCode::corruption,
+                    "expected event " + std::to_string(seq) + ", read " + std::to_string(batch.seq(k)));
     }
-    buckets.clear();
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (group[i].below < below) {
-        if (Status s = folders[i]->apply(e, std::max(from, group[i].below), below); !s.ok()) return s;
+    const RecordedEvent* e = batch.decoded(k) ? &batch.events[decoded++] : nullptr;
+    assert(e == nullptr || e->seq == seq);
+    if (e != nullptr) {
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (group[i].below >= below) continue;
+        if (Status s = folders[i]->apply(*e, std::max(from, group[i].below), below); !s.ok()) return s;
       }
-      if (below == kAccountPartitions) continue;
-      if (pass.spill) {
-        folders[i]->partitions_from(e, std::max(below, group[i].below), buckets);
-      } else {
-        folders[i]->accounts_from(e, std::max(below, group[i].below), rest);
-      }
-    }
-    for (uint64_t& b : buckets) b = spill_bucket(b);  // partitions, until here
-    std::sort(buckets.begin(), buckets.end());
-    buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
-    for (uint64_t b : buckets) {
-      if (Status s = pass.spill->add_event(b, e.seq, batch.envelope(k)); !s.ok()) return s;
+    } else {  // the reader found no account of [from, below) in it as it routed it
+      for (uint64_t p : batch.partitions_of(k)) assert(p < from || p >= below);
     }
     ++seq;
+    if (below == kAccountPartitions) continue;
+    if (!pass.spill) {
+      assert(e != nullptr);
+      for (size_t i = 0; i < group.size(); ++i) folders[i]->accounts_from(*e, std::max(below, group[i].below), rest);
+      continue;
+    }
+    if (Status s = spill_event(batch, k, e, below, *pass.spill, buckets); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ProjectionEngine::spill_event(const EventBatch& batch, size_t k, const RecordedEvent* event, uint64_t below,
+                                     BulkSpill& spill, std::vector<uint64_t>& buckets) {
+  buckets.clear();
+  if (batch.routed()) {
+    const std::span<const uint64_t> named = batch.partitions_of(k);
+    buckets.assign(named.begin(), named.end());
+  } else {
+    named_partitions(*event, buckets);
+  }
+  std::erase_if(buckets, [&](uint64_t p) { return p < below; });
+  for (uint64_t& b : buckets) b = spill_bucket(b);  // partitions, until here
+  std::sort(buckets.begin(), buckets.end());
+  buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+  for (uint64_t b : buckets) {
+    if (Status s = spill.add_event(b, batch.seq(k), batch.envelope(k)); !s.ok()) return s;
   }
   return Status::Ok();
 }

@@ -256,12 +256,19 @@ class ProjectionEngine {
   Status bulk_pass(std::vector<BulkTarget>& group, uint64_t until, uint64_t from, uint64_t& below,
                    BulkPass& pass, std::set<std::string>& rest);
   // Folds a batch of the first pass: each event (seq checked against `seq`,
-  // which it advances) into partitions [from, below); the accounts it names
-  // at or above `below`: adds the event to their buckets of the spill, or
-  // notes them in `rest` when there is none.
+  // which it advances) into partitions [from, below) (an event the reader did
+  // not decode names none); the accounts it names at or above `below`: adds
+  // the event to their buckets of the spill (spill_event), or notes them in
+  // `rest` when there is none.
   Status fold_in_order(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                        const EventBatch& batch, uint64_t from, uint64_t below, uint64_t& seq, BulkPass& pass,
                        std::set<std::string>& rest);
+  // Adds event k of the batch (its envelope) to the spill's buckets of the
+  // accounts it names at or above `below` (all of them: a later pass's
+  // folders skip what their projection does not fold). `event`: the event
+  // decoded (null: not decoded; the batch is routed); `buckets` is scratch.
+  static Status spill_event(const EventBatch& batch, size_t k, const RecordedEvent* event, uint64_t below,
+                            BulkSpill& spill, std::vector<uint64_t>& buckets);
   // The first pass narrowed to partitions below `below`, having folded up to
   // `last`: each folder forgets the accounts at or above it, spilling their
   // documents, or noting them in `rest` when there is no spill. The first

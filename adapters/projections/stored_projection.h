@@ -77,9 +77,6 @@ class BulkFolder {
   [[nodiscard]] virtual Status apply_to(const RecordedEvent& event, const std::string& account) = 0;
   // Adds to `out` the accounts the event names whose partition is `from` or above.
   virtual void accounts_from(const RecordedEvent& event, uint64_t from, std::set<std::string>& out) = 0;
-  // Appends to `out` the partitions of the accounts the event names whose
-  // partition is `from` or above (unsorted, perhaps repeated).
-  virtual void partitions_from(const RecordedEvent& event, uint64_t from, std::vector<uint64_t>& out) = 0;
   // Adds to `out` the held accounts whose partition is `from` or above.
   virtual void held_from(uint64_t from, std::set<std::string>& out) const = 0;
   // Calls out(account, documents) for each held account whose partition is
@@ -341,14 +338,6 @@ class TypedBulkFolder final : public BulkFolder {
 
   void forget_from(uint64_t below) override {
     std::erase_if(accounts_, [&](const auto& a) { return account_partition(a.first) >= below; });
-  }
-
-  void partitions_from(const RecordedEvent& event, uint64_t from, std::vector<uint64_t>& out) override {
-    ids_.clear();
-    P::documents_of(event, ids_);
-    for (const std::string& id : ids_) {
-      if (const uint64_t p = account_partition(id); p >= from) out.push_back(p);
-    }
   }
 
   Status spill_from(uint64_t from,

@@ -98,6 +98,38 @@ TEST(EventCodec, reads_unaligned_bytes) {
   EXPECT_EQ(back->hash, e.hash);
 }
 
+// The accounts an envelope names, read without decoding it: its stream's
+// account, then its account ids; none of either for other streams; bad bytes
+// are corruption, not a crash.
+TEST(EventCodec, accounts_named_are_the_stream_account_and_the_account_ids_read_in_place) {
+  auto named = [](const std::string& bytes, std::vector<std::string>& out) {
+    out.clear();
+    return codec::accounts_named_linked(bytes, [&](std::string_view a) { out.emplace_back(a); });
+  };
+  RecordedEvent e = sample_event();
+  e.account_ids = {"contoso", "fabrikam"};
+  std::vector<std::string> got;
+  auto seq = named(*codec::seal(e), got);
+  ASSERT_TRUE(seq.ok()) << seq.error().to_string();
+  EXPECT_EQ(*seq, 42u);
+  EXPECT_EQ(got, (std::vector<std::string>{"contoso", "contoso", "fabrikam"}));
+
+  e.stream = "merge-contoso+fabrikam";
+  ASSERT_TRUE(named(*codec::seal(e), got).ok());
+  EXPECT_EQ(got, (std::vector<std::string>{"contoso", "fabrikam"}));
+  e.stream = "catalogue";
+  e.account_ids.clear();
+  ASSERT_TRUE(named(*codec::seal(e), got).ok());
+  EXPECT_TRUE(got.empty());
+
+  const std::string good = *codec::seal(e);
+  for (size_t n : {size_t{0}, size_t{7}, size_t{64}, good.size() - 8}) {
+    auto r = named(good.substr(0, n), got);
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_EQ(r.error().code(), StatusCode::corruption);
+  }
+}
+
 TEST(EventCodec, every_single_bit_flip_is_refused_or_detected) {
   RecordedEvent e = sample_event();
   const std::string good = *codec::seal(e);

@@ -1,5 +1,6 @@
 // replay_events(): every event in order, decoded and chain-checked over two
-// threads, against a RocksDB log on disk and the memory log; small batches and
+// threads, against a RocksDB log on disk and the memory log (and
+// replay_events_deciding(): only the events wanted decoded); small batches and
 // a one-batch queue so that the reader waits on the decoder; a stop from the
 // callback; damage named by seq with every event before it delivered. Each
 // with the envelopes hashed on the reading thread, on the decoding thread,
@@ -108,17 +109,57 @@ void replays_in_order(EventLog& log) {
   EXPECT_EQ(got.size(), 5u);
 }
 
+// Deciding per event: an event declined is handed on with only its seq and
+// links (equal to the stored ones), the others decoded; `decode` sees every
+// envelope with its seq, after the chain check.
+void decodes_only_what_is_wanted(EventLog& log) {
+  auto all = log.read_global(1, kEvents + 10);
+  ASSERT_TRUE(all.ok());
+  std::vector<uint64_t> asked;
+  std::vector<RecordedEvent> decoded;
+  uint64_t declined = 0;
+  Status s = replay_events_deciding(
+      log, 1, tight_limits(),
+      [&](uint64_t seq, std::string_view envelope) {
+        EXPECT_FALSE(envelope.empty());
+        asked.push_back(seq);
+        return seq % 3 == 0;
+      },
+      [&](RecordedEvent&& e, std::string_view) {
+        const RecordedEvent& stored = (*all)[e.seq - 1];
+        EXPECT_EQ(e.hash, stored.hash) << e.seq;
+        EXPECT_EQ(e.prev_hash, stored.prev_hash) << e.seq;
+        if (e.seq % 3 == 0) {
+          decoded.push_back(std::move(e));
+        } else {
+          ++declined;
+        }
+        return true;
+      });
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  ASSERT_EQ(asked.size(), static_cast<size_t>(kEvents));
+  for (size_t i = 0; i < asked.size(); ++i) EXPECT_EQ(asked[i], i + 1);
+  std::vector<RecordedEvent> want;
+  for (const RecordedEvent& e : *all) {
+    if (e.seq % 3 == 0) want.push_back(e);
+  }
+  expect_same(decoded, want);
+  EXPECT_EQ(declined, static_cast<uint64_t>(kEvents) - want.size());
+}
+
 TEST_P(EventReplay, R_LED_01_replays_a_rocksdb_log_in_order) {
   testing::TempDir dir;
   auto log = open_log(dir.path());
   fill(*log);
   replays_in_order(*log);
+  decodes_only_what_is_wanted(*log);
 }
 
 TEST_P(EventReplay, R_LED_01_replays_the_memory_log_in_order) {
   MemoryEventLog log;
   fill(log);
   replays_in_order(log);
+  decodes_only_what_is_wanted(log);
 }
 
 // A changed byte of event 23 on disk: events 1..22 are delivered, then the
@@ -151,6 +192,15 @@ TEST_P(EventReplay, R_LED_01_damage_is_named_after_every_event_before_it) {
   EXPECT_NE(s.message().find("event 23"), std::string::npos) << s.message();
   ASSERT_EQ(got.size(), 22u);
   EXPECT_EQ(got.back().seq, 22u);
+
+  // The chain is checked whether an event is decoded or not.
+  uint64_t handed = 0;
+  s = replay_events_deciding(
+      **log, 1, tight_limits(), [](uint64_t, std::string_view) { return false; },
+      [&](RecordedEvent&&, std::string_view) { return ++handed > 0; });
+  EXPECT_EQ(s.code(), StatusCode::corruption);
+  EXPECT_NE(s.message().find("event 23"), std::string::npos) << s.message();
+  EXPECT_EQ(handed, 22u);
 
   got = replayed(**log, 24, &s);  // its anchor, event 23, does not hash to its hash
   EXPECT_EQ(s.code(), StatusCode::corruption);

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "projections/all.h"
+#include "tests/projections/random_ledger.h"
 #include "tests/projections/recorded.h"
 
 namespace mledger::projections {
@@ -15,6 +18,7 @@ using testing::day;
 using testing::documents_of;
 using testing::fold;
 using testing::on_account;
+using testing::RandomLedger;
 using testing::recorded;
 
 const std::string kContoso = "contoso";
@@ -144,6 +148,37 @@ TEST(FoldAccount, equals_each_projection_folded_through_documents_of_and_apply) 
   EXPECT_EQ(fabrikam.keys.redeemed.at(kKeyB).issued_to_account_id, kContoso);
   EXPECT_EQ(fabrikam.accounts.subscriptions.at("microsoft_365_business").seats, 5u);
   EXPECT_TRUE(fabrikam.accounts.tenants.empty());
+}
+
+// documents_of() draws only from the event's stream's account and its
+// account ids (projection.h): a bulk load routes the events it does not
+// decode by those alone (codec::accounts_named_linked). Every event of the
+// shared log and of random ledgers (every event type the projections fold).
+TEST(FoldAccount, documents_of_names_only_the_stream_account_and_the_account_ids) {
+  std::vector<RecordedEvent> events = shared_log();
+  for (uint64_t seed : {5u, 41u}) {
+    RandomLedger ledger(seed, {kContoso, kFabrikam, "northwind"});
+    for (RecordedEvent& e : ledger.next(2000)) events.push_back(std::move(e));
+  }
+  size_t named = 0;
+  for (const RecordedEvent& e : events) {
+    std::set<std::string> allowed(e.account_ids.begin(), e.account_ids.end());
+    if (std::string_view a = account_of_stream(e); !a.empty()) allowed.emplace(a);
+    std::apply(
+        [&](auto... p) {
+          (
+              [&] {
+                for (const std::string& id : documents_of<decltype(p)>(e)) {
+                  EXPECT_TRUE(allowed.contains(id)) << decltype(p)::kName << " names " << id << " for event "
+                                                    << e.seq << " on " << e.stream;
+                  ++named;
+                }
+              }(),
+              ...);
+        },
+        AllProjections{});
+  }
+  EXPECT_GT(named, events.size());
 }
 
 TEST(FoldAccount, events_not_concerning_the_account_leave_every_document_unchanged) {
