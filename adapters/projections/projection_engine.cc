@@ -242,6 +242,8 @@ class SpillReader {
  public:
   static constexpr size_t kSpillChunkItems = 2048;
   struct Item {
+    template <class Record>
+    Item(uint64_t b, Record&& r) : bucket(b), record(std::in_place_type<std::decay_t<Record>>, std::forward<Record>(r)) {}
     uint64_t bucket = 0;
     std::variant<RecordedEvent, SpilledDocuments> record;
   };
@@ -298,10 +300,13 @@ class SpillReader {
       changed_.notify_all();
       chunk = {};
       heap_before = thread_heap_net_bytes();
+      chunk.reserve(kSpillChunkItems);
       return true;
     };
-    auto add = [&](std::variant<RecordedEvent, SpilledDocuments>&& record) {
-      chunk.push_back(Item{bucket, std::move(record)});
+    chunk.reserve(kSpillChunkItems);
+    // Moves the record into the chunk once (an event is large to move).
+    auto add = [&]<class Record>(Record&& record) {
+      chunk.emplace_back(bucket, std::forward<Record>(record));
       return chunk.size() < kSpillChunkItems || hand_on();
     };
     bool stopped = false;
