@@ -330,6 +330,24 @@ StatusOr<std::string> seal(RecordedEvent& event) {
 
 namespace {
 
+// Calls `read(body)` on a body's bytes (a whole number of words), read in
+// place when aligned; never throws.
+template <class Read>
+Status read_in_body(std::string_view bytes, Read&& read) {
+  Status status;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+                AlignedWords body(bytes);
+                kj::ArrayPtr<const capnp::word> segment = body.words();
+                capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
+                                                             reader_options());
+                status = read(body_reader.getRoot<wire::EventBody>());
+              })) {
+    return Status(StatusCode::corruption,
+                  std::string("envelope does not decode: ") + e->getDescription().cStr());
+  }
+  return status;
+}
+
 // Opens an envelope from outside (size, shape, and the hash against the body
 // when `check_hash`) and calls `read(opened, body)` with its body, read in
 // place when the bytes are word-aligned (else from an aligned copy of the body
@@ -341,18 +359,7 @@ Status with_body(std::string_view bytes, bool check_hash, Read&& read) {
   std::optional<AlignedWords> envelope_copy;
   OpenedEnvelope opened;
   if (Status s = open_envelope(bytes, check_hash, envelope_copy, &opened); !s.ok()) return s;
-  Status status;
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
-                AlignedWords body(opened.body);
-                kj::ArrayPtr<const capnp::word> segment = body.words();
-                capnp::SegmentArrayMessageReader body_reader(kj::arrayPtr(&segment, 1),
-                                                             reader_options());
-                status = read(opened, body_reader.getRoot<wire::EventBody>());
-              })) {
-    return Status(StatusCode::corruption,
-                  std::string("envelope does not decode: ") + e->getDescription().cStr());
-  }
-  return status;
+  return read_in_body(opened.body, [&](wire::EventBody::Reader body) { return read(opened, body); });
 }
 
 StatusOr<RecordedEvent> open_event(std::string_view bytes, bool check_hash) {
@@ -389,6 +396,26 @@ StatusOr<ChainLink> open_link(std::string_view bytes) {
   }
   if (link.seq == 0) return Err{check_counters(0, 1, 1)};
   return link;
+}
+
+StatusOr<std::string_view> body_linked(std::string_view bytes, std::string& copy) {
+  if (Status s = check_size(bytes); !s.ok()) return Err{s};
+  std::optional<AlignedWords> envelope_copy;
+  OpenedEnvelope opened;
+  if (Status s = open_envelope(bytes, false, envelope_copy, &opened); !s.ok()) return Err{s};
+  if (!envelope_copy) return opened.body;  // a view into `bytes`
+  copy.assign(opened.body);
+  return std::string_view(copy);
+}
+
+StatusOr<RecordedEvent> decode_body_linked(std::string_view body) {
+  if (body.empty() || body.size() % sizeof(capnp::word) != 0 || body.size() > limits::event_bytes_max) {
+    return fail(StatusCode::corruption, "event body is not a whole number of words");
+  }
+  RecordedEvent event;
+  Status s = read_in_body(body, [&](wire::EventBody::Reader b) { return read_body(b, event); });
+  if (!s.ok()) return Err{s};
+  return event;
 }
 
 StatusOr<uint64_t> accounts_named_linked(std::string_view bytes,

@@ -73,6 +73,16 @@ struct ChainLink {
 // thread and decodes on another). Every other check of open() is made.
 [[nodiscard]] StatusOr<RecordedEvent> decode_linked(std::string_view envelope_bytes);
 
+// The body of an envelope (the canonical EventBody bytes its hash covers,
+// without the hashes and the envelope's framing), for bytes whose hash this
+// process has already checked: a view into `envelope_bytes` for the layout
+// every mledger writes, else into `copy`. corruption on bad bytes.
+[[nodiscard]] StatusOr<std::string_view> body_linked(std::string_view envelope_bytes, std::string& copy);
+
+// decode_linked() of a body alone (body_linked()): the event, every check of
+// decode_linked() made, without its prev_hash and hash (zeros).
+[[nodiscard]] StatusOr<RecordedEvent> decode_body_linked(std::string_view body_bytes);
+
 // The accounts an envelope's event names: its stream's account ("account-<id>",
 // account_of_stream) and then each of its account ids, as `account(id)`
 // calls with views into `envelope_bytes` (valid during the call; perhaps

@@ -238,8 +238,11 @@ StatusOr<RecordedEvent> decoded_event(uint64_t seq, std::string_view bytes) {
 
 }  // namespace
 
-StatusOr<RecordedEvent> reopen_envelope(uint64_t seq, std::string_view envelope) {
-  return decoded_event(seq, envelope);
+StatusOr<RecordedEvent> reopen_body(uint64_t seq, std::string_view body) {
+  auto event = codec::decode_body_linked(body);
+  if (!event.ok()) return Err{corruption_at(seq, event.error().message())};
+  if (event->seq != seq) return Err{corruption_at(seq, "says seq " + std::to_string(event->seq))};
+  return event;
 }
 
 Status check_envelope(uint64_t seq, std::string_view envelope, const Hash256& hash) {

@@ -62,11 +62,12 @@ struct ReplayStats {
                                    const std::function<bool(RecordedEvent&&)>& fn,
                                    ReplayStats* stats = nullptr);
 
-// An envelope replay_events_with_envelopes() handed out (so its hash was
-// checked), kept aside and read back with a checksum of its own (a bulk
-// load's spill): decoded, with every check but the hash (codec::
-// decode_linked), and checked to say `seq`. corruption naming the seq.
-[[nodiscard]] StatusOr<RecordedEvent> reopen_envelope(uint64_t seq, std::string_view envelope);
+// The body of an envelope replay_events_with_envelopes() handed out (so its
+// hash was checked; codec::body_linked), kept aside and read back with a
+// checksum of its own (a bulk load's spill): decoded, with every check but
+// the hash (codec::decode_body_linked; no prev_hash or hash), and checked to
+// say `seq`. corruption naming the seq.
+[[nodiscard]] StatusOr<RecordedEvent> reopen_body(uint64_t seq, std::string_view body);
 
 // Whether `envelope` (read from the log again) is event `seq` as replayed:
 // its hash over its bytes equals `hash` (the replayed event's) and it says

@@ -137,18 +137,20 @@ Status BulkSpill::write_out(uint64_t bucket) {
   return Status::Ok();
 }
 
-Status BulkSpill::add_event(uint64_t bucket, uint64_t seq, std::string_view envelope) {
-  const size_t body = sizeof seq + envelope.size() + sizeof(uint64_t);
+Status BulkSpill::add_event(uint64_t bucket, uint64_t seq, std::string_view event) {
+  const size_t body = sizeof seq + event.size() + sizeof(uint64_t);
   if (body > kRecordBytesMax) {
     return Status(StatusCode::limit_exceeded, "event " + std::to_string(seq) + " is too large to spill");
   }
   if (Status s = reserve(bucket, kHeaderBytes + body); !s.ok()) return s;
+  ++events_;
+  event_bytes_ += kHeaderBytes + body;
   std::string& out = buckets_[bucket].buffer;
   put(out, static_cast<uint8_t>(kEvent));
   put(out, static_cast<uint32_t>(body));
   put(out, seq);
-  out.append(envelope);
-  put(out, checksum(envelope) ^ seq);
+  out.append(event);
+  put(out, checksum(event) ^ seq);
   return out.size() >= kSpillBufferBytes ? write_out(bucket) : Status::Ok();
 }
 

@@ -9,8 +9,9 @@
 //   - documents: one account's documents in one projection (keys and values
 //     as a generation stores them) as folded up to `through_seq`, added when
 //     the first pass narrowed its range and forgot the account;
-//   - event: an event's stored envelope, added once to each bucket holding
-//     an account the event names past the first pass's range.
+//   - event: an event's body as stored (codec::body_linked: the canonical
+//     bytes its hash covers, without the hashes), added once to each bucket
+//     holding an account the event names past the first pass's range.
 // Each record carries a checksum of its bytes, checked when it is read (not
 // the events' hashes: those were checked as the first pass read the log).
 //
@@ -61,7 +62,7 @@ class BulkSpill {
   BulkSpill(const BulkSpill&) = delete;
   BulkSpill& operator=(const BulkSpill&) = delete;
 
-  [[nodiscard]] Status add_event(uint64_t bucket, uint64_t seq, std::string_view envelope);
+  [[nodiscard]] Status add_event(uint64_t bucket, uint64_t seq, std::string_view body);
   [[nodiscard]] Status add_documents(uint64_t bucket, uint32_t projection, std::string_view account,
                                      uint64_t through_seq, const AccountDocuments& documents);
   // Writes what the buckets buffer.
@@ -69,9 +70,13 @@ class BulkSpill {
   // Bytes added so far; to buckets [first, end).
   uint64_t bytes() const { return bytes_; }
   uint64_t bytes_in(uint64_t first, uint64_t end) const;
+  // The mean bytes of an event's record so far (0 before the first).
+  double mean_event_bytes() const {
+    return events_ == 0 ? 0 : static_cast<double>(event_bytes_) / static_cast<double>(events_);
+  }
   const std::string& directory() const { return directory_; }
 
-  // Calls on_event(seq, envelope) or on_documents(record) for each record of
+  // Calls on_event(seq, body) or on_documents(record) for each record of
   // `bucket` in the order added, until one returns false. corruption for a
   // record whose framing or checksum is wrong.
   [[nodiscard]] Status read(uint64_t bucket, const std::function<bool(uint64_t, std::string_view)>& on_event,
@@ -97,6 +102,8 @@ class BulkSpill {
   const std::string directory_;
   const uint64_t bytes_max_;
   uint64_t bytes_ = 0;
+  uint64_t events_ = 0;       // event records added
+  uint64_t event_bytes_ = 0;  // their bytes
   std::vector<Bucket> buckets_;
 };
 

@@ -22,9 +22,9 @@
 namespace mledger {
 
 // A batch of events read in order. Once the reader routes (BatchReader::
-// route()), each event's envelope as stored and the partitions of the
-// accounts it names are kept too, and only the events that name an account
-// being folded are decoded.
+// route()), each event's body as stored (codec::body_linked) and the
+// partitions of the accounts it names are kept too, and only the events that
+// name an account being folded are decoded.
 struct EventBatch {
   std::vector<RecordedEvent> events;  // the events decoded, in order
   // Routed: every event read, in order (`events` holds those decoded).
@@ -36,8 +36,8 @@ struct EventBatch {
   };
   std::vector<Read> read;
   std::vector<uint64_t> partitions;
-  std::string envelopes;              // one after another
-  std::vector<size_t> envelope_ends;  // where event i's ends; empty: not kept
+  std::string bodies;              // one after another
+  std::vector<size_t> body_ends;  // where event i's ends; empty: not kept
 
   bool routed() const { return !read.empty(); }
   size_t size() const { return routed() ? read.size() : events.size(); }
@@ -51,9 +51,17 @@ struct EventBatch {
     const size_t begin = i == 0 ? 0 : read[i - 1].partitions_end;
     return std::span<const uint64_t>(partitions).subspan(begin, read[i].partitions_end - begin);
   }
-  std::string_view envelope(size_t i) const {
-    const size_t begin = i == 0 ? 0 : envelope_ends[i - 1];
-    return std::string_view(envelopes).substr(begin, envelope_ends[i] - begin);
+  std::string_view body(size_t i) const {
+    const size_t begin = i == 0 ? 0 : body_ends[i - 1];
+    return std::string_view(bodies).substr(begin, body_ends[i] - begin);
+  }
+  // Adds the next event's body, from its envelope (its hash checked).
+  Status add_body(std::string_view envelope, std::string& scratch) {
+    auto b = codec::body_linked(envelope, scratch);
+    if (!b.ok()) return b.error();
+    bodies.append(*b);
+    body_ends.push_back(bodies.size());
+    return Status::Ok();
   }
 };
 
@@ -118,7 +126,7 @@ class BatchReader {
     return queued_bytes_ + taken_bytes_;
   }
 
-  // From the next batch on, batches keep their events' envelopes and are
+  // From the next batch on, batches keep their events' bodies and are
   // routed: each event's partitions noted, and an event that names no
   // account of partitions [from, below) not decoded. Called again as the
   // fold narrows its range: `from` the same, `below` never higher.
@@ -163,16 +171,17 @@ class BatchReader {
       if (batch.size() == 0) routed = routing_;
       return !routed || route_event(envelope, batch);
     };
+    Status bad;
+    std::string scratch;
     auto add = [&](RecordedEvent&& e, std::string_view envelope) {
       next_ = e.seq + 1;
       bytes_read += envelope.size();
       if (routed) {
-        if (batch.envelopes.empty()) {  // room for a batch of them at the mean size so far, and a quarter
+        if (batch.bodies.empty()) {  // room for a batch of them at the mean envelope size so far
           const uint64_t mean = read.events == 0 ? envelope.size() : bytes_read / std::max<uint64_t>(read.events, 1);
-          batch.envelopes.reserve(batch_ * (mean + mean / 4));
+          batch.bodies.reserve(batch_ * mean);
         }
-        batch.envelopes.append(envelope);
-        batch.envelope_ends.push_back(batch.envelopes.size());
+        if (bad = batch.add_body(envelope, scratch); !bad.ok()) return false;
         batch.read.back().seq = e.seq;
         batch.read.back().hash = e.hash;
       }
@@ -183,7 +192,9 @@ class BatchReader {
     };
     Status s = next_ > until_ ? Status::Ok() : replay_events_deciding(log_, next_, ReplayLimits{}, decide, add);
     std::lock_guard lock(mu_);
-    if (!s.ok()) {
+    if (!bad.ok()) {
+      failure_ = bad;
+    } else if (!s.ok()) {
       failure_ = s;
     } else if (!stopped && next_ <= until_) {
       failure_ = Status(StatusCode::corruption, "the log ends before event " + std::to_string(next_) +
@@ -232,7 +243,7 @@ class BatchReader {
 };
 
 // Reads buckets [first, end) of a spill in order on a thread of its own
-// (events decoded and their seq checked, reopen_envelope; documents parsed;
+// (events decoded and their seq checked, reopen_body; documents parsed;
 // each record's checksum checked by BulkSpill::read), handing
 // them to the fold in chunks of at most kSpillChunkItems, at most `depth`
 // chunks ahead. skip_from(p): buckets that begin at p or above are not
@@ -319,8 +330,8 @@ class SpillReader {
       Status bad;
       Status read = spill_.read(
           bucket,
-          [&](uint64_t seq, std::string_view envelope) {
-            auto e = reopen_envelope(seq, envelope);
+          [&](uint64_t seq, std::string_view body) {
+            auto e = reopen_body(seq, body);
             if (!e.ok()) bad = e.error();
             return e.ok() && !(stopped = !add(std::move(e.value())));
           },
@@ -355,10 +366,11 @@ class SpillReader {
 };
 
 // About how many events the spill holds from `partition`'s bucket on.
-uint64_t spilled_events_from(const BulkSpill& spill, double envelope_bytes, uint64_t partition) {
-  if (envelope_bytes <= 0) return 0;
+uint64_t spilled_events_from(const BulkSpill& spill, uint64_t partition) {
+  const double event_bytes = spill.mean_event_bytes();
+  if (event_bytes <= 0) return 0;
   return static_cast<uint64_t>(static_cast<double>(spill.bytes_in(spill_bucket(partition), kSpillBuckets)) /
-                               envelope_bytes);
+                               event_bytes);
 }
 
 // The spill's bytes for partitions [from, below): its buckets', the partial
@@ -581,7 +593,7 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
                                                 " although its head is " + std::to_string(until));
     }
     if (pass.spill && !batch->routed()) {  // read before the spill began
-      if (Status s = fill_envelopes(*batch); !s.ok()) return s;
+      if (Status s = fill_bodies(*batch); !s.ok()) return s;
     }
     if (Status s = fold_in_order(group, folders, *batch, from, below, seq, pass, rest); !s.ok()) return s;
     last = batch->last();
@@ -664,24 +676,23 @@ StatusOr<std::unique_ptr<BulkSpill>> ProjectionEngine::open_spill(double envelop
   return BulkSpill::create(options_.spill_directory, options_.spill_bytes_max);
 }
 
-Status ProjectionEngine::fill_envelopes(EventBatch& batch) {
-  batch.envelopes.clear();
-  batch.envelope_ends.clear();
+Status ProjectionEngine::fill_bodies(EventBatch& batch) {
+  batch.bodies.clear();
+  batch.body_ends.clear();
+  std::string scratch;
   const std::vector<RecordedEvent>& events = batch.events;
   Status bad;
   Status s = log_.scan_envelopes(events.front().seq, [&](uint64_t seq, std::string_view envelope) {
-    const RecordedEvent& e = events[batch.envelope_ends.size()];
+    const RecordedEvent& e = events[batch.body_ends.size()];
     bad = seq == e.seq ? check_envelope(seq, envelope, e.hash)
                        : Status(StatusCode::corruption, "expected event " + std::to_string(e.seq) + ", read " +
                                                             std::to_string(seq));
-    if (!bad.ok()) return false;
-    batch.envelopes.append(envelope);
-    batch.envelope_ends.push_back(batch.envelopes.size());
-    return batch.envelope_ends.size() < events.size();
+    if (bad.ok()) bad = batch.add_body(envelope, scratch);
+    return bad.ok() && batch.body_ends.size() < events.size();
   });
   if (!bad.ok()) return bad;
   if (!s.ok()) return s;
-  if (batch.envelope_ends.size() != events.size()) {
+  if (batch.body_ends.size() != events.size()) {
     return Status(StatusCode::corruption, "the log ends before event " + std::to_string(events.back().seq));
   }
   return Status::Ok();
@@ -734,7 +745,7 @@ Status ProjectionEngine::spill_event(const EventBatch& batch, size_t k, const Re
   std::sort(buckets.begin(), buckets.end());
   buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
   for (uint64_t b : buckets) {
-    if (Status s = spill.add_event(b, batch.seq(k), batch.envelope(k)); !s.ok()) return s;
+    if (Status s = spill.add_event(b, batch.seq(k), batch.body(k)); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -790,7 +801,7 @@ Status ProjectionEngine::bulk_spill_pass(std::vector<BulkTarget>& group, uint64_
   pass.events_read += report.events_read;
   ProjectionProgress p{std::string(pass.phase), pass.events_read, 0, 0, report};
   if (pass.progress) {
-    p.total = p.done + spilled_events_from(*pass.spill, pass.envelope_bytes, below);
+    p.total = p.done + spilled_events_from(*pass.spill, below);
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass.start).count();
     pass.progress(p);
   }
@@ -824,14 +835,14 @@ Status ProjectionEngine::fold_spill(std::vector<BulkTarget>& group, std::vector<
     // (those left are read again, from their buckets, by the next pass).
     if (read - looked_at >= options_.read_batch_events) {
       looked_at = read;
-      const double done = std::min(1.0, static_cast<double>(read) * pass.envelope_bytes / bytes_total);
+      const double done = std::min(1.0, static_cast<double>(read) * pass.spill->mean_event_bytes() / bytes_total);
       if (narrowed_within(folders, from, below, done, held_bytes)) reader.skip_from(below);
     }
     const auto now = std::chrono::steady_clock::now();
     if (pass.progress && std::chrono::duration<double>(now - last_report).count() >= 0.5) {
       last_report = now;
       p.done = pass.events_read + read;
-      const uint64_t left = spilled_events_from(*pass.spill, pass.envelope_bytes, from);
+      const uint64_t left = spilled_events_from(*pass.spill, from);
       p.total = p.done + left - std::min(left, read);
       p.seconds = std::chrono::duration<double>(now - pass.start).count();
       pass.progress(p);

@@ -236,6 +236,7 @@ class ProjectionEngine {
     bool spill_decided = false;        // whether to spill, decided as the first pass first narrows
     std::unique_ptr<BulkSpill> spill = nullptr;  // null: later passes read by the account index
     double envelope_bytes = 0;         // the mean size of an event's envelope in the first pass
+                                       // (as it decides to spill: more than a spilled event takes)
     double held_per_spilled_byte = 0;  // the last spilled pass's heap per byte of spill it read
     size_t room_bytes = 0;             // what the bound left its folders then
   };
@@ -263,7 +264,7 @@ class ProjectionEngine {
   Status fold_in_order(std::vector<BulkTarget>& group, std::vector<std::unique_ptr<BulkFolder>>& folders,
                        const EventBatch& batch, uint64_t from, uint64_t below, uint64_t& seq, BulkPass& pass,
                        std::set<std::string>& rest);
-  // Adds event k of the batch (its envelope) to the spill's buckets of the
+  // Adds event k of the batch (its body) to the spill's buckets of the
   // accounts it names at or above `below` (all of them: a later pass's
   // folders skip what their projection does not fold). `event`: the event
   // decoded (null: not decoded; the batch is routed); `buckets` is scratch.
@@ -282,9 +283,10 @@ class ProjectionEngine {
   // spill_directory).
   StatusOr<std::unique_ptr<BulkSpill>> open_spill(double envelope_bytes, uint64_t events_left,
                                                   size_t documents_bytes);
-  // Adds the batch's envelopes, read from the log again, when its reader did
-  // not keep them (read before the spill began); each checked against its event.
-  Status fill_envelopes(EventBatch& batch);
+  // Adds the batch's bodies, read from the log again, when its reader did
+  // not keep them (read before the spill began); each envelope checked
+  // against its event.
+  Status fill_bodies(EventBatch& batch);
   // Each later pass when spilled: folds partitions [from, below) from the
   // spill's buckets that hold them (BulkSpill, read ahead on a thread of
   // its own); narrows `below` when over the bound.

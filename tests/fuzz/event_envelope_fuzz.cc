@@ -5,7 +5,8 @@
 // event body that this target wraps in an envelope with the right hash, so
 // that the body decoder behind the hash check is reached too. It must never
 // crash or throw; what open accepts, open_head and open_link accept and agree
-// on, and sealing an opened event succeeds (up to the size limit) and
+// on (and so do body_linked, decode_body_linked and accounts_named_linked),
+// and sealing an opened event succeeds (up to the size limit) and
 // reaches a fixed point after one round.
 //
 // MLEDGER_FUZZ_WRITE_SEEDS=<dir> writes envelopes and bodies sealed by the real
@@ -23,6 +24,7 @@
 
 #include "adapters/capnp/event_codec.h"
 #include "adapters/capnp/mledger.capnp.h"
+#include "domain/core/streams.h"
 #include "tests/support/sample_event.h"
 #include "adapters/crypto/sha256.h"
 
@@ -91,6 +93,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::abort();
   }
   if (link->seq != event->seq || link->hash != event->hash || link->prev_hash != event->prev_hash) {
+    std::abort();
+  }
+  // The body alone (a bulk load's spill) decodes to the same event, and the
+  // accounts read in place are its stream's and its account ids.
+  std::string copy_of_body;
+  auto body = codec::body_linked(bytes, copy_of_body);
+  if (!body.ok()) std::abort();
+  auto from_body = codec::decode_body_linked(*body);
+  if (!from_body.ok() || from_body->seq != event->seq || from_body->stream != event->stream ||
+      from_body->account_ids != event->account_ids || !(from_body->payload == event->payload)) {
+    std::abort();
+  }
+  size_t named = 0;
+  auto named_seq = codec::accounts_named_linked(bytes, [&](std::string_view) { ++named; });
+  if (!named_seq.ok() || *named_seq != event->seq ||
+      named != event->account_ids.size() + (account_of_stream(event->stream).empty() ? 0 : 1)) {
     std::abort();
   }
   // Text cannot hold a NUL byte and counters start at 1: open refuses both
