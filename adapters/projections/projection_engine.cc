@@ -17,7 +17,6 @@
 #include "adapters/projections/account_reader.h"
 #include "adapters/projections/bulk_spill.h"
 #include "adapters/system/heap_in_use.h"
-#include "domain/core/streams.h"
 
 namespace mledger {
 
@@ -27,26 +26,21 @@ namespace mledger {
 // name an account being folded are decoded.
 struct EventBatch {
   std::vector<RecordedEvent> events;  // the events decoded, in order
-  // Routed: every event read, in order (`events` holds those decoded).
   struct Read {
     uint64_t seq = 0;
     Hash256 hash{};
-    bool decoded = false;
+    bool decoded = true;
     size_t partitions_end = 0;  // in `partitions`, from the end of the one before
   };
-  std::vector<Read> read;
+  std::vector<Read> read;  // every event read, in order (`events` holds those decoded)
+  // Routed: each event's partitions and body, one after another.
   std::vector<uint64_t> partitions;
-  std::string bodies;              // one after another
-  std::vector<size_t> body_ends;  // where event i's ends; empty: not kept
+  std::string bodies;
+  std::vector<size_t> body_ends;  // where event i's ends; empty: not routed
 
-  bool routed() const { return !read.empty(); }
-  size_t size() const { return routed() ? read.size() : events.size(); }
-  uint64_t seq(size_t i) const { return routed() ? read[i].seq : events[i].seq; }
-  ProjectionCheckpoint last() const {
-    return routed() ? ProjectionCheckpoint{read.back().seq, read.back().hash}
-                    : ProjectionCheckpoint{events.back().seq, events.back().hash};
-  }
-  bool decoded(size_t i) const { return !routed() || read[i].decoded; }
+  bool routed() const { return !body_ends.empty(); }
+  size_t size() const { return read.size(); }
+  ProjectionCheckpoint last() const { return {read.back().seq, read.back().hash}; }
   std::span<const uint64_t> partitions_of(size_t i) const {
     const size_t begin = i == 0 ? 0 : read[i - 1].partitions_end;
     return std::span<const uint64_t>(partitions).subspan(begin, read[i].partitions_end - begin);
@@ -54,6 +48,16 @@ struct EventBatch {
   std::string_view body(size_t i) const {
     const size_t begin = i == 0 ? 0 : body_ends[i - 1];
     return std::string_view(bodies).substr(begin, body_ends[i] - begin);
+  }
+  // Adds the partitions of the accounts the envelope's event names (its
+  // stream's and its account ids: what every projection's documents_of()
+  // draws from), ending where `partitions_end` says. The envelope's hash
+  // was checked.
+  Status add_partitions(std::string_view envelope, size_t& partitions_end) {
+    auto named = codec::accounts_named_linked(
+        envelope, [&](std::string_view account) { partitions.push_back(account_partition(account)); });
+    partitions_end = partitions.size();
+    return named.ok() ? Status::Ok() : named.error();
   }
   // Adds the next event's body, from its envelope (its hash checked).
   Status add_body(std::string_view envelope, std::string& scratch) {
@@ -66,15 +70,6 @@ struct EventBatch {
 };
 
 namespace {
-
-// The partitions of the accounts a decoded event names: its stream's and its
-// account ids, what every projection's documents_of() draws from (the reader
-// of a routed batch reads the same from the envelope,
-// codec::accounts_named_linked). Unsorted, perhaps repeated.
-void named_partitions(const RecordedEvent& e, std::vector<uint64_t>& out) {
-  if (std::string_view a = account_of_stream(e.stream); !a.empty()) out.push_back(account_partition(a));
-  for (const std::string& a : e.account_ids) out.push_back(account_partition(a));
-}
 
 const Generation* find_generation(const std::vector<Generation>& gens, std::string_view name,
                                   GenerationRole role) {
@@ -185,7 +180,8 @@ class BatchReader {
         batch.read.back().seq = e.seq;
         batch.read.back().hash = e.hash;
       }
-      if (!routed || batch.read.back().decoded) batch.events.push_back(std::move(e));
+      if (!routed) batch.read.push_back(EventBatch::Read{.seq = e.seq, .hash = e.hash});
+      if (batch.read.back().decoded) batch.events.push_back(std::move(e));
       if (batch.size() < batch_ && next_ <= until_) return true;
       stopped = !hand_on();
       return !stopped && next_ <= until_;
@@ -208,14 +204,13 @@ class BatchReader {
   // names; whether one of them is in the routed range (the event is decoded).
   bool route_event(std::string_view envelope, EventBatch& batch) {
     const size_t begin = batch.partitions.size();
-    auto named = codec::accounts_named_linked(
-        envelope, [&](std::string_view account) { batch.partitions.push_back(account_partition(account)); });
+    EventBatch::Read& read = batch.read.emplace_back();
+    const bool named = batch.add_partitions(envelope, read.partitions_end).ok();
     const uint64_t from = route_from_, below = route_below_;
-    const bool wanted = !named.ok() ||  // decoded: the decoder names what is wrong
-                        std::any_of(batch.partitions.begin() + static_cast<ptrdiff_t>(begin), batch.partitions.end(),
-                                    [&](uint64_t p) { return p >= from && p < below; });
-    batch.read.push_back(EventBatch::Read{.decoded = wanted, .partitions_end = batch.partitions.size()});
-    return wanted;
+    read.decoded = !named ||  // decoded: the decoder names what is wrong
+                   std::any_of(batch.partitions.begin() + static_cast<ptrdiff_t>(begin), batch.partitions.end(),
+                               [&](uint64_t p) { return p >= from && p < below; });
+    return read.decoded;
   }
 
   EventLog& log_;
@@ -593,7 +588,7 @@ Status ProjectionEngine::bulk_pass(std::vector<BulkTarget>& group, uint64_t unti
                                                 " although its head is " + std::to_string(until));
     }
     if (pass.spill && !batch->routed()) {  // read before the spill began
-      if (Status s = fill_bodies(*batch); !s.ok()) return s;
+      if (Status s = route_again(*batch); !s.ok()) return s;
     }
     if (Status s = fold_in_order(group, folders, *batch, from, below, seq, pass, rest); !s.ok()) return s;
     last = batch->last();
@@ -676,17 +671,18 @@ StatusOr<std::unique_ptr<BulkSpill>> ProjectionEngine::open_spill(double envelop
   return BulkSpill::create(options_.spill_directory, options_.spill_bytes_max);
 }
 
-Status ProjectionEngine::fill_bodies(EventBatch& batch) {
-  batch.bodies.clear();
-  batch.body_ends.clear();
+Status ProjectionEngine::route_again(EventBatch& batch) {
+  assert(!batch.routed() && batch.partitions.empty());
   std::string scratch;
   const std::vector<RecordedEvent>& events = batch.events;
   Status bad;
   Status s = log_.scan_envelopes(events.front().seq, [&](uint64_t seq, std::string_view envelope) {
-    const RecordedEvent& e = events[batch.body_ends.size()];
+    const size_t i = batch.body_ends.size();
+    const RecordedEvent& e = events[i];
     bad = seq == e.seq ? check_envelope(seq, envelope, e.hash)
                        : Status(StatusCode::corruption, "expected event " + std::to_string(e.seq) + ", read " +
                                                             std::to_string(seq));
+    if (bad.ok()) bad = batch.add_partitions(envelope, batch.read[i].partitions_end);
     if (bad.ok()) bad = batch.add_body(envelope, scratch);
     return bad.ok() && batch.body_ends.size() < events.size();
   });
@@ -705,11 +701,11 @@ Status ProjectionEngine::fold_in_order(std::vector<BulkTarget>& group,
   std::vector<uint64_t> buckets;
   size_t decoded = 0;  // the events of the batch decoded so far
   for (size_t k = 0; k < batch.size(); ++k) {
-    if (batch.seq(k) != seq) {
+    if (batch.read[k].seq != seq) {
       return Status(StatusCode::corruption,
-                    "expected event " + std::to_string(seq) + ", read " + std::to_string(batch.seq(k)));
+                    "expected event " + std::to_string(seq) + ", read " + std::to_string(batch.read[k].seq));
     }
-    const RecordedEvent* e = batch.decoded(k) ? &batch.events[decoded++] : nullptr;
+    const RecordedEvent* e = batch.read[k].decoded ? &batch.events[decoded++] : nullptr;
     assert(e == nullptr || e->seq == seq);
     if (e != nullptr) {
       for (size_t i = 0; i < group.size(); ++i) {
@@ -726,26 +722,21 @@ Status ProjectionEngine::fold_in_order(std::vector<BulkTarget>& group,
       for (size_t i = 0; i < group.size(); ++i) folders[i]->accounts_from(*e, std::max(below, group[i].below), rest);
       continue;
     }
-    if (Status s = spill_event(batch, k, e, below, *pass.spill, buckets); !s.ok()) return s;
+    if (Status s = spill_event(batch, k, below, *pass.spill, buckets); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status ProjectionEngine::spill_event(const EventBatch& batch, size_t k, const RecordedEvent* event, uint64_t below,
-                                     BulkSpill& spill, std::vector<uint64_t>& buckets) {
-  buckets.clear();
-  if (batch.routed()) {
-    const std::span<const uint64_t> named = batch.partitions_of(k);
-    buckets.assign(named.begin(), named.end());
-  } else {
-    named_partitions(*event, buckets);
-  }
+Status ProjectionEngine::spill_event(const EventBatch& batch, size_t k, uint64_t below, BulkSpill& spill,
+                                     std::vector<uint64_t>& buckets) {
+  const std::span<const uint64_t> named = batch.partitions_of(k);
+  buckets.assign(named.begin(), named.end());
   std::erase_if(buckets, [&](uint64_t p) { return p < below; });
   for (uint64_t& b : buckets) b = spill_bucket(b);  // partitions, until here
   std::sort(buckets.begin(), buckets.end());
   buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
   for (uint64_t b : buckets) {
-    if (Status s = spill.add_event(b, batch.seq(k), batch.body(k)); !s.ok()) return s;
+    if (Status s = spill.add_event(b, batch.read[k].seq, batch.body(k)); !s.ok()) return s;
   }
   return Status::Ok();
 }

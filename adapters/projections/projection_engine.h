@@ -266,10 +266,10 @@ class ProjectionEngine {
                        std::set<std::string>& rest);
   // Adds event k of the batch (its body) to the spill's buckets of the
   // accounts it names at or above `below` (all of them: a later pass's
-  // folders skip what their projection does not fold). `event`: the event
-  // decoded (null: not decoded; the batch is routed); `buckets` is scratch.
-  static Status spill_event(const EventBatch& batch, size_t k, const RecordedEvent* event, uint64_t below,
-                            BulkSpill& spill, std::vector<uint64_t>& buckets);
+  // folders skip what their projection does not fold). The batch is routed;
+  // `buckets` is scratch.
+  static Status spill_event(const EventBatch& batch, size_t k, uint64_t below, BulkSpill& spill,
+                            std::vector<uint64_t>& buckets);
   // The first pass narrowed to partitions below `below`, having folded up to
   // `last`: each folder forgets the accounts at or above it, spilling their
   // documents, or noting them in `rest` when there is no spill. The first
@@ -283,10 +283,10 @@ class ProjectionEngine {
   // spill_directory).
   StatusOr<std::unique_ptr<BulkSpill>> open_spill(double envelope_bytes, uint64_t events_left,
                                                   size_t documents_bytes);
-  // Adds the batch's bodies, read from the log again, when its reader did
-  // not keep them (read before the spill began); each envelope checked
-  // against its event.
-  Status fill_bodies(EventBatch& batch);
+  // Routes a batch its reader did not route (read before the spill began):
+  // its envelopes read from the log again, each checked against its event,
+  // give each event's partitions and body.
+  Status route_again(EventBatch& batch);
   // Each later pass when spilled: folds partitions [from, below) from the
   // spill's buckets that hold them (BulkSpill, read ahead on a thread of
   // its own); narrows `below` when over the bound.
