@@ -7,9 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
+#include "adapters/json/command_json.h"
+#include "adapters/ledger/ledger.h"
 #include "adapters/memory/memory_event_log.h"
+#include "adapters/system/random_ids.h"
+#include "adapters/system/system_clock.h"
 #include "adapters/projections/all_stored_projections.h"
 #include "adapters/projections/memory_projection_store.h"
 #include "adapters/projections/projection_engine.h"
@@ -124,6 +129,35 @@ nlohmann::json whole_items(const ReadModel& model, const nlohmann::json& whole) 
   return out;
 }
 
+// Each account's entity documents in every projection, and each read model's
+// pages joined, equal its whole-account fold (fold_account_as_of, what
+// `mledger audit state` folds) and the read model made from it.
+void expect_entities_equal_the_whole_fold(MemoryEventLog& log, ProjectionStore& store, ProjectionEngine& engine,
+                                          const std::vector<std::string>& accounts, const std::string& label) {
+  for (const std::string& account : accounts) {
+    auto folded = fold_account_as_of(log, account, AsOf{});
+    ASSERT_TRUE(folded.ok());
+    const projections::AccountDocs& old = folded->docs;
+    auto state = entity::load_account<AccountsProjection>(store, engine.live("accounts")->id, account);
+    ASSERT_TRUE(state.ok() && state->has_value()) << account;
+    EXPECT_TRUE(**state == old.accounts) << label << " " << account;
+    auto orders = entity::load_account<projections::OrdersProjection>(store, engine.live("orders")->id, account);
+    ASSERT_TRUE(orders.ok());
+    EXPECT_TRUE(orders->value_or(projections::AccountOrders{}) == old.orders) << label << " " << account;
+    auto keys = entity::load_account<projections::KeysProjection>(store, engine.live("keys")->id, account);
+    ASSERT_TRUE(keys.ok());
+    EXPECT_TRUE(keys->value_or(projections::AccountKeys{}) == old.keys) << label << " " << account;
+    auto merges = entity::load_account<projections::MergesProjection>(store, engine.live("merges")->id, account);
+    ASSERT_TRUE(merges.ok());
+    EXPECT_TRUE(merges->value_or(projections::AccountMerges{}) == old.merges) << label << " " << account;
+    for (const ReadModel& m : read_models()) {
+      if (m.projection.empty()) continue;
+      const nlohmann::json want = whole_items(m, read_model_json(m, old, account));
+      EXPECT_EQ(all_pages(log, store, engine, m, account, 3), want) << label << " " << account << " " << m.name;
+    }
+  }
+}
+
 TEST(EntityDocuments, equal_the_whole_account_fold_and_its_views_for_random_ledgers) {
   for (uint64_t seed : {3u, 17u, 2026u}) {
     MemoryEventLog log;
@@ -140,32 +174,52 @@ TEST(EntityDocuments, equal_the_whole_account_fold_and_its_views_for_random_ledg
       append_all(log, ledger.next(400));
       ASSERT_TRUE(engine.catch_up({}).ok());
     }
-    for (const std::string& account : kAccounts) {
-      auto folded = fold_account_as_of(log, account, AsOf{});
-      ASSERT_TRUE(folded.ok());
-      const projections::AccountDocs& old = folded->docs;
-      auto accounts = entity::load_account<AccountsProjection>(store, engine.live("accounts")->id, account);
-      ASSERT_TRUE(accounts.ok() && accounts->has_value()) << account;
-      EXPECT_TRUE(**accounts == old.accounts) << "seed " << seed << " " << account;
-      auto orders = entity::load_account<projections::OrdersProjection>(store, engine.live("orders")->id, account);
-      ASSERT_TRUE(orders.ok());
-      EXPECT_TRUE(orders->value_or(projections::AccountOrders{}) == old.orders) << account;
-      auto keys = entity::load_account<projections::KeysProjection>(store, engine.live("keys")->id, account);
-      ASSERT_TRUE(keys.ok());
-      EXPECT_TRUE(keys->value_or(projections::AccountKeys{}) == old.keys) << account;
-      auto merges = entity::load_account<projections::MergesProjection>(store, engine.live("merges")->id, account);
-      ASSERT_TRUE(merges.ok());
-      EXPECT_TRUE(merges->value_or(projections::AccountMerges{}) == old.merges) << account;
-      for (const ReadModel& m : read_models()) {
-        if (m.projection.empty()) continue;
-        const nlohmann::json want = whole_items(m, read_model_json(m, old, account));
-        EXPECT_EQ(all_pages(log, store, engine, m, account, 3), want) << "seed " << seed << " " << account << " " << m.name;
-      }
-    }
+    expect_entities_equal_the_whole_fold(log, store, engine, kAccounts, "seed " + std::to_string(seed));
     auto differences = engine.verify({}, {});
     ASSERT_TRUE(differences.ok());
     for (const auto& d : *differences) EXPECT_EQ(d.differing, 0u) << d.name;
   }
+}
+
+// The demo (docs/demo: scenario.jsonl and company-year.jsonl, a company's
+// year of every kind of command) decided by the ledger: every account's
+// entity documents, caught up and rebuilt, equal its whole-account fold.
+TEST(EntityDocuments, equal_the_whole_account_fold_and_its_views_for_the_demo_year) {
+  MemoryEventLog log;
+  FixedClock clock{Instant{1'767'603'600'000'000}};
+  SequentialIdSource ids{"evt-"};
+  GroupCommitWriter writer{log, GroupCommitOptions{}};
+  Ledger ledger(log, writer, clock, ids, LedgerOptions{});
+  size_t accepted = 0;
+  for (const char* file : {"/docs/demo/scenario.jsonl", "/docs/demo/company-year.jsonl"}) {
+    std::ifstream in(std::string(MLEDGER_SOURCE_DIR) + file);
+    ASSERT_TRUE(in.good()) << file;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      auto parsed = json::parse_command(line, Instant{1'767'600'000'000'000});
+      ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+      auto r = ledger.execute(parsed->command, parsed->digest);
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      accepted += r->kind == CommandResult::Kind::accepted ? 1 : 0;
+    }
+  }
+  EXPECT_GE(accepted, 30u);
+  auto events = log.read_global(1, 100000);
+  ASSERT_TRUE(events.ok());
+  std::set<std::string> named;
+  for (const RecordedEvent& e : *events) named.insert(e.account_ids.begin(), e.account_ids.end());
+  const std::vector<std::string> accounts(named.begin(), named.end());
+  ASSERT_GE(accounts.size(), 2u);
+  MemoryProjectionStore store;
+  ProjectionEngineOptions by_commits;
+  by_commits.bulk_load = false;
+  by_commits.commit_every_events = 25;
+  ProjectionEngine engine(store, log, all_stored_projections(), by_commits);
+  ASSERT_TRUE(engine.catch_up({}).ok());
+  expect_entities_equal_the_whole_fold(log, store, engine, accounts, "caught up");
+  ProjectionEngine bulk(store, log, all_stored_projections());
+  ASSERT_TRUE(bulk.rebuild({}, {}).ok());
+  expect_entities_equal_the_whole_fold(log, store, bulk, accounts, "rebuilt");
 }
 
 // Every document of every live generation, by projection and key.
